@@ -1,0 +1,1 @@
+//! GPU attester (placeholder until the oracle lands).
