@@ -1,1 +1,7 @@
+//! `openledgerd`: the OpenLedger chain node, a CometBFT ABCI++ (v0.38) application with
+//! Cosmos-SDK-compatible accounts, bank, fees and transactions over a Merkle store.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
+pub mod store;

@@ -1,0 +1,213 @@
+//! Copy-on-write overlay over a read view, with nested checkpoints.
+//!
+//! One overlay holds a whole block's writes; each tx, its messages and (later) each
+//! submessage open a checkpoint that is either committed into its parent or reverted.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+
+use super::{StateRead, StateWrite};
+
+type Writes = BTreeMap<Vec<u8>, Option<Vec<u8>>>;
+
+/// Undo log of one checkpoint level: for each key touched since the checkpoint, the overlay
+/// entry it had before (`None` = the key was not in the overlay).
+type UndoLog = BTreeMap<Vec<u8>, Option<Option<Vec<u8>>>>;
+
+#[derive(Debug)]
+pub struct Overlay<B> {
+    base: B,
+    writes: Writes,
+    undo: Vec<UndoLog>,
+}
+
+impl<B: StateRead> Overlay<B> {
+    pub fn new(base: B) -> Self {
+        Self {
+            base,
+            writes: BTreeMap::new(),
+            undo: Vec::new(),
+        }
+    }
+
+    pub fn base(&self) -> &B {
+        &self.base
+    }
+
+    /// The writes of this overlay (`None` = deletion), in key order.
+    pub fn writes(&self) -> &Writes {
+        &self.writes
+    }
+
+    pub fn into_writes(self) -> Writes {
+        self.writes
+    }
+
+    /// Replace the base view, keeping the writes (used when the base is committed underneath).
+    pub fn rebase<C: StateRead>(self, base: C) -> Overlay<C> {
+        Overlay {
+            base,
+            writes: self.writes,
+            undo: self.undo,
+        }
+    }
+
+    /// Open a nested checkpoint.
+    pub fn checkpoint(&mut self) {
+        self.undo.push(UndoLog::new());
+    }
+
+    /// Keep the writes since the last checkpoint; they now belong to the enclosing level.
+    pub fn commit_checkpoint(&mut self) {
+        let Some(log) = self.undo.pop() else {
+            return;
+        };
+        if let Some(parent) = self.undo.last_mut() {
+            for (key, previous) in log {
+                parent.entry(key).or_insert(previous);
+            }
+        }
+    }
+
+    /// Drop every write since the last checkpoint.
+    pub fn revert_checkpoint(&mut self) {
+        let Some(log) = self.undo.pop() else {
+            return;
+        };
+        for (key, previous) in log {
+            match previous {
+                Some(entry) => {
+                    self.writes.insert(key, entry);
+                }
+                None => {
+                    self.writes.remove(&key);
+                }
+            }
+        }
+    }
+
+    pub fn checkpoint_depth(&self) -> usize {
+        self.undo.len()
+    }
+
+    fn record(&mut self, key: &[u8]) {
+        if let Some(log) = self.undo.last_mut() {
+            if !log.contains_key(key) {
+                log.insert(key.to_vec(), self.writes.get(key).cloned());
+            }
+        }
+    }
+
+    fn first_write(
+        &self,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        reverse: bool,
+    ) -> Option<(&Vec<u8>, &Option<Vec<u8>>)> {
+        let mut range = self.writes.range::<[u8], _>((lower, upper));
+        if reverse {
+            range.next_back()
+        } else {
+            range.next()
+        }
+    }
+}
+
+impl<B: StateRead> StateRead for Overlay<B> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        match self.writes.get(key) {
+            Some(entry) => entry.clone(),
+            None => self.base.get(key),
+        }
+    }
+
+    fn first_in_range(
+        &self,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        reverse: bool,
+    ) -> Option<(Vec<u8>, Vec<u8>)> {
+        // Merge the overlay and the base; overlay entries win, deletions hide base entries.
+        let mut lower: Bound<Vec<u8>> = bound_to_owned(lower);
+        let mut upper: Bound<Vec<u8>> = bound_to_owned(upper);
+        loop {
+            let (lo, hi) = (bound_as_ref(&lower), bound_as_ref(&upper));
+            let write = self.first_write(lo, hi, reverse);
+            let base = self.base.first_in_range(lo, hi, reverse);
+            let pick_write = match (&write, &base) {
+                (None, None) => return None,
+                (Some(_), None) => true,
+                (None, Some(_)) => false,
+                (Some((wk, _)), Some((bk, _))) => {
+                    if reverse {
+                        wk.as_slice() >= bk.as_slice()
+                    } else {
+                        wk.as_slice() <= bk.as_slice()
+                    }
+                }
+            };
+            if pick_write {
+                let (key, entry) = write?;
+                match entry {
+                    Some(value) => return Some((key.clone(), value.clone())),
+                    None => {
+                        // Deleted here: continue strictly past it.
+                        if reverse {
+                            upper = Bound::Excluded(key.clone());
+                        } else {
+                            lower = Bound::Excluded(key.clone());
+                        }
+                    }
+                }
+            } else {
+                return base;
+            }
+        }
+    }
+}
+
+impl<B: StateRead> StateWrite for Overlay<B> {
+    fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.record(&key);
+        self.writes.insert(key, Some(value));
+    }
+
+    fn delete(&mut self, key: Vec<u8>) {
+        self.record(&key);
+        self.writes.insert(key, None);
+    }
+}
+
+fn bound_to_owned(bound: Bound<&[u8]>) -> Bound<Vec<u8>> {
+    match bound {
+        Bound::Included(k) => Bound::Included(k.to_vec()),
+        Bound::Excluded(k) => Bound::Excluded(k.to_vec()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+fn bound_as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match bound {
+        Bound::Included(k) => Bound::Included(k.as_slice()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// An empty read view, for tests and for state built from nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Empty;
+
+impl StateRead for Empty {
+    fn get(&self, _key: &[u8]) -> Option<Vec<u8>> {
+        None
+    }
+    fn first_in_range(
+        &self,
+        _lower: Bound<&[u8]>,
+        _upper: Bound<&[u8]>,
+        _reverse: bool,
+    ) -> Option<(Vec<u8>, Vec<u8>)> {
+        None
+    }
+}
