@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# OpenLedger one-shot developer/CI machine setup (Debian 12, x86-64).
+#
+#   scripts/setup.sh            install whatever is missing (idempotent; re-running is cheap)
+#   scripts/setup.sh --check    only report what is missing; exit 1 if anything is
+#
+# What it ensures, in order (each step is skipped when already satisfied):
+#   1. Debian packages: build-essential pkg-config jq curl ca-certificates
+#      mesa-vulkan-drivers libvulkan1 vulkan-tools (lavapipe CPU Vulkan for the GPU oracle)
+#      `apt-get update` runs only when something has to be installed.
+#   2. Rust: the toolchain pinned in rust-toolchain.toml, plus the wasm32-unknown-unknown target and the
+#      rust-src / rustfmt / clippy components (rustup itself must already be installed).
+#   3. CometBFT ${COMETBFT_VERSION} via `go install github.com/cometbft/cometbft/cmd/cometbft@<version>`
+#      into $(go env GOPATH)/bin, verified with `cometbft version`.
+#   4. Node.js >= 20 check and `npm ci` in scripts/e2e (skipped while package-lock.json is unchanged).
+#
+# Environment knobs:
+#   OPENLEDGER_SETUP_NICE   niceness for heavy steps (default 10; the build machines have 2 shared cores)
+#   OPENLEDGER_SKIP_APT=1   skip step 1 (e.g. no root and packages installed by other means)
+#
+# Only the package registries are assumed reachable: Debian apt, crates.io, npm, PyPI and the Go module proxy.
+set -euo pipefail
+
+# Newest v0.38.x served by the Go module proxy (`go list -m -versions github.com/cometbft/cometbft`) when this
+# was written; the v0.38 line speaks the ABCI wire the node targets (specs/abci-and-consensus.md §0).
+# Bump deliberately: cosmjs/Hermes pick their RPC dialect from node_info.version = "0.38.<n>".
+COMETBFT_VERSION="v0.38.26"
+GO_MIN_VERSION="1.22.11"   # cometbft v0.38.x go.mod: `go 1.22.11`
+NODE_MIN_MAJOR=20
+NICE_LEVEL="${OPENLEDGER_SETUP_NICE:-10}"
+
+APT_PACKAGES=(build-essential pkg-config jq curl ca-certificates mesa-vulkan-drivers libvulkan1 vulkan-tools)
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CHECK_ONLY=0
+case "${1:-}" in
+  --check) CHECK_ONLY=1 ;;
+  "") ;;
+  -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+# ---------------------------------------------------------------------------------------------------------------
+STEP=0
+TOTAL_STEPS=4
+MISSING=()
+START_TS=$(date +%s)
+step() { STEP=$((STEP + 1)); printf '\n==> [%d/%d] %s\n' "$STEP" "$TOTAL_STEPS" "$*"; }
+info() { printf '    %s\n' "$*"; }
+ok()   { printf '    ok: %s\n' "$*"; }
+warn() { printf '    WARNING: %s\n' "$*" >&2; }
+die()  { printf '\nsetup.sh: ERROR: %s\n' "$*" >&2; exit 1; }
+missing() { MISSING+=("$1"); printf '    MISSING: %s\n' "$1"; }
+heavy() { nice -n "$NICE_LEVEL" "$@"; }
+# version_ge A B  -> true when dotted version A >= B
+version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n1)" = "$2" ]; }
+
+SUDO=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=(sudo); fi
+fi
+
+printf '==> OpenLedger setup (%s) in %s\n' "$([ "$CHECK_ONLY" = 1 ] && echo check-only || echo install)" "$REPO_ROOT"
+
+# ---------------------------------------------------------------------------------------------------------------
+step "Debian packages: ${APT_PACKAGES[*]}"
+if [ "${OPENLEDGER_SKIP_APT:-0}" = 1 ]; then
+  info "skipped (OPENLEDGER_SKIP_APT=1)"
+elif ! command -v dpkg-query >/dev/null 2>&1; then
+  warn "dpkg-query not found (not a Debian system?); skipping apt step"
+else
+  need_apt=()
+  for p in "${APT_PACKAGES[@]}"; do
+    if [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)" != "installed" ]; then
+      need_apt+=("$p")
+    fi
+  done
+  if [ "${#need_apt[@]}" -eq 0 ]; then
+    ok "all installed"
+  elif [ "$CHECK_ONLY" = 1 ]; then
+    missing "apt packages: ${need_apt[*]}"
+  else
+    if [ "$(id -u)" -ne 0 ] && [ "${#SUDO[@]}" -eq 0 ]; then
+      die "need root (or sudo) to install: ${need_apt[*]}"
+    fi
+    info "installing: ${need_apt[*]}"
+    info "apt-get update ..."
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    info "apt-get install ..."
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive nice -n "$NICE_LEVEL" \
+      apt-get install -y -q --no-install-recommends "${need_apt[@]}"
+    ok "installed ${need_apt[*]}"
+  fi
+  # lavapipe sanity check (informational; the oracle needs a Vulkan device, a CPU one is fine).
+  if command -v vulkaninfo >/dev/null 2>&1; then
+    vk_tmp="$(mktemp -d)"
+    vk_dev="$(XDG_RUNTIME_DIR="$vk_tmp" vulkaninfo --summary 2>/dev/null | sed -n 's/^[[:space:]]*deviceName[[:space:]]*=[[:space:]]*//p' | paste -sd ',' - || true)"
+    rm -rf "$vk_tmp"
+    if [ -n "$vk_dev" ]; then ok "Vulkan devices: $vk_dev"; else warn "vulkaninfo found no Vulkan device"; fi
+  fi
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+step "Rust toolchain (rust-toolchain.toml), wasm32-unknown-unknown target, rust-src"
+command -v rustup >/dev/null 2>&1 || die "rustup not found. Install rustup + Rust first (see shared/specs/toolchain.md §1)."
+TOOLCHAIN="$(sed -n 's/^[[:space:]]*channel[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$REPO_ROOT/rust-toolchain.toml" | head -n1)"
+[ -n "$TOOLCHAIN" ] || die "could not read channel from $REPO_ROOT/rust-toolchain.toml"
+# Components listed in rust-toolchain.toml, plus rust-src (needed for -Z build-std of contracts).
+COMPONENTS="$(sed -n 's/^[[:space:]]*components[[:space:]]*=[[:space:]]*\[\(.*\)\].*/\1/p' "$REPO_ROOT/rust-toolchain.toml" | tr -d '" ' | tr ',' ' ')"
+COMPONENTS="$(printf '%s\n' rust-src $COMPONENTS | awk 'NF && !seen[$0]++' | paste -sd ' ' -)"
+if ! rustup toolchain list | grep -q "^${TOOLCHAIN}[-[:space:]]"; then
+  if [ "$CHECK_ONLY" = 1 ]; then
+    missing "rust toolchain $TOOLCHAIN"
+  else
+    info "rustup toolchain install $TOOLCHAIN (needs static.rust-lang.org) ..."
+    heavy rustup toolchain install "$TOOLCHAIN" --profile minimal \
+      || die "rustup could not install $TOOLCHAIN (is static.rust-lang.org reachable?)"
+  fi
+fi
+if rustup toolchain list | grep -q "^${TOOLCHAIN}[-[:space:]]"; then
+  ok "toolchain $TOOLCHAIN: $(rustup run "$TOOLCHAIN" rustc --version)"
+  if rustup target list --installed --toolchain "$TOOLCHAIN" | grep -qx wasm32-unknown-unknown; then
+    ok "target wasm32-unknown-unknown"
+  elif [ "$CHECK_ONLY" = 1 ]; then
+    missing "rust target wasm32-unknown-unknown ($TOOLCHAIN)"
+  else
+    info "rustup target add wasm32-unknown-unknown --toolchain $TOOLCHAIN"
+    rustup target add wasm32-unknown-unknown --toolchain "$TOOLCHAIN"
+  fi
+  installed_components="$(rustup component list --installed --toolchain "$TOOLCHAIN")"
+  for c in $COMPONENTS; do
+    if printf '%s\n' "$installed_components" | grep -q "^${c}\(-\|$\)"; then
+      ok "component $c"
+    elif [ "$CHECK_ONLY" = 1 ]; then
+      missing "rust component $c ($TOOLCHAIN)"
+    else
+      info "rustup component add $c --toolchain $TOOLCHAIN"
+      rustup component add "$c" --toolchain "$TOOLCHAIN"
+    fi
+  done
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+step "CometBFT $COMETBFT_VERSION (go install)"
+command -v go >/dev/null 2>&1 || die "go not found. Install Go >= $GO_MIN_VERSION (needed to build CometBFT)."
+GO_VER="$(go env GOVERSION | sed 's/^go//')"
+if ! version_ge "$GO_VER" "$GO_MIN_VERSION"; then
+  # Go >= 1.21 can fetch a newer toolchain itself from the Go module proxy (golang.org/toolchain).
+  if version_ge "$GO_VER" "1.21" && [ "$(go env GOTOOLCHAIN)" != local ]; then
+    warn "go $GO_VER < $GO_MIN_VERSION; relying on GOTOOLCHAIN=$(go env GOTOOLCHAIN) to fetch go$GO_MIN_VERSION"
+  else
+    die "go $GO_VER is too old: CometBFT $COMETBFT_VERSION needs Go >= $GO_MIN_VERSION (or Go >= 1.21 with GOTOOLCHAIN=auto)"
+  fi
+fi
+GOBIN_DIR="$(go env GOBIN)"
+[ -n "$GOBIN_DIR" ] || GOBIN_DIR="$(go env GOPATH | cut -d: -f1)/bin"
+COMETBFT_BIN="$GOBIN_DIR/cometbft"
+WANT_SEMVER="${COMETBFT_VERSION#v}"
+have_ver=""
+[ -x "$COMETBFT_BIN" ] && have_ver="$("$COMETBFT_BIN" version 2>/dev/null | head -n1 || true)"
+if [ "$have_ver" = "$WANT_SEMVER" ]; then
+  ok "$COMETBFT_BIN already reports $have_ver"
+elif [ "$CHECK_ONLY" = 1 ]; then
+  missing "cometbft $WANT_SEMVER at $COMETBFT_BIN (found: ${have_ver:-none})"
+else
+  [ -n "$have_ver" ] && info "found cometbft $have_ver at $COMETBFT_BIN; replacing with $WANT_SEMVER"
+  info "go $GO_VER; GOPROXY=$(go env GOPROXY)"
+  info "nice go install github.com/cometbft/cometbft/cmd/cometbft@$COMETBFT_VERSION  (takes a few minutes on 2 cores)"
+  t0=$(date +%s)
+  heavy env GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" \
+    go install "github.com/cometbft/cometbft/cmd/cometbft@$COMETBFT_VERSION"
+  have_ver="$("$COMETBFT_BIN" version 2>/dev/null | head -n1 || true)"
+  [ "$have_ver" = "$WANT_SEMVER" ] \
+    || die "installed $COMETBFT_BIN reports version '${have_ver}', expected '$WANT_SEMVER'"
+  ok "built in $(( $(date +%s) - t0 ))s; cometbft version -> $have_ver"
+fi
+if [ -x "$COMETBFT_BIN" ]; then
+  info "cometbft binary: $COMETBFT_BIN"
+  case ":$PATH:" in
+    *":$GOBIN_DIR:"*) ;;
+    *) info "note: $GOBIN_DIR is not on PATH; add:  export PATH=\"$GOBIN_DIR:\$PATH\"" ;;
+  esac
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+step "Node.js >= $NODE_MIN_MAJOR and npm ci in scripts/e2e"
+E2E_DIR="$REPO_ROOT/scripts/e2e"
+command -v node >/dev/null 2>&1 || die "node not found (need Node.js >= $NODE_MIN_MAJOR)"
+command -v npm >/dev/null 2>&1 || die "npm not found"
+NODE_VER="$(node --version | sed 's/^v//')"
+[ "${NODE_VER%%.*}" -ge "$NODE_MIN_MAJOR" ] || die "node $NODE_VER is too old (need >= $NODE_MIN_MAJOR)"
+ok "node $NODE_VER, npm $(npm --version 2>/dev/null)"
+[ -f "$E2E_DIR/package-lock.json" ] || die "$E2E_DIR/package-lock.json missing"
+STAMP="$E2E_DIR/node_modules/.openledger-setup-stamp"
+WANT_STAMP="$(cat "$E2E_DIR/package.json" "$E2E_DIR/package-lock.json" | sha256sum | cut -d' ' -f1) node-$NODE_VER"
+if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_STAMP" ]; then
+  ok "scripts/e2e/node_modules up to date with package-lock.json"
+elif [ "$CHECK_ONLY" = 1 ]; then
+  missing "npm ci in scripts/e2e"
+else
+  info "npm ci (scripts/e2e) ..."
+  (cd "$E2E_DIR" && heavy npm ci --no-audit --no-fund)
+  printf '%s\n' "$WANT_STAMP" > "$STAMP"
+  ok "installed; cosmjs: $(cd "$E2E_DIR" && node -p 'require("./node_modules/@cosmjs/stargate/package.json").version')"
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
+printf '\n'
+if [ "${#MISSING[@]}" -gt 0 ]; then
+  printf '==> setup --check: %d item(s) missing:\n' "${#MISSING[@]}"
+  printf '      - %s\n' "${MISSING[@]}"
+  exit 1
+fi
+printf '==> OpenLedger setup complete in %ss\n' "$(( $(date +%s) - START_TS ))"
+printf '    cometbft: %s (%s)\n' "$COMETBFT_BIN" "$WANT_SEMVER"
+printf '    e2e:      cd scripts/e2e && npm run test:offline\n'
