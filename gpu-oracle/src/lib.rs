@@ -1,1 +1,27 @@
-//! GPU attester (placeholder until the oracle lands).
+//! OpenLedger GPU attester library.
+//!
+//! * [`gpu`]: the wgpu 30 engine ([`gpu::GpuContext`]: adapter choice, device, readback).
+//! * [`kernels`]: integer WGSL compute kernels, each with a CPU reference (`cpu(...)`) that the GPU
+//!   result must equal bit for bit (`shared/specs/attribution-and-oracle.md` §2.8, §4.6).
+//! * [`attribution`]: Proof-of-Attribution methods (`suffix_span`, `gradient_influence`,
+//!   `rag_retrieval`). Each produces an [`attribution::AttributionResult`] with canonical bytes, a
+//!   SHA-256 result hash and `weights_bps` per (Datanet, version) summing to exactly 10 000.
+//!
+//! *NOTE* - Everything that feeds a result hash MUST be deterministic: integer arithmetic only
+//! (wrapping i32 sums are associative, so any reduction order gives the same bits), canonical
+//! tie-breaks, no hash-map iteration order, no autotuning.
+#![forbid(unsafe_code)]
+#![deny(clippy::unwrap_used)]
+
+pub mod attribution;
+pub mod error;
+pub mod gpu;
+pub mod kernels;
+pub mod quant;
+pub mod rng;
+
+pub use error::{GpuError, OracleError};
+pub use gpu::GpuContext;
+
+#[cfg(test)]
+pub(crate) mod testutil;

@@ -1,0 +1,40 @@
+// int8 x int8 -> i32 matrix product, C = A * B (B given transposed), portable path: the four
+// int8 lanes are sign-extended with shifts, no language extension needed. Same bits as the
+// `dot4I8Packed` path (matmul_i8.wgsl) and the CPU reference.
+//
+// Bindings (group 0), mirrored by MatmulI8Kernel::layout in matmul_i8.rs:
+//   @binding(0) a: array<u32>   storage, read   A, m x kw words, row-major, 4 int8 per u32 along K
+//   @binding(1) b: array<u32>   storage, read   B^T, n x kw words, row-major, packed along K
+//   @binding(2) c: array<i32>   storage, rw     C, m x n, row-major
+//   @binding(3) d: Dims         uniform         { m, n, kw, _p }
+struct Dims { m: u32, n: u32, kw: u32, _p: u32 };
+
+@group(0) @binding(0) var<storage, read> a: array<u32>;
+@group(0) @binding(1) var<storage, read> b: array<u32>;
+@group(0) @binding(2) var<storage, read_write> c: array<i32>;
+@group(0) @binding(3) var<uniform> d: Dims;
+
+fn dot4_i8(x: u32, y: u32) -> i32 {
+    let xi = bitcast<i32>(x);
+    let yi = bitcast<i32>(y);
+    // Arithmetic right shift of i32 sign-extends each byte lane.
+    let p0 = ((xi << 24u) >> 24u) * ((yi << 24u) >> 24u);
+    let p1 = ((xi << 16u) >> 24u) * ((yi << 16u) >> 24u);
+    let p2 = ((xi << 8u) >> 24u) * ((yi << 8u) >> 24u);
+    let p3 = (xi >> 24u) * (yi >> 24u);
+    return p0 + p1 + p2 + p3;
+}
+
+@compute @workgroup_size(16, 16)
+fn main(@builtin(global_invocation_id) g: vec3<u32>) {
+    let row = g.y;
+    let col = g.x;
+    if (row >= d.m || col >= d.n) { return; }
+    let ar = row * d.kw;
+    let br = col * d.kw;
+    var acc: i32 = 0;
+    for (var i: u32 = 0u; i < d.kw; i = i + 1u) {
+        acc = acc + dot4_i8(a[ar + i], b[br + i]);
+    }
+    c[row * d.n + col] = acc;
+}
