@@ -1,0 +1,266 @@
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{
+    coins, to_json_binary, BankMsg, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult, Uint128,
+};
+use cw2::{ensure_from_older_version, set_contract_version};
+use cw20_base::contract as base;
+use cw20_base::state::{BALANCES, TOKEN_INFO};
+
+use crate::error::ContractError;
+use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, WrapInfoResponse};
+use crate::state::{WrapState, WRAP};
+
+pub const CONTRACT_NAME: &str = env!("CARGO_PKG_NAME");
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(mut deps: DepsMut, env: Env, info: MessageInfo, msg: InstantiateMsg) -> Result<Response, ContractError> {
+    if msg.native_denom.len() < 2 || msg.native_denom.len() > 128 {
+        return Err(ContractError::InvalidDenom {});
+    }
+    let base_msg = cw20_base::msg::InstantiateMsg {
+        name: msg.name,
+        symbol: msg.symbol,
+        decimals: msg.decimals,
+        initial_balances: msg.initial_balances,
+        mint: msg.mint,
+        marketing: msg.marketing,
+    };
+    base::instantiate(deps.branch(), env, info, base_msg)?;
+    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    WRAP.save(deps.storage, &WrapState { native_denom: msg.native_denom.clone(), wrapped: Uint128::zero() })?;
+    Ok(Response::new().add_attribute("action", "instantiate").add_attribute("native_denom", msg.native_denom))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> Result<Response, ContractError> {
+    match msg {
+        ExecuteMsg::Deposit {} => execute_deposit(deps, info),
+        ExecuteMsg::Withdraw { amount } => execute_withdraw(deps, env, info, amount),
+        other => {
+            let cw20_msg = other.into_cw20().expect("wrapper variants handled above");
+            Ok(base::execute(deps, env, info, cw20_msg)?)
+        }
+    }
+}
+
+pub fn execute_deposit(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
+    let mut wrap = WRAP.load(deps.storage)?;
+    let amount = cw_utils::must_pay(&info, &wrap.native_denom)?;
+    BALANCES.update(deps.storage, &info.sender, |b| -> StdResult<_> { Ok(b.unwrap_or_default().checked_add(amount)?) })?;
+    TOKEN_INFO.update(deps.storage, |mut t| -> StdResult<_> {
+        t.total_supply = t.total_supply.checked_add(amount)?;
+        Ok(t)
+    })?;
+    wrap.wrapped = wrap.wrapped.checked_add(amount).map_err(cosmwasm_std::StdError::from)?;
+    WRAP.save(deps.storage, &wrap)?;
+    Ok(Response::new()
+        .add_attribute("action", "deposit")
+        .add_attribute("to", info.sender)
+        .add_attribute("amount", amount))
+}
+
+pub fn execute_withdraw(mut deps: DepsMut, env: Env, info: MessageInfo, amount: Uint128) -> Result<Response, ContractError> {
+    if amount.is_zero() {
+        return Err(ContractError::ZeroAmount {});
+    }
+    cw_utils::nonpayable(&info)?;
+    let mut wrap = WRAP.load(deps.storage)?;
+    if wrap.wrapped < amount {
+        return Err(ContractError::InsufficientBacking { backing: wrap.wrapped, requested: amount });
+    }
+    // Burn through cw20-base (checks the balance, lowers the supply).
+    let sender = info.sender.clone();
+    base::execute_burn(deps.branch(), env, info, amount)?;
+    wrap.wrapped -= amount;
+    WRAP.save(deps.storage, &wrap)?;
+    Ok(Response::new()
+        .add_message(BankMsg::Send { to_address: sender.to_string(), amount: coins(amount.u128(), wrap.native_denom) })
+        .add_attribute("action", "withdraw")
+        .add_attribute("from", sender)
+        .add_attribute("amount", amount))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
+    match msg {
+        QueryMsg::WrapInfo {} => to_json_binary(&query_wrap_info(deps)?),
+        other => base::query(deps, env, other.into_cw20().expect("wrapper variants handled above")),
+    }
+}
+
+pub fn query_wrap_info(deps: Deps) -> StdResult<WrapInfoResponse> {
+    let w = WRAP.load(deps.storage)?;
+    Ok(WrapInfoResponse { native_denom: w.native_denom, wrapped: w.wrapped })
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new().add_attribute("action", "migrate"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env, MockApi, MockQuerier, MockStorage};
+    use cosmwasm_std::{coin, from_json, CosmosMsg, OwnedDeps};
+    use ::cw20::{BalanceResponse, Cw20Coin, MinterResponse, TokenInfoResponse};
+
+    const DENOM: &str = "uopen";
+
+    fn setup() -> (OwnedDeps<MockStorage, MockApi, MockQuerier>, cosmwasm_std::Addr, cosmwasm_std::Addr) {
+        let mut deps = mock_dependencies();
+        let gov = deps.api.addr_make("gov");
+        let alice = deps.api.addr_make("alice");
+        let msg = InstantiateMsg {
+            name: "OpenLedger".into(),
+            symbol: "OPEN".into(),
+            decimals: 6,
+            initial_balances: vec![Cw20Coin { address: alice.to_string(), amount: Uint128::new(1_000) }],
+            mint: Some(MinterResponse { minter: gov.to_string(), cap: None }),
+            marketing: None,
+            native_denom: DENOM.into(),
+        };
+        instantiate(deps.as_mut(), mock_env(), message_info(&gov, &[]), msg).unwrap();
+        (deps, gov, alice)
+    }
+
+    fn balance(deps: Deps, a: &cosmwasm_std::Addr) -> Uint128 {
+        let r: BalanceResponse = from_json(query(deps, mock_env(), QueryMsg::Balance { address: a.to_string() }).unwrap()).unwrap();
+        r.balance
+    }
+
+    fn supply(deps: Deps) -> Uint128 {
+        let r: TokenInfoResponse = from_json(query(deps, mock_env(), QueryMsg::TokenInfo {}).unwrap()).unwrap();
+        r.total_supply
+    }
+
+    mod instantiate {
+        use super::*;
+
+        #[test]
+        fn basic() {
+            let (deps, _, alice) = setup();
+            assert_eq!(balance(deps.as_ref(), &alice), Uint128::new(1_000));
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_000));
+            assert_eq!(query_wrap_info(deps.as_ref()).unwrap(), WrapInfoResponse { native_denom: DENOM.into(), wrapped: Uint128::zero() });
+        }
+
+        #[test]
+        fn bad_denom() {
+            let mut deps = mock_dependencies();
+            let gov = deps.api.addr_make("gov");
+            let msg = InstantiateMsg {
+                name: "OpenLedger".into(),
+                symbol: "OPEN".into(),
+                decimals: 6,
+                initial_balances: vec![],
+                mint: None,
+                marketing: None,
+                native_denom: "".into(),
+            };
+            let err = instantiate(deps.as_mut(), mock_env(), message_info(&gov, &[]), msg).unwrap_err();
+            assert_eq!(err, ContractError::InvalidDenom {});
+        }
+    }
+
+    mod wrap {
+        use super::*;
+
+        #[test]
+        fn deposit_then_withdraw() {
+            let (mut deps, _, alice) = setup();
+            let bob = deps.api.addr_make("bob");
+            let res = execute(deps.as_mut(), mock_env(), message_info(&bob, &[coin(500, DENOM)]), ExecuteMsg::Deposit {}).unwrap();
+            assert_eq!(res.attributes[0].value, "deposit");
+            assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(500));
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_500));
+            assert_eq!(query_wrap_info(deps.as_ref()).unwrap().wrapped, Uint128::new(500));
+
+            let res = execute(deps.as_mut(), mock_env(), message_info(&bob, &[]), ExecuteMsg::Withdraw { amount: Uint128::new(200) }).unwrap();
+            assert_eq!(
+                res.messages[0].msg,
+                CosmosMsg::Bank(BankMsg::Send { to_address: bob.to_string(), amount: coins(200, DENOM) })
+            );
+            assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(300));
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_300));
+            assert_eq!(query_wrap_info(deps.as_ref()).unwrap().wrapped, Uint128::new(300));
+            // alice's unbacked (genesis) balance cannot drain more than the backing
+            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::Withdraw { amount: Uint128::new(301) }).unwrap_err();
+            assert_eq!(err, ContractError::InsufficientBacking { backing: Uint128::new(300), requested: Uint128::new(301) });
+        }
+
+        #[test]
+        fn deposit_bad_funds() {
+            let (mut deps, _, alice) = setup();
+            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::Deposit {}).unwrap_err();
+            assert!(matches!(err, ContractError::Payment(_)));
+            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[coin(5, "uatom")]), ExecuteMsg::Deposit {}).unwrap_err();
+            assert!(matches!(err, ContractError::Payment(_)));
+            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[coin(5, DENOM), coin(5, "uatom")]), ExecuteMsg::Deposit {})
+                .unwrap_err();
+            assert!(matches!(err, ContractError::Payment(_)));
+        }
+
+        #[test]
+        fn withdraw_errors() {
+            let (mut deps, _, alice) = setup();
+            let bob = deps.api.addr_make("bob");
+            execute(deps.as_mut(), mock_env(), message_info(&bob, &[coin(100, DENOM)]), ExecuteMsg::Deposit {}).unwrap();
+            let err = execute(deps.as_mut(), mock_env(), message_info(&bob, &[]), ExecuteMsg::Withdraw { amount: Uint128::zero() }).unwrap_err();
+            assert_eq!(err, ContractError::ZeroAmount {});
+            let err = execute(deps.as_mut(), mock_env(), message_info(&bob, &[coin(1, DENOM)]), ExecuteMsg::Withdraw { amount: Uint128::new(1) })
+                .unwrap_err();
+            assert!(matches!(err, ContractError::Payment(_)));
+            // more than own balance (backing is there, but the CW20 balance is not)
+            execute(deps.as_mut(), mock_env(), message_info(&alice, &[coin(100, DENOM)]), ExecuteMsg::Deposit {}).unwrap();
+            let err = execute(deps.as_mut(), mock_env(), message_info(&bob, &[]), ExecuteMsg::Withdraw { amount: Uint128::new(150) }).unwrap_err();
+            assert!(matches!(err, ContractError::Base(_)), "{err:?}");
+            assert_eq!(query_wrap_info(deps.as_ref()).unwrap().wrapped, Uint128::new(200));
+        }
+    }
+
+    mod cw20_interface {
+        use super::*;
+
+        #[test]
+        fn only_governance_mints() {
+            let (mut deps, gov, alice) = setup();
+            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::Mint { recipient: alice.to_string(), amount: Uint128::new(1) })
+                .unwrap_err();
+            assert_eq!(err, ContractError::Base(cw20_base::ContractError::Unauthorized {}));
+            execute(deps.as_mut(), mock_env(), message_info(&gov, &[]), ExecuteMsg::Mint { recipient: alice.to_string(), amount: Uint128::new(5) })
+                .unwrap();
+            assert_eq!(balance(deps.as_ref(), &alice), Uint128::new(1_005));
+            // minted tokens are not native-backed
+            assert_eq!(query_wrap_info(deps.as_ref()).unwrap().wrapped, Uint128::zero());
+        }
+
+        #[test]
+        fn transfer_and_burn_delegate() {
+            let (mut deps, _, alice) = setup();
+            let bob = deps.api.addr_make("bob");
+            execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::Transfer { recipient: bob.to_string(), amount: Uint128::new(10) })
+                .unwrap();
+            execute(deps.as_mut(), mock_env(), message_info(&bob, &[]), ExecuteMsg::Burn { amount: Uint128::new(4) }).unwrap();
+            assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(6));
+            assert_eq!(supply(deps.as_ref()), Uint128::new(996));
+            let err = execute(deps.as_mut(), mock_env(), message_info(&bob, &[]), ExecuteMsg::Transfer { recipient: alice.to_string(), amount: Uint128::new(7) })
+                .unwrap_err();
+            assert!(matches!(err, ContractError::Std(_) | ContractError::Base(_)));
+        }
+
+        #[test]
+        fn minter_handover() {
+            let (mut deps, gov, alice) = setup();
+            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::UpdateMinter { new_minter: Some(alice.to_string()) })
+                .unwrap_err();
+            assert_eq!(err, ContractError::Base(cw20_base::ContractError::Unauthorized {}));
+            execute(deps.as_mut(), mock_env(), message_info(&gov, &[]), ExecuteMsg::UpdateMinter { new_minter: None }).unwrap();
+            let m: Option<MinterResponse> = from_json(query(deps.as_ref(), mock_env(), QueryMsg::Minter {}).unwrap()).unwrap();
+            assert!(m.is_none());
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! `datanet-registry` interface.
+
+use cosmwasm_schema::{cw_serde, QueryResponses};
+use cosmwasm_std::{Addr, HexBinary, QuerierWrapper, StdResult, Timestamp, Uint128};
+use cw20::Cw20ReceiveMsg;
+
+#[cw_serde]
+pub struct InstantiateMsg {
+    /// Governance (the DAO timelock): owns parameters and may slash / grant.
+    pub governance: String,
+    /// CW20 OPEN contract accepted for fees and bonds.
+    pub open_token: String,
+    /// Receives publish / version fees and slashed bonds.
+    pub fee_collector: String,
+    pub params: DatanetParams,
+}
+
+/// Governable parameters. Sizes in bytes, periods in seconds.
+#[cw_serde]
+pub struct DatanetParams {
+    /// Publish / new-version fee = `base_fee + fee_per_kib × ceil(new_bytes / 1024)` (OPEN base units).
+    pub base_fee: Uint128,
+    pub fee_per_kib: Uint128,
+    /// Largest single contribution (GitBook: 5 MB per submission).
+    pub max_contribution_bytes: u64,
+    /// Per-address daily limits (GitBook: 10 MB and 20 files per user per day).
+    pub daily_bytes_per_user: u64,
+    pub daily_files_per_user: u32,
+    /// Per-Datanet daily byte limit (GitBook: 10 MB per Datanet per day).
+    pub daily_bytes_per_datanet: u64,
+    /// Bond a contributor must hold on a Datanet before contributing (0 = none).
+    pub min_contributor_bond: Uint128,
+    pub bond_unbonding_seconds: u64,
+    /// Penalty score at or above which rewards are multiplied by `penalized_reward_bps`.
+    pub penalty_threshold: u64,
+    pub penalized_reward_bps: u64,
+}
+
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum DatanetKind {
+    Text,
+    Image,
+    Audio,
+}
+
+/// Who may contribute.
+#[cw_serde]
+pub enum ContributionPolicy {
+    /// Anyone (subject to bond and rate limits).
+    Open,
+    /// Members (weight > 0) of a cw4 group contract.
+    Allowlist { group: String },
+    /// Addresses the Datanet owner approved after `RequestToContribute`.
+    OwnerApproval,
+}
+
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum DatanetStatus {
+    Draft,
+    Published,
+}
+
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum ContributionStatus {
+    Pending,
+    Accepted,
+    Rejected,
+}
+
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum ApprovalStatus {
+    Requested,
+    Approved,
+}
+
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum AccessStatus {
+    Requested,
+    Granted,
+    Revoked,
+}
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// Creates a Draft Datanet owned by the sender (who is also its first curator).
+    CreateDatanet {
+        name: String,
+        summary: String,
+        description: String,
+        tags: Vec<String>,
+        kind: DatanetKind,
+        license: String,
+        policy: ContributionPolicy,
+        /// Reviews scoring below this are rejected automatically.
+        min_validation_score_bps: u64,
+    },
+    /// Summary, description and tags are editable in place (no new version).
+    UpdateMetadata {
+        datanet_id: u64,
+        summary: Option<String>,
+        description: Option<String>,
+        tags: Option<Vec<String>>,
+    },
+    /// Owner adds or removes a curator.
+    SetCurator { datanet_id: u64, curator: String, enabled: bool },
+    /// `OwnerApproval` Datanets: ask to become a contributor.
+    RequestToContribute { datanet_id: u64 },
+    /// Owner approves (or revokes) a contributor.
+    SetContributorApproval { datanet_id: u64, contributor: String, approved: bool },
+    /// Registers a contribution (bytes live off chain, addressed by `content_hash`).
+    Contribute {
+        datanet_id: u64,
+        content_hash: HexBinary,
+        size: u64,
+        uri: String,
+        license: String,
+    },
+    /// Curator verdict; `accept` with a score below the Datanet minimum is a rejection.
+    ReviewContribution { contribution_id: u64, accept: bool, validation_score_bps: u64 },
+    /// CW20 OPEN hooks: see [`ReceiveMsg`].
+    Receive(Cw20ReceiveMsg),
+    /// Starts unbonding part of a contributor bond.
+    Unbond { datanet_id: u64, amount: Uint128 },
+    /// Withdraws unbonded tokens once the unbonding period is over.
+    ClaimUnbonded { datanet_id: u64 },
+    /// Governance: slash a contributor's bond (fraction in bps) and add penalty points.
+    Slash { datanet_id: u64, contributor: String, fraction_bps: u64, penalty_points: u64, reason: String },
+    /// Ask the owner for training access (ModelFactory).
+    RequestAccess { datanet_id: u64, purpose: String },
+    /// Owner or governance grants access until `expires_at` (unix seconds; `None` = no expiry).
+    GrantAccess { datanet_id: u64, grantee: String, expires_at: Option<u64> },
+    RevokeAccess { datanet_id: u64, grantee: String },
+    /// Governance.
+    UpdateParams { params: DatanetParams },
+    UpdateGovernance { governance: String },
+}
+
+/// Messages carried in a CW20 `Send` of OPEN to this contract.
+#[cw_serde]
+pub enum ReceiveMsg {
+    /// Draft → Published: cuts version 1; the amount must equal the quoted fee.
+    Publish { datanet_id: u64 },
+    /// Cuts the next version over the contributions accepted since the last one.
+    NewVersion { datanet_id: u64 },
+    /// Adds to the sender's contributor bond on a Datanet.
+    Bond { datanet_id: u64 },
+}
+
+#[cw_serde]
+#[derive(QueryResponses)]
+pub enum QueryMsg {
+    #[returns(ConfigResponse)]
+    Config {},
+    #[returns(DatanetInfo)]
+    Datanet { datanet_id: u64 },
+    #[returns(DatanetsResponse)]
+    ListDatanets { start_after: Option<u64>, limit: Option<u32> },
+    #[returns(ContributionInfo)]
+    Contribution { contribution_id: u64 },
+    #[returns(ContributionsResponse)]
+    ListContributions { datanet_id: u64, start_after: Option<u64>, limit: Option<u32> },
+    #[returns(ContributionsResponse)]
+    ContributionsByContributor { contributor: String, start_after: Option<u64>, limit: Option<u32> },
+    #[returns(VersionInfo)]
+    Version { datanet_id: u64, version: u32 },
+    #[returns(VersionsResponse)]
+    ListVersions { datanet_id: u64, start_after: Option<u32>, limit: Option<u32> },
+    /// A contributor's weight in a version (Σ validation scores of their accepted rows).
+    #[returns(ContributorShareResponse)]
+    ContributorShare { datanet_id: u64, version: u32, contributor: String },
+    /// Fee the next `Publish` / `NewVersion` costs.
+    #[returns(FeeResponse)]
+    PublishFee { datanet_id: u64 },
+    #[returns(BondResponse)]
+    Bond { datanet_id: u64, contributor: String },
+    #[returns(PenaltyResponse)]
+    Penalty { contributor: String },
+    #[returns(AccessResponse)]
+    Access { datanet_id: u64, grantee: String },
+    #[returns(ApprovalResponse)]
+    ContributorApproval { datanet_id: u64, contributor: String },
+    #[returns(UploadUsageResponse)]
+    UploadUsage { address: String, datanet_id: u64 },
+}
+
+#[cw_serde]
+pub struct ConfigResponse {
+    pub governance: Addr,
+    pub open_token: Addr,
+    pub fee_collector: Addr,
+    pub params: DatanetParams,
+}
+
+#[cw_serde]
+pub struct DatanetInfo {
+    pub id: u64,
+    pub owner: Addr,
+    pub name: String,
+    pub summary: String,
+    pub description: String,
+    pub tags: Vec<String>,
+    pub kind: DatanetKind,
+    pub license: String,
+    pub policy: ContributionPolicy,
+    pub min_validation_score_bps: u64,
+    pub status: DatanetStatus,
+    /// Latest cut version (0 while Draft).
+    pub version: u32,
+    pub curators: Vec<Addr>,
+    pub accepted_count: u64,
+    pub accepted_bytes: u64,
+    /// Bytes accepted since the last version (priced by the next `Publish`/`NewVersion`).
+    pub pending_bytes: u64,
+    pub pending_count: u64,
+    pub created_at: Timestamp,
+}
+
+#[cw_serde]
+pub struct DatanetsResponse {
+    pub datanets: Vec<DatanetInfo>,
+}
+
+#[cw_serde]
+pub struct ContributionInfo {
+    pub id: u64,
+    pub datanet_id: u64,
+    pub contributor: Addr,
+    pub content_hash: HexBinary,
+    pub size: u64,
+    pub uri: String,
+    pub license: String,
+    pub status: ContributionStatus,
+    pub validation_score_bps: u64,
+    pub reviewer: Option<Addr>,
+    pub created_at: Timestamp,
+    /// First version whose Merkle root includes this contribution.
+    pub version: Option<u32>,
+}
+
+#[cw_serde]
+pub struct ContributionsResponse {
+    pub contributions: Vec<ContributionInfo>,
+}
+
+#[cw_serde]
+pub struct VersionInfo {
+    pub datanet_id: u64,
+    pub version: u32,
+    /// Root of the incremental Merkle tree over accepted content hashes (see `merkle`).
+    pub merkle_root: HexBinary,
+    pub leaf_count: u64,
+    pub total_bytes: u64,
+    /// Σ contributor weights in this version.
+    pub total_weight: Uint128,
+    pub fee_paid: Uint128,
+    pub created_at: Timestamp,
+    pub height: u64,
+}
+
+#[cw_serde]
+pub struct VersionsResponse {
+    pub versions: Vec<VersionInfo>,
+}
+
+#[cw_serde]
+pub struct ContributorShareResponse {
+    pub weight: Uint128,
+    pub total_weight: Uint128,
+    /// Current reward multiplier (10 000 unless the penalty score reached the threshold).
+    pub reward_multiplier_bps: u64,
+}
+
+#[cw_serde]
+pub struct FeeResponse {
+    pub fee: Uint128,
+    pub pending_bytes: u64,
+}
+
+#[cw_serde]
+pub struct BondResponse {
+    pub bonded: Uint128,
+    pub unbonding: Uint128,
+    pub release_at: Option<Timestamp>,
+}
+
+#[cw_serde]
+pub struct PenaltyResponse {
+    pub score: u64,
+    pub reward_multiplier_bps: u64,
+}
+
+#[cw_serde]
+pub struct AccessResponse {
+    pub status: Option<AccessStatus>,
+    pub expires_at: Option<u64>,
+    pub purpose: Option<String>,
+    /// Whether the grantee may train on the Datanet now (owner always may).
+    pub has_access: bool,
+}
+
+#[cw_serde]
+pub struct ApprovalResponse {
+    pub status: Option<ApprovalStatus>,
+}
+
+#[cw_serde]
+pub struct UploadUsageResponse {
+    pub day: u64,
+    pub user_bytes: u64,
+    pub user_files: u32,
+    pub datanet_bytes: u64,
+}
+
+/// Typed handle to a `datanet-registry` contract.
+#[cw_serde]
+pub struct DatanetRegistry(pub Addr);
+
+impl DatanetRegistry {
+    pub fn addr(&self) -> &Addr {
+        &self.0
+    }
+    pub fn datanet(&self, q: &QuerierWrapper, datanet_id: u64) -> StdResult<DatanetInfo> {
+        q.query_wasm_smart(&self.0, &QueryMsg::Datanet { datanet_id })
+    }
+    pub fn version(&self, q: &QuerierWrapper, datanet_id: u64, version: u32) -> StdResult<VersionInfo> {
+        q.query_wasm_smart(&self.0, &QueryMsg::Version { datanet_id, version })
+    }
+    pub fn contributor_share(
+        &self,
+        q: &QuerierWrapper,
+        datanet_id: u64,
+        version: u32,
+        contributor: &Addr,
+    ) -> StdResult<ContributorShareResponse> {
+        q.query_wasm_smart(
+            &self.0,
+            &QueryMsg::ContributorShare { datanet_id, version, contributor: contributor.to_string() },
+        )
+    }
+    pub fn has_access(&self, q: &QuerierWrapper, datanet_id: u64, grantee: &Addr) -> StdResult<bool> {
+        let r: AccessResponse =
+            q.query_wasm_smart(&self.0, &QueryMsg::Access { datanet_id, grantee: grantee.to_string() })?;
+        Ok(r.has_access)
+    }
+}

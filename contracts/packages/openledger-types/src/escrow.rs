@@ -1,0 +1,353 @@
+//! `attribution-escrow` interface: paid inference jobs, the attester poll (commit / reveal of
+//! IBC-shaped packets, tally, penalties, challenge window) and settlement with pull claims.
+
+use cosmwasm_schema::{cw_serde, QueryResponses};
+use cosmwasm_std::{to_json_vec, Addr, Binary, HexBinary, StdResult, Uint128};
+use cw20::Cw20ReceiveMsg;
+
+use crate::common::{sha256, DatanetRef, Method};
+
+/// Port attestation packets are sent from (`attribution-and-oracle.md` §4.4).
+pub const ATTEST_PORT: &str = "attest";
+
+#[cw_serde]
+pub struct InstantiateMsg {
+    pub governance: String,
+    /// Receives platform fees, rounding dust, forfeited (penalised) rewards and lost challenge bonds.
+    pub treasury: String,
+    pub open_token: String,
+    pub model_registry: String,
+    pub datanet_registry: String,
+    pub attester_registry: String,
+    pub params: EscrowParams,
+}
+
+/// Governable parameters. Periods are in blocks unless named `_seconds`.
+#[cw_serde]
+pub struct EscrowParams {
+    /// `F_platform` in `Fee = (T_in·R_in + T_out·R_out) / 1000 + F_platform`.
+    pub platform_fee: Uint128,
+    /// Split of `F_net = Fee − F_platform`: model owner β, attesters γ, contributors δ (Σ = 10 000).
+    pub beta_bps: u64,
+    pub gamma_bps: u64,
+    pub delta_bps: u64,
+    pub default_ask_count: u32,
+    pub max_ask_count: u32,
+    /// Quorum fraction of assigned stake (2/3 ⇒ 2, 3).
+    pub quorum_num: u64,
+    pub quorum_den: u64,
+    pub commit_blocks: u64,
+    pub reveal_blocks: u64,
+    pub challenge_blocks: u64,
+    /// Tolerance mode: max L1 distance (bps) of a reveal from the stake-weighted median.
+    pub tolerance_bps: u64,
+    pub slash_missed_bps: u64,
+    pub slash_deviation_bps: u64,
+    pub slash_equivocation_bps: u64,
+    pub jail_seconds: u64,
+    pub challenge_bond: Uint128,
+}
+
+/// Immutable description of what is attributed; `spec_hash = sha256(json(spec))`.
+#[cw_serde]
+pub struct JobSpec {
+    pub method: Method,
+    pub model_id: u64,
+    pub model_hash: HexBinary,
+    pub adapter_hash: Option<HexBinary>,
+    pub datanets: Vec<DatanetRef>,
+    pub input_hash: HexBinary,
+    pub output_hash: HexBinary,
+    /// Method parameters (min span length, projection seed, k, …), opaque to the chain.
+    pub method_params: Option<Binary>,
+}
+
+impl JobSpec {
+    pub fn hash(&self) -> StdResult<HexBinary> {
+        Ok(HexBinary::from(sha256(&to_json_vec(self)?).to_vec()))
+    }
+}
+
+/// Influence weight of one Datanet version in a result (Σ over a result = 10 000).
+#[cw_serde]
+pub struct DatanetWeight {
+    pub datanet_id: u64,
+    pub version: u32,
+    pub bps: u64,
+}
+
+/// The attested quantity.
+#[cw_serde]
+pub struct AttestationResult {
+    /// sha256 of the full per-sample scores (stored off chain, content-addressed).
+    pub result_hash: HexBinary,
+    pub weights_bps: Vec<DatanetWeight>,
+}
+
+impl AttestationResult {
+    /// Canonical digest compared by the exact-mode tally.
+    pub fn digest(&self) -> StdResult<HexBinary> {
+        Ok(HexBinary::from(sha256(&to_json_vec(self)?).to_vec()))
+    }
+}
+
+/// Packet payload, named after cw-band's `OracleResponsePacketData`.
+#[cw_serde]
+pub struct AttestationPacketData {
+    /// The job id.
+    pub request_id: u64,
+    pub spec_hash: HexBinary,
+    pub attester: String,
+    pub result: AttestationResult,
+}
+
+/// IBC-shaped packet (mode (a): delivered by the attester's own `Reveal` tx).
+#[cw_serde]
+pub struct AttestationPacket {
+    pub source_port: String,
+    pub source_channel: String,
+    pub dest_port: String,
+    pub dest_channel: String,
+    /// Must equal the job id (one packet per attester and job).
+    pub sequence: u64,
+    /// Block height after which the packet is refused (0 = none).
+    pub timeout_height: u64,
+    /// Unix nanoseconds after which the packet is refused (0 = none).
+    pub timeout_timestamp: u64,
+    pub data: AttestationPacketData,
+}
+
+impl AttestationPacket {
+    /// The 32 bytes an attester signs with its registered ed25519 key: `sha256(json(packet))`.
+    pub fn sign_bytes(&self) -> StdResult<[u8; 32]> {
+        Ok(sha256(&to_json_vec(self)?))
+    }
+}
+
+/// A packet with the attester's ed25519 signature over [`AttestationPacket::sign_bytes`].
+#[cw_serde]
+pub struct SignedPacket {
+    pub packet: AttestationPacket,
+    pub signature: Binary,
+}
+
+/// Acknowledgement stored per (job, attester), like cw-band / ICS-20 acks.
+#[cw_serde]
+pub enum Acknowledgement {
+    Result(Binary),
+    Error(String),
+}
+
+/// Commitment sent in the commit window: `sha256(salt ‖ job_id (8 bytes BE) ‖ json(result) ‖ attester)`.
+pub fn commitment(salt: &[u8], job_id: u64, result: &AttestationResult, attester: &str) -> StdResult<HexBinary> {
+    let mut buf = Vec::with_capacity(salt.len() + 8 + 256 + attester.len());
+    buf.extend_from_slice(salt);
+    buf.extend_from_slice(&job_id.to_be_bytes());
+    buf.extend_from_slice(&to_json_vec(result)?);
+    buf.extend_from_slice(attester.as_bytes());
+    Ok(HexBinary::from(sha256(&buf).to_vec()))
+}
+
+#[cw_serde]
+pub enum ExecuteMsg {
+    /// CW20 OPEN hooks: [`ReceiveMsg`].
+    Receive(Cw20ReceiveMsg),
+    /// Assigned attester, before the commit deadline.
+    Commit { job_id: u64, commitment: HexBinary },
+    /// Assigned attester, after all commits are in or the commit deadline passed, before the
+    /// reveal deadline. A reveal that does not match the commitment is equivocation.
+    Reveal { job_id: u64, packet: AttestationPacket, salt: HexBinary, signature: Binary },
+    /// Anyone, once every assigned attester revealed or the reveal deadline passed.
+    Tally { job_id: u64 },
+    /// Anyone, after the challenge window of a Finalized job: credits the split.
+    Settle { job_id: u64 },
+    /// Governance referee: `upheld = true` means the finalized result was wrong.
+    ResolveChallenge { job_id: u64, upheld: bool },
+    /// Anyone: two validly signed, different packets from one attester for one job.
+    ReportEquivocation { job_id: u64, attester: String, first: SignedPacket, second: SignedPacket },
+    /// Withdraws the sender's credited balance (model owner / attester rewards).
+    Claim {},
+    /// Withdraws the sender's contributor share of a Datanet version's reward pool.
+    ClaimContributor { datanet_id: u64, version: u32 },
+    UpdateParams { params: EscrowParams },
+    UpdateGovernance { governance: String },
+}
+
+#[cw_serde]
+pub enum ReceiveMsg {
+    /// Pays for attribution of one inference; the amount must equal `QuoteFee`.
+    RequestJob {
+        model_id: u64,
+        method: Method,
+        input_hash: HexBinary,
+        output_hash: HexBinary,
+        input_tokens: u64,
+        output_tokens: u64,
+        ask_count: Option<u32>,
+        method_params: Option<Binary>,
+    },
+    /// Disputes a Finalized job within its challenge window; the amount must equal `challenge_bond`.
+    Challenge { job_id: u64, reason: String },
+}
+
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum JobStatus {
+    Committing,
+    Revealing,
+    Finalized,
+    Challenged,
+    Settled,
+    /// Revealed but no quorum, or a challenge was upheld: refunded.
+    Failed,
+    /// Too few reveals by the deadline: refunded.
+    Expired,
+}
+
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum AssignmentStatus {
+    Assigned,
+    Committed,
+    Revealed,
+    /// Revealed the finalized result (or within the band): rewarded.
+    InQuorum,
+    /// Revealed something else while a quorum agreed: slashed.
+    Deviated,
+    /// No valid reveal by the deadline: slashed (downtime).
+    Missed,
+    /// Reveal ≠ commitment, or two signed results: slashed and tombstoned.
+    Equivocated,
+}
+
+#[cw_serde]
+pub struct Assignment {
+    pub attester: Addr,
+    /// Bonded stake when the job was assigned (the tally's weight).
+    pub stake: Uint128,
+    pub status: AssignmentStatus,
+    pub commitment: Option<HexBinary>,
+    pub result: Option<AttestationResult>,
+    pub ack: Option<Acknowledgement>,
+}
+
+#[cw_serde]
+pub struct JobInfo {
+    pub id: u64,
+    pub payer: Addr,
+    pub model_owner: Addr,
+    pub spec: JobSpec,
+    pub spec_hash: HexBinary,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub fee: Uint128,
+    pub platform_fee: Uint128,
+    pub status: JobStatus,
+    pub created_height: u64,
+    pub commit_deadline: u64,
+    pub reveal_deadline: u64,
+    pub challenge_deadline: Option<u64>,
+    pub total_stake: Uint128,
+    pub result: Option<AttestationResult>,
+    pub challenger: Option<Addr>,
+    pub challenge_bond: Uint128,
+}
+
+#[cw_serde]
+#[derive(QueryResponses)]
+pub enum QueryMsg {
+    #[returns(ConfigResponse)]
+    Config {},
+    #[returns(JobResponse)]
+    Job { job_id: u64 },
+    #[returns(JobsResponse)]
+    ListJobs { start_after: Option<u64>, limit: Option<u32> },
+    #[returns(FeeQuote)]
+    QuoteFee { model_id: u64, input_tokens: u64, output_tokens: u64 },
+    /// Credited (claimable) balance of an address.
+    #[returns(BalanceResponse)]
+    Balance { address: String },
+    #[returns(PoolResponse)]
+    Pool { datanet_id: u64, version: u32 },
+    #[returns(ContributorClaimableResponse)]
+    ContributorClaimable { datanet_id: u64, version: u32, contributor: String },
+    /// Token accounting of the whole contract.
+    #[returns(Ledger)]
+    Ledger {},
+}
+
+#[cw_serde]
+pub struct ConfigResponse {
+    pub governance: Addr,
+    pub treasury: Addr,
+    pub open_token: Addr,
+    pub model_registry: Addr,
+    pub datanet_registry: Addr,
+    pub attester_registry: Addr,
+    pub params: EscrowParams,
+}
+
+#[cw_serde]
+pub struct JobResponse {
+    pub job: JobInfo,
+    pub assignments: Vec<Assignment>,
+}
+
+#[cw_serde]
+pub struct JobsResponse {
+    pub jobs: Vec<JobInfo>,
+}
+
+#[cw_serde]
+pub struct FeeQuote {
+    pub fee: Uint128,
+    pub platform_fee: Uint128,
+    pub net_fee: Uint128,
+}
+
+#[cw_serde]
+pub struct BalanceResponse {
+    pub balance: Uint128,
+}
+
+#[cw_serde]
+pub struct PoolResponse {
+    pub datanet_id: u64,
+    pub version: u32,
+    /// Everything ever credited to the pool, and what contributors have drawn from it
+    /// (paid + forfeited to the treasury by penalties).
+    pub total: Uint128,
+    pub drawn: Uint128,
+}
+
+#[cw_serde]
+pub struct ContributorClaimableResponse {
+    /// `floor(total × weight / total_weight) − already drawn`.
+    pub entitled: Uint128,
+    /// `entitled × reward_multiplier_bps / 10 000` (the rest is forfeited to the treasury).
+    pub payable: Uint128,
+}
+
+/// Every token the contract holds is in exactly one bucket:
+/// `held = escrowed + credited + pools_outstanding`.
+#[cw_serde]
+#[derive(Default)]
+pub struct Ledger {
+    /// Fees of unresolved jobs plus challenge bonds.
+    pub escrowed: Uint128,
+    /// Σ claimable balances.
+    pub credited: Uint128,
+    /// Σ (pool.total − pool.drawn).
+    pub pools_outstanding: Uint128,
+    /// Cumulative flows (for audits and the property tests).
+    pub received: Uint128,
+    pub paid_out: Uint128,
+    /// Rounding remainders sent to the treasury.
+    pub dust: Uint128,
+}
+
+impl Ledger {
+    pub fn held(&self) -> Uint128 {
+        self.escrowed + self.credited + self.pools_outstanding
+    }
+}

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Builds every OpenLedger contract to wasm the CosmWasm VM (cosmwasm-vm 2.3.5) accepts,
+# using the recipe of shared/specs/toolchain.md §2.2 (MVP target CPU + rebuilt std):
+#   RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-cpu=mvp -C target-feature=+mutable-globals" \
+#   cargo build --release --target wasm32-unknown-unknown -Z build-std=std,panic_abort
+# Output: artifacts/<crate_name>.wasm (repo root, gitignored) and artifacts/checksums.txt
+# (sha256 of the uncompressed wasm = the VM's code checksum).
+#
+# Env: CARGO_BUILD_JOBS (e.g. 1 to be gentle on shared machines), CONTRACTS="a b" to build a subset.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CONTRACTS_DIR="$ROOT/contracts"
+ARTIFACTS="$ROOT/artifacts"
+TARGET=wasm32-unknown-unknown
+
+cd "$CONTRACTS_DIR"   # rust-toolchain.toml (repo root) pins the compiler
+
+ALL_CONTRACTS=(open-token datanet-registry model-registry attester-registry attribution-escrow
+               dao-stake dao-multisig dao-timelock)
+read -r -a CONTRACTS <<< "${CONTRACTS:-${ALL_CONTRACTS[*]}}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain: $(rustc --version)"
+if ! rustup target list --installed | grep -qx "$TARGET"; then
+  step "installing target $TARGET"
+  rustup target add "$TARGET"
+fi
+if ! rustup component list --installed | grep -q '^rust-src'; then
+  step "installing component rust-src (needed by -Z build-std)"
+  rustup component add rust-src
+fi
+
+PKG_ARGS=()
+for c in "${CONTRACTS[@]}"; do PKG_ARGS+=(-p "$c"); done
+
+step "building ${#CONTRACTS[@]} contracts: ${CONTRACTS[*]}"
+start=$(date +%s)
+RUSTC_BOOTSTRAP=1 \
+RUSTFLAGS="-C target-cpu=mvp -C target-feature=+mutable-globals" \
+  cargo build --release --locked --target "$TARGET" -Z build-std=std,panic_abort --lib "${PKG_ARGS[@]}"
+step "cargo build finished in $(( $(date +%s) - start ))s"
+
+mkdir -p "$ARTIFACTS"
+step "collecting artifacts into $ARTIFACTS"
+for c in "${CONTRACTS[@]}"; do
+  name="${c//-/_}"
+  src="$CONTRACTS_DIR/target/$TARGET/release/$name.wasm"
+  [[ -f "$src" ]] || { echo "missing $src" >&2; exit 1; }
+  cp "$src" "$ARTIFACTS/$name.wasm"
+  # Cheap sanity checks of what check_wasm will look for: the interface marker and entry points.
+  for sym in interface_version_8 instantiate execute query allocate deallocate; do
+    if ! grep -aq "$sym" "$ARTIFACTS/$name.wasm"; then
+      echo "error: $name.wasm lacks export '$sym' (entry points not exported? library feature on?)" >&2
+      exit 1
+    fi
+  done
+  printf '  %-28s %8d bytes\n' "$name.wasm" "$(stat -c %s "$ARTIFACTS/$name.wasm")"
+done
+
+(cd "$ARTIFACTS" && sha256sum -- *.wasm > checksums.txt)
+step "checksums (artifacts/checksums.txt)"
+cat "$ARTIFACTS/checksums.txt"
