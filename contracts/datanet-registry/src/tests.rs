@@ -1,1 +1,560 @@
+//! Multi-test world: real cw20-base OPEN, cw4-group allowlists, and this registry.
 
+use cosmwasm_std::{to_json_binary, Addr, Empty, HexBinary, Uint128};
+use cw20::{Cw20Coin, Cw20ExecuteMsg};
+use cw_multi_test::{App, AppResponse, Contract, ContractWrapper, Executor};
+use openledger_types::merkle::merkle_root;
+use openledger_types::sha256;
+
+use crate::msg::*;
+use crate::ContractError;
+
+fn contract_registry() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(crate::contract::execute, crate::contract::instantiate, crate::contract::query))
+}
+fn contract_cw20() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(cw20_base::contract::execute, cw20_base::contract::instantiate, cw20_base::contract::query))
+}
+fn contract_group() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(cw4_group::contract::execute, cw4_group::contract::instantiate, cw4_group::contract::query))
+}
+
+pub fn params() -> DatanetParams {
+    DatanetParams {
+        base_fee: Uint128::new(100),
+        fee_per_kib: Uint128::new(10),
+        max_contribution_bytes: 5_000_000,
+        daily_bytes_per_user: 10_000_000,
+        daily_files_per_user: 20,
+        daily_bytes_per_datanet: 10_000_000,
+        min_contributor_bond: Uint128::zero(),
+        bond_unbonding_seconds: 1_000,
+        penalty_threshold: 10,
+        penalized_reward_bps: 5_000,
+    }
+}
+
+struct World {
+    app: App,
+    token: Addr,
+    reg: Addr,
+    gov: Addr,
+    owner: Addr,
+    alice: Addr,
+    bob: Addr,
+    collector: Addr,
+}
+
+fn addr(app: &App, s: &str) -> Addr {
+    app.api().addr_make(s)
+}
+
+#[track_caller]
+fn setup_with(p: DatanetParams) -> World {
+    let mut app = App::default();
+    let gov = addr(&app, "gov");
+    let owner = addr(&app, "owner");
+    let alice = addr(&app, "alice");
+    let bob = addr(&app, "bob");
+    let collector = addr(&app, "collector");
+    let cw20_id = app.store_code(contract_cw20());
+    let reg_id = app.store_code(contract_registry());
+    let token = app
+        .instantiate_contract(
+            cw20_id,
+            gov.clone(),
+            &cw20_base::msg::InstantiateMsg {
+                name: "OpenLedger".into(),
+                symbol: "OPEN".into(),
+                decimals: 6,
+                initial_balances: [&owner, &alice, &bob]
+                    .iter()
+                    .map(|a| Cw20Coin { address: a.to_string(), amount: Uint128::new(1_000_000) })
+                    .collect(),
+                mint: None,
+                marketing: None,
+            },
+            &[],
+            "open",
+            None,
+        )
+        .unwrap();
+    let reg = app
+        .instantiate_contract(
+            reg_id,
+            gov.clone(),
+            &InstantiateMsg {
+                governance: gov.to_string(),
+                open_token: token.to_string(),
+                fee_collector: collector.to_string(),
+                params: p,
+            },
+            &[],
+            "datanets",
+            Some(gov.to_string()),
+        )
+        .unwrap();
+    World { app, token, reg, gov, owner, alice, bob, collector }
+}
+
+fn setup() -> World {
+    setup_with(params())
+}
+
+fn h(i: u32) -> HexBinary {
+    HexBinary::from(sha256(&i.to_be_bytes()).to_vec())
+}
+
+impl World {
+    fn exec(&mut self, who: &Addr, msg: ExecuteMsg) -> Result<AppResponse, ContractError> {
+        self.app.execute_contract(who.clone(), self.reg.clone(), &msg, &[]).map_err(|e| e.downcast().unwrap())
+    }
+    fn send(&mut self, who: &Addr, amount: u128, msg: ReceiveMsg) -> Result<AppResponse, ContractError> {
+        let token = self.token.clone();
+        self.app
+            .execute_contract(
+                who.clone(),
+                token,
+                &Cw20ExecuteMsg::Send { contract: self.reg.to_string(), amount: Uint128::new(amount), msg: to_json_binary(&msg).unwrap() },
+                &[],
+            )
+            .map_err(|e| e.downcast().unwrap())
+    }
+    fn q<T: serde::de::DeserializeOwned>(&self, msg: QueryMsg) -> T {
+        self.app.wrap().query_wasm_smart(&self.reg, &msg).unwrap()
+    }
+    fn balance(&self, who: &Addr) -> u128 {
+        let r: cw20::BalanceResponse =
+            self.app.wrap().query_wasm_smart(&self.token, &cw20::Cw20QueryMsg::Balance { address: who.to_string() }).unwrap();
+        r.balance.u128()
+    }
+    fn create(&mut self, policy: ContributionPolicy) -> u64 {
+        let owner = self.owner.clone();
+        let res = self
+            .exec(
+                &owner,
+                ExecuteMsg::CreateDatanet {
+                    name: "Solidity audits".into(),
+                    summary: "Audited contracts".into(),
+                    description: "# Data\nmarkdown".into(),
+                    tags: vec!["web3".into(), "security".into()],
+                    kind: DatanetKind::Text,
+                    license: "CC-BY-4.0".into(),
+                    policy,
+                    min_validation_score_bps: 5_000,
+                },
+            )
+            .unwrap();
+        let id = res.events.iter().flat_map(|e| &e.attributes).find(|a| a.key == "datanet_id").unwrap().value.clone();
+        id.parse().unwrap()
+    }
+    fn contribute(&mut self, who: &Addr, datanet_id: u64, i: u32, size: u64) -> Result<u64, ContractError> {
+        let res = self.exec(
+            who,
+            ExecuteMsg::Contribute { datanet_id, content_hash: h(i), size, uri: format!("ipfs://row{i}"), license: "CC-BY-4.0".into() },
+        )?;
+        Ok(res.events.iter().flat_map(|e| &e.attributes).find(|a| a.key == "contribution_id").unwrap().value.parse().unwrap())
+    }
+    fn review(&mut self, who: &Addr, id: u64, accept: bool, score: u64) -> Result<AppResponse, ContractError> {
+        self.exec(who, ExecuteMsg::ReviewContribution { contribution_id: id, accept, validation_score_bps: score })
+    }
+}
+
+mod create {
+    use super::*;
+
+    #[test]
+    fn create_and_update_metadata() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        assert_eq!(id, 1);
+        let dn: DatanetInfo = w.q(QueryMsg::Datanet { datanet_id: id });
+        assert_eq!(dn.status, DatanetStatus::Draft);
+        assert_eq!(dn.version, 0);
+        assert_eq!(dn.owner, w.owner);
+        let (owner, alice) = (w.owner.clone(), w.alice.clone());
+        let upd = ExecuteMsg::UpdateMetadata { datanet_id: id, summary: Some("new".into()), description: None, tags: Some(vec![]) };
+        assert_eq!(w.exec(&alice, upd.clone()).unwrap_err(), ContractError::Unauthorized {});
+        w.exec(&owner, upd).unwrap();
+        let dn: DatanetInfo = w.q(QueryMsg::Datanet { datanet_id: id });
+        assert_eq!(dn.summary, "new");
+        assert!(dn.tags.is_empty());
+        let list: DatanetsResponse = w.q(QueryMsg::ListDatanets { start_after: None, limit: None });
+        assert_eq!(list.datanets.len(), 1);
+        let list: DatanetsResponse = w.q(QueryMsg::ListDatanets { start_after: Some(1), limit: None });
+        assert!(list.datanets.is_empty());
+        assert_eq!(
+            w.exec(&owner, ExecuteMsg::UpdateMetadata { datanet_id: 9, summary: None, description: None, tags: None }).unwrap_err(),
+            ContractError::DatanetNotFound { id: 9 }
+        );
+    }
+
+    #[test]
+    fn validation() {
+        let mut w = setup();
+        let owner = w.owner.clone();
+        let mk = |name: &str, tags: Vec<String>, score: u64| ExecuteMsg::CreateDatanet {
+            name: name.into(),
+            summary: "".into(),
+            description: "".into(),
+            tags,
+            kind: DatanetKind::Audio,
+            license: "MIT".into(),
+            policy: ContributionPolicy::Open,
+            min_validation_score_bps: score,
+        };
+        assert!(matches!(w.exec(&owner, mk("", vec![], 0)).unwrap_err(), ContractError::InvalidInput { .. }));
+        assert!(matches!(w.exec(&owner, mk("x", vec!["t".into(); 11], 0)).unwrap_err(), ContractError::InvalidInput { .. }));
+        assert!(matches!(w.exec(&owner, mk("x", vec![], 10_001)).unwrap_err(), ContractError::InvalidInput { .. }));
+        let bad_group = ExecuteMsg::CreateDatanet {
+            name: "x".into(),
+            summary: "".into(),
+            description: "".into(),
+            tags: vec![],
+            kind: DatanetKind::Image,
+            license: "MIT".into(),
+            policy: ContributionPolicy::Allowlist { group: "not an address".into() },
+            min_validation_score_bps: 0,
+        };
+        assert!(matches!(w.exec(&owner, bad_group).unwrap_err(), ContractError::Std(_)));
+    }
+}
+
+mod contributions {
+    use super::*;
+
+    #[test]
+    fn contribute_review_and_errors() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        let (owner, alice, bob) = (w.owner.clone(), w.alice.clone(), w.bob.clone());
+        let c1 = w.contribute(&alice, id, 1, 2_000).unwrap();
+        assert_eq!(w.contribute(&bob, id, 1, 10).unwrap_err(), ContractError::DuplicateContent {});
+        assert!(matches!(w.contribute(&bob, id, 2, 0).unwrap_err(), ContractError::InvalidInput { .. }));
+        assert!(matches!(w.contribute(&bob, id, 2, 5_000_001).unwrap_err(), ContractError::InvalidInput { .. }));
+        assert_eq!(w.contribute(&bob, 42, 2, 10).unwrap_err(), ContractError::DatanetNotFound { id: 42 });
+        let bad_hash = ExecuteMsg::Contribute {
+            datanet_id: id,
+            content_hash: HexBinary::from(vec![1u8; 31]),
+            size: 1,
+            uri: "u".into(),
+            license: "l".into(),
+        };
+        assert!(matches!(w.exec(&bob, bad_hash).unwrap_err(), ContractError::Std(_)));
+
+        // only owner / curators review
+        assert_eq!(w.review(&bob, c1, true, 9_000).unwrap_err(), ContractError::Unauthorized {});
+        w.exec(&owner, ExecuteMsg::SetCurator { datanet_id: id, curator: bob.to_string(), enabled: true }).unwrap();
+        assert_eq!(
+            w.exec(&alice, ExecuteMsg::SetCurator { datanet_id: id, curator: alice.to_string(), enabled: true }).unwrap_err(),
+            ContractError::Unauthorized {}
+        );
+        assert!(matches!(w.review(&bob, c1, true, 10_001).unwrap_err(), ContractError::InvalidInput { .. }));
+        w.review(&bob, c1, true, 9_000).unwrap();
+        assert_eq!(w.review(&bob, c1, true, 9_000).unwrap_err(), ContractError::AlreadyReviewed {});
+        assert_eq!(w.review(&bob, 99, true, 9_000).unwrap_err(), ContractError::ContributionNotFound { id: 99 });
+        // below the Datanet minimum (5000) ⇒ rejected even if "accepted"
+        let c2 = w.contribute(&alice, id, 2, 100).unwrap();
+        w.review(&owner, c2, true, 4_999).unwrap();
+        let c: ContributionInfo = w.q(QueryMsg::Contribution { contribution_id: c2 });
+        assert_eq!(c.status, ContributionStatus::Rejected);
+        let c3 = w.contribute(&bob, id, 3, 100).unwrap();
+        w.review(&owner, c3, false, 9_000).unwrap();
+        let c: ContributionInfo = w.q(QueryMsg::Contribution { contribution_id: c3 });
+        assert_eq!(c.status, ContributionStatus::Rejected);
+        // removing the curator revokes review rights
+        w.exec(&owner, ExecuteMsg::SetCurator { datanet_id: id, curator: bob.to_string(), enabled: false }).unwrap();
+        let c4 = w.contribute(&alice, id, 4, 100).unwrap();
+        assert_eq!(w.review(&bob, c4, true, 9_000).unwrap_err(), ContractError::Unauthorized {});
+
+        let all: ContributionsResponse = w.q(QueryMsg::ListContributions { datanet_id: id, start_after: None, limit: None });
+        assert_eq!(all.contributions.len(), 4);
+        let page: ContributionsResponse = w.q(QueryMsg::ListContributions { datanet_id: id, start_after: Some(c2), limit: Some(1) });
+        assert_eq!(page.contributions[0].id, c3);
+        let by: ContributionsResponse =
+            w.q(QueryMsg::ContributionsByContributor { contributor: alice.to_string(), start_after: None, limit: None });
+        assert_eq!(by.contributions.iter().map(|c| c.id).collect::<Vec<_>>(), vec![c1, c2, c4]);
+        let dn: DatanetInfo = w.q(QueryMsg::Datanet { datanet_id: id });
+        assert_eq!((dn.accepted_count, dn.pending_bytes), (1, 2_000));
+    }
+
+    #[test]
+    fn daily_limits() {
+        let mut p = params();
+        p.daily_files_per_user = 2;
+        p.daily_bytes_per_user = 1_000;
+        p.daily_bytes_per_datanet = 1_500;
+        let mut w = setup_with(p);
+        let id = w.create(ContributionPolicy::Open);
+        let (alice, bob) = (w.alice.clone(), w.bob.clone());
+        w.contribute(&alice, id, 1, 400).unwrap();
+        assert!(matches!(w.contribute(&alice, id, 2, 700).unwrap_err(), ContractError::DailyLimitExceeded { .. }));
+        w.contribute(&alice, id, 2, 500).unwrap();
+        assert!(matches!(w.contribute(&alice, id, 3, 1).unwrap_err(), ContractError::DailyLimitExceeded { .. }));
+        assert!(matches!(w.contribute(&bob, id, 4, 700).unwrap_err(), ContractError::DailyLimitExceeded { .. }));
+        let u: UploadUsageResponse = w.q(QueryMsg::UploadUsage { address: alice.to_string(), datanet_id: id });
+        assert_eq!((u.user_bytes, u.user_files, u.datanet_bytes), (900, 2, 900));
+        // next day
+        w.app.update_block(|b| b.time = b.time.plus_seconds(86_400));
+        w.contribute(&alice, id, 3, 1).unwrap();
+        w.contribute(&bob, id, 4, 700).unwrap();
+    }
+
+    #[test]
+    fn allowlist_policy() {
+        let mut w = setup();
+        let gid = w.app.store_code(contract_group());
+        let alice = w.alice.clone();
+        let group = w
+            .app
+            .instantiate_contract(
+                gid,
+                w.gov.clone(),
+                &cw4_group::msg::InstantiateMsg { admin: None, members: vec![cw4::Member { addr: alice.to_string(), weight: 1 }] },
+                &[],
+                "allow",
+                None,
+            )
+            .unwrap();
+        let id = w.create(ContributionPolicy::Allowlist { group: group.to_string() });
+        w.contribute(&alice, id, 1, 10).unwrap();
+        let bob = w.bob.clone();
+        assert_eq!(w.contribute(&bob, id, 2, 10).unwrap_err(), ContractError::NotAllowedToContribute {});
+    }
+
+    #[test]
+    fn owner_approval_policy() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::OwnerApproval);
+        let open = w.create(ContributionPolicy::Open);
+        let (owner, alice) = (w.owner.clone(), w.alice.clone());
+        assert_eq!(w.contribute(&alice, id, 1, 10).unwrap_err(), ContractError::NotAllowedToContribute {});
+        assert_eq!(w.exec(&alice, ExecuteMsg::RequestToContribute { datanet_id: open }).unwrap_err(), ContractError::WrongPolicy {});
+        w.exec(&alice, ExecuteMsg::RequestToContribute { datanet_id: id }).unwrap();
+        let a: ApprovalResponse = w.q(QueryMsg::ContributorApproval { datanet_id: id, contributor: alice.to_string() });
+        assert_eq!(a.status, Some(ApprovalStatus::Requested));
+        let approve = ExecuteMsg::SetContributorApproval { datanet_id: id, contributor: alice.to_string(), approved: true };
+        assert_eq!(w.exec(&alice, approve.clone()).unwrap_err(), ContractError::Unauthorized {});
+        w.exec(&owner, approve).unwrap();
+        w.contribute(&alice, id, 1, 10).unwrap();
+        w.exec(&owner, ExecuteMsg::SetContributorApproval { datanet_id: id, contributor: alice.to_string(), approved: false }).unwrap();
+        assert_eq!(w.contribute(&alice, id, 2, 10).unwrap_err(), ContractError::NotAllowedToContribute {});
+        // the owner may always contribute
+        w.contribute(&owner, id, 3, 10).unwrap();
+    }
+}
+
+mod versions {
+    use super::*;
+
+    #[test]
+    fn publish_and_new_version() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        let (owner, alice, bob) = (w.owner.clone(), w.alice.clone(), w.bob.clone());
+        // nothing accepted yet
+        assert_eq!(w.send(&owner, 100, ReceiveMsg::Publish { datanet_id: id }).unwrap_err(), ContractError::NothingToVersion {});
+        let c1 = w.contribute(&alice, id, 1, 2_048).unwrap();
+        let c2 = w.contribute(&bob, id, 2, 1).unwrap();
+        w.review(&owner, c1, true, 8_000).unwrap();
+        w.review(&owner, c2, true, 6_000).unwrap();
+        let fee: FeeResponse = w.q(QueryMsg::PublishFee { datanet_id: id });
+        assert_eq!(fee.fee, Uint128::new(100 + 10 * 3)); // ceil(2049/1024) = 3 KiB
+        assert_eq!(w.send(&owner, 129, ReceiveMsg::Publish { datanet_id: id }).unwrap_err(), ContractError::WrongFee {
+            expected: Uint128::new(130),
+            received: Uint128::new(129)
+        });
+        assert_eq!(w.send(&alice, 130, ReceiveMsg::Publish { datanet_id: id }).unwrap_err(), ContractError::Unauthorized {});
+        assert_eq!(w.send(&owner, 130, ReceiveMsg::NewVersion { datanet_id: id }).unwrap_err(), ContractError::NotPublished {});
+        w.send(&owner, 130, ReceiveMsg::Publish { datanet_id: id }).unwrap();
+        assert_eq!(w.balance(&w.collector.clone()), 130);
+        assert_eq!(w.send(&owner, 130, ReceiveMsg::Publish { datanet_id: id }).unwrap_err(), ContractError::AlreadyPublished {});
+
+        let v1: VersionInfo = w.q(QueryMsg::Version { datanet_id: id, version: 1 });
+        let leaves: Vec<[u8; 32]> = [1u32, 2].iter().map(|i| sha256(&i.to_be_bytes())).collect();
+        assert_eq!(v1.merkle_root, merkle_root(&leaves));
+        assert_eq!((v1.leaf_count, v1.total_weight), (2, Uint128::new(14_000)));
+        let dn: DatanetInfo = w.q(QueryMsg::Datanet { datanet_id: id });
+        assert_eq!((dn.status, dn.version, dn.pending_count), (DatanetStatus::Published, 1, 0));
+        assert_eq!(w.send(&owner, 100, ReceiveMsg::NewVersion { datanet_id: id }).unwrap_err(), ContractError::NothingToVersion {});
+
+        // version 2 adds a row by alice; version 1 shares are unchanged
+        let c3 = w.contribute(&alice, id, 3, 100).unwrap();
+        w.review(&owner, c3, true, 10_000).unwrap();
+        let s: ContributorShareResponse = w.q(QueryMsg::ContributorShare { datanet_id: id, version: 1, contributor: alice.to_string() });
+        assert_eq!((s.weight, s.total_weight, s.reward_multiplier_bps), (Uint128::new(8_000), Uint128::new(14_000), 10_000));
+        w.send(&owner, 110, ReceiveMsg::NewVersion { datanet_id: id }).unwrap();
+        let s: ContributorShareResponse = w.q(QueryMsg::ContributorShare { datanet_id: id, version: 2, contributor: alice.to_string() });
+        assert_eq!((s.weight, s.total_weight), (Uint128::new(18_000), Uint128::new(24_000)));
+        let s: ContributorShareResponse = w.q(QueryMsg::ContributorShare { datanet_id: id, version: 2, contributor: bob.to_string() });
+        assert_eq!(s.weight, Uint128::new(6_000));
+        let v2: VersionInfo = w.q(QueryMsg::Version { datanet_id: id, version: 2 });
+        let leaves: Vec<[u8; 32]> = [1u32, 2, 3].iter().map(|i| sha256(&i.to_be_bytes())).collect();
+        assert_eq!(v2.merkle_root, merkle_root(&leaves));
+        let vs: VersionsResponse = w.q(QueryMsg::ListVersions { datanet_id: id, start_after: None, limit: None });
+        assert_eq!(vs.versions.len(), 2);
+        let c: ContributionInfo = w.q(QueryMsg::Contribution { contribution_id: c3 });
+        assert_eq!(c.version, Some(2));
+    }
+
+    #[test]
+    fn wrong_token_rejected() {
+        let mut w = setup();
+        let cw20_id = w.app.store_code(contract_cw20());
+        let owner = w.owner.clone();
+        let fake = w
+            .app
+            .instantiate_contract(
+                cw20_id,
+                owner.clone(),
+                &cw20_base::msg::InstantiateMsg {
+                    name: "Fake".into(),
+                    symbol: "FAKE".into(),
+                    decimals: 6,
+                    initial_balances: vec![Cw20Coin { address: owner.to_string(), amount: Uint128::new(1_000) }],
+                    mint: None,
+                    marketing: None,
+                },
+                &[],
+                "fake",
+                None,
+            )
+            .unwrap();
+        let id = w.create(ContributionPolicy::Open);
+        let err: ContractError = w
+            .app
+            .execute_contract(
+                owner,
+                fake,
+                &Cw20ExecuteMsg::Send {
+                    contract: w.reg.to_string(),
+                    amount: Uint128::new(100),
+                    msg: to_json_binary(&ReceiveMsg::Bond { datanet_id: id }).unwrap(),
+                },
+                &[],
+            )
+            .unwrap_err()
+            .downcast()
+            .unwrap();
+        assert_eq!(err, ContractError::WrongToken {});
+    }
+}
+
+mod bonds {
+    use super::*;
+
+    #[test]
+    fn bond_unbond_claim_slash() {
+        let mut p = params();
+        p.min_contributor_bond = Uint128::new(500);
+        let mut w = setup_with(p);
+        let id = w.create(ContributionPolicy::Open);
+        let (gov, alice) = (w.gov.clone(), w.alice.clone());
+        assert_eq!(
+            w.contribute(&alice, id, 1, 10).unwrap_err(),
+            ContractError::InsufficientBond { required: Uint128::new(500), bonded: Uint128::zero() }
+        );
+        assert!(matches!(w.send(&alice, 0, ReceiveMsg::Bond { datanet_id: id }).unwrap_err(), ContractError::InvalidInput { .. }));
+        w.send(&alice, 1_000, ReceiveMsg::Bond { datanet_id: id }).unwrap();
+        w.contribute(&alice, id, 1, 10).unwrap();
+
+        assert!(matches!(
+            w.exec(&alice, ExecuteMsg::Unbond { datanet_id: id, amount: Uint128::new(1_001) }).unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
+        w.exec(&alice, ExecuteMsg::Unbond { datanet_id: id, amount: Uint128::new(600) }).unwrap();
+        assert!(matches!(w.contribute(&alice, id, 2, 10).unwrap_err(), ContractError::InsufficientBond { .. }));
+        assert_eq!(w.exec(&alice, ExecuteMsg::ClaimUnbonded { datanet_id: id }).unwrap_err(), ContractError::StillUnbonding {});
+
+        // governance slashes 50 % of bonded + unbonding (1000) = 500: 400 from bonded, 100 from unbonding
+        let slash = ExecuteMsg::Slash {
+            datanet_id: id,
+            contributor: alice.to_string(),
+            fraction_bps: 5_000,
+            penalty_points: 10,
+            reason: "spam".into(),
+        };
+        assert_eq!(w.exec(&alice, slash.clone()).unwrap_err(), ContractError::Unauthorized {});
+        w.exec(&gov, slash).unwrap();
+        let b: BondResponse = w.q(QueryMsg::Bond { datanet_id: id, contributor: alice.to_string() });
+        assert_eq!((b.bonded, b.unbonding), (Uint128::zero(), Uint128::new(500)));
+        assert_eq!(w.balance(&w.collector.clone()), 500);
+        let pen: PenaltyResponse = w.q(QueryMsg::Penalty { contributor: alice.to_string() });
+        assert_eq!((pen.score, pen.reward_multiplier_bps), (10, 5_000));
+
+        w.app.update_block(|b| b.time = b.time.plus_seconds(1_000));
+        let before = w.balance(&alice);
+        w.exec(&alice, ExecuteMsg::ClaimUnbonded { datanet_id: id }).unwrap();
+        assert_eq!(w.balance(&alice), before + 500);
+        assert_eq!(w.exec(&alice, ExecuteMsg::ClaimUnbonded { datanet_id: id }).unwrap_err(), ContractError::NothingToClaim {});
+    }
+}
+
+mod access {
+    use super::*;
+
+    #[test]
+    fn request_grant_expire_revoke() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        let (owner, alice, bob, gov) = (w.owner.clone(), w.alice.clone(), w.bob.clone(), w.gov.clone());
+        let a: AccessResponse = w.q(QueryMsg::Access { datanet_id: id, grantee: owner.to_string() });
+        assert!(a.has_access);
+        w.exec(&alice, ExecuteMsg::RequestAccess { datanet_id: id, purpose: "fine-tune a LoRA".into() }).unwrap();
+        let a: AccessResponse = w.q(QueryMsg::Access { datanet_id: id, grantee: alice.to_string() });
+        assert_eq!((a.status, a.has_access), (Some(AccessStatus::Requested), false));
+        let now = w.app.block_info().time.seconds();
+        let grant = ExecuteMsg::GrantAccess { datanet_id: id, grantee: alice.to_string(), expires_at: Some(now + 100) };
+        assert_eq!(w.exec(&bob, grant.clone()).unwrap_err(), ContractError::Unauthorized {});
+        assert!(matches!(
+            w.exec(&owner, ExecuteMsg::GrantAccess { datanet_id: id, grantee: alice.to_string(), expires_at: Some(now) }).unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
+        w.exec(&owner, grant).unwrap();
+        let a: AccessResponse = w.q(QueryMsg::Access { datanet_id: id, grantee: alice.to_string() });
+        assert!(a.has_access);
+        assert_eq!(a.purpose.as_deref(), Some("fine-tune a LoRA"));
+        assert!(matches!(
+            w.exec(&alice, ExecuteMsg::RequestAccess { datanet_id: id, purpose: "again".into() }).unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
+        w.app.update_block(|b| b.time = b.time.plus_seconds(100));
+        let a: AccessResponse = w.q(QueryMsg::Access { datanet_id: id, grantee: alice.to_string() });
+        assert!(!a.has_access);
+        // governance can grant too, and revoke
+        w.exec(&gov, ExecuteMsg::GrantAccess { datanet_id: id, grantee: bob.to_string(), expires_at: None }).unwrap();
+        assert_eq!(
+            w.exec(&alice, ExecuteMsg::RevokeAccess { datanet_id: id, grantee: bob.to_string() }).unwrap_err(),
+            ContractError::Unauthorized {}
+        );
+        w.exec(&owner, ExecuteMsg::RevokeAccess { datanet_id: id, grantee: bob.to_string() }).unwrap();
+        let a: AccessResponse = w.q(QueryMsg::Access { datanet_id: id, grantee: bob.to_string() });
+        assert_eq!((a.status, a.has_access), (Some(AccessStatus::Revoked), false));
+    }
+}
+
+mod admin {
+    use super::*;
+
+    #[test]
+    fn governance_only() {
+        let mut w = setup();
+        let (gov, alice) = (w.gov.clone(), w.alice.clone());
+        let mut p = params();
+        p.base_fee = Uint128::new(7);
+        assert_eq!(w.exec(&alice, ExecuteMsg::UpdateParams { params: p.clone() }).unwrap_err(), ContractError::Unauthorized {});
+        let mut bad = p.clone();
+        bad.penalized_reward_bps = 10_001;
+        assert!(matches!(w.exec(&gov, ExecuteMsg::UpdateParams { params: bad }).unwrap_err(), ContractError::InvalidInput { .. }));
+        w.exec(&gov, ExecuteMsg::UpdateParams { params: p }).unwrap();
+        let c: ConfigResponse = w.q(QueryMsg::Config {});
+        assert_eq!(c.params.base_fee, Uint128::new(7));
+        assert_eq!(
+            w.exec(&alice, ExecuteMsg::UpdateGovernance { governance: alice.to_string() }).unwrap_err(),
+            ContractError::Unauthorized {}
+        );
+        w.exec(&gov, ExecuteMsg::UpdateGovernance { governance: alice.to_string() }).unwrap();
+        let c: ConfigResponse = w.q(QueryMsg::Config {});
+        assert_eq!(c.governance, alice);
+    }
+}
