@@ -5,3 +5,9 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod store;
+pub mod app;
+pub mod crypto;
+pub mod modules;
+pub mod query;
+pub mod server;
+pub mod config;

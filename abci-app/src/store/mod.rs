@@ -12,7 +12,7 @@
 mod overlay;
 mod storage;
 
-pub use overlay::Overlay;
+pub use overlay::{Empty, Overlay};
 pub use storage::{CommitInfo, PendingCommit, ProofOpBytes, Snapshot, Storage, StoreError};
 
 use std::ops::Bound;

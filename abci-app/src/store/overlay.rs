@@ -52,6 +52,18 @@ impl<B: StateRead> Overlay<B> {
         }
     }
 
+    /// An independent copy of this view (same base, same writes, no open checkpoints).
+    pub fn clone_view(&self) -> Self
+    where
+        B: Clone,
+    {
+        Self {
+            base: self.base.clone(),
+            writes: self.writes.clone(),
+            undo: Vec::new(),
+        }
+    }
+
     /// Open a nested checkpoint.
     pub fn checkpoint(&mut self) {
         self.undo.push(UndoLog::new());

@@ -1,0 +1,273 @@
+//! The application: block execution, the check state, genesis and commits.
+//!
+//! ABCI entry points never fail: transaction errors become result codes; only a broken
+//! invariant (storage that cannot be written) panics, deliberately, with context.
+
+pub mod amino;
+pub mod ante;
+pub mod coins;
+pub mod context;
+pub mod error;
+pub mod events;
+pub mod gas;
+pub mod genesis;
+pub mod msgs;
+pub mod pagination;
+pub mod tx;
+
+use bytes::Bytes;
+use tendermint::abci::types::ExecTxResult;
+use tendermint::abci::Code;
+use tendermint::v0_38::abci::{request, response};
+use tracing::{info, warn};
+
+use self::context::BlockInfo;
+use self::error::TxError;
+use self::genesis::AppState;
+use self::tx::{run_decoded, run_tx, ExecMode, TxOutcome};
+use crate::store::{Overlay, PendingCommit, Snapshot, StateRead, Storage};
+
+pub const APP_VERSION: u64 = 1;
+
+/// The ABCI application state machine (driven by one consensus connection at a time).
+pub struct App {
+    storage: Storage,
+    /// Writes not yet committed: genesis (between InitChain and the first block) and the
+    /// block being finalized.
+    block: Option<Overlay<Snapshot>>,
+    pending: Option<PendingCommit>,
+    /// Mempool view: committed state plus the ante effects of admitted txs.
+    check: Overlay<Snapshot>,
+    last_block_time: i128,
+}
+
+impl App {
+    pub fn new(storage: Storage) -> Self {
+        let check = Overlay::new(storage.latest_snapshot());
+        Self {
+            storage,
+            block: None,
+            pending: None,
+            check,
+            last_block_time: 0,
+        }
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    fn chain_id(state: &impl StateRead) -> String {
+        state
+            .get(ante::CHAIN_ID_KEY)
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+
+    pub fn info(&self, _req: request::Info) -> response::Info {
+        let latest = self.storage.latest();
+        response::Info {
+            data: "openledgerd".to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            app_version: APP_VERSION,
+            last_block_height: latest
+                .map(|l| l.height)
+                .unwrap_or(0)
+                .try_into()
+                .expect("heights stay below i64::MAX"),
+            last_block_app_hash: latest
+                .map(|l| l.app_hash.to_vec())
+                .unwrap_or_default()
+                .try_into()
+                .expect("app hashes are byte strings"),
+        }
+    }
+
+    pub fn init_chain(&mut self, req: request::InitChain) -> response::InitChain {
+        if let Some(latest) = self.storage.latest() {
+            warn!(height = latest.height, "InitChain on a node that already has state; keeping it");
+            return response::InitChain {
+                consensus_params: None,
+                validators: vec![],
+                app_hash: latest.app_hash.to_vec().try_into().expect("byte string"),
+            };
+        }
+        let app_state = AppState::from_json(&req.app_state_bytes)
+            .unwrap_or_else(|e| panic!("genesis app_state is invalid: {e}"));
+        let mut state = Overlay::new(self.storage.latest_snapshot());
+        app_state
+            .init(&req.chain_id, &mut state)
+            .unwrap_or_else(|e| panic!("genesis app_state cannot be applied: {e}"));
+        let initial_height = req.initial_height.value();
+        let app_hash = self
+            .storage
+            .prepare_commit(initial_height, state.writes().clone())
+            .unwrap_or_else(|e| panic!("hashing genesis state: {e}"))
+            .info
+            .app_hash;
+        info!(chain_id = %req.chain_id, initial_height, app_hash = %hex::encode_upper(app_hash), "genesis applied");
+        self.check = state.clone_view();
+        self.block = Some(state);
+        response::InitChain {
+            consensus_params: None,
+            validators: vec![],
+            app_hash: app_hash.to_vec().try_into().expect("byte string"),
+        }
+    }
+
+    /// State the next block builds on: uncommitted genesis, or the latest commit.
+    fn next_block_base(&self) -> Overlay<Snapshot> {
+        match &self.block {
+            Some(genesis) => genesis.clone_view(),
+            None => Overlay::new(self.storage.latest_snapshot()),
+        }
+    }
+
+    fn block_info(&self, state: &impl StateRead, height: u64, time: i128) -> BlockInfo {
+        BlockInfo {
+            chain_id: Self::chain_id(state),
+            height,
+            time_unix_nanos: time,
+        }
+    }
+
+    pub fn check_tx(&mut self, req: request::CheckTx) -> response::CheckTx {
+        let height = self.storage.latest().map_or(1, |l| l.height + 1);
+        let block = self.block_info(&self.check, height, self.last_block_time);
+        let mode = match req.kind {
+            request::CheckTxKind::Recheck => ExecMode::Recheck,
+            _ => ExecMode::Check,
+        };
+        let outcome = run_tx(&mut self.check, &block, mode, &req.tx);
+        let (code, log, codespace) = result_fields(&outcome.result);
+        response::CheckTx {
+            code,
+            data: Bytes::new(),
+            log,
+            info: String::new(),
+            gas_wanted: clamp(outcome.gas_wanted),
+            gas_used: clamp(outcome.gas_used),
+            events: outcome.events,
+            codespace,
+            ..Default::default()
+        }
+    }
+
+    pub fn prepare_proposal(&mut self, req: request::PrepareProposal) -> response::PrepareProposal {
+        let mut state = self.next_block_base();
+        let block = self.block_info(&state, req.height.value(), time_nanos(&req.time));
+        let max_bytes = usize::try_from(req.max_tx_bytes).unwrap_or(0);
+        let mut total = 0usize;
+        let mut txs = Vec::new();
+        for tx in req.txs {
+            if total + tx.len() > max_bytes {
+                continue;
+            }
+            // Drop what no longer passes against the state this block builds on.
+            let Ok(decoded) = tx::decode_tx(&tx) else { continue };
+            if run_decoded(&mut state, &block, ExecMode::Recheck, &decoded).result.is_ok() {
+                total += tx.len();
+                txs.push(tx);
+            }
+        }
+        response::PrepareProposal { txs }
+    }
+
+    pub fn process_proposal(&mut self, req: request::ProcessProposal) -> response::ProcessProposal {
+        let mut state = self.next_block_base();
+        let block = self.block_info(&state, req.height.value(), time_nanos(&req.time));
+        for tx in &req.txs {
+            let valid = match tx::decode_tx(tx) {
+                Ok(decoded) => run_decoded(&mut state, &block, ExecMode::Recheck, &decoded)
+                    .result
+                    .is_ok(),
+                Err(_) => false,
+            };
+            if !valid {
+                warn!(height = req.height.value(), "rejecting proposal with an invalid tx");
+                return response::ProcessProposal::Reject;
+            }
+        }
+        response::ProcessProposal::Accept
+    }
+
+    pub fn finalize_block(&mut self, req: request::FinalizeBlock) -> response::FinalizeBlock {
+        let height = req.height.value();
+        let mut state = match self.block.take() {
+            Some(genesis) => genesis,
+            None => Overlay::new(self.storage.latest_snapshot()),
+        };
+        let time = time_nanos(&req.time);
+        let block = self.block_info(&state, height, time);
+        let tx_results = req
+            .txs
+            .iter()
+            .map(|tx| exec_result(run_tx(&mut state, &block, ExecMode::Deliver, tx)))
+            .collect::<Vec<_>>();
+        let pending = self
+            .storage
+            .prepare_commit(height, state.into_writes())
+            .unwrap_or_else(|e| panic!("hashing block {height}: {e}"));
+        let app_hash = pending.info.app_hash;
+        self.pending = Some(pending);
+        self.last_block_time = time;
+        response::FinalizeBlock {
+            events: vec![],
+            tx_results,
+            validator_updates: vec![],
+            consensus_param_updates: None,
+            app_hash: app_hash.to_vec().try_into().expect("byte string"),
+        }
+    }
+
+    pub fn commit(&mut self) -> response::Commit {
+        if let Some(pending) = self.pending.take() {
+            let info = self
+                .storage
+                .commit(pending)
+                .unwrap_or_else(|e| panic!("persisting a block must succeed: {e}"));
+            info!(height = info.height, app_hash = %hex::encode_upper(info.app_hash), "committed");
+        } else {
+            warn!("Commit without a finalized block");
+        }
+        self.check = Overlay::new(self.storage.latest_snapshot());
+        response::Commit {
+            data: Bytes::new(),
+            retain_height: 0u32.into(),
+        }
+    }
+}
+
+/// An `ExecTxResult` with SDK codes, and an empty log on success (cosmjs parses it as JSON).
+pub fn exec_result(outcome: TxOutcome) -> ExecTxResult {
+    let (code, log, codespace) = result_fields(&outcome.result);
+    ExecTxResult {
+        code,
+        data: outcome.result.unwrap_or_default().into(),
+        log,
+        info: String::new(),
+        gas_wanted: clamp(outcome.gas_wanted),
+        gas_used: clamp(outcome.gas_used),
+        events: outcome.events,
+        codespace,
+    }
+}
+
+fn result_fields(result: &Result<Vec<u8>, TxError>) -> (Code, String, String) {
+    match result {
+        Ok(_) => (Code::Ok, String::new(), String::new()),
+        Err(e) => (
+            Code::from(e.code()),
+            e.to_string(),
+            e.codespace().to_string(),
+        ),
+    }
+}
+
+fn clamp(gas: u64) -> i64 {
+    i64::try_from(gas).unwrap_or(i64::MAX)
+}
+
+fn time_nanos(time: &tendermint::Time) -> i128 {
+    time.unix_timestamp_nanos()
+}

@@ -1,0 +1,184 @@
+//! Query routing by gRPC method path (`/cosmos.bank.v1beta1.Query/Balance`, …) and raw store
+//! paths (`store/ibc/key`, `store/main/key`), shared by ABCI `Query` and, later, REST and gRPC.
+
+use cosmos_sdk_proto::cosmos::base::abci::v1beta1::{GasInfo, Result as AbciResult};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse, TxRaw};
+use prost::Message;
+use tendermint::merkle::proof::{ProofOp, ProofOps};
+
+use crate::app::context::BlockInfo;
+use crate::app::error::QueryError;
+use crate::app::tx::{run_tx, ExecMode};
+use crate::modules::{auth, bank};
+use crate::store::{Overlay, Snapshot, StateRead, Storage};
+
+/// A successful query.
+#[derive(Debug, Clone, Default)]
+pub struct QueryAnswer {
+    pub key: Vec<u8>,
+    pub value: Vec<u8>,
+    pub proof: Option<ProofOps>,
+    /// The height the answer is for (never 0: cosmjs rejects that).
+    pub height: u64,
+}
+
+fn decode<M: Message + Default>(data: &[u8]) -> Result<M, QueryError> {
+    M::decode(data).map_err(|e| QueryError::InvalidArgument(format!("decoding request: {e}")))
+}
+
+/// Range queries need the ordered index, which exists only for the latest height.
+fn latest_only(snapshot: &Snapshot) -> Result<(), QueryError> {
+    if snapshot.is_latest() {
+        Ok(())
+    } else {
+        Err(QueryError::Unsupported(
+            "paginated queries are served at the latest height only".to_string(),
+        ))
+    }
+}
+
+macro_rules! route {
+    ($handler:path, $snapshot:expr, $data:expr) => {
+        $handler($snapshot, decode($data)?).map(|r| r.encode_to_vec())
+    };
+    (paged $handler:path, $snapshot:expr, $data:expr) => {{
+        latest_only($snapshot)?;
+        $handler($snapshot, decode($data)?).map(|r| r.encode_to_vec())
+    }};
+}
+
+pub fn query(
+    storage: &Storage,
+    path: &str,
+    data: &[u8],
+    height: u64,
+    prove: bool,
+) -> Result<QueryAnswer, QueryError> {
+    let latest = storage
+        .latest()
+        .ok_or_else(|| QueryError::InvalidHeight("no block has been committed yet".to_string()))?;
+    let height = if height == 0 { latest.height } else { height };
+    if height > latest.height {
+        return Err(QueryError::InvalidHeight(format!(
+            "cannot query with height in the future; please provide a valid height (latest {})",
+            latest.height
+        )));
+    }
+    if let Some(rest) = path.strip_prefix("store/") {
+        return store_query(storage, rest, data, height, prove);
+    }
+    let snapshot = storage
+        .snapshot_at(height)
+        .map_err(|e| QueryError::InvalidHeight(e.to_string()))?;
+    let s = &snapshot;
+    let value = match path {
+        "/cosmos.auth.v1beta1.Query/Account" => route!(auth::query::account, s, data),
+        "/cosmos.auth.v1beta1.Query/Accounts" => route!(paged auth::query::accounts, s, data),
+        "/cosmos.auth.v1beta1.Query/Params" => route!(auth::query::params, s, data),
+        "/cosmos.bank.v1beta1.Query/Balance" => route!(bank::query::balance, s, data),
+        "/cosmos.bank.v1beta1.Query/AllBalances" => route!(paged bank::query::all_balances, s, data),
+        "/cosmos.bank.v1beta1.Query/SpendableBalances" => {
+            route!(paged bank::query::spendable_balances, s, data)
+        }
+        "/cosmos.bank.v1beta1.Query/TotalSupply" => route!(paged bank::query::total_supply, s, data),
+        "/cosmos.bank.v1beta1.Query/SupplyOf" => route!(bank::query::supply_of, s, data),
+        "/cosmos.bank.v1beta1.Query/DenomMetadata" => route!(bank::query::denom_metadata, s, data),
+        "/cosmos.bank.v1beta1.Query/DenomsMetadata" => {
+            route!(paged bank::query::denoms_metadata, s, data)
+        }
+        "/cosmos.bank.v1beta1.Query/Params" => route!(bank::query::params, s, data),
+        "/cosmos.tx.v1beta1.Service/Simulate" => simulate(s, height, decode(data)?).map(|r| r.encode_to_vec()),
+        other => Err(QueryError::UnknownPath(other.to_string())),
+    }?;
+    Ok(QueryAnswer {
+        key: Vec::new(),
+        value,
+        proof: None,
+        height,
+    })
+}
+
+/// `store/<substore>/key`: a raw read of one key, with ICS-23 proofs when asked.
+fn store_query(
+    storage: &Storage,
+    rest: &str,
+    key: &[u8],
+    height: u64,
+    prove: bool,
+) -> Result<QueryAnswer, QueryError> {
+    let app_key = match rest {
+        "ibc/key" => [crate::store::IBC_PREFIX, key].concat(),
+        "main/key" => key.to_vec(),
+        other => return Err(QueryError::UnknownPath(format!("store/{other}"))),
+    };
+    let (value, proof) = if prove {
+        let (value, ops) = storage
+            .get_with_proof(&app_key, height)
+            .map_err(|e| QueryError::InvalidHeight(e.to_string()))?;
+        let ops = ops
+            .into_iter()
+            .map(|op| ProofOp {
+                field_type: op.field_type,
+                key: op.key,
+                data: op.data,
+            })
+            .collect();
+        (value, Some(ProofOps { ops }))
+    } else {
+        let snapshot = storage
+            .snapshot_at(height)
+            .map_err(|e| QueryError::InvalidHeight(e.to_string()))?;
+        (snapshot.get(&app_key), None)
+    };
+    Ok(QueryAnswer {
+        key: key.to_vec(),
+        value: value.unwrap_or_default(),
+        proof,
+        height,
+    })
+}
+
+/// `cosmos.tx.v1beta1.Service/Simulate`: run the tx on a throw-away copy of the state.
+pub fn simulate(
+    snapshot: &Snapshot,
+    height: u64,
+    req: SimulateRequest,
+) -> Result<SimulateResponse, QueryError> {
+    #[allow(deprecated)] // `tx` is the pre-0.43 field, still accepted as the SDK does.
+    let tx_bytes = match (req.tx_bytes.is_empty(), req.tx) {
+        (false, _) => req.tx_bytes,
+        (true, Some(tx)) => TxRaw {
+            body_bytes: tx.body.map(|b| b.encode_to_vec()).unwrap_or_default(),
+            auth_info_bytes: tx.auth_info.map(|a| a.encode_to_vec()).unwrap_or_default(),
+            signatures: tx.signatures,
+        }
+        .encode_to_vec(),
+        (true, None) => {
+            return Err(QueryError::InvalidArgument("empty txBytes is not allowed".to_string()))
+        }
+    };
+    let mut state = Overlay::new(snapshot.clone());
+    let block = BlockInfo {
+        chain_id: state
+            .get(crate::app::ante::CHAIN_ID_KEY)
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default(),
+        height: height + 1,
+        time_unix_nanos: 0,
+    };
+    let outcome = run_tx(&mut state, &block, ExecMode::Simulate, &tx_bytes);
+    let data = outcome.result?;
+    #[allow(deprecated)]
+    Ok(SimulateResponse {
+        gas_info: Some(GasInfo {
+            gas_wanted: outcome.gas_wanted,
+            gas_used: outcome.gas_used,
+        }),
+        result: Some(AbciResult {
+            data,
+            log: String::new(),
+            events: outcome.events.into_iter().map(Into::into).collect(),
+            msg_responses: outcome.msg_responses,
+        }),
+    })
+}

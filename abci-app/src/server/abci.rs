@@ -1,0 +1,126 @@
+//! The ABCI++ (v0.38 wire) server over tower-abci.
+//!
+//! One [`AbciService`] owns the [`App`]; `split::service` serialises the four connections onto
+//! it, consensus first. A service error would make tower-abci drop the connection and CometBFT
+//! halt, so every request gets a response.
+
+use std::future::{ready, Ready};
+use std::net::SocketAddr;
+use std::task::{Context, Poll};
+
+use tendermint::abci::Code;
+use tendermint::v0_38::abci::{request, response, Request, Response};
+use tower::{Service, ServiceBuilder};
+use tracing::debug;
+
+use crate::app::App;
+use crate::query;
+
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+pub struct AbciService {
+    app: App,
+}
+
+impl AbciService {
+    pub fn new(app: App) -> Self {
+        Self { app }
+    }
+
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    pub fn handle(&mut self, req: Request) -> Response {
+        match req {
+            Request::Echo(echo) => Response::Echo(response::Echo {
+                message: echo.message,
+            }),
+            Request::Flush => Response::Flush,
+            Request::Info(req) => Response::Info(self.app.info(req)),
+            Request::Query(req) => Response::Query(self.query(req)),
+            Request::InitChain(req) => Response::InitChain(self.app.init_chain(req)),
+            Request::CheckTx(req) => Response::CheckTx(self.app.check_tx(req)),
+            Request::PrepareProposal(req) => {
+                Response::PrepareProposal(self.app.prepare_proposal(req))
+            }
+            Request::ProcessProposal(req) => {
+                Response::ProcessProposal(self.app.process_proposal(req))
+            }
+            Request::FinalizeBlock(req) => Response::FinalizeBlock(self.app.finalize_block(req)),
+            Request::Commit => Response::Commit(self.app.commit()),
+            Request::ExtendVote(_) => Response::ExtendVote(response::ExtendVote {
+                vote_extension: Default::default(),
+            }),
+            Request::VerifyVoteExtension(_) => {
+                Response::VerifyVoteExtension(response::VerifyVoteExtension::Accept)
+            }
+            // No state sync yet: offer nothing, refuse what is offered.
+            Request::ListSnapshots => Response::ListSnapshots(Default::default()),
+            Request::OfferSnapshot(_) => Response::OfferSnapshot(response::OfferSnapshot::Reject),
+            Request::LoadSnapshotChunk(_) => Response::LoadSnapshotChunk(Default::default()),
+            Request::ApplySnapshotChunk(_) => {
+                Response::ApplySnapshotChunk(response::ApplySnapshotChunk {
+                    result: tendermint::abci::response::ApplySnapshotChunkResult::Abort,
+                    refetch_chunks: vec![],
+                    reject_senders: vec![],
+                })
+            }
+        }
+    }
+
+    fn query(&self, req: request::Query) -> response::Query {
+        let height = u64::try_from(req.height.value()).unwrap_or(0);
+        match query::query(self.app.storage(), &req.path, &req.data, height, req.prove) {
+            Ok(answer) => response::Query {
+                code: Code::Ok,
+                key: answer.key.into(),
+                value: answer.value.into(),
+                proof: answer.proof,
+                height: answer
+                    .height
+                    .try_into()
+                    .expect("heights stay below i64::MAX"),
+                ..Default::default()
+            },
+            Err(e) => {
+                debug!(path = %req.path, error = %e, "query failed");
+                response::Query {
+                    code: Code::from(e.code()),
+                    log: e.to_string(),
+                    codespace: e.codespace().to_string(),
+                    height: req.height,
+                    ..Default::default()
+                }
+            }
+        }
+    }
+}
+
+impl Service<Request> for AbciService {
+    type Response = Response;
+    type Error = BoxError;
+    type Future = Ready<Result<Response, BoxError>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        ready(Ok(self.handle(req)))
+    }
+}
+
+/// Serve ABCI on `addr` until the listener fails.
+pub async fn serve(app: App, addr: SocketAddr) -> Result<(), BoxError> {
+    let (consensus, mempool, snapshot, info) =
+        tower_abci::v038::split::service(AbciService::new(app), 1);
+    let server = tower_abci::v038::Server::builder()
+        .consensus(consensus)
+        .mempool(ServiceBuilder::new().buffer(100).service(mempool))
+        .info(ServiceBuilder::new().buffer(100).service(info))
+        .snapshot(snapshot)
+        .finish()
+        .ok_or("incomplete ABCI server")?;
+    server.listen_tcp(addr).await
+}
