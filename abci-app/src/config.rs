@@ -88,10 +88,11 @@ impl Home {
     /// Read the genesis file and check its `app_state` (fail before CometBFT connects).
     pub fn load_genesis(&self) -> Result<(Value, AppState)> {
         let path = self.genesis();
-        let text = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {} (run `openledgerd init` first)", path.display()))?;
-        let genesis: Value = serde_json::from_str(&text)
-            .with_context(|| format!("parsing {}", path.display()))?;
+        let text = std::fs::read_to_string(&path).with_context(|| {
+            format!("reading {} (run `openledgerd init` first)", path.display())
+        })?;
+        let genesis: Value =
+            serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
         let app_state = match genesis.get("app_state") {
             Some(v) => serde_json::from_value(v.clone())
                 .with_context(|| format!("invalid app_state in {}", path.display()))?,
@@ -117,7 +118,8 @@ impl Home {
         std::fs::create_dir_all(self.data_dir())?;
 
         let validator = new_ed25519();
-        let address = hex::encode_upper(&Sha256::digest(validator.verification_key().as_bytes())[..20]);
+        let address =
+            hex::encode_upper(&Sha256::digest(validator.verification_key().as_bytes())[..20]);
         let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
         let pub_key = json!({"type": "tendermint/PubKeyEd25519", "value": b64(validator.verification_key().as_bytes())});
         let key_file = json!({
@@ -125,7 +127,10 @@ impl Home {
             "pub_key": pub_key,
             "priv_key": {"type": "tendermint/PrivKeyEd25519", "value": b64(&keypair_bytes(&validator))},
         });
-        write_private(&self.config_dir().join("priv_validator_key.json"), &key_file)?;
+        write_private(
+            &self.config_dir().join("priv_validator_key.json"),
+            &key_file,
+        )?;
         let node_key = new_ed25519();
         write_private(
             &self.config_dir().join("node_key.json"),
@@ -182,10 +187,13 @@ impl Home {
             .push(crate::modules::auth::genesis::GenesisAccount {
                 address: address.to_string(),
             });
-        app_state.bank.balances.push(crate::modules::bank::genesis::Balance {
-            address: address.to_string(),
-            coins: parsed,
-        });
+        app_state
+            .bank
+            .balances
+            .push(crate::modules::bank::genesis::Balance {
+                address: address.to_string(),
+                coins: parsed,
+            });
         genesis["app_state"] = serde_json::to_value(&app_state)?;
         self.write_genesis(&genesis)
     }
@@ -230,7 +238,11 @@ fn new_ed25519() -> ed25519_consensus::SigningKey {
 
 /// CometBFT stores ed25519 private keys as `seed ‖ public key`.
 fn keypair_bytes(key: &ed25519_consensus::SigningKey) -> Vec<u8> {
-    [key.as_bytes().as_slice(), key.verification_key().as_bytes().as_slice()].concat()
+    [
+        key.as_bytes().as_slice(),
+        key.verification_key().as_bytes().as_slice(),
+    ]
+    .concat()
 }
 
 fn write_private(path: &Path, value: &Value) -> Result<()> {

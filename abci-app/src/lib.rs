@@ -4,10 +4,10 @@
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
-pub mod store;
 pub mod app;
+pub mod config;
 pub mod crypto;
 pub mod modules;
 pub mod query;
 pub mod server;
-pub mod config;
+pub mod store;

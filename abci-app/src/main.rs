@@ -78,7 +78,9 @@ fn expand_home(path: &str) -> PathBuf {
 
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
@@ -96,11 +98,19 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Genesis {
-            command: GenesisCommand::AddAccount { address, coins, home },
+            command:
+                GenesisCommand::AddAccount {
+                    address,
+                    coins,
+                    home,
+                },
         } => {
             let home = Home::new(expand_home(&home));
             home.add_genesis_account(&address, &coins)?;
-            println!("added {address} with {coins} to {}", home.genesis().display());
+            println!(
+                "added {address} with {coins} to {}",
+                home.genesis().display()
+            );
             Ok(())
         }
         Command::Start { home, abci_addr } => {

@@ -76,18 +76,24 @@ pub fn query(
         "/cosmos.auth.v1beta1.Query/Accounts" => route!(paged auth::query::accounts, s, data),
         "/cosmos.auth.v1beta1.Query/Params" => route!(auth::query::params, s, data),
         "/cosmos.bank.v1beta1.Query/Balance" => route!(bank::query::balance, s, data),
-        "/cosmos.bank.v1beta1.Query/AllBalances" => route!(paged bank::query::all_balances, s, data),
+        "/cosmos.bank.v1beta1.Query/AllBalances" => {
+            route!(paged bank::query::all_balances, s, data)
+        }
         "/cosmos.bank.v1beta1.Query/SpendableBalances" => {
             route!(paged bank::query::spendable_balances, s, data)
         }
-        "/cosmos.bank.v1beta1.Query/TotalSupply" => route!(paged bank::query::total_supply, s, data),
+        "/cosmos.bank.v1beta1.Query/TotalSupply" => {
+            route!(paged bank::query::total_supply, s, data)
+        }
         "/cosmos.bank.v1beta1.Query/SupplyOf" => route!(bank::query::supply_of, s, data),
         "/cosmos.bank.v1beta1.Query/DenomMetadata" => route!(bank::query::denom_metadata, s, data),
         "/cosmos.bank.v1beta1.Query/DenomsMetadata" => {
             route!(paged bank::query::denoms_metadata, s, data)
         }
         "/cosmos.bank.v1beta1.Query/Params" => route!(bank::query::params, s, data),
-        "/cosmos.tx.v1beta1.Service/Simulate" => simulate(s, height, decode(data)?).map(|r| r.encode_to_vec()),
+        "/cosmos.tx.v1beta1.Service/Simulate" => {
+            simulate(s, height, decode(data)?).map(|r| r.encode_to_vec())
+        }
         other => Err(QueryError::UnknownPath(other.to_string())),
     }?;
     Ok(QueryAnswer {
@@ -154,7 +160,9 @@ pub fn simulate(
         }
         .encode_to_vec(),
         (true, None) => {
-            return Err(QueryError::InvalidArgument("empty txBytes is not allowed".to_string()))
+            return Err(QueryError::InvalidArgument(
+                "empty txBytes is not allowed".to_string(),
+            ))
         }
     };
     let mut state = Overlay::new(snapshot.clone());

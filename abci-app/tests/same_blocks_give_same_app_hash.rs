@@ -16,9 +16,18 @@ fn two_nodes_agree_at_every_height() {
     let blocks: Vec<Vec<&str>> = vec![
         vec![],
         vec!["alice_send_seq0", "bob_wrong_sequence"],
-        vec!["alice_send_seq1", "alice_amino_send_seq2", "dave_insufficient_funds"],
+        vec![
+            "alice_send_seq1",
+            "alice_amino_send_seq2",
+            "dave_insufficient_funds",
+        ],
         vec![],
-        vec!["alice_multisend_seq3", "bob_send_seq0", "bob_bad_signature", "bob_send_seq1"],
+        vec![
+            "alice_multisend_seq3",
+            "bob_send_seq0",
+            "bob_bad_signature",
+            "bob_send_seq1",
+        ],
     ];
     let mut hashes = Vec::new();
     for names in blocks {
@@ -31,8 +40,14 @@ fn two_nodes_agree_at_every_height() {
         let codes_b: Vec<u32> = rb.tx_results.iter().map(|r| r.code.value()).collect();
         assert_eq!(codes_a, codes_b);
         assert_eq!(
-            ra.tx_results.iter().map(|r| (r.gas_used, r.events.clone())).collect::<Vec<_>>(),
-            rb.tx_results.iter().map(|r| (r.gas_used, r.events.clone())).collect::<Vec<_>>()
+            ra.tx_results
+                .iter()
+                .map(|r| (r.gas_used, r.events.clone()))
+                .collect::<Vec<_>>(),
+            rb.tx_results
+                .iter()
+                .map(|r| (r.gas_used, r.events.clone()))
+                .collect::<Vec<_>>()
         );
         hashes.push(ra.app_hash);
     }

@@ -136,12 +136,14 @@ impl Dec {
         let int: u128 = if int.is_empty() {
             0
         } else {
-            int.parse().map_err(|_| format!("decimal out of range: {text}"))?
+            int.parse()
+                .map_err(|_| format!("decimal out of range: {text}"))?
         };
         let mut frac_value: u128 = if frac.is_empty() {
             0
         } else {
-            frac.parse().map_err(|_| format!("invalid decimal {text:?}"))?
+            frac.parse()
+                .map_err(|_| format!("invalid decimal {text:?}"))?
         };
         frac_value *= 10u128.pow(18 - frac.len() as u32);
         int.checked_mul(DEC_ONE)
@@ -184,7 +186,10 @@ mod tests {
         assert!(Coins::from_proto(&[coin("u", "1")]).is_err());
         assert!(Coins::from_proto(&[coin("zzz", "1"), coin("aaa", "1")]).is_err());
         assert!(Coins::from_proto(&[coin("aaa", "1"), coin("aaa", "1")]).is_err());
-        assert!(Coins::from_proto(&[coin("aaa", "999999999999999999999999999999999999999999")]).is_err());
+        assert!(
+            Coins::from_proto(&[coin("aaa", "999999999999999999999999999999999999999999")])
+                .is_err()
+        );
     }
 
     #[test]
@@ -196,6 +201,9 @@ mod tests {
         assert_eq!(Dec::parse("1").unwrap().mul_ceil(7), 7);
         assert!(Dec::parse("abc").is_err());
         assert!(Dec::parse("").is_err());
-        assert_eq!(Dec::parse("0.025").unwrap().to_string(), "0.025000000000000000");
+        assert_eq!(
+            Dec::parse("0.025").unwrap().to_string(),
+            "0.025000000000000000"
+        );
     }
 }

@@ -44,7 +44,9 @@ pub enum TxError {
     TxTimeoutHeight(String),
     #[error("unknown extension options")]
     UnknownExtensionOptions,
-    #[error("account sequence mismatch, expected {expected}, got {got}: incorrect account sequence")]
+    #[error(
+        "account sequence mismatch, expected {expected}, got {got}: incorrect account sequence"
+    )]
     WrongSequence { expected: u64, got: u64 },
     #[error("{0}: feature not supported")]
     NotSupported(String),

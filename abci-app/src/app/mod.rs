@@ -85,7 +85,10 @@ impl App {
 
     pub fn init_chain(&mut self, req: request::InitChain) -> response::InitChain {
         if let Some(latest) = self.storage.latest() {
-            warn!(height = latest.height, "InitChain on a node that already has state; keeping it");
+            warn!(
+                height = latest.height,
+                "InitChain on a node that already has state; keeping it"
+            );
             return response::InitChain {
                 consensus_params: None,
                 validators: vec![],
@@ -164,8 +167,13 @@ impl App {
                 continue;
             }
             // Drop what no longer passes against the state this block builds on.
-            let Ok(decoded) = tx::decode_tx(&tx) else { continue };
-            if run_decoded(&mut state, &block, ExecMode::Recheck, &decoded).result.is_ok() {
+            let Ok(decoded) = tx::decode_tx(&tx) else {
+                continue;
+            };
+            if run_decoded(&mut state, &block, ExecMode::Recheck, &decoded)
+                .result
+                .is_ok()
+            {
                 total += tx.len();
                 txs.push(tx);
             }
@@ -184,7 +192,10 @@ impl App {
                 Err(_) => false,
             };
             if !valid {
-                warn!(height = req.height.value(), "rejecting proposal with an invalid tx");
+                warn!(
+                    height = req.height.value(),
+                    "rejecting proposal with an invalid tx"
+                );
                 return response::ProcessProposal::Reject;
             }
         }

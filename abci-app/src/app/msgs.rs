@@ -18,8 +18,10 @@ pub enum Msg {
 }
 
 fn decode<M: Message + Default>(any: &Any) -> Result<M, TxError> {
-    M::decode(any.value.as_slice())
-        .map_err(|e| TxError::TxDecode(format!("decoding {}: {e}", any.type_url)))
+    let msg = M::decode(any.value.as_slice())
+        .map_err(|e| TxError::TxDecode(format!("decoding {}: {e}", any.type_url)))?;
+    super::tx::canonical(&any.type_url, &msg, &any.value)?;
+    Ok(msg)
 }
 
 impl Msg {
@@ -27,7 +29,9 @@ impl Msg {
         match any.type_url.as_str() {
             url if url == MsgSend::type_url() => Ok(Msg::BankSend(decode(any)?)),
             url if url == MsgMultiSend::type_url() => Ok(Msg::BankMultiSend(decode(any)?)),
-            other => Err(TxError::TxDecode(format!("unable to resolve type URL {other}"))),
+            other => Err(TxError::TxDecode(format!(
+                "unable to resolve type URL {other}"
+            ))),
         }
     }
 

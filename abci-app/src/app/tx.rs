@@ -68,11 +68,19 @@ pub fn decode_tx(bytes: &[u8]) -> Result<DecodedTx, TxError> {
         .map_err(|e| TxError::TxDecode(format!("body: {e}")))?;
     let auth_info = AuthInfo::decode(raw.auth_info_bytes.as_slice())
         .map_err(|e| TxError::TxDecode(format!("auth info: {e}")))?;
+    // One encoding per tx: bytes outside the signature (TxRaw fields; the body under amino
+    // signing) must not admit unknown fields or a second encoding with another hash. ADR-027
+    // requires canonical TxRaw; the same rule for the body and auth info rejects unknown fields.
+    canonical("TxRaw", &raw, bytes)?;
+    canonical("TxBody", &body, &raw.body_bytes)?;
+    canonical("AuthInfo", &auth_info, &raw.auth_info_bytes)?;
     if !body.extension_options.is_empty() || !body.non_critical_extension_options.is_empty() {
         return Err(TxError::UnknownExtensionOptions);
     }
     if body.messages.is_empty() {
-        return Err(TxError::InvalidRequest("must contain at least one message".to_string()));
+        return Err(TxError::InvalidRequest(
+            "must contain at least one message".to_string(),
+        ));
     }
     let msgs = body
         .messages
@@ -129,6 +137,17 @@ pub fn decode_tx(bytes: &[u8]) -> Result<DecodedTx, TxError> {
         signers,
         len: bytes.len(),
     })
+}
+
+/// Refuse bytes that do not re-encode identically (unknown fields, non-canonical order).
+pub fn canonical<M: Message>(what: &str, decoded: &M, bytes: &[u8]) -> Result<(), TxError> {
+    if decoded.encode_to_vec() == bytes {
+        Ok(())
+    } else {
+        Err(TxError::TxDecode(format!(
+            "{what} is not canonically encoded (unknown or out-of-order fields)"
+        )))
+    }
 }
 
 /// What one transaction did.
@@ -215,7 +234,12 @@ pub fn run_decoded<B: StateRead>(
         let sender = msg.signers().into_iter().next().unwrap_or_default();
         match msg.execute(&mut ctx) {
             Ok((events, response)) => {
-                msg_events.push(events::message(&msg.type_url(), &sender, msg.module(), index));
+                msg_events.push(events::message(
+                    &msg.type_url(),
+                    &sender,
+                    msg.module(),
+                    index,
+                ));
                 msg_events.extend(events::with_msg_index(events, index));
                 msg_responses.push(response);
             }

@@ -111,7 +111,9 @@ pub struct Storage {
 
 impl std::fmt::Debug for Storage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Storage").field("latest", &self.latest()).finish()
+        f.debug_struct("Storage")
+            .field("latest", &self.latest())
+            .finish()
     }
 }
 
@@ -158,7 +160,10 @@ impl Storage {
 
     /// The last commit, or `None` for a fresh database.
     pub fn latest(&self) -> Option<CommitInfo> {
-        *self.latest.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+        *self
+            .latest
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// A read view of the latest committed state.
@@ -282,7 +287,9 @@ impl Storage {
             let mut preimages = txn.open_table(PREIMAGES).map_err(db_err)?;
             for (substore, key_hash, key) in &pending.preimages {
                 let k = preimage_key(*substore, key_hash);
-                preimages.insert(k.as_slice(), key.as_slice()).map_err(db_err)?;
+                preimages
+                    .insert(k.as_slice(), key.as_slice())
+                    .map_err(db_err)?;
             }
             let mut flat = txn.open_table(FLAT).map_err(db_err)?;
             for (key, value) in &pending.writes {
@@ -401,7 +408,11 @@ impl TreeView {
         })
     }
 
-    fn value_at(&self, max_version: Version, key_hash: KeyHash) -> anyhow::Result<Option<OwnedValue>> {
+    fn value_at(
+        &self,
+        max_version: Version,
+        key_hash: KeyHash,
+    ) -> anyhow::Result<Option<OwnedValue>> {
         let lower = value_key(self.substore as u8, &key_hash, 0);
         let upper = value_key(self.substore as u8, &key_hash, max_version);
         let mut range = self
@@ -442,7 +453,10 @@ impl TreeReader for TreeView {
 impl HasPreimage for TreeView {
     fn preimage(&self, key_hash: KeyHash) -> anyhow::Result<Option<Vec<u8>>> {
         let key = preimage_key(self.substore as u8, &key_hash);
-        Ok(self.preimages.get(key.as_slice())?.map(|v| v.value().to_vec()))
+        Ok(self
+            .preimages
+            .get(key.as_slice())?
+            .map(|v| v.value().to_vec()))
     }
 }
 
@@ -481,8 +495,8 @@ impl StateRead for Snapshot {
             }
             Some(version) => {
                 let (substore, key) = Substore::route(app_key);
-                let view = TreeView::open(&self.txn, substore)
-                    .expect("storage: tree tables must exist");
+                let view =
+                    TreeView::open(&self.txn, substore).expect("storage: tree tables must exist");
                 view.value_at(version, KeyHash::with::<Sha256>(key))
                     .expect("storage: historical read must succeed")
             }
@@ -505,11 +519,14 @@ impl StateRead for Snapshot {
         let mut range = flat
             .range::<&[u8]>((lower, upper))
             .expect("storage: flat index scan must succeed");
-        let entry = if reverse { range.next_back() } else { range.next() };
+        let entry = if reverse {
+            range.next_back()
+        } else {
+            range.next()
+        };
         entry.map(|e| {
             let (k, v) = e.expect("storage: flat index scan must succeed");
             (k.value().to_vec(), v.value().to_vec())
         })
     }
 }
-

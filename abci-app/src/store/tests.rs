@@ -41,7 +41,12 @@ fn overlay_merges_ranges_with_base_and_hides_deletions() {
     commit(
         &storage,
         1,
-        &[("p/a", Some("1")), ("p/c", Some("3")), ("p/e", Some("5")), ("q/z", Some("9"))],
+        &[
+            ("p/a", Some("1")),
+            ("p/c", Some("3")),
+            ("p/e", Some("5")),
+            ("q/z", Some("9")),
+        ],
     );
     let mut o = Overlay::new(storage.latest_snapshot());
     o.put(b"p/b".to_vec(), b"2".to_vec());
@@ -75,7 +80,11 @@ fn commits_persist_across_reopen_with_history() {
     let path = dir.path().join("state.redb");
     let (h1, h3) = {
         let storage = Storage::open(&path).unwrap();
-        let h1 = commit(&storage, 1, &[("k", Some("v1")), ("ibc/clients/x", Some("c"))]);
+        let h1 = commit(
+            &storage,
+            1,
+            &[("k", Some("v1")), ("ibc/clients/x", Some("c"))],
+        );
         // An empty block still gets its own version.
         let h2 = commit(&storage, 2, &[]);
         assert_eq!(h1.app_hash, h2.app_hash);
@@ -102,7 +111,10 @@ fn same_writes_give_same_app_hash_on_two_stores() {
     let b = Storage::in_memory().unwrap();
     for h in 1..=5u64 {
         let key = format!("bank/{h}");
-        let w = [(key.as_str(), Some("x")), ("auth/num", Some(if h % 2 == 0 { "a" } else { "b" }))];
+        let w = [
+            (key.as_str(), Some("x")),
+            ("auth/num", Some(if h % 2 == 0 { "a" } else { "b" })),
+        ];
         assert_eq!(commit(&a, h, &w).app_hash, commit(&b, h, &w).app_hash);
     }
     let c = Storage::in_memory().unwrap();
@@ -119,7 +131,10 @@ fn initial_height_above_one_maps_versions() {
     let storage = Storage::in_memory().unwrap();
     commit(&storage, 100, &[("k", Some("a"))]);
     commit(&storage, 101, &[("k", Some("b"))]);
-    assert_eq!(storage.snapshot_at(100).unwrap().get(b"k"), Some(b"a".to_vec()));
+    assert_eq!(
+        storage.snapshot_at(100).unwrap().get(b"k"),
+        Some(b"a".to_vec())
+    );
     assert!(storage.snapshot_at(99).is_err());
 }
 
@@ -127,8 +142,12 @@ fn verify_op(op: &ProofOpBytes, root: &[u8], key: &[u8], value: Option<&[u8]>) -
     let proof = ics23::CommitmentProof::decode(op.data.as_slice()).unwrap();
     let spec = jmt::ics23_spec();
     match value {
-        Some(v) => ics23::verify_membership::<HostFunctionsManager>(&proof, &spec, &root.to_vec(), key, v),
-        None => ics23::verify_non_membership::<HostFunctionsManager>(&proof, &spec, &root.to_vec(), key),
+        Some(v) => {
+            ics23::verify_membership::<HostFunctionsManager>(&proof, &spec, &root.to_vec(), key, v)
+        }
+        None => {
+            ics23::verify_non_membership::<HostFunctionsManager>(&proof, &spec, &root.to_vec(), key)
+        }
     }
 }
 
@@ -150,8 +169,18 @@ fn ics23_proofs_verify_for_main_and_ibc_keys() {
     let (value, ops) = storage.get_with_proof(b"auth/acc/2", 2).unwrap();
     assert_eq!(value.as_deref(), Some(&b"bob"[..]));
     assert_eq!(ops.len(), 1);
-    assert!(verify_op(&ops[0], &info.app_hash, b"auth/acc/2", Some(b"bob")));
-    assert!(!verify_op(&ops[0], &info.app_hash, b"auth/acc/2", Some(b"eve")));
+    assert!(verify_op(
+        &ops[0],
+        &info.app_hash,
+        b"auth/acc/2",
+        Some(b"bob")
+    ));
+    assert!(!verify_op(
+        &ops[0],
+        &info.app_hash,
+        b"auth/acc/2",
+        Some(b"eve")
+    ));
 
     let (absent, ops) = storage.get_with_proof(b"auth/acc/9", 2).unwrap();
     assert!(absent.is_none());
@@ -161,10 +190,27 @@ fn ics23_proofs_verify_for_main_and_ibc_keys() {
     let (value, ops) = storage.get_with_proof(key, 2).unwrap();
     assert_eq!(value.as_deref(), Some(&b"conn"[..]));
     assert_eq!(ops.len(), 2);
-    assert!(verify_op(&ops[0], &info.ibc_root, b"connections/connection-0", Some(b"conn")));
-    assert!(verify_op(&ops[1], &info.app_hash, IBC_ROOT_KEY, Some(&info.ibc_root)));
+    assert!(verify_op(
+        &ops[0],
+        &info.ibc_root,
+        b"connections/connection-0",
+        Some(b"conn")
+    ));
+    assert!(verify_op(
+        &ops[1],
+        &info.app_hash,
+        IBC_ROOT_KEY,
+        Some(&info.ibc_root)
+    ));
 
-    let (absent, ops) = storage.get_with_proof(b"ibc/connections/connection-7", 2).unwrap();
+    let (absent, ops) = storage
+        .get_with_proof(b"ibc/connections/connection-7", 2)
+        .unwrap();
     assert!(absent.is_none());
-    assert!(verify_op(&ops[0], &info.ibc_root, b"connections/connection-7", None));
+    assert!(verify_op(
+        &ops[0],
+        &info.ibc_root,
+        b"connections/connection-7",
+        None
+    ));
 }

@@ -29,7 +29,10 @@ pub struct Fixture {
 
 impl Fixture {
     pub fn load() -> Self {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/cosmjs-txs.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/cosmjs-txs.json"
+        );
         let text = std::fs::read_to_string(path).expect("fixture file");
         Self {
             json: serde_json::from_str(&text).expect("fixture JSON"),
@@ -53,7 +56,9 @@ impl Fixture {
     }
 
     pub fn tx(&self, name: &str) -> Vec<u8> {
-        b64(self.tx_entry(name)["tx_base64"].as_str().expect("tx_base64"))
+        b64(self.tx_entry(name)["tx_base64"]
+            .as_str()
+            .expect("tx_base64"))
     }
 
     pub fn names(&self) -> Vec<String> {
@@ -317,7 +322,10 @@ impl SocketClient {
     }
 
     /// Pipelined requests (as CometBFT's async CheckTx), then one Flush; responses in order.
-    pub fn pipeline(&mut self, values: Vec<pb::request::Value>) -> std::io::Result<Vec<pb::response::Value>> {
+    pub fn pipeline(
+        &mut self,
+        values: Vec<pb::request::Value>,
+    ) -> std::io::Result<Vec<pb::response::Value>> {
         let n = values.len();
         for v in values {
             self.send(v)?;
@@ -327,7 +335,10 @@ impl SocketClient {
         for _ in 0..n {
             out.push(self.recv()?.value.expect("response value"));
         }
-        assert!(matches!(self.recv()?.value, Some(pb::response::Value::Flush(_))));
+        assert!(matches!(
+            self.recv()?.value,
+            Some(pb::response::Value::Flush(_))
+        ));
         Ok(out)
     }
 }
@@ -392,7 +403,11 @@ impl Comet {
     }
 
     pub fn check_tx(&mut self, tx: &[u8], recheck: bool) -> pb::ResponseCheckTx {
-        match self.mempool.call(check_tx_request(tx, recheck)).expect("check tx") {
+        match self
+            .mempool
+            .call(check_tx_request(tx, recheck))
+            .expect("check tx")
+        {
             pb::response::Value::CheckTx(r) => r,
             other => panic!("unexpected {other:?}"),
         }
@@ -406,20 +421,28 @@ impl Comet {
     }
 
     /// PrepareProposal → ProcessProposal → FinalizeBlock (no Commit).
-    pub fn propose_and_finalize(&mut self, txs: Vec<Vec<u8>>) -> (Vec<Vec<u8>>, pb::ResponseFinalizeBlock) {
+    pub fn propose_and_finalize(
+        &mut self,
+        txs: Vec<Vec<u8>>,
+    ) -> (Vec<Vec<u8>>, pb::ResponseFinalizeBlock) {
         let height = self.height + 1;
         let prepared = match self
             .consensus
-            .call(pb::request::Value::PrepareProposal(pb::RequestPrepareProposal {
-                max_tx_bytes: 1_048_576,
-                txs: txs.into_iter().map(Into::into).collect(),
-                local_last_commit: Some(pb::ExtendedCommitInfo { round: 0, votes: vec![] }),
-                misbehavior: vec![],
-                height,
-                time: Some(pb_time(height)),
-                next_validators_hash: vec![0; 32].into(),
-                proposer_address: vec![1; 20].into(),
-            }))
+            .call(pb::request::Value::PrepareProposal(
+                pb::RequestPrepareProposal {
+                    max_tx_bytes: 1_048_576,
+                    txs: txs.into_iter().map(Into::into).collect(),
+                    local_last_commit: Some(pb::ExtendedCommitInfo {
+                        round: 0,
+                        votes: vec![],
+                    }),
+                    misbehavior: vec![],
+                    height,
+                    time: Some(pb_time(height)),
+                    next_validators_hash: vec![0; 32].into(),
+                    proposer_address: vec![1; 20].into(),
+                },
+            ))
             .expect("prepare")
         {
             pb::response::Value::PrepareProposal(r) => r.txs,
@@ -427,40 +450,50 @@ impl Comet {
         };
         match self
             .consensus
-            .call(pb::request::Value::ProcessProposal(pb::RequestProcessProposal {
-                txs: prepared.clone(),
-                proposed_last_commit: Some(Self::commit_info()),
-                misbehavior: vec![],
-                hash: vec![height as u8; 32].into(),
-                height,
-                time: Some(pb_time(height)),
-                next_validators_hash: vec![0; 32].into(),
-                proposer_address: vec![1; 20].into(),
-            }))
+            .call(pb::request::Value::ProcessProposal(
+                pb::RequestProcessProposal {
+                    txs: prepared.clone(),
+                    proposed_last_commit: Some(Self::commit_info()),
+                    misbehavior: vec![],
+                    hash: vec![height as u8; 32].into(),
+                    height,
+                    time: Some(pb_time(height)),
+                    next_validators_hash: vec![0; 32].into(),
+                    proposer_address: vec![1; 20].into(),
+                },
+            ))
             .expect("process")
         {
             pb::response::Value::ProcessProposal(r) => {
-                assert_eq!(r.status, pb::response_process_proposal::ProposalStatus::Accept as i32)
+                assert_eq!(
+                    r.status,
+                    pb::response_process_proposal::ProposalStatus::Accept as i32
+                )
             }
             other => panic!("unexpected {other:?}"),
         }
         let finalized = self.finalize(height, prepared.iter().map(|t| t.to_vec()).collect());
-        (prepared.into_iter().map(|t| t.to_vec()).collect(), finalized)
+        (
+            prepared.into_iter().map(|t| t.to_vec()).collect(),
+            finalized,
+        )
     }
 
     pub fn finalize(&mut self, height: i64, txs: Vec<Vec<u8>>) -> pb::ResponseFinalizeBlock {
         match self
             .consensus
-            .call(pb::request::Value::FinalizeBlock(pb::RequestFinalizeBlock {
-                txs: txs.into_iter().map(Into::into).collect(),
-                decided_last_commit: Some(Self::commit_info()),
-                misbehavior: vec![],
-                hash: vec![height as u8; 32].into(),
-                height,
-                time: Some(pb_time(height)),
-                next_validators_hash: vec![0; 32].into(),
-                proposer_address: vec![1; 20].into(),
-            }))
+            .call(pb::request::Value::FinalizeBlock(
+                pb::RequestFinalizeBlock {
+                    txs: txs.into_iter().map(Into::into).collect(),
+                    decided_last_commit: Some(Self::commit_info()),
+                    misbehavior: vec![],
+                    hash: vec![height as u8; 32].into(),
+                    height,
+                    time: Some(pb_time(height)),
+                    next_validators_hash: vec![0; 32].into(),
+                    proposer_address: vec![1; 20].into(),
+                },
+            ))
             .expect("finalize")
         {
             pb::response::Value::FinalizeBlock(r) => r,
@@ -479,7 +512,13 @@ impl Comet {
         }
     }
 
-    pub fn query(&mut self, path: &str, data: Vec<u8>, height: i64, prove: bool) -> pb::ResponseQuery {
+    pub fn query(
+        &mut self,
+        path: &str,
+        data: Vec<u8>,
+        height: i64,
+        prove: bool,
+    ) -> pb::ResponseQuery {
         match self
             .query
             .call(pb::request::Value::Query(pb::RequestQuery {
@@ -557,8 +596,11 @@ impl NodeProcess {
             serde_json::from_str(&std::fs::read_to_string(&genesis_path).expect("genesis"))
                 .expect("genesis json");
         genesis["app_state"] = serde_json::to_value(app_state).expect("app state");
-        std::fs::write(&genesis_path, serde_json::to_vec_pretty(&genesis).expect("json"))
-            .expect("write genesis");
+        std::fs::write(
+            &genesis_path,
+            serde_json::to_vec_pretty(&genesis).expect("json"),
+        )
+        .expect("write genesis");
     }
 
     pub fn start(home: &std::path::Path) -> Self {

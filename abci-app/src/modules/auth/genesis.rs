@@ -63,8 +63,9 @@ pub fn init_genesis<S: AuthWrite>(state: &mut S, genesis: &Genesis) -> Result<()
         sig_verify_cost_secp256k1: p.sig_verify_cost_secp256k1,
     })?;
     for account in &genesis.accounts {
-        let address = crypto::account_from_bech32(&account.address)
-            .map_err(|e| TxError::InvalidAddress(format!("genesis account {}: {e}", account.address)))?;
+        let address = crypto::account_from_bech32(&account.address).map_err(|e| {
+            TxError::InvalidAddress(format!("genesis account {}: {e}", account.address))
+        })?;
         if state.account(&address)?.is_some() {
             return Err(TxError::InvalidRequest(format!(
                 "duplicate genesis account {}",

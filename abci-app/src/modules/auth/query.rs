@@ -24,7 +24,10 @@ pub fn account<S: StateRead>(
         Some(account) => Ok(QueryAccountResponse {
             account: Some(account.to_any()),
         }),
-        None => Err(QueryError::NotFound(format!("account {} not found", req.address))),
+        None => Err(QueryError::NotFound(format!(
+            "account {} not found",
+            req.address
+        ))),
     }
 }
 

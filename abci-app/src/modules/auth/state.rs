@@ -72,11 +72,18 @@ impl Account {
     pub fn from_any(any: &Any) -> Result<Self, TxError> {
         let corrupt = |e: prost::DecodeError| TxError::TxDecode(format!("stored account: {e}"));
         if any.type_url == BaseAccount::type_url() {
-            Ok(Account::Base(BaseAccount::decode(any.value.as_slice()).map_err(corrupt)?))
+            Ok(Account::Base(
+                BaseAccount::decode(any.value.as_slice()).map_err(corrupt)?,
+            ))
         } else if any.type_url == ModuleAccount::type_url() {
-            Ok(Account::Module(ModuleAccount::decode(any.value.as_slice()).map_err(corrupt)?))
+            Ok(Account::Module(
+                ModuleAccount::decode(any.value.as_slice()).map_err(corrupt)?,
+            ))
         } else {
-            Err(TxError::TxDecode(format!("stored account has type {}", any.type_url)))
+            Err(TxError::TxDecode(format!(
+                "stored account has type {}",
+                any.type_url
+            )))
         }
     }
 

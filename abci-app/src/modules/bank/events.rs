@@ -9,13 +9,20 @@ pub fn coin_spent(spender: &str, amount: &str) -> Event {
 }
 
 pub fn coin_received(receiver: &str, amount: &str) -> Event {
-    event("coin_received", &[("receiver", receiver), ("amount", amount)])
+    event(
+        "coin_received",
+        &[("receiver", receiver), ("amount", amount)],
+    )
 }
 
 pub fn transfer(recipient: &str, sender: &str, amount: &str) -> Event {
     event(
         "transfer",
-        &[("recipient", recipient), ("sender", sender), ("amount", amount)],
+        &[
+            ("recipient", recipient),
+            ("sender", sender),
+            ("amount", amount),
+        ],
     )
 }
 

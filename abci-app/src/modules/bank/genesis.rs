@@ -89,7 +89,10 @@ pub fn init_genesis<S: BankWrite>(state: &mut S, genesis: &Genesis) -> Result<()
             })
             .collect();
         let coins = Coins::from_proto(&coins)?;
-        if coins.iter().any(|(denom, _)| state.balance(&address, denom).map_or(true, |b| b > 0)) {
+        if coins
+            .iter()
+            .any(|(denom, _)| state.balance(&address, denom).map_or(true, |b| b > 0))
+        {
             return Err(TxError::InvalidRequest(format!(
                 "duplicate genesis balance for {}",
                 balance.address

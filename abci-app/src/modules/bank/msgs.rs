@@ -24,7 +24,9 @@ pub fn validate_send(msg: &MsgSend) -> Result<(), TxError> {
     address("to", &msg.to_address)?;
     let coins = Coins::from_proto(&msg.amount)?;
     if coins.is_empty() {
-        return Err(TxError::InvalidCoins("send amount must be positive".to_string()));
+        return Err(TxError::InvalidCoins(
+            "send amount must be positive".to_string(),
+        ));
     }
     Ok(())
 }
@@ -55,7 +57,9 @@ pub fn validate_multi_send(msg: &MsgMultiSend) -> Result<(), TxError> {
         address("output", &output.address)?;
         let coins = Coins::from_proto(&output.coins)?;
         if coins.is_empty() {
-            return Err(TxError::InvalidCoins("output amount must be positive".to_string()));
+            return Err(TxError::InvalidCoins(
+                "output amount must be positive".to_string(),
+            ));
         }
         total_out = total_out.checked_add(&coins)?;
     }

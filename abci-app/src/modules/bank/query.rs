@@ -1,14 +1,13 @@
 //! `cosmos.bank.v1beta1.Query`.
 
+use cosmos_sdk_proto::cosmos::bank::v1beta1::Metadata;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::{
     Params, QueryAllBalancesRequest, QueryAllBalancesResponse, QueryBalanceRequest,
     QueryBalanceResponse, QueryDenomMetadataRequest, QueryDenomMetadataResponse,
     QueryDenomsMetadataRequest, QueryDenomsMetadataResponse, QueryParamsRequest,
     QueryParamsResponse, QuerySpendableBalancesRequest, QuerySpendableBalancesResponse,
-    QuerySupplyOfRequest, QuerySupplyOfResponse, QueryTotalSupplyRequest,
-    QueryTotalSupplyResponse,
+    QuerySupplyOfRequest, QuerySupplyOfResponse, QueryTotalSupplyRequest, QueryTotalSupplyResponse,
 };
-use cosmos_sdk_proto::cosmos::bank::v1beta1::Metadata;
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
 use prost::Message;
 
@@ -25,7 +24,8 @@ fn address(value: &str) -> Result<Vec<u8>, QueryError> {
 }
 
 fn denom(value: &str) -> Result<(), QueryError> {
-    validate_denom(value).map_err(|_| QueryError::InvalidArgument(format!("invalid denom {value:?}")))
+    validate_denom(value)
+        .map_err(|_| QueryError::InvalidArgument(format!("invalid denom {value:?}")))
 }
 
 fn coins_from(entries: Vec<(Vec<u8>, Vec<u8>)>) -> Result<Vec<Coin>, QueryError> {

@@ -130,7 +130,10 @@ pub trait BankWrite: KvWrite + BankRead + AuthWrite {
         self.sub_coins(from, coins)?;
         self.ensure_account(to)?;
         self.add_coins(to, coins)?;
-        let (from, to) = (crypto::account_to_bech32(from), crypto::account_to_bech32(to));
+        let (from, to) = (
+            crypto::account_to_bech32(from),
+            crypto::account_to_bech32(to),
+        );
         let amount = coins.to_string();
         Ok(vec![
             events::coin_spent(&from, &amount),
