@@ -1,0 +1,183 @@
+#[cfg(not(feature = "library"))]
+use cosmwasm_std::entry_point;
+use cosmwasm_std::{from_json, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Order, Response, StdResult};
+use cw2::{ensure_from_older_version, set_contract_version};
+use cw_storage_plus::Bound;
+use openledger_types::model::ModelRegistry;
+use openledger_types::{page_limit, BPS};
+
+use crate::error::ContractError;
+use crate::jobs::{execute_commit, execute_report_equivocation, execute_request_job, execute_reveal};
+use crate::msg::*;
+use crate::settle::{execute_challenge, execute_claim, execute_claim_contributor, execute_resolve_challenge, execute_settle};
+use crate::split::{entitlement, apply_multiplier, quote_fee};
+use crate::state::*;
+use crate::tally::execute_tally;
+
+pub const CONTRACT_NAME: &str = env!("CARGO_PKG_NAME");
+pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Upper bound on `max_ask_count` (bounds tally gas).
+pub const ASK_COUNT_CAP: u32 = 32;
+
+pub fn validate_params(p: &EscrowParams) -> Result<(), ContractError> {
+    if p.beta_bps + p.gamma_bps + p.delta_bps != BPS {
+        return Err(ContractError::invalid("beta + gamma + delta must be 10000 bps"));
+    }
+    if p.quorum_den == 0 || p.quorum_num == 0 || p.quorum_num > p.quorum_den {
+        return Err(ContractError::invalid("quorum must be a fraction in (0, 1]"));
+    }
+    if p.default_ask_count == 0 || p.default_ask_count > p.max_ask_count || p.max_ask_count > ASK_COUNT_CAP {
+        return Err(ContractError::invalid("need 1 <= default_ask_count <= max_ask_count <= 32"));
+    }
+    if p.commit_blocks == 0 || p.reveal_blocks == 0 {
+        return Err(ContractError::invalid("commit and reveal windows must be at least one block"));
+    }
+    if p.slash_missed_bps > BPS || p.slash_deviation_bps > BPS || p.slash_equivocation_bps > BPS || p.tolerance_bps > 2 * BPS {
+        return Err(ContractError::invalid("bps parameter out of range"));
+    }
+    Ok(())
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn instantiate(deps: DepsMut, _env: Env, _info: MessageInfo, msg: InstantiateMsg) -> Result<Response, ContractError> {
+    set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    validate_params(&msg.params)?;
+    let v = |s: &str| deps.api.addr_validate(s);
+    let cfg = Config {
+        governance: v(&msg.governance)?,
+        treasury: v(&msg.treasury)?,
+        open_token: v(&msg.open_token)?,
+        model_registry: v(&msg.model_registry)?,
+        datanet_registry: v(&msg.datanet_registry)?,
+        attester_registry: v(&msg.attester_registry)?,
+        params: msg.params,
+    };
+    CONFIG.save(deps.storage, &cfg)?;
+    LEDGER.save(deps.storage, &Ledger::default())?;
+    Ok(Response::new().add_attribute("action", "instantiate"))
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> Result<Response, ContractError> {
+    match msg {
+        ExecuteMsg::Receive(wrapper) => execute_receive(deps, env, info, wrapper),
+        ExecuteMsg::Commit { job_id, commitment } => execute_commit(deps, env, info, job_id, commitment),
+        ExecuteMsg::Reveal { job_id, packet, salt, signature } => execute_reveal(deps, env, info, job_id, packet, salt, signature),
+        ExecuteMsg::Tally { job_id } => execute_tally(deps, env, info, job_id),
+        ExecuteMsg::Settle { job_id } => execute_settle(deps, env, info, job_id),
+        ExecuteMsg::ResolveChallenge { job_id, upheld } => execute_resolve_challenge(deps, env, info, job_id, upheld),
+        ExecuteMsg::ReportEquivocation { job_id, attester, first, second } => {
+            execute_report_equivocation(deps, info, job_id, attester, first, second)
+        }
+        ExecuteMsg::Claim {} => execute_claim(deps, info),
+        ExecuteMsg::ClaimContributor { datanet_id, version } => execute_claim_contributor(deps, info, datanet_id, version),
+        ExecuteMsg::UpdateParams { params } => {
+            let mut cfg = CONFIG.load(deps.storage)?;
+            if info.sender != cfg.governance {
+                return Err(ContractError::Unauthorized {});
+            }
+            validate_params(&params)?;
+            cfg.params = params;
+            CONFIG.save(deps.storage, &cfg)?;
+            Ok(Response::new().add_attribute("action", "update_params"))
+        }
+        ExecuteMsg::UpdateGovernance { governance } => {
+            let mut cfg = CONFIG.load(deps.storage)?;
+            if info.sender != cfg.governance {
+                return Err(ContractError::Unauthorized {});
+            }
+            cfg.governance = deps.api.addr_validate(&governance)?;
+            CONFIG.save(deps.storage, &cfg)?;
+            Ok(Response::new().add_attribute("action", "update_governance").add_attribute("governance", governance))
+        }
+    }
+}
+
+pub fn execute_receive(deps: DepsMut, env: Env, info: MessageInfo, wrapper: cw20::Cw20ReceiveMsg) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    if info.sender != cfg.open_token {
+        return Err(ContractError::WrongToken {});
+    }
+    let sender = deps.api.addr_validate(&wrapper.sender)?;
+    match from_json(&wrapper.msg)? {
+        ReceiveMsg::RequestJob { model_id, method, input_hash, output_hash, input_tokens, output_tokens, ask_count, method_params } => {
+            execute_request_job(
+                deps,
+                env,
+                cfg,
+                sender,
+                wrapper.amount,
+                model_id,
+                method,
+                input_hash,
+                output_hash,
+                input_tokens,
+                output_tokens,
+                ask_count,
+                method_params,
+            )
+        }
+        ReceiveMsg::Challenge { job_id, reason } => execute_challenge(deps, env, cfg, sender, wrapper.amount, job_id, reason),
+    }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
+    match msg {
+        QueryMsg::Config {} => {
+            let c = CONFIG.load(deps.storage)?;
+            to_json_binary(&ConfigResponse {
+                governance: c.governance,
+                treasury: c.treasury,
+                open_token: c.open_token,
+                model_registry: c.model_registry,
+                datanet_registry: c.datanet_registry,
+                attester_registry: c.attester_registry,
+                params: c.params,
+            })
+        }
+        QueryMsg::Job { job_id } => {
+            to_json_binary(&JobResponse { job: JOBS.load(deps.storage, job_id)?, assignments: load_assignments(deps.storage, job_id)? })
+        }
+        QueryMsg::ListJobs { start_after, limit } => {
+            let jobs = JOBS
+                .range(deps.storage, start_after.map(Bound::exclusive), None, Order::Ascending)
+                .take(page_limit(limit))
+                .map(|r| r.map(|(_, j)| j))
+                .collect::<StdResult<_>>()?;
+            to_json_binary(&JobsResponse { jobs })
+        }
+        QueryMsg::QuoteFee { model_id, input_tokens, output_tokens } => {
+            let cfg = CONFIG.load(deps.storage)?;
+            let m = ModelRegistry(cfg.model_registry).model(&deps.querier, model_id)?;
+            let fee = quote_fee(input_tokens, output_tokens, m.price_in_per_1k, m.price_out_per_1k, cfg.params.platform_fee)?;
+            let platform_fee = cfg.params.platform_fee.min(fee);
+            to_json_binary(&FeeQuote { fee, platform_fee, net_fee: fee - platform_fee })
+        }
+        QueryMsg::Balance { address } => {
+            let a = deps.api.addr_validate(&address)?;
+            to_json_binary(&BalanceResponse { balance: BALANCES.may_load(deps.storage, &a)?.unwrap_or_default() })
+        }
+        QueryMsg::Pool { datanet_id, version } => {
+            let p = POOLS.may_load(deps.storage, (datanet_id, version))?.unwrap_or_default();
+            to_json_binary(&PoolResponse { datanet_id, version, total: p.total, drawn: p.drawn })
+        }
+        QueryMsg::ContributorClaimable { datanet_id, version, contributor } => {
+            let cfg = CONFIG.load(deps.storage)?;
+            let who = deps.api.addr_validate(&contributor)?;
+            let p = POOLS.may_load(deps.storage, (datanet_id, version))?.unwrap_or_default();
+            let share = openledger_types::datanet::DatanetRegistry(cfg.datanet_registry).contributor_share(&deps.querier, datanet_id, version, &who)?;
+            let drawn = DRAWN.may_load(deps.storage, (datanet_id, version, &who))?.unwrap_or_default();
+            let entitled = entitlement(p.total, share.weight, share.total_weight).saturating_sub(drawn);
+            let (payable, _) = apply_multiplier(entitled, share.reward_multiplier_bps);
+            to_json_binary(&ContributorClaimableResponse { entitled, payable })
+        }
+        QueryMsg::Ledger {} => to_json_binary(&LEDGER.load(deps.storage)?),
+    }
+}
+
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, ContractError> {
+    ensure_from_older_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
+    Ok(Response::new().add_attribute("action", "migrate"))
+}

@@ -1,0 +1,74 @@
+use cosmwasm_std::{StdError, Uint128};
+use thiserror::Error;
+
+#[derive(Error, Debug, PartialEq)]
+pub enum ContractError {
+    #[error("{0}")]
+    Std(#[from] StdError),
+
+    #[error("Unauthorized")]
+    Unauthorized {},
+
+    #[error("Invalid input: {reason}")]
+    InvalidInput { reason: String },
+
+    #[error("Only the OPEN token contract may send CW20 here")]
+    WrongToken {},
+
+    #[error("Wrong payment: expected {expected}, received {received}")]
+    WrongPayment { expected: Uint128, received: Uint128 },
+
+    #[error("Model {model_id} is not active")]
+    ModelNotActive { model_id: u64 },
+
+    #[error("Not enough eligible attesters: need {needed}, have {available}")]
+    NotEnoughAttesters { needed: u32, available: u32 },
+
+    #[error("Job {id} not found")]
+    JobNotFound { id: u64 },
+
+    #[error("Wrong job status for this action")]
+    WrongStatus {},
+
+    #[error("Sender is not assigned to this job")]
+    NotAssigned {},
+
+    #[error("Commit phase is over")]
+    CommitPhaseOver {},
+
+    #[error("Reveal phase has not started")]
+    RevealTooEarly {},
+
+    #[error("Reveal phase is over")]
+    RevealPhaseOver {},
+
+    #[error("Already committed")]
+    AlreadyCommitted {},
+
+    #[error("No commitment to reveal")]
+    NotCommitted {},
+
+    #[error("Already revealed")]
+    AlreadyRevealed {},
+
+    #[error("Tally not possible before the reveal deadline unless everyone revealed")]
+    TallyTooEarly {},
+
+    #[error("Challenge window is still open")]
+    ChallengeWindowOpen {},
+
+    #[error("Challenge window is closed")]
+    ChallengeWindowClosed {},
+
+    #[error("Invalid equivocation evidence: {reason}")]
+    InvalidEvidence { reason: String },
+
+    #[error("Nothing to claim")]
+    NothingToClaim {},
+}
+
+impl ContractError {
+    pub fn invalid(reason: impl Into<String>) -> Self {
+        ContractError::InvalidInput { reason: reason.into() }
+    }
+}

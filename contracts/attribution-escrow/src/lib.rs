@@ -1,0 +1,40 @@
+//! Attribution escrow **and verifier** in one contract (deliberately: the poll, the money it
+//! releases and the penalties it triggers change state together, so one contract avoids a
+//! settle callback and its failure modes; the verifier logic lives in its own modules).
+//!
+//! Lifecycle of a job (`attribution-and-oracle.md` §4.2–4.4):
+//! 1. `RequestJob` (CW20 `Send` of exactly the quoted fee,
+//!    `Fee = (T_in·R_in + T_out·R_out) / 1000 + F_platform`) pins an immutable [`JobSpec`]
+//!    (method, model, Datanets `(id, version, root)`, input / output hashes) by its hash and
+//!    assigns `ask_count` attesters sampled ∝ bonded stake with deterministic randomness
+//!    (`sha256(chain_id ‖ height ‖ time ‖ tx index ‖ job_id ‖ spec_hash)`; contracts cannot see
+//!    the block hash). Stakes are copied into the job: the tally weighs stake at assignment.
+//! 2. `Commit` `sha256(salt ‖ job_id ‖ json(result) ‖ attester)`, then `Reveal` an IBC-shaped
+//!    packet signed with the attester's registered ed25519 key; each reveal gets an
+//!    acknowledgement (`Result` / `Error`). A reveal that does not open the commitment, or two
+//!    signed different results (`ReportEquivocation`), is equivocation.
+//! 3. `Tally`: exact methods need one identical result from ≥ quorum (2/3) of assigned stake;
+//!    float methods take the stake-weighted per-Datanet median (renormalised to 10 000 bps)
+//!    and need ≥ quorum of stake within `tolerance_bps` (L1). Missed reveals, deviations and
+//!    equivocations are slashed through the attester registry. No quorum ⇒ refund.
+//! 4. Challenge window (bonded), resolved by governance as referee; then `Settle` credits
+//!    β to the model owner, γ to in-quorum attesters by stake, δ to per-(Datanet, version)
+//!    pools by `weights_bps`; contributors `ClaimContributor` by their share (× penalty
+//!    multiplier). Platform fee and rounding dust go to the treasury; every token is in one
+//!    bucket of the [`Ledger`](openledger_types::escrow::Ledger).
+//!
+//! [`JobSpec`]: openledger_types::escrow::JobSpec
+
+pub mod contract;
+pub mod error;
+pub mod jobs;
+pub mod msg;
+pub mod settle;
+pub mod split;
+pub mod state;
+pub mod tally;
+
+#[cfg(test)]
+mod multitest;
+
+pub use crate::error::ContractError;

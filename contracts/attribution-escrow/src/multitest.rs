@@ -1,0 +1,862 @@
+//! One multi-test world per flow: Datanets published → model registered → paid inference →
+//! attesters commit / reveal → tally → challenge window → settle → claims, plus every error.
+//! The DAO-driven lifecycle test (governance = timelock behind the multisig) lives in
+//! `dao-timelock`'s tests, which reuse this world via `World::with_governance`.
+
+use cosmwasm_std::testing::MockApi;
+use cosmwasm_std::{coins, to_json_binary, Addr, Binary, Empty, HexBinary, Uint128};
+use cw20::{Cw20Coin, Cw20ExecuteMsg};
+use cw_multi_test::{App, AppBuilder, AppResponse, Contract, ContractWrapper, Executor};
+use ed25519_zebra::{SigningKey, VerificationKey};
+use openledger_types::attester as att;
+use openledger_types::datanet as dn;
+use openledger_types::model as mdl;
+use openledger_types::{sha256, DatanetRef, Method};
+
+use crate::msg::*;
+use crate::ContractError;
+
+pub const DENOM: &str = "uopen";
+
+fn c_escrow() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(crate::contract::execute, crate::contract::instantiate, crate::contract::query))
+}
+fn c_token() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(open_token::contract::execute, open_token::contract::instantiate, open_token::contract::query))
+}
+fn c_datanets() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(datanet_registry::contract::execute, datanet_registry::contract::instantiate, datanet_registry::contract::query))
+}
+fn c_models() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(model_registry::contract::execute, model_registry::contract::instantiate, model_registry::contract::query))
+}
+fn c_attesters() -> Box<dyn Contract<Empty>> {
+    Box::new(ContractWrapper::new(attester_registry::contract::execute, attester_registry::contract::instantiate, attester_registry::contract::query))
+}
+
+pub fn h(s: &str) -> HexBinary {
+    HexBinary::from(sha256(s.as_bytes()).to_vec())
+}
+
+pub fn escrow_params() -> EscrowParams {
+    EscrowParams {
+        platform_fee: Uint128::new(100),
+        beta_bps: 3_000,
+        gamma_bps: 2_000,
+        delta_bps: 5_000,
+        default_ask_count: 4,
+        max_ask_count: 8,
+        quorum_num: 2,
+        quorum_den: 3,
+        commit_blocks: 10,
+        reveal_blocks: 10,
+        challenge_blocks: 5,
+        tolerance_bps: 200,
+        slash_missed_bps: 10,
+        slash_deviation_bps: 100,
+        slash_equivocation_bps: 500,
+        jail_seconds: 3_600,
+        challenge_bond: Uint128::new(1_000),
+    }
+}
+
+pub struct Attester {
+    pub addr: Addr,
+    pub key: SigningKey,
+}
+
+pub struct World {
+    pub app: App,
+    pub token: Addr,
+    pub datanets: Addr,
+    pub models: Addr,
+    pub attesters: Addr,
+    pub escrow: Addr,
+    pub gov: Addr,
+    pub treasury: Addr,
+    pub dn_owner: Addr,
+    pub trainer: Addr,
+    pub payer: Addr,
+    pub contributors: Vec<Addr>,
+    pub ops: Vec<Attester>,
+    pub d1: DatanetRef,
+    pub d2: DatanetRef,
+    pub model_id: u64,
+}
+
+pub fn addr(s: &str) -> Addr {
+    MockApi::default().addr_make(s)
+}
+
+impl World {
+    /// Everything deployed and wired, with `gov` as governance of every contract.
+    pub fn new() -> World {
+        let gov = addr("gov");
+        Self::with_governance(AppBuilder::new().build(|router, _api, storage| {
+            router.bank.init_balance(storage, &addr("payer"), coins(1_000_000, DENOM)).unwrap();
+        }), gov)
+    }
+
+    /// Deploys token, registries and escrow into `app` with `gov` (e.g. a DAO timelock) as
+    /// governance / minter, then publishes two Datanets, registers a model and 4 attesters.
+    pub fn with_governance(mut app: App, gov: Addr) -> World {
+        let treasury = addr("treasury");
+        let dn_owner = addr("datanet_owner");
+        let trainer = addr("trainer");
+        let payer = addr("payer");
+        let contributors: Vec<Addr> = (1..=3).map(|i| addr(&format!("contributor{i}"))).collect();
+        let ops: Vec<Attester> = (1..=4u8)
+            .map(|i| Attester { addr: addr(&format!("attester{i}")), key: SigningKey::from([i; 32]) })
+            .collect();
+        let deployer = addr("deployer");
+
+        let mut funded: Vec<Cw20Coin> = vec![Cw20Coin { address: dn_owner.to_string(), amount: Uint128::new(100_000) }];
+        funded.extend(ops.iter().map(|o| Cw20Coin { address: o.addr.to_string(), amount: Uint128::new(10_000) }));
+        funded.extend(contributors.iter().map(|c| Cw20Coin { address: c.to_string(), amount: Uint128::new(10_000) }));
+        funded.push(Cw20Coin { address: addr("challenger").to_string(), amount: Uint128::new(10_000) });
+        let id = app.store_code(c_token());
+        let token = app
+            .instantiate_contract(
+                id,
+                deployer.clone(),
+                &open_token::msg::InstantiateMsg {
+                    name: "OpenLedger".into(),
+                    symbol: "OPEN".into(),
+                    decimals: 6,
+                    initial_balances: funded,
+                    mint: Some(cw20::MinterResponse { minter: gov.to_string(), cap: None }),
+                    marketing: None,
+                    native_denom: DENOM.into(),
+                },
+                &[],
+                "open",
+                Some(gov.to_string()),
+            )
+            .unwrap();
+        let id = app.store_code(c_datanets());
+        let datanets = app
+            .instantiate_contract(
+                id,
+                deployer.clone(),
+                &dn::InstantiateMsg {
+                    governance: gov.to_string(),
+                    open_token: token.to_string(),
+                    fee_collector: treasury.to_string(),
+                    params: dn::DatanetParams {
+                        base_fee: Uint128::new(50),
+                        fee_per_kib: Uint128::new(1),
+                        max_contribution_bytes: 5 << 20,
+                        daily_bytes_per_user: 10 << 20,
+                        daily_files_per_user: 20,
+                        daily_bytes_per_datanet: 10 << 20,
+                        min_contributor_bond: Uint128::new(100),
+                        bond_unbonding_seconds: 86_400,
+                        penalty_threshold: 100,
+                        penalized_reward_bps: 5_000,
+                    },
+                },
+                &[],
+                "datanets",
+                Some(gov.to_string()),
+            )
+            .unwrap();
+        let id = app.store_code(c_models());
+        let models = app
+            .instantiate_contract(
+                id,
+                deployer.clone(),
+                &mdl::InstantiateMsg { governance: gov.to_string(), datanet_registry: datanets.to_string() },
+                &[],
+                "models",
+                Some(gov.to_string()),
+            )
+            .unwrap();
+        let id = app.store_code(c_attesters());
+        let attesters = app
+            .instantiate_contract(
+                id,
+                deployer.clone(),
+                &att::InstantiateMsg {
+                    governance: gov.to_string(),
+                    open_token: token.to_string(),
+                    slash_recipient: treasury.to_string(),
+                    min_bond: Uint128::new(1_000),
+                    unbonding_seconds: 7 * 86_400,
+                    verifier: None,
+                },
+                &[],
+                "attesters",
+                Some(gov.to_string()),
+            )
+            .unwrap();
+        let id = app.store_code(c_escrow());
+        let escrow = app
+            .instantiate_contract(
+                id,
+                deployer,
+                &InstantiateMsg {
+                    governance: gov.to_string(),
+                    treasury: treasury.to_string(),
+                    open_token: token.to_string(),
+                    model_registry: models.to_string(),
+                    datanet_registry: datanets.to_string(),
+                    attester_registry: attesters.to_string(),
+                    params: escrow_params(),
+                },
+                &[],
+                "escrow",
+                Some(gov.to_string()),
+            )
+            .unwrap();
+
+        let mut w = World {
+            app,
+            token,
+            datanets,
+            models,
+            attesters,
+            escrow,
+            gov,
+            treasury,
+            dn_owner,
+            trainer,
+            payer,
+            contributors,
+            ops,
+            d1: DatanetRef { datanet_id: 0, version: 0, root: HexBinary::default() },
+            d2: DatanetRef { datanet_id: 0, version: 0, root: HexBinary::default() },
+            model_id: 0,
+        };
+        w.publish_datanets();
+        w.register_attesters();
+        w
+    }
+
+    /// The registry must accept slashes from the escrow: governance sets the verifier.
+    pub fn set_verifier_msg(&self) -> att::ExecuteMsg {
+        att::ExecuteMsg::UpdateConfig { min_bond: None, unbonding_seconds: None, slash_recipient: None, verifier: Some(self.escrow.to_string()) }
+    }
+
+    fn send(&mut self, from: &Addr, to: &Addr, amount: u128, msg: Binary) -> anyhow::Result<AppResponse> {
+        let token = self.token.clone();
+        self.app.execute_contract(from.clone(), token, &Cw20ExecuteMsg::Send { contract: to.to_string(), amount: Uint128::new(amount), msg }, &[])
+    }
+
+    fn publish_datanets(&mut self) {
+        let owner = self.dn_owner.clone();
+        let dnets = self.datanets.clone();
+        let c = self.contributors.clone();
+        for name in ["solidity-audits", "defi-incidents"] {
+            self.app
+                .execute_contract(
+                    owner.clone(),
+                    dnets.clone(),
+                    &dn::ExecuteMsg::CreateDatanet {
+                        name: name.into(),
+                        summary: "s".into(),
+                        description: "d".into(),
+                        tags: vec!["web3".into()],
+                        kind: dn::DatanetKind::Text,
+                        license: "CC-BY-4.0".into(),
+                        policy: dn::ContributionPolicy::Open,
+                        min_validation_score_bps: 5_000,
+                    },
+                    &[],
+                )
+                .unwrap();
+        }
+        // contributors bond, upload, curator approves with validation scores
+        let rows: [(usize, u64, &str, u64); 4] = [(0, 1, "row-a", 6_000), (0, 1, "row-b", 6_000), (1, 1, "row-c", 8_000), (2, 2, "row-d", 9_000)];
+        for (ci, datanet_id, _, _) in rows {
+            if !self.app.wrap().query_wasm_smart::<dn::BondResponse>(&dnets, &dn::QueryMsg::Bond { datanet_id, contributor: c[ci].to_string() }).unwrap().bonded.is_zero() {
+                continue;
+            }
+            self.send(&c[ci].clone(), &dnets, 100, to_json_binary(&dn::ReceiveMsg::Bond { datanet_id }).unwrap()).unwrap();
+        }
+        for (i, (ci, datanet_id, content, score)) in rows.iter().enumerate() {
+            self.app
+                .execute_contract(
+                    c[*ci].clone(),
+                    dnets.clone(),
+                    &dn::ExecuteMsg::Contribute { datanet_id: *datanet_id, content_hash: h(content), size: 1_500, uri: format!("ipfs://{content}"), license: "CC-BY-4.0".into() },
+                    &[],
+                )
+                .unwrap();
+            self.app
+                .execute_contract(owner.clone(), dnets.clone(), &dn::ExecuteMsg::ReviewContribution { contribution_id: i as u64 + 1, accept: true, validation_score_bps: *score }, &[])
+                .unwrap();
+        }
+        for datanet_id in [1u64, 2] {
+            let fee: dn::FeeResponse = self.app.wrap().query_wasm_smart(&dnets, &dn::QueryMsg::PublishFee { datanet_id }).unwrap();
+            self.send(&owner, &dnets, fee.fee.u128(), to_json_binary(&dn::ReceiveMsg::Publish { datanet_id }).unwrap()).unwrap();
+            self.app
+                .execute_contract(owner.clone(), dnets.clone(), &dn::ExecuteMsg::GrantAccess { datanet_id, grantee: self.trainer.to_string(), expires_at: None }, &[])
+                .unwrap();
+        }
+        let v = |id| -> dn::VersionInfo { self.app.wrap().query_wasm_smart(&dnets, &dn::QueryMsg::Version { datanet_id: id, version: 1 }).unwrap() };
+        self.d1 = DatanetRef { datanet_id: 1, version: 1, root: v(1).merkle_root };
+        self.d2 = DatanetRef { datanet_id: 2, version: 1, root: v(2).merkle_root };
+        self.app
+            .execute_contract(
+                self.trainer.clone(),
+                self.models.clone(),
+                &mdl::ExecuteMsg::RegisterModel {
+                    name: "solidity-auditor-lora".into(),
+                    base_model_hash: h("llama-3-8b"),
+                    adapter_hash: Some(h("lora-v1")),
+                    training_log_hash: Some(h("training-log")),
+                    datanets: vec![self.d1.clone(), self.d2.clone()],
+                    price_in_per_1k: Uint128::new(200),
+                    price_out_per_1k: Uint128::new(600),
+                },
+                &[],
+            )
+            .unwrap();
+        self.model_id = 1;
+    }
+
+    fn register_attesters(&mut self) {
+        let reg = self.attesters.clone();
+        for i in 0..self.ops.len() {
+            let op = self.ops[i].addr.clone();
+            let pubkey = Binary::from(VerificationKey::from(&self.ops[i].key).as_ref().to_vec());
+            self.app
+                .execute_contract(
+                    op.clone(),
+                    reg.clone(),
+                    &att::ExecuteMsg::Register {
+                        pubkey,
+                        capabilities: att::Capabilities {
+                            methods: vec![Method::SuffixSpan, Method::RagRetrieval],
+                            model_hashes: vec![],
+                            backend: "wgpu".into(),
+                            max_job_bytes: 1 << 20,
+                        },
+                    },
+                    &[],
+                )
+                .unwrap();
+            self.send(&op, &reg, 1_000, to_json_binary(&att::ReceiveMsg::Bond {}).unwrap()).unwrap();
+        }
+    }
+
+    pub fn exec(&mut self, who: &Addr, msg: &ExecuteMsg) -> Result<AppResponse, ContractError> {
+        self.app.execute_contract(who.clone(), self.escrow.clone(), msg, &[]).map_err(|e| e.downcast().unwrap())
+    }
+
+    pub fn request_job(&mut self, method: Method, ask: Option<u32>, amount: Option<u128>) -> Result<u64, ContractError> {
+        let quote: FeeQuote = self
+            .app
+            .wrap()
+            .query_wasm_smart(&self.escrow, &QueryMsg::QuoteFee { model_id: self.model_id, input_tokens: 10_000, output_tokens: 5_000 })
+            .unwrap();
+        let payer = self.payer.clone();
+        let escrow = self.escrow.clone();
+        let msg = ReceiveMsg::RequestJob {
+            model_id: self.model_id,
+            method,
+            input_hash: h("prompt"),
+            output_hash: h("completion"),
+            input_tokens: 10_000,
+            output_tokens: 5_000,
+            ask_count: ask,
+            method_params: None,
+        };
+        let res = self.send(&payer, &escrow, amount.unwrap_or(quote.fee.u128()), to_json_binary(&msg).unwrap()).map_err(|e| e.downcast::<ContractError>().unwrap())?;
+        Ok(res.events.iter().flat_map(|e| &e.attributes).find(|a| a.key == "job_id").unwrap().value.parse().unwrap())
+    }
+
+    pub fn job(&self, id: u64) -> JobResponse {
+        self.app.wrap().query_wasm_smart(&self.escrow, &QueryMsg::Job { job_id: id }).unwrap()
+    }
+
+    pub fn op_index(&self, a: &Addr) -> usize {
+        self.ops.iter().position(|o| &o.addr == a).unwrap()
+    }
+
+    pub fn result(&self, weights: &[(u64, u64)], tag: &str) -> AttestationResult {
+        AttestationResult {
+            result_hash: h(tag),
+            weights_bps: weights.iter().map(|(d, bps)| DatanetWeight { datanet_id: *d, version: 1, bps: *bps }).collect(),
+        }
+    }
+
+    pub fn packet(&self, job_id: u64, attester: &Addr, result: AttestationResult) -> AttestationPacket {
+        let job = self.job(job_id).job;
+        AttestationPacket {
+            source_port: ATTEST_PORT.into(),
+            source_channel: "channel-0".into(),
+            dest_port: format!("wasm.{}", self.escrow),
+            dest_channel: "channel-0".into(),
+            sequence: job_id,
+            timeout_height: 0,
+            timeout_timestamp: 0,
+            data: AttestationPacketData { request_id: job_id, spec_hash: job.spec_hash, attester: attester.to_string(), result },
+        }
+    }
+
+    pub fn sign(&self, attester: &Addr, p: &AttestationPacket) -> Binary {
+        let k = &self.ops[self.op_index(attester)].key;
+        Binary::from(<[u8; 64]>::from(k.sign(&p.sign_bytes().unwrap())).to_vec())
+    }
+
+    pub fn salt(attester: &Addr) -> HexBinary {
+        HexBinary::from(sha256(attester.as_bytes())[..16].to_vec())
+    }
+
+    pub fn commit(&mut self, job_id: u64, attester: &Addr, result: &AttestationResult) -> Result<AppResponse, ContractError> {
+        let c = commitment(Self::salt(attester).as_slice(), job_id, result, attester.as_str()).unwrap();
+        self.exec(attester, &ExecuteMsg::Commit { job_id, commitment: c })
+    }
+
+    pub fn reveal(&mut self, job_id: u64, attester: &Addr, result: AttestationResult) -> Result<AppResponse, ContractError> {
+        let packet = self.packet(job_id, attester, result);
+        let signature = self.sign(attester, &packet);
+        self.exec(attester, &ExecuteMsg::Reveal { job_id, packet, salt: Self::salt(attester), signature })
+    }
+
+    pub fn assigned(&self, job_id: u64) -> Vec<Addr> {
+        self.job(job_id).assignments.into_iter().map(|a| a.attester).collect()
+    }
+
+    pub fn balance(&self, who: &Addr) -> u128 {
+        let r: cw20::BalanceResponse = self.app.wrap().query_wasm_smart(&self.token, &cw20::Cw20QueryMsg::Balance { address: who.to_string() }).unwrap();
+        r.balance.u128()
+    }
+
+    pub fn attester_info(&self, a: &Addr) -> att::AttesterInfo {
+        self.app.wrap().query_wasm_smart(&self.attesters, &att::QueryMsg::Attester { operator: a.to_string() }).unwrap()
+    }
+
+    pub fn ledger(&self) -> Ledger {
+        self.app.wrap().query_wasm_smart(&self.escrow, &QueryMsg::Ledger {}).unwrap()
+    }
+
+    /// The escrow's accounting matches its real token balance.
+    #[track_caller]
+    pub fn assert_ledger_balanced(&self) {
+        let l = self.ledger();
+        assert_eq!(l.held().u128(), self.balance(&self.escrow), "ledger {l:?}");
+        assert_eq!(l.received, l.paid_out + l.held());
+    }
+
+    pub fn advance(&mut self, blocks: u64) {
+        self.app.update_block(|b| {
+            b.height += blocks;
+            b.time = b.time.plus_seconds(5 * blocks);
+        });
+    }
+
+    pub fn payer_wraps(&mut self, amount: u128) {
+        let payer = self.payer.clone();
+        let token = self.token.clone();
+        self.app.execute_contract(payer, token, &open_token::msg::ExecuteMsg::Deposit {}, &coins(amount, DENOM)).unwrap();
+    }
+}
+
+/// Standard honest result: D1 70 %, D2 30 %.
+pub fn honest(w: &World) -> AttestationResult {
+    w.result(&[(1, 7_000), (2, 3_000)], "scores-v1")
+}
+
+fn ready() -> World {
+    let mut w = World::new();
+    let gov = w.gov.clone();
+    let msg = w.set_verifier_msg();
+    w.app.execute_contract(gov, w.attesters.clone(), &msg, &[]).unwrap();
+    w.payer_wraps(100_000);
+    w
+}
+
+#[test]
+fn lifecycle_exact_quorum_one_liar_then_expiry_refund() {
+    let mut w = ready();
+    // Fee = (10_000·200 + 5_000·600) / 1000 + 100 = 5_100
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    let job = w.job(job_id);
+    assert_eq!(job.job.fee, Uint128::new(5_100));
+    assert_eq!(job.assignments.len(), 4);
+    assert_eq!(job.job.spec.datanets, vec![w.d1.clone(), w.d2.clone()]);
+    assert_eq!(w.balance(&w.escrow.clone()), 5_100);
+
+    let liar = w.ops[3].addr.clone();
+    let good = honest(&w);
+    let bad = w.result(&[(1, 1_000), (2, 9_000)], "made-up");
+    for i in 0..4 {
+        let a = w.ops[i].addr.clone();
+        let r = if a == liar { bad.clone() } else { good.clone() };
+        w.commit(job_id, &a, &r).unwrap();
+    }
+    assert_eq!(w.job(job_id).job.status, JobStatus::Revealing);
+    for i in 0..4 {
+        let a = w.ops[i].addr.clone();
+        let r = if a == liar { bad.clone() } else { good.clone() };
+        w.reveal(job_id, &a, r).unwrap();
+    }
+    // the 4th reveal tallied: 3/4 of stake agree
+    let job = w.job(job_id);
+    assert_eq!(job.job.status, JobStatus::Finalized);
+    assert_eq!(job.job.result, Some(good.clone()));
+    for a in &job.assignments {
+        let expect = if a.attester == liar { AssignmentStatus::Deviated } else { AssignmentStatus::InQuorum };
+        assert_eq!(a.status, expect);
+        assert!(matches!(a.ack, Some(Acknowledgement::Result(_))));
+    }
+    // the liar is slashed 1 % and jailed
+    let li = w.attester_info(&liar);
+    assert_eq!((li.bonded, li.slashed_total), (Uint128::new(990), Uint128::new(10)));
+    assert!(matches!(li.status, att::AttesterStatus::Jailed { .. }));
+
+    assert_eq!(w.exec(&liar, &ExecuteMsg::Settle { job_id }).unwrap_err(), ContractError::ChallengeWindowOpen {});
+    w.advance(6);
+    let treasury_before = w.balance(&w.treasury.clone());
+    w.exec(&liar, &ExecuteMsg::Settle { job_id }).unwrap();
+    assert_eq!(w.exec(&liar, &ExecuteMsg::Settle { job_id }).unwrap_err(), ContractError::WrongStatus {});
+    // F_net 5_000: β 1_500, γ 1_000 → 333 × 3 (+1 dust), δ 2_500 → D1 1_750, D2 750; treasury 100 + 1
+    assert_eq!(w.balance(&w.treasury.clone()) - treasury_before, 101);
+
+    let owner = w.trainer.clone();
+    let before = w.balance(&owner);
+    w.exec(&owner, &ExecuteMsg::Claim {}).unwrap();
+    assert_eq!(w.balance(&owner) - before, 1_500);
+    assert_eq!(w.exec(&owner, &ExecuteMsg::Claim {}).unwrap_err(), ContractError::NothingToClaim {});
+    for i in 0..3 {
+        let a = w.ops[i].addr.clone();
+        let before = w.balance(&a);
+        w.exec(&a, &ExecuteMsg::Claim {}).unwrap();
+        assert_eq!(w.balance(&a) - before, 333);
+    }
+    assert_eq!(w.exec(&liar, &ExecuteMsg::Claim {}).unwrap_err(), ContractError::NothingToClaim {});
+    // contributors: D1 weights 12_000 (c1) / 8_000 (c2) of 20_000; D2 all c3
+    let c = w.contributors.clone();
+    for (who, datanet_id, expect) in [(&c[0], 1u64, 1_050u128), (&c[1], 1, 700), (&c[2], 2, 750)] {
+        let before = w.balance(who);
+        w.exec(who, &ExecuteMsg::ClaimContributor { datanet_id, version: 1 }).unwrap();
+        assert_eq!(w.balance(who) - before, expect);
+        assert_eq!(w.exec(who, &ExecuteMsg::ClaimContributor { datanet_id, version: 1 }).unwrap_err(), ContractError::NothingToClaim {});
+    }
+    assert_eq!(w.exec(&c[2], &ExecuteMsg::ClaimContributor { datanet_id: 1, version: 1 }).unwrap_err(), ContractError::NothingToClaim {});
+    w.assert_ledger_balanced();
+    assert_eq!(w.ledger().held(), Uint128::zero());
+
+    // Expired job: the jailed liar is no longer eligible; 3 assigned, only one reveals.
+    assert_eq!(w.request_job(Method::SuffixSpan, Some(4), None).unwrap_err(), ContractError::NotEnoughAttesters { needed: 4, available: 3 });
+    let job_id = w.request_job(Method::SuffixSpan, Some(3), None).unwrap();
+    let assigned = w.assigned(job_id);
+    assert!(!assigned.contains(&liar));
+    let payer_before = w.balance(&w.payer.clone());
+    w.commit(job_id, &assigned[0], &good).unwrap();
+    assert_eq!(w.reveal(job_id, &assigned[0], good.clone()).unwrap_err(), ContractError::RevealTooEarly {});
+    assert_eq!(w.exec(&liar, &ExecuteMsg::Tally { job_id }).unwrap_err(), ContractError::TallyTooEarly {});
+    w.advance(11);
+    assert_eq!(w.commit(job_id, &assigned[1], &good).unwrap_err(), ContractError::CommitPhaseOver {});
+    w.reveal(job_id, &assigned[0], good.clone()).unwrap();
+    w.advance(10);
+    assert_eq!(w.reveal(job_id, &assigned[0], good.clone()).unwrap_err(), ContractError::RevealPhaseOver {});
+    w.exec(&liar, &ExecuteMsg::Tally { job_id }).unwrap();
+    let job = w.job(job_id);
+    assert_eq!(job.job.status, JobStatus::Expired);
+    assert_eq!(w.balance(&w.payer.clone()) - payer_before, 5_100);
+    // the two silent attesters got the downtime slash (0.1 % of 1_000 = 1)
+    for a in &assigned[1..] {
+        assert_eq!(w.attester_info(a).slashed_total, Uint128::new(1));
+    }
+    assert_eq!(w.attester_info(&assigned[0]).slashed_total, Uint128::zero());
+    assert_eq!(w.exec(&liar, &ExecuteMsg::Tally { job_id }).unwrap_err(), ContractError::WrongStatus {});
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn request_errors() {
+    let mut w = ready();
+    let expected = Uint128::new(5_100);
+    assert_eq!(w.request_job(Method::SuffixSpan, None, Some(5_099)).unwrap_err(), ContractError::WrongPayment { expected, received: Uint128::new(5_099) });
+    assert!(matches!(w.request_job(Method::SuffixSpan, Some(0), None).unwrap_err(), ContractError::InvalidInput { .. }));
+    assert!(matches!(w.request_job(Method::SuffixSpan, Some(9), None).unwrap_err(), ContractError::InvalidInput { .. }));
+    assert_eq!(w.request_job(Method::TracinProj, None, None).unwrap_err(), ContractError::NotEnoughAttesters { needed: 4, available: 0 });
+    // paused model
+    let trainer = w.trainer.clone();
+    w.app.execute_contract(trainer.clone(), w.models.clone(), &mdl::ExecuteMsg::SetStatus { model_id: 1, status: mdl::ModelStatus::Paused }, &[]).unwrap();
+    assert_eq!(w.request_job(Method::SuffixSpan, None, None).unwrap_err(), ContractError::ModelNotActive { model_id: 1 });
+    // CW20 from another token / direct Receive
+    let fake = w.payer.clone();
+    let err = w
+        .exec(&fake, &ExecuteMsg::Receive(cw20::Cw20ReceiveMsg { sender: fake.to_string(), amount: expected, msg: to_json_binary(&ReceiveMsg::Challenge { job_id: 1, reason: "".into() }).unwrap() }))
+        .unwrap_err();
+    assert_eq!(err, ContractError::WrongToken {});
+    assert_eq!(w.exec(&fake, &ExecuteMsg::Commit { job_id: 7, commitment: h("x") }).unwrap_err(), ContractError::JobNotFound { id: 7 });
+}
+
+#[test]
+fn commit_reveal_errors_and_acks() {
+    let mut w = ready();
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+    let good = honest(&w);
+    let stranger = addr("stranger");
+    assert_eq!(w.commit(job_id, &stranger, &good).unwrap_err(), ContractError::NotAssigned {});
+    assert!(matches!(w.exec(&ops[0], &ExecuteMsg::Commit { job_id, commitment: HexBinary::from(vec![1, 2]) }).unwrap_err(), ContractError::Std(_)));
+    w.commit(job_id, &ops[0], &good).unwrap();
+    assert_eq!(w.commit(job_id, &ops[0], &good).unwrap_err(), ContractError::AlreadyCommitted {});
+    w.commit(job_id, &ops[1], &good).unwrap();
+    w.commit(job_id, &ops[2], &good).unwrap();
+    assert_eq!(w.reveal(job_id, &ops[0], good.clone()).unwrap_err(), ContractError::RevealTooEarly {});
+    w.commit(job_id, &ops[3], &good).unwrap();
+
+    // bad packets are answered with error acks and can be retried
+    let mut p = w.packet(job_id, &ops[0], good.clone());
+    p.data.spec_hash = h("other spec");
+    let sig = w.sign(&ops[0], &p);
+    let res = w.exec(&ops[0], &ExecuteMsg::Reveal { job_id, packet: p, salt: World::salt(&ops[0]), signature: sig }).unwrap();
+    let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
+    assert_eq!(ack, Acknowledgement::Error("spec_hash mismatch".into()));
+    let p = w.packet(job_id, &ops[0], good.clone());
+    let sig = w.sign(&ops[1], &p); // signed with someone else's key
+    let res = w.exec(&ops[0], &ExecuteMsg::Reveal { job_id, packet: p.clone(), salt: World::salt(&ops[0]), signature: sig }).unwrap();
+    let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
+    assert_eq!(ack, Acknowledgement::Error("invalid ed25519 signature".into()));
+    let mut timed_out = p.clone();
+    timed_out.timeout_height = 1;
+    let sig = w.sign(&ops[0], &timed_out);
+    let res = w.exec(&ops[0], &ExecuteMsg::Reveal { job_id, packet: timed_out, salt: World::salt(&ops[0]), signature: sig }).unwrap();
+    let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
+    assert_eq!(ack, Acknowledgement::Error("packet timed out (height)".into()));
+    let unnormalised = w.result(&[(1, 7_000), (2, 2_000)], "x");
+    let p2 = w.packet(job_id, &ops[0], unnormalised);
+    let sig = w.sign(&ops[0], &p2);
+    let res = w.exec(&ops[0], &ExecuteMsg::Reveal { job_id, packet: p2, salt: World::salt(&ops[0]), signature: sig }).unwrap();
+    let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
+    assert_eq!(ack, Acknowledgement::Error("weights_bps must sum to 10000".into()));
+    assert!(matches!(
+        w.exec(&ops[0], &ExecuteMsg::Reveal { job_id, packet: p.clone(), salt: HexBinary::from(vec![0u8; 4]), signature: Binary::default() }).unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    // a proper reveal is acknowledged with the result digest
+    let res = w.reveal(job_id, &ops[0], good.clone()).unwrap();
+    let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
+    assert_eq!(ack, Acknowledgement::Result(Binary::from(good.digest().unwrap().to_vec())));
+
+    // revealing something other than the commitment is equivocation: slashed 5 % and tombstoned
+    let other = w.result(&[(1, 5_000), (2, 5_000)], "other");
+    w.reveal(job_id, &ops[1], other.clone()).unwrap();
+    let info = w.attester_info(&ops[1]);
+    assert_eq!((info.status, info.slashed_total), (att::AttesterStatus::Tombstoned, Uint128::new(50)));
+    assert_eq!(w.reveal(job_id, &ops[1], good.clone()).unwrap_err(), ContractError::AlreadyRevealed {});
+
+    // equivocation evidence: two signed packets with different results
+    let pa = w.packet(job_id, &ops[2], good.clone());
+    let pb = w.packet(job_id, &ops[2], other.clone());
+    let first = SignedPacket { signature: w.sign(&ops[2], &pa), packet: pa.clone() };
+    let second = SignedPacket { signature: w.sign(&ops[2], &pb), packet: pb };
+    let same = SignedPacket { signature: w.sign(&ops[2], &pa), packet: pa };
+    assert!(matches!(
+        w.exec(&stranger, &ExecuteMsg::ReportEquivocation { job_id, attester: ops[2].to_string(), first: first.clone(), second: same }).unwrap_err(),
+        ContractError::InvalidEvidence { .. }
+    ));
+    let forged = SignedPacket { signature: w.sign(&ops[3], &second.packet), packet: second.packet.clone() };
+    assert!(matches!(
+        w.exec(&stranger, &ExecuteMsg::ReportEquivocation { job_id, attester: ops[2].to_string(), first: first.clone(), second: forged }).unwrap_err(),
+        ContractError::InvalidEvidence { .. }
+    ));
+    w.exec(&stranger, &ExecuteMsg::ReportEquivocation { job_id, attester: ops[2].to_string(), first: first.clone(), second: second.clone() }).unwrap();
+    assert_eq!(w.attester_info(&ops[2]).status, att::AttesterStatus::Tombstoned);
+    assert!(matches!(
+        w.exec(&stranger, &ExecuteMsg::ReportEquivocation { job_id, attester: ops[2].to_string(), first, second }).unwrap_err(),
+        ContractError::InvalidEvidence { .. }
+    ));
+    assert_eq!(w.reveal(job_id, &ops[2], good.clone()).unwrap_err(), ContractError::AlreadyRevealed {});
+
+    // ops[3] reveals: 2 of 4 equivocated ⇒ only ops[0] + ops[3] agree = 1/2 < 2/3 ⇒ Expired? No: revealed stake 2/4 < 2/3 ⇒ Expired.
+    w.reveal(job_id, &ops[3], good.clone()).unwrap();
+    let job = w.job(job_id);
+    assert_eq!(job.job.status, JobStatus::Expired);
+    w.advance(30);
+    assert_eq!(w.reveal(job_id, &ops[3], good).unwrap_err(), ContractError::WrongStatus {});
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn disagreement_fails_and_refunds() {
+    let mut w = ready();
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+    let payer_before = w.balance(&w.payer.clone());
+    let results: Vec<AttestationResult> =
+        (0..4).map(|i| w.result(&[(1, 7_000), (2, 3_000)], if i < 2 { "a" } else { "b" })).collect();
+    for i in 0..4 {
+        w.commit(job_id, &ops[i], &results[i]).unwrap();
+    }
+    for i in 0..4 {
+        w.reveal(job_id, &ops[i], results[i].clone()).unwrap();
+    }
+    assert_eq!(w.job(job_id).job.status, JobStatus::Failed);
+    assert_eq!(w.balance(&w.payer.clone()) - payer_before, 5_100);
+    // no quorum ⇒ nobody is a deviator
+    assert!(ops.iter().all(|o| w.attester_info(o).slashed_total.is_zero()));
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn tolerance_mode_median() {
+    let mut w = ready();
+    let job_id = w.request_job(Method::RagRetrieval, None, None).unwrap();
+    let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+    let rs = [
+        w.result(&[(1, 7_000), (2, 3_000)], "r0"),
+        w.result(&[(1, 7_050), (2, 2_950)], "r1"),
+        w.result(&[(1, 6_950), (2, 3_050)], "r2"),
+        w.result(&[(1, 2_000), (2, 8_000)], "r3"),
+    ];
+    for i in 0..4 {
+        w.commit(job_id, &ops[i], &rs[i]).unwrap();
+    }
+    for i in 0..4 {
+        w.reveal(job_id, &ops[i], rs[i].clone()).unwrap();
+    }
+    let job = w.job(job_id);
+    assert_eq!(job.job.status, JobStatus::Finalized);
+    // lower weighted median per coordinate: D1 6_950, D2 3_000 → renormalised 6_985 + 3_015
+    let r = job.job.result.unwrap();
+    assert_eq!(r.weights_bps.iter().map(|x| x.bps).collect::<Vec<_>>(), vec![6_985, 3_015]);
+    let st: Vec<AssignmentStatus> = job.assignments.iter().map(|a| a.status).collect();
+    let expect: Vec<AssignmentStatus> = job
+        .assignments
+        .iter()
+        .map(|a| if a.attester == ops[3] { AssignmentStatus::Deviated } else { AssignmentStatus::InQuorum })
+        .collect();
+    assert_eq!(st, expect);
+    w.advance(6);
+    w.exec(&ops[0], &ExecuteMsg::Settle { job_id }).unwrap();
+    let pool: PoolResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::Pool { datanet_id: 1, version: 1 }).unwrap();
+    assert_eq!(pool.total, Uint128::new(2_500 * 6_985 / 10_000));
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn challenge_upheld_and_rejected() {
+    let mut w = ready();
+    let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+    let challenger = addr("challenger");
+    let gov = w.gov.clone();
+    let good = honest(&w);
+    let mut jobs = vec![];
+    for _ in 0..2 {
+        let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+        for o in &ops {
+            w.commit(job_id, o, &good).unwrap();
+        }
+        for o in &ops {
+            w.reveal(job_id, o, good.clone()).unwrap();
+        }
+        assert_eq!(w.job(job_id).job.status, JobStatus::Finalized);
+        jobs.push(job_id);
+    }
+    let escrow = w.escrow.clone();
+    let challenge = |job_id| to_json_binary(&ReceiveMsg::Challenge { job_id, reason: "re-executed on CPU reference".into() }).unwrap();
+    let err: ContractError = w.send(&challenger, &escrow, 999, challenge(jobs[0])).unwrap_err().downcast().unwrap();
+    assert_eq!(err, ContractError::WrongPayment { expected: Uint128::new(1_000), received: Uint128::new(999) });
+    w.send(&challenger, &escrow, 1_000, challenge(jobs[0])).unwrap();
+    w.send(&challenger, &escrow, 1_000, challenge(jobs[1])).unwrap();
+    let err: ContractError = w.send(&challenger, &escrow, 1_000, challenge(jobs[1])).unwrap_err().downcast().unwrap();
+    assert_eq!(err, ContractError::WrongStatus {});
+    assert_eq!(w.exec(&challenger, &ExecuteMsg::Settle { job_id: jobs[0] }).unwrap_err(), ContractError::WrongStatus {});
+    assert_eq!(w.exec(&challenger, &ExecuteMsg::ResolveChallenge { job_id: jobs[0], upheld: true }).unwrap_err(), ContractError::Unauthorized {});
+
+    // upheld: payer refunded, challenger's bond back, the quorum slashed
+    let payer_before = w.balance(&w.payer.clone());
+    let ch_before = w.balance(&challenger);
+    w.exec(&gov, &ExecuteMsg::ResolveChallenge { job_id: jobs[0], upheld: true }).unwrap();
+    assert_eq!(w.job(jobs[0]).job.status, JobStatus::Failed);
+    assert_eq!(w.balance(&w.payer.clone()) - payer_before, 5_100);
+    assert_eq!(w.balance(&challenger) - ch_before, 1_000);
+    assert!(ops.iter().all(|o| w.attester_info(o).slashed_total == Uint128::new(10)));
+
+    // rejected: bond to the treasury, job settles right away
+    let t_before = w.balance(&w.treasury.clone());
+    w.exec(&gov, &ExecuteMsg::ResolveChallenge { job_id: jobs[1], upheld: false }).unwrap();
+    assert_eq!(w.balance(&w.treasury.clone()) - t_before, 1_000);
+    assert_eq!(w.exec(&gov, &ExecuteMsg::ResolveChallenge { job_id: jobs[1], upheld: false }).unwrap_err(), ContractError::WrongStatus {});
+    w.advance(1);
+    w.exec(&challenger, &ExecuteMsg::Settle { job_id: jobs[1] }).unwrap();
+    // challenge window closed (the slashed quorum first serves its jail term)
+    w.app.update_block(|b| b.time = b.time.plus_seconds(3_600));
+    for o in &ops {
+        w.app.execute_contract(o.clone(), w.attesters.clone(), &att::ExecuteMsg::Unjail {}, &[]).unwrap();
+        // the 1 % slash left 990 < min_bond: top up to become Active again
+        let reg = w.attesters.clone();
+        w.send(o, &reg, 10, to_json_binary(&att::ReceiveMsg::Bond {}).unwrap()).unwrap();
+    }
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    let active: Vec<Addr> = w.assigned(job_id);
+    for o in &active {
+        w.commit(job_id, o, &good).unwrap();
+    }
+    for o in &active {
+        w.reveal(job_id, o, good.clone()).unwrap();
+    }
+    w.advance(6);
+    let err: ContractError = w.send(&challenger, &escrow, 1_000, challenge(job_id)).unwrap_err().downcast().unwrap();
+    assert_eq!(err, ContractError::ChallengeWindowClosed {});
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn penalised_contributor_forfeits_half() {
+    let mut w = ready();
+    let gov = w.gov.clone();
+    let c1 = w.contributors[0].clone();
+    // governance slashes contributor1's Datanet bond and pushes the penalty score to the threshold
+    w.app
+        .execute_contract(
+            gov.clone(),
+            w.datanets.clone(),
+            &dn::ExecuteMsg::Slash { datanet_id: 1, contributor: c1.to_string(), fraction_bps: 1_000, penalty_points: 100, reason: "redundant rows".into() },
+            &[],
+        )
+        .unwrap();
+    let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    let good = honest(&w);
+    for o in &ops {
+        w.commit(job_id, o, &good).unwrap();
+    }
+    for o in &ops {
+        w.reveal(job_id, o, good.clone()).unwrap();
+    }
+    w.advance(6);
+    w.exec(&gov, &ExecuteMsg::Settle { job_id }).unwrap();
+    let q: ContributorClaimableResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(&w.escrow, &QueryMsg::ContributorClaimable { datanet_id: 1, version: 1, contributor: c1.to_string() })
+        .unwrap();
+    assert_eq!((q.entitled, q.payable), (Uint128::new(1_050), Uint128::new(525)));
+    let (before, t_before) = (w.balance(&c1), w.balance(&w.treasury.clone()));
+    w.exec(&c1, &ExecuteMsg::ClaimContributor { datanet_id: 1, version: 1 }).unwrap();
+    assert_eq!(w.balance(&c1) - before, 525);
+    assert_eq!(w.balance(&w.treasury.clone()) - t_before, 525);
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn governance_params() {
+    let mut w = ready();
+    let gov = w.gov.clone();
+    let payer = w.payer.clone();
+    let mut p = escrow_params();
+    p.platform_fee = Uint128::new(7);
+    assert_eq!(w.exec(&payer, &ExecuteMsg::UpdateParams { params: p.clone() }).unwrap_err(), ContractError::Unauthorized {});
+    let mut bad = p.clone();
+    bad.beta_bps = 9_000;
+    assert!(matches!(w.exec(&gov, &ExecuteMsg::UpdateParams { params: bad }).unwrap_err(), ContractError::InvalidInput { .. }));
+    let mut bad = p.clone();
+    bad.quorum_num = 4;
+    assert!(matches!(w.exec(&gov, &ExecuteMsg::UpdateParams { params: bad }).unwrap_err(), ContractError::InvalidInput { .. }));
+    w.exec(&gov, &ExecuteMsg::UpdateParams { params: p }).unwrap();
+    let q: FeeQuote = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::QuoteFee { model_id: 1, input_tokens: 10_000, output_tokens: 5_000 }).unwrap();
+    assert_eq!(q.fee, Uint128::new(5_007));
+    assert_eq!(w.exec(&payer, &ExecuteMsg::UpdateGovernance { governance: payer.to_string() }).unwrap_err(), ContractError::Unauthorized {});
+    w.exec(&gov, &ExecuteMsg::UpdateGovernance { governance: payer.to_string() }).unwrap();
+    let jobs: JobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::ListJobs { start_after: None, limit: None }).unwrap();
+    assert!(jobs.jobs.is_empty());
+}

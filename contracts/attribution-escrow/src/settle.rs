@@ -1,0 +1,234 @@
+//! Escrow: refunds, the challenge window, settlement (β / γ / δ split with explicit dust) and
+//! pull-based claims for owners, attesters and Datanet contributors.
+
+use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, DepsMut, Env, MessageInfo, Response, StdResult, Storage, Uint128, WasmMsg};
+use cw20::Cw20ExecuteMsg;
+use openledger_types::attester::AttesterRegistry;
+use openledger_types::datanet::DatanetRegistry;
+use openledger_types::escrow::*;
+
+use crate::error::ContractError;
+use crate::split::{apply_multiplier, entitlement, pro_rata, split_net};
+use crate::state::*;
+
+pub fn transfer(cfg: &Config, to: &Addr, amount: Uint128) -> StdResult<CosmosMsg> {
+    Ok(WasmMsg::Execute {
+        contract_addr: cfg.open_token.to_string(),
+        msg: to_json_binary(&Cw20ExecuteMsg::Transfer { recipient: to.to_string(), amount })?,
+        funds: vec![],
+    }
+    .into())
+}
+
+fn ledger_out(store: &mut dyn Storage, from_escrow: Uint128, from_credit: Uint128, from_pools: Uint128, dust: Uint128) -> StdResult<()> {
+    LEDGER.update(store, |mut l| -> StdResult<_> {
+        l.escrowed = l.escrowed.checked_sub(from_escrow)?;
+        l.credited = l.credited.checked_sub(from_credit)?;
+        l.pools_outstanding = l.pools_outstanding.checked_sub(from_pools)?;
+        l.paid_out += from_escrow + from_credit + from_pools;
+        l.dust += dust;
+        Ok(l)
+    })?;
+    Ok(())
+}
+
+/// Full refund of a job's fee to its payer.
+pub fn refund_msgs(store: &mut dyn Storage, cfg: &Config, job: &JobInfo) -> StdResult<Vec<CosmosMsg>> {
+    ledger_out(store, job.fee, Uint128::zero(), Uint128::zero(), Uint128::zero())?;
+    if job.fee.is_zero() {
+        return Ok(vec![]);
+    }
+    Ok(vec![transfer(cfg, &job.payer, job.fee)?])
+}
+
+pub fn execute_challenge(deps: DepsMut, env: Env, cfg: Config, challenger: Addr, amount: Uint128, job_id: u64, reason: String) -> Result<Response, ContractError> {
+    let mut job = load_job(deps.storage, job_id)?;
+    if job.status != JobStatus::Finalized {
+        return Err(ContractError::WrongStatus {});
+    }
+    if job.challenge_deadline.is_some_and(|d| env.block.height > d) {
+        return Err(ContractError::ChallengeWindowClosed {});
+    }
+    if amount != cfg.params.challenge_bond {
+        return Err(ContractError::WrongPayment { expected: cfg.params.challenge_bond, received: amount });
+    }
+    job.status = JobStatus::Challenged;
+    job.challenger = Some(challenger.clone());
+    job.challenge_bond = amount;
+    JOBS.save(deps.storage, job_id, &job)?;
+    LEDGER.update(deps.storage, |mut l| -> StdResult<_> {
+        l.escrowed += amount;
+        l.received += amount;
+        Ok(l)
+    })?;
+    Ok(Response::new()
+        .add_attribute("action", "challenge")
+        .add_attribute("job_id", job_id.to_string())
+        .add_attribute("challenger", challenger)
+        .add_attribute("reason", reason))
+}
+
+/// Governance as referee (after re-execution on the CPU reference, off chain).
+pub fn execute_resolve_challenge(deps: DepsMut, env: Env, info: MessageInfo, job_id: u64, upheld: bool) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    if info.sender != cfg.governance {
+        return Err(ContractError::Unauthorized {});
+    }
+    let mut job = load_job(deps.storage, job_id)?;
+    if job.status != JobStatus::Challenged {
+        return Err(ContractError::WrongStatus {});
+    }
+    let challenger = job.challenger.clone().expect("challenged job has a challenger");
+    let bond = job.challenge_bond;
+    let mut msgs = vec![];
+    if upheld {
+        // The result was wrong: refund the payer, return the bond, slash the quorum.
+        let registry = AttesterRegistry(cfg.attester_registry.clone());
+        let jail_until = env.block.time.seconds() + cfg.params.jail_seconds;
+        for mut a in load_assignments(deps.storage, job_id)? {
+            if a.status == AssignmentStatus::InQuorum {
+                a.status = AssignmentStatus::Deviated;
+                msgs.push(registry.slash_msg(&a.attester, cfg.params.slash_deviation_bps, Some(jail_until), false, "challenge upheld")?);
+                ASSIGNMENTS.save(deps.storage, (job_id, &a.attester.clone()), &a)?;
+            }
+        }
+        job.status = JobStatus::Failed;
+        msgs.extend(refund_msgs(deps.storage, &cfg, &job)?);
+        ledger_out(deps.storage, bond, Uint128::zero(), Uint128::zero(), Uint128::zero())?;
+        msgs.push(transfer(&cfg, &challenger, bond)?);
+    } else {
+        // The result stands: the bond goes to the treasury and the job may settle now.
+        job.status = JobStatus::Finalized;
+        job.challenge_deadline = Some(env.block.height);
+        ledger_out(deps.storage, bond, Uint128::zero(), Uint128::zero(), Uint128::zero())?;
+        if !bond.is_zero() {
+            msgs.push(transfer(&cfg, &cfg.treasury, bond)?);
+        }
+    }
+    job.challenge_bond = Uint128::zero();
+    JOBS.save(deps.storage, job_id, &job)?;
+    Ok(Response::new()
+        .add_messages(msgs)
+        .add_attribute("action", "resolve_challenge")
+        .add_attribute("job_id", job_id.to_string())
+        .add_attribute("upheld", upheld.to_string()))
+}
+
+pub fn execute_settle(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let mut job = load_job(deps.storage, job_id)?;
+    if job.status != JobStatus::Finalized {
+        return Err(ContractError::WrongStatus {});
+    }
+    if job.challenge_deadline.is_some_and(|d| env.block.height <= d) {
+        return Err(ContractError::ChallengeWindowOpen {});
+    }
+    let result = job.result.clone().expect("finalized job has a result");
+    let net = job.fee - job.platform_fee;
+    let s = split_net(net, &cfg.params);
+
+    // β: model owner.
+    credit(deps.storage, &job.model_owner, s.owner)?;
+    // γ: in-quorum attesters by assigned stake.
+    let quorum: Vec<Assignment> = load_assignments(deps.storage, job_id)?.into_iter().filter(|a| a.status == AssignmentStatus::InQuorum).collect();
+    let (shares, gamma_dust) = pro_rata(s.attesters, &quorum.iter().map(|a| a.stake).collect::<Vec<_>>());
+    let mut credited = s.owner;
+    for (a, share) in quorum.iter().zip(&shares) {
+        credit(deps.storage, &a.attester, *share)?;
+        credited += *share;
+    }
+    // δ: per (Datanet, version) pools by weights_bps; versions without contributor weight → dust.
+    let registry = DatanetRegistry(cfg.datanet_registry.clone());
+    let mut weights = vec![];
+    for w in &result.weights_bps {
+        let v = registry.version(&deps.querier, w.datanet_id, w.version)?;
+        weights.push(if v.total_weight.is_zero() { Uint128::zero() } else { Uint128::from(w.bps) });
+    }
+    // Weights sum to 10 000 except where zeroed; pro-rata over the full 10 000 keeps zeroed parts as dust.
+    let mut pooled = Uint128::zero();
+    for (w, bps) in result.weights_bps.iter().zip(&weights) {
+        let amt = s.contributors.multiply_ratio(*bps, openledger_types::BPS);
+        if amt.is_zero() {
+            continue;
+        }
+        POOLS.update(deps.storage, (w.datanet_id, w.version), |p| -> StdResult<_> {
+            let mut p = p.unwrap_or_default();
+            p.total += amt;
+            Ok(p)
+        })?;
+        pooled += amt;
+    }
+    let delta_dust = s.contributors - pooled;
+    let dust = s.dust + gamma_dust + delta_dust;
+    let to_treasury = job.platform_fee + dust;
+
+    LEDGER.update(deps.storage, |mut l| -> StdResult<_> {
+        l.escrowed = l.escrowed.checked_sub(job.fee)?;
+        l.credited += credited;
+        l.pools_outstanding += pooled;
+        l.paid_out += to_treasury;
+        l.dust += dust;
+        Ok(l)
+    })?;
+    job.status = JobStatus::Settled;
+    JOBS.save(deps.storage, job_id, &job)?;
+    let mut res = Response::new();
+    if !to_treasury.is_zero() {
+        res = res.add_message(transfer(&cfg, &cfg.treasury, to_treasury)?);
+    }
+    Ok(res
+        .add_attribute("action", "settle")
+        .add_attribute("job_id", job_id.to_string())
+        .add_attribute("model_owner_share", s.owner)
+        .add_attribute("attester_share", s.attesters - gamma_dust)
+        .add_attribute("contributor_share", pooled)
+        .add_attribute("platform_fee", job.platform_fee)
+        .add_attribute("dust", dust))
+}
+
+pub fn execute_claim(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let amount = BALANCES.may_load(deps.storage, &info.sender)?.unwrap_or_default();
+    if amount.is_zero() {
+        return Err(ContractError::NothingToClaim {});
+    }
+    BALANCES.remove(deps.storage, &info.sender);
+    ledger_out(deps.storage, Uint128::zero(), amount, Uint128::zero(), Uint128::zero())?;
+    Ok(Response::new()
+        .add_message(transfer(&cfg, &info.sender, amount)?)
+        .add_attribute("action", "claim")
+        .add_attribute("recipient", info.sender)
+        .add_attribute("amount", amount))
+}
+
+pub fn execute_claim_contributor(deps: DepsMut, info: MessageInfo, datanet_id: u64, version: u32) -> Result<Response, ContractError> {
+    let cfg = CONFIG.load(deps.storage)?;
+    let key = (datanet_id, version);
+    let mut pool = POOLS.may_load(deps.storage, key)?.ok_or(ContractError::NothingToClaim {})?;
+    let share = DatanetRegistry(cfg.datanet_registry.clone()).contributor_share(&deps.querier, datanet_id, version, &info.sender)?;
+    let entitled = entitlement(pool.total, share.weight, share.total_weight);
+    let drawn = DRAWN.may_load(deps.storage, (datanet_id, version, &info.sender))?.unwrap_or_default();
+    let delta = entitled.saturating_sub(drawn);
+    if delta.is_zero() {
+        return Err(ContractError::NothingToClaim {});
+    }
+    let (payable, forfeited) = apply_multiplier(delta, share.reward_multiplier_bps);
+    DRAWN.save(deps.storage, (datanet_id, version, &info.sender), &(drawn + delta))?;
+    pool.drawn += delta;
+    POOLS.save(deps.storage, key, &pool)?;
+    ledger_out(deps.storage, Uint128::zero(), Uint128::zero(), delta, Uint128::zero())?;
+    let mut res = Response::new();
+    if !payable.is_zero() {
+        res = res.add_message(transfer(&cfg, &info.sender, payable)?);
+    }
+    if !forfeited.is_zero() {
+        res = res.add_message(transfer(&cfg, &cfg.treasury, forfeited)?);
+    }
+    Ok(res
+        .add_attribute("action", "claim_contributor")
+        .add_attribute("datanet_id", datanet_id.to_string())
+        .add_attribute("version", version.to_string())
+        .add_attribute("contributor", info.sender)
+        .add_attribute("amount", payable)
+        .add_attribute("forfeited", forfeited))
+}
