@@ -99,7 +99,14 @@ impl World {
 
     /// Deploys token, registries and escrow into `app` with `gov` (e.g. a DAO timelock) as
     /// governance / minter, then publishes two Datanets, registers a model and 4 attesters.
-    pub fn with_governance(mut app: App, gov: Addr) -> World {
+    pub fn with_governance(app: App, gov: Addr) -> World {
+        let mut w = Self::deploy(app, gov, &[]);
+        w.populate();
+        w
+    }
+
+    /// Deploys token (minter `gov`; `extra_funded` get 10_000 OPEN each), registries and escrow.
+    pub fn deploy(mut app: App, gov: Addr, extra_funded: &[Addr]) -> World {
         let treasury = addr("treasury");
         let dn_owner = addr("datanet_owner");
         let trainer = addr("trainer");
@@ -114,6 +121,7 @@ impl World {
         funded.extend(ops.iter().map(|o| Cw20Coin { address: o.addr.to_string(), amount: Uint128::new(10_000) }));
         funded.extend(contributors.iter().map(|c| Cw20Coin { address: c.to_string(), amount: Uint128::new(10_000) }));
         funded.push(Cw20Coin { address: addr("challenger").to_string(), amount: Uint128::new(10_000) });
+        funded.extend(extra_funded.iter().map(|a| Cw20Coin { address: a.to_string(), amount: Uint128::new(10_000) }));
         let id = app.store_code(c_token());
         let token = app
             .instantiate_contract(
@@ -209,7 +217,7 @@ impl World {
             )
             .unwrap();
 
-        let mut w = World {
+        World {
             app,
             token,
             datanets,
@@ -226,10 +234,13 @@ impl World {
             d1: DatanetRef { datanet_id: 0, version: 0, root: HexBinary::default() },
             d2: DatanetRef { datanet_id: 0, version: 0, root: HexBinary::default() },
             model_id: 0,
-        };
-        w.publish_datanets();
-        w.register_attesters();
-        w
+        }
+    }
+
+    /// Two published Datanets (contributions by 3 contributors), a registered model, 4 bonded attesters.
+    pub fn populate(&mut self) {
+        self.publish_datanets();
+        self.register_attesters();
     }
 
     /// The registry must accept slashes from the escrow: governance sets the verifier.
@@ -237,7 +248,7 @@ impl World {
         att::ExecuteMsg::UpdateConfig { min_bond: None, unbonding_seconds: None, slash_recipient: None, verifier: Some(self.escrow.to_string()) }
     }
 
-    fn send(&mut self, from: &Addr, to: &Addr, amount: u128, msg: Binary) -> anyhow::Result<AppResponse> {
+    pub fn send(&mut self, from: &Addr, to: &Addr, amount: u128, msg: Binary) -> anyhow::Result<AppResponse> {
         let token = self.token.clone();
         self.app.execute_contract(from.clone(), token, &Cw20ExecuteMsg::Send { contract: to.to_string(), amount: Uint128::new(amount), msg }, &[])
     }
@@ -345,10 +356,14 @@ impl World {
     }
 
     pub fn request_job(&mut self, method: Method, ask: Option<u32>, amount: Option<u128>) -> Result<u64, ContractError> {
+        self.request_job_with(method, ask, amount, 10_000, 5_000)
+    }
+
+    pub fn request_job_with(&mut self, method: Method, ask: Option<u32>, amount: Option<u128>, input_tokens: u64, output_tokens: u64) -> Result<u64, ContractError> {
         let quote: FeeQuote = self
             .app
             .wrap()
-            .query_wasm_smart(&self.escrow, &QueryMsg::QuoteFee { model_id: self.model_id, input_tokens: 10_000, output_tokens: 5_000 })
+            .query_wasm_smart(&self.escrow, &QueryMsg::QuoteFee { model_id: self.model_id, input_tokens, output_tokens })
             .unwrap();
         let payer = self.payer.clone();
         let escrow = self.escrow.clone();
@@ -357,8 +372,8 @@ impl World {
             method,
             input_hash: h("prompt"),
             output_hash: h("completion"),
-            input_tokens: 10_000,
-            output_tokens: 5_000,
+            input_tokens,
+            output_tokens,
             ask_count: ask,
             method_params: None,
         };
@@ -471,6 +486,12 @@ fn ready() -> World {
 #[test]
 fn lifecycle_exact_quorum_one_liar_then_expiry_refund() {
     let mut w = ready();
+    run_lifecycle(&mut w);
+}
+
+/// Paid inference → 4 attesters (one lying) commit + reveal → quorum → exact claims → the liar
+/// is slashed → an expired job is refunded. Shared with the DAO-governed lifecycle test.
+pub fn run_lifecycle(w: &mut World) {
     // Fee = (10_000·200 + 5_000·600) / 1000 + 100 = 5_100
     let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
     let job = w.job(job_id);
@@ -859,4 +880,288 @@ fn governance_params() {
     w.exec(&gov, &ExecuteMsg::UpdateGovernance { governance: payer.to_string() }).unwrap();
     let jobs: JobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::ListJobs { start_after: None, limit: None }).unwrap();
     assert!(jobs.jobs.is_empty());
+}
+
+mod dao {
+    //! The full lifecycle with governance = the DAO: OPEN stakers (dao-stake, cw4) vote in
+    //! dao-multisig (cw3-flex), passed proposals schedule on dao-timelock, which owns the
+    //! OPEN minter role, every registry's and the escrow's parameters and the wasm admin.
+    use super::*;
+    use cosmwasm_std::{CosmosMsg, Decimal, WasmMsg};
+    use cw3::Vote;
+    use cw_utils::{Duration, Threshold};
+
+    fn c_stake() -> Box<dyn Contract<Empty>> {
+        Box::new(ContractWrapper::new(dao_stake::contract::execute, dao_stake::contract::instantiate, dao_stake::contract::query))
+    }
+    fn c_multisig() -> Box<dyn Contract<Empty>> {
+        Box::new(ContractWrapper::new(dao_multisig::contract::execute, dao_multisig::contract::instantiate, dao_multisig::contract::query))
+    }
+    fn c_timelock() -> Box<dyn Contract<Empty>> {
+        Box::new(ContractWrapper::new(dao_timelock::contract::execute, dao_timelock::contract::instantiate, dao_timelock::contract::query))
+    }
+
+    const DELAY: u64 = 86_400;
+
+    struct Dao {
+        timelock: Addr,
+        multisig: Addr,
+        stake: Addr,
+        voters: Vec<Addr>,
+    }
+
+    fn wasm_exec<T: serde::Serialize>(contract: &Addr, msg: &T) -> CosmosMsg {
+        WasmMsg::Execute { contract_addr: contract.to_string(), msg: to_json_binary(msg).unwrap(), funds: vec![] }.into()
+    }
+
+    /// Proposal → votes → multisig executes (schedules on the timelock) → delay → timelock executes.
+    fn govern(w: &mut World, dao: &Dao, title: &str, msgs: Vec<CosmosMsg>) {
+        let schedule = wasm_exec(&dao.timelock, &dao_timelock::msg::ExecuteMsg::Schedule { msgs, delay_seconds: None, description: title.into() });
+        let res = w
+            .app
+            .execute_contract(
+                dao.voters[0].clone(),
+                dao.multisig.clone(),
+                &dao_multisig::msg::ExecuteMsg::Propose { title: title.into(), description: title.into(), msgs: vec![schedule], latest: None },
+                &[],
+            )
+            .unwrap();
+        let proposal_id: u64 = res.events.iter().flat_map(|e| &e.attributes).find(|a| a.key == "proposal_id").unwrap().value.parse().unwrap();
+        // 5 of 10 weight: not passed yet
+        let err = w.app.execute_contract(dao.voters[2].clone(), dao.multisig.clone(), &dao_multisig::msg::ExecuteMsg::Execute { proposal_id }, &[]).unwrap_err();
+        assert_eq!(err.downcast::<dao_multisig::ContractError>().unwrap(), dao_multisig::ContractError::WrongExecuteStatus {});
+        w.app
+            .execute_contract(dao.voters[1].clone(), dao.multisig.clone(), &dao_multisig::msg::ExecuteMsg::Vote { proposal_id, vote: Vote::Yes }, &[])
+            .unwrap();
+        let res = w.app.execute_contract(dao.voters[2].clone(), dao.multisig.clone(), &dao_multisig::msg::ExecuteMsg::Execute { proposal_id }, &[]).unwrap();
+        let op: u64 = res.events.iter().flat_map(|e| &e.attributes).find(|a| a.key == "operation_id").unwrap().value.parse().unwrap();
+        let anyone = addr("anyone");
+        let err = w.app.execute_contract(anyone.clone(), dao.timelock.clone(), &dao_timelock::msg::ExecuteMsg::Execute { operation_id: op }, &[]).unwrap_err();
+        assert!(matches!(err.downcast::<dao_timelock::ContractError>().unwrap(), dao_timelock::ContractError::NotReady { .. }));
+        w.app.update_block(|b| {
+            b.time = b.time.plus_seconds(DELAY);
+            b.height += 1;
+        });
+        w.app.execute_contract(anyone, dao.timelock.clone(), &dao_timelock::msg::ExecuteMsg::Execute { operation_id: op }, &[]).unwrap();
+    }
+
+    fn setup_dao() -> (World, Dao) {
+        let mut app = AppBuilder::new().build(|router, _api, storage| {
+            router.bank.init_balance(storage, &addr("payer"), coins(1_000_000, DENOM)).unwrap();
+        });
+        let deployer = addr("deployer");
+        let voters: Vec<Addr> = (1..=3).map(|i| addr(&format!("voter{i}"))).collect();
+        let id = app.store_code(c_timelock());
+        let timelock = app
+            .instantiate_contract(
+                id,
+                deployer.clone(),
+                &dao_timelock::msg::InstantiateMsg { proposer: deployer.to_string(), min_delay_seconds: DELAY },
+                &[],
+                "timelock",
+                None,
+            )
+            .unwrap();
+        let mut w = World::deploy(app, timelock.clone(), &voters);
+        let id = w.app.store_code(c_stake());
+        let stake = w
+            .app
+            .instantiate_contract(
+                id,
+                deployer.clone(),
+                &dao_stake::msg::InstantiateMsg {
+                    denom: cw20::Denom::Cw20(w.token.clone()),
+                    tokens_per_weight: Uint128::new(1_000),
+                    min_bond: Uint128::new(1_000),
+                    unbonding_period: Duration::Time(7 * 86_400),
+                    admin: Some(timelock.to_string()),
+                },
+                &[],
+                "dao-stake",
+                Some(timelock.to_string()),
+            )
+            .unwrap();
+        let id = w.app.store_code(c_multisig());
+        let multisig = w
+            .app
+            .instantiate_contract(
+                id,
+                deployer.clone(),
+                &dao_multisig::msg::InstantiateMsg {
+                    group_addr: stake.to_string(),
+                    threshold: Threshold::ThresholdQuorum { threshold: Decimal::percent(51), quorum: Decimal::percent(30) },
+                    max_voting_period: Duration::Time(7 * 86_400),
+                    executor: None,
+                    proposal_deposit: None,
+                },
+                &[],
+                "dao-multisig",
+                Some(timelock.to_string()),
+            )
+            .unwrap();
+        w.app
+            .execute_contract(deployer.clone(), timelock.clone(), &dao_timelock::msg::ExecuteMsg::HandOff { proposer: multisig.to_string() }, &[])
+            .unwrap();
+        // OPEN holders stake for voting weight 5 / 3 / 2
+        for (v, amount) in voters.iter().zip([5_000u128, 3_000, 2_000]) {
+            w.send(v, &stake, amount, to_json_binary(&dao_stake::msg::ReceiveMsg::Bond {}).unwrap()).unwrap();
+        }
+        w.advance(1);
+        let total: cw4::TotalWeightResponse = w.app.wrap().query_wasm_smart(&stake, &dao_stake::msg::QueryMsg::TotalWeight {}).unwrap();
+        assert_eq!(total.weight, 10);
+        (w, Dao { timelock, multisig, stake, voters })
+    }
+
+    #[test]
+    fn dao_governed_lifecycle() {
+        let (mut w, dao) = setup_dao();
+        // the deployer no longer controls anything; only passed proposals reach the timelock
+        let deployer = addr("deployer");
+        let err = w
+            .app
+            .execute_contract(
+                deployer,
+                dao.timelock.clone(),
+                &dao_timelock::msg::ExecuteMsg::Schedule { msgs: vec![wasm_exec(&w.attesters, &w.set_verifier_msg())], delay_seconds: None, description: "".into() },
+                &[],
+            )
+            .unwrap_err();
+        assert_eq!(err.downcast::<dao_timelock::ContractError>().unwrap(), dao_timelock::ContractError::Unauthorized {});
+        let err = w.app.execute_contract(dao.voters[0].clone(), w.attesters.clone(), &w.set_verifier_msg(), &[]).unwrap_err();
+        assert_eq!(err.downcast::<attester_registry::ContractError>().unwrap(), attester_registry::ContractError::Unauthorized {});
+
+        // DAO proposal: make the escrow the attester registry's verifier, raise the platform fee
+        // and mint a treasury grant; all three run together after the timelock delay.
+        let mut params = escrow_params();
+        params.platform_fee = Uint128::new(100);
+        let msgs = vec![
+            wasm_exec(&w.attesters, &w.set_verifier_msg()),
+            wasm_exec(&w.escrow, &ExecuteMsg::UpdateParams { params }),
+            wasm_exec(&w.token, &open_token::msg::ExecuteMsg::Mint { recipient: w.treasury.to_string(), amount: Uint128::new(1_000) }),
+        ];
+        govern(&mut w, &dao, "wire the verifier", msgs);
+        let cfg: att::ConfigResponse = w.app.wrap().query_wasm_smart(&w.attesters, &att::QueryMsg::Config {}).unwrap();
+        assert_eq!(cfg.verifier, Some(w.escrow.clone()));
+        assert_eq!(w.balance(&w.treasury.clone()), 1_000);
+
+        // then the product flow under DAO governance
+        w.populate();
+        w.payer_wraps(100_000);
+        run_lifecycle(&mut w);
+
+        // governance slashes a spamming contributor through the DAO as well
+        let c1 = w.contributors[0].clone();
+        let slash = dn::ExecuteMsg::Slash { datanet_id: 1, contributor: c1.to_string(), fraction_bps: 5_000, penalty_points: 1, reason: "spam".into() };
+        let dnets = w.datanets.clone();
+        govern(&mut w, &dao, "slash contributor1", vec![wasm_exec(&dnets, &slash)]);
+        let b: dn::BondResponse = w.app.wrap().query_wasm_smart(&w.datanets, &dn::QueryMsg::Bond { datanet_id: 1, contributor: c1.to_string() }).unwrap();
+        assert_eq!(b.bonded, Uint128::new(50));
+        let _ = dao.stake;
+    }
+}
+
+mod property {
+    //! The escrow never pays out more than it holds, and rounding dust is accounted for:
+    //! random fees, stakes, attester behaviour and claim orders, with the ledger checked
+    //! against the real CW20 balance after every step.
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone, Copy)]
+    enum Behaviour {
+        Honest,
+        Lie,
+        Silent,
+    }
+
+    fn behaviour() -> impl Strategy<Value = Behaviour> {
+        prop_oneof![4 => Just(Behaviour::Honest), 1 => Just(Behaviour::Lie), 1 => Just(Behaviour::Silent)]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+        #[test]
+        fn escrow_never_pays_more_than_it_holds(
+            jobs in proptest::collection::vec(
+                (1u64..50_000, 1u64..50_000, 1u64..10_000, proptest::collection::vec(behaviour(), 4), any::<bool>(), any::<u8>()),
+                1..4,
+            ),
+            extra_stake in proptest::collection::vec(0u128..5_000, 4),
+        ) {
+            let mut w = ready();
+            let reg = w.attesters.clone();
+            for (i, s) in extra_stake.iter().enumerate() {
+                if *s > 0 {
+                    let op = w.ops[i].addr.clone();
+                    w.send(&op, &reg, *s, to_json_binary(&att::ReceiveMsg::Bond {}).unwrap()).unwrap();
+                }
+            }
+            for (tin, tout, d1_bps, behaviours, tolerance, claim_order) in jobs {
+                let method = if tolerance { Method::RagRetrieval } else { Method::SuffixSpan };
+                let eligible: att::EligibleResponse = w.app.wrap().query_wasm_smart(&w.attesters, &att::QueryMsg::Eligible { method, model_hash: None, start_after: None, limit: None }).unwrap();
+                if eligible.attesters.is_empty() {
+                    break;
+                }
+                let ask = eligible.attesters.len().min(4) as u32;
+                let job_id = w.request_job_with(method, Some(ask), None, tin, tout).unwrap();
+                w.assert_ledger_balanced();
+                let truth = w.result(&[(1, d1_bps), (2, 10_000 - d1_bps)], "truth");
+                let lie = w.result(&[(1, 10_000 - d1_bps / 2), (2, d1_bps / 2)], "lie");
+                let assigned = w.assigned(job_id);
+                let plan: Vec<(Addr, Behaviour)> = assigned.iter().map(|a| (a.clone(), behaviours[w.op_index(a)])).collect();
+                for (a, b) in &plan {
+                    match b {
+                        Behaviour::Honest => w.commit(job_id, a, &truth).unwrap(),
+                        Behaviour::Lie => w.commit(job_id, a, &lie).unwrap(),
+                        Behaviour::Silent => continue,
+                    };
+                }
+                w.advance(11);
+                for (a, b) in &plan {
+                    let status = w.job(job_id).job.status;
+                    if !matches!(status, JobStatus::Committing | JobStatus::Revealing) {
+                        break;
+                    }
+                    match b {
+                        Behaviour::Honest => w.reveal(job_id, a, truth.clone()).unwrap(),
+                        Behaviour::Lie => w.reveal(job_id, a, lie.clone()).unwrap(),
+                        Behaviour::Silent => continue,
+                    };
+                }
+                w.advance(11);
+                if matches!(w.job(job_id).job.status, JobStatus::Committing | JobStatus::Revealing) {
+                    w.exec(&w.payer.clone(), &ExecuteMsg::Tally { job_id }).unwrap();
+                }
+                w.assert_ledger_balanced();
+                if w.job(job_id).job.status == JobStatus::Finalized {
+                    w.advance(6);
+                    w.exec(&w.payer.clone(), &ExecuteMsg::Settle { job_id }).unwrap();
+                    w.assert_ledger_balanced();
+                }
+                // claims in a data-dependent order
+                let mut claimers: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+                claimers.push(w.trainer.clone());
+                let n = claimers.len();
+                claimers.rotate_left(claim_order as usize % n);
+                for c in claimers {
+                    let _ = w.exec(&c, &ExecuteMsg::Claim {});
+                    w.assert_ledger_balanced();
+                }
+                let cs = w.contributors.clone();
+                for (i, c) in cs.iter().enumerate() {
+                    let d = if (i + claim_order as usize) % 2 == 0 { 1 } else { 2 };
+                    let _ = w.exec(c, &ExecuteMsg::ClaimContributor { datanet_id: d, version: 1 });
+                    w.assert_ledger_balanced();
+                }
+                // pools are never overdrawn
+                for d in [1u64, 2] {
+                    let p: PoolResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::Pool { datanet_id: d, version: 1 }).unwrap();
+                    prop_assert!(p.drawn <= p.total);
+                }
+            }
+            let l = w.ledger();
+            prop_assert_eq!(l.received, l.paid_out + l.held());
+            prop_assert!(l.paid_out <= l.received);
+        }
+    }
 }
