@@ -7,7 +7,9 @@
 pub mod app;
 pub mod config;
 pub mod crypto;
+pub mod dev;
 pub mod modules;
 pub mod query;
 pub mod server;
+pub mod signer;
 pub mod store;

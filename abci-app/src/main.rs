@@ -46,6 +46,36 @@ enum Command {
         #[arg(long, env = "OPENLEDGERD_ABCI_ADDR")]
         abci_addr: Option<SocketAddr>,
     },
+    /// Run a one-validator dev chain: real CometBFT as a supervised child, ABCI in-process.
+    Dev {
+        /// Node home directory (created on first run).
+        #[arg(long, env = "OPENLEDGERD_HOME", default_value = "~/.openledger/dev")]
+        home: String,
+        /// Delete the home first and start a new chain.
+        #[arg(long)]
+        reset: bool,
+        /// Chain id of a new chain.
+        #[arg(long, default_value = "openledger-dev-1")]
+        chain_id: String,
+        /// Target time between blocks (CometBFT timeout_commit), e.g. 500ms or 1s.
+        #[arg(long, default_value = "500ms")]
+        block_time: String,
+        /// Fund an extra account at genesis: ADDR=COINS (repeatable; new chains only).
+        #[arg(long, value_name = "ADDR=COINS")]
+        fund: Vec<String>,
+        /// CometBFT RPC port.
+        #[arg(long, default_value_t = 26657)]
+        rpc_port: u16,
+        /// CometBFT P2P port.
+        #[arg(long, default_value_t = 26656)]
+        p2p_port: u16,
+        /// ABCI port.
+        #[arg(long, default_value_t = 26658)]
+        abci_port: u16,
+        /// Path to the cometbft binary (default: $COMETBFT, PATH, then $(go env GOPATH)/bin).
+        #[arg(long, env = "COMETBFT")]
+        cometbft: Option<PathBuf>,
+    },
     /// Edit the genesis file.
     Genesis {
         #[command(subcommand)]
@@ -112,6 +142,39 @@ fn main() -> Result<()> {
                 home.genesis().display()
             );
             Ok(())
+        }
+        Command::Dev {
+            home,
+            reset,
+            chain_id,
+            block_time,
+            fund,
+            rpc_port,
+            p2p_port,
+            abci_port,
+            cometbft,
+        } => {
+            let fund = fund
+                .iter()
+                .map(|f| {
+                    f.split_once('=')
+                        .map(|(a, c)| (a.to_string(), c.to_string()))
+                        .with_context(|| format!("--fund {f:?}: expected ADDR=COINS"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
+            let opts = openledger_node::dev::DevOptions {
+                home: expand_home(&home),
+                reset,
+                chain_id,
+                block_time: openledger_node::dev::parse_duration(&block_time)?,
+                fund,
+                rpc: local(rpc_port),
+                p2p: local(p2p_port),
+                abci: local(abci_port),
+                cometbft,
+            };
+            tokio::runtime::Runtime::new()?.block_on(openledger_node::dev::run(opts))
         }
         Command::Start { home, abci_addr } => {
             let home = Home::new(expand_home(&home));

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine or a warm one: installs what is missing
+# (scripts/setup.sh), then runs every part. `.ci/run` calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
+export PATH
+
+start=$(date +%s)
+section() { printf '\n=== %s (%ds elapsed) ===\n' "$*" "$(( $(date +%s) - start ))"; }
+
+section "setup"
+scripts/setup.sh
+
+section "node (openledgerd): unit, conformance, crash-safety, determinism, property tests"
+cargo test -p openledger-node --locked
+
+section "gpu-oracle"
+scripts/test-oracle.sh
+
+section "contracts"
+scripts/test-contracts.sh
+
+section "client tooling (cosmjs fixtures, Keplr chain info)"
+(cd scripts/e2e && npm run --silent test:offline)
+
+section "end to end: unmodified cosmjs against openledgerd dev (real CometBFT)"
+scripts/e2e-dev.sh
+
+section "done"
