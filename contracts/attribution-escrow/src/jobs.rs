@@ -1,7 +1,7 @@
 //! Verifier, part 1: job creation with stake-weighted deterministic assignment, commits,
 //! reveals of signed IBC-shaped packets (with acknowledgements) and equivocation evidence.
 
-use cosmwasm_std::{to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, HexBinary, MessageInfo, Response, StdResult, Storage, Uint128};
+use cosmwasm_std::{to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, Event, HexBinary, MessageInfo, Response, StdResult, Storage, Uint128};
 use openledger_types::attester::{AttesterRegistry, EligibleAttester, MAX_ELIGIBLE_LIMIT};
 use openledger_types::escrow::*;
 use openledger_types::model::{ModelRegistry, ModelStatus};
@@ -112,6 +112,7 @@ pub fn execute_request_job(
     let picked = weighted_sample(&stakes, ask as usize, &assignment_seed(&env, id, &spec_hash));
     let mut total_stake = Uint128::zero();
     let mut res = Response::new();
+    let mut assigned = vec![];
     for i in &picked {
         let e = &eligible[*i];
         total_stake += e.stake;
@@ -121,6 +122,7 @@ pub fn execute_request_job(
             &Assignment { attester: e.operator.clone(), stake: e.stake, status: AssignmentStatus::Assigned, commitment: None, result: None, ack: None },
         )?;
         res = res.add_attribute("assigned", e.operator.to_string());
+        assigned.push(e.operator.to_string());
     }
     let commit_deadline = env.block.height + p.commit_blocks;
     let job = JobInfo {
@@ -149,7 +151,17 @@ pub fn execute_request_job(
         l.received += fee;
         Ok(l)
     })?;
+    let event = Event::new("attribution_job")
+        .add_attribute("job_id", id.to_string())
+        .add_attribute("model_id", model_id.to_string())
+        .add_attribute("method", format!("{method:?}"))
+        .add_attribute("spec_hash", spec_hash.to_hex())
+        .add_attribute("fee", fee)
+        .add_attribute("assigned", assigned.join(","))
+        .add_attribute("commit_deadline", commit_deadline.to_string())
+        .add_attribute("reveal_deadline", job.reveal_deadline.to_string());
     Ok(res
+        .add_event(event)
         .add_attribute("action", "request_job")
         .add_attribute("job_id", id.to_string())
         .add_attribute("payer", payer)
@@ -218,6 +230,13 @@ fn check_packet(deps: Deps, env: &Env, job: &JobInfo, attester: &Addr, packet: &
     }
 }
 
+fn reason_of(ack: &Acknowledgement) -> String {
+    match ack {
+        Acknowledgement::Error(e) => e.clone(),
+        Acknowledgement::Result(_) => String::new(),
+    }
+}
+
 /// A result must weigh Datanets of the spec, in spec order, Σ = 10 000 bps.
 pub fn check_result(job: &JobInfo, r: &AttestationResult) -> Result<(), String> {
     if r.result_hash.len() != 32 {
@@ -280,7 +299,8 @@ pub fn execute_reveal(
         let ack = Acknowledgement::Error(reason);
         a.ack = Some(ack.clone());
         ASSIGNMENTS.save(deps.storage, (job_id, &info.sender), &a)?;
-        return Ok(res.add_attribute("ack", "error").set_data(to_json_binary(&ack)?));
+        let ev = Event::new("attestation_ack").add_attribute("job_id", job_id.to_string()).add_attribute("attester", info.sender.to_string()).add_attribute("ack", "error").add_attribute("error", reason_of(&ack));
+        return Ok(res.add_event(ev).add_attribute("ack", "error").set_data(to_json_binary(&ack)?));
     }
     let result = packet.data.result;
     let expected = commitment(salt.as_slice(), job_id, &result, info.sender.as_str())?;
@@ -291,18 +311,21 @@ pub fn execute_reveal(
         a.status = AssignmentStatus::Equivocated;
         ASSIGNMENTS.save(deps.storage, (job_id, &info.sender), &a)?;
         let slash = registry.slash_msg(&info.sender, cfg.params.slash_equivocation_bps, None, true, "equivocation: commit/reveal mismatch")?;
-        res = res.add_message(slash).add_attribute("ack", "error").add_attribute("penalty", "equivocation");
+        let ev = Event::new("attestation_ack").add_attribute("job_id", job_id.to_string()).add_attribute("attester", info.sender.to_string()).add_attribute("ack", "error").add_attribute("error", reason_of(&ack));
+        res = res.add_message(slash).add_event(ev).add_attribute("ack", "error").add_attribute("penalty", "equivocation");
     } else {
         let ack = Acknowledgement::Result(Binary::from(result.digest()?.to_vec()));
         a.ack = Some(ack.clone());
         a.status = AssignmentStatus::Revealed;
         a.result = Some(result);
         ASSIGNMENTS.save(deps.storage, (job_id, &info.sender), &a)?;
-        res = res.add_attribute("ack", "result").set_data(to_json_binary(&ack)?);
+        let ev = Event::new("attestation_ack").add_attribute("job_id", job_id.to_string()).add_attribute("attester", info.sender.to_string()).add_attribute("ack", "result");
+        res = res.add_event(ev).add_attribute("ack", "result").set_data(to_json_binary(&ack)?);
     }
     if all_revealed(deps.storage, job_id)? {
         let (msgs, attrs) = do_tally(deps.branch(), &env, &cfg, job_id)?;
-        res = res.add_messages(msgs).add_attributes(attrs);
+        let ev = Event::new("attribution_tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs.clone());
+        res = res.add_event(ev).add_messages(msgs).add_attributes(attrs);
     }
     Ok(res)
 }

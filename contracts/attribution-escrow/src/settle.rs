@@ -1,7 +1,7 @@
 //! Escrow: refunds, the challenge window, settlement (β / γ / δ split with explicit dust) and
 //! pull-based claims for owners, attesters and Datanet contributors.
 
-use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, DepsMut, Env, MessageInfo, Response, StdResult, Storage, Uint128, WasmMsg};
+use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, DepsMut, Env, Event, MessageInfo, Response, StdResult, Storage, Uint128, WasmMsg};
 use cw20::Cw20ExecuteMsg;
 use openledger_types::attester::AttesterRegistry;
 use openledger_types::datanet::DatanetRegistry;
@@ -176,7 +176,18 @@ pub fn execute_settle(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) 
     if !to_treasury.is_zero() {
         res = res.add_message(transfer(&cfg, &cfg.treasury, to_treasury)?);
     }
+    let ev = Event::new("attribution_settlement")
+        .add_attribute("job_id", job_id.to_string())
+        .add_attribute("model_owner", job.model_owner.to_string())
+        .add_attribute("model_owner_share", s.owner)
+        .add_attribute("attester_share", s.attesters - gamma_dust)
+        .add_attribute("attesters", quorum.iter().map(|a| a.attester.to_string()).collect::<Vec<_>>().join(","))
+        .add_attribute("contributor_share", pooled)
+        .add_attribute("weights_bps", result.weights_bps.iter().map(|w| format!("{}:{}:{}", w.datanet_id, w.version, w.bps)).collect::<Vec<_>>().join(","))
+        .add_attribute("platform_fee", job.platform_fee)
+        .add_attribute("dust", dust);
     Ok(res
+        .add_event(ev)
         .add_attribute("action", "settle")
         .add_attribute("job_id", job_id.to_string())
         .add_attribute("model_owner_share", s.owner)

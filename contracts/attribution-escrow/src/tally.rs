@@ -1,7 +1,7 @@
 //! Verifier, part 2: the tally (exact result-hash quorum or stake-weighted median within a
 //! tolerance), penalties for missed reveals / deviations, refunds when there is no quorum.
 
-use cosmwasm_std::{Addr, Attribute, CosmosMsg, DepsMut, Env, HexBinary, MessageInfo, Response, StdResult, Storage, Uint128};
+use cosmwasm_std::{Addr, Attribute, CosmosMsg, DepsMut, Env, Event, HexBinary, MessageInfo, Response, StdResult, Storage, Uint128};
 use openledger_types::attester::AttesterRegistry;
 use openledger_types::escrow::*;
 use openledger_types::{sha256, DatanetRef, BPS};
@@ -94,7 +94,8 @@ pub fn execute_tally(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) -
         return Err(ContractError::TallyTooEarly {});
     }
     let (msgs, attrs) = do_tally(deps, &env, &cfg, job_id)?;
-    Ok(Response::new().add_messages(msgs).add_attribute("action", "tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs))
+    let ev = Event::new("attribution_tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs.clone());
+    Ok(Response::new().add_event(ev).add_messages(msgs).add_attribute("action", "tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs))
 }
 
 /// Decides the job, marks assignments, emits slashes and (without quorum) the refund.

@@ -1,7 +1,7 @@
 //! Publishing and versioning: a version pins the Merkle root over all contributions accepted
 //! so far; `Publish` (Draft → Published) and `NewVersion` are paid in OPEN by new bytes.
 
-use cosmwasm_std::{to_json_binary, Addr, DepsMut, Env, Response, StdResult, Uint128, WasmMsg};
+use cosmwasm_std::{to_json_binary, Addr, DepsMut, Env, Event, Response, StdResult, Uint128, WasmMsg};
 use cw20::Cw20ExecuteMsg;
 use openledger_types::datanet::DatanetParams;
 
@@ -68,7 +68,15 @@ pub fn execute_cut_version(
             funds: vec![],
         });
     }
+    let ev = Event::new("datanet_version")
+        .add_attribute("datanet_id", datanet_id.to_string())
+        .add_attribute("version", version.to_string())
+        .add_attribute("merkle_root", info.merkle_root.to_hex())
+        .add_attribute("leaf_count", info.leaf_count.to_string())
+        .add_attribute("total_weight", info.total_weight)
+        .add_attribute("fee", fee);
     Ok(res
+        .add_event(ev)
         .add_attribute("action", if publish { "publish" } else { "new_version" })
         .add_attribute("datanet_id", datanet_id.to_string())
         .add_attribute("version", version.to_string())

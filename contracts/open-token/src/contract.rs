@@ -253,6 +253,54 @@ mod tests {
         }
 
         #[test]
+        fn allowances_marketing_and_queries() {
+            let (mut deps, _, alice) = setup();
+            let bob = deps.api.addr_make("bob");
+            let carol = deps.api.addr_make("carol");
+            let run = |deps: &mut OwnedDeps<MockStorage, MockApi, MockQuerier>, who: &cosmwasm_std::Addr, msg: ExecuteMsg| {
+                execute(deps.as_mut(), mock_env(), message_info(who, &[]), msg)
+            };
+            run(&mut deps, &alice, ExecuteMsg::IncreaseAllowance { spender: bob.to_string(), amount: Uint128::new(50), expires: None }).unwrap();
+            run(&mut deps, &alice, ExecuteMsg::DecreaseAllowance { spender: bob.to_string(), amount: Uint128::new(10), expires: None }).unwrap();
+            run(&mut deps, &bob, ExecuteMsg::TransferFrom { owner: alice.to_string(), recipient: carol.to_string(), amount: Uint128::new(30) }).unwrap();
+            run(&mut deps, &bob, ExecuteMsg::BurnFrom { owner: alice.to_string(), amount: Uint128::new(10) }).unwrap();
+            let err = run(&mut deps, &bob, ExecuteMsg::TransferFrom { owner: alice.to_string(), recipient: carol.to_string(), amount: Uint128::new(1) }).unwrap_err();
+            assert!(matches!(err, ContractError::Std(_) | ContractError::Base(_)), "{err:?}");
+            let err = run(&mut deps, &carol, ExecuteMsg::SendFrom { owner: alice.to_string(), contract: bob.to_string(), amount: Uint128::new(1), msg: Binary::default() }).unwrap_err();
+            assert!(matches!(err, ContractError::Base(cw20_base::ContractError::NoAllowance {})), "{err:?}");
+            assert_eq!(balance(deps.as_ref(), &carol), Uint128::new(30));
+            assert_eq!(balance(deps.as_ref(), &alice), Uint128::new(960));
+            let a: ::cw20::AllowanceResponse =
+                from_json(query(deps.as_ref(), mock_env(), QueryMsg::Allowance { owner: alice.to_string(), spender: bob.to_string() }).unwrap()).unwrap();
+            assert_eq!(a.allowance, Uint128::zero());
+            let accts: ::cw20::AllAccountsResponse = from_json(query(deps.as_ref(), mock_env(), QueryMsg::AllAccounts { start_after: None, limit: None }).unwrap()).unwrap();
+            assert_eq!(accts.accounts.len(), 2);
+            let _: ::cw20::AllAllowancesResponse =
+                from_json(query(deps.as_ref(), mock_env(), QueryMsg::AllAllowances { owner: alice.to_string(), start_after: None, limit: None }).unwrap()).unwrap();
+            let _: ::cw20::AllSpenderAllowancesResponse =
+                from_json(query(deps.as_ref(), mock_env(), QueryMsg::AllSpenderAllowances { spender: bob.to_string(), start_after: None, limit: None }).unwrap()).unwrap();
+            // no marketing account was set, so nobody may update marketing
+            let err = run(&mut deps, &alice, ExecuteMsg::UpdateMarketing { project: Some("x".into()), description: None, marketing: None }).unwrap_err();
+            assert_eq!(err, ContractError::Base(cw20_base::ContractError::Unauthorized {}));
+            let err = run(&mut deps, &alice, ExecuteMsg::UploadLogo(::cw20::Logo::Url("https://openledger.xyz/logo.png".into()))).unwrap_err();
+            assert_eq!(err, ContractError::Base(cw20_base::ContractError::Unauthorized {}));
+            let m: ::cw20::MarketingInfoResponse = from_json(query(deps.as_ref(), mock_env(), QueryMsg::MarketingInfo {}).unwrap()).unwrap();
+            assert!(m.project.is_none());
+            assert!(query(deps.as_ref(), mock_env(), QueryMsg::DownloadLogo {}).is_err());
+            // Send to a contract builds the Receive hook
+            let res = run(&mut deps, &alice, ExecuteMsg::Send { contract: bob.to_string(), amount: Uint128::new(5), msg: Binary::from(b"{}".to_vec()) }).unwrap();
+            assert_eq!(res.messages.len(), 1);
+        }
+
+        #[test]
+        fn migrate_checks_version() {
+            let (mut deps, _, _) = setup();
+            migrate(deps.as_mut(), mock_env(), MigrateMsg {}).unwrap();
+            cw2::set_contract_version(deps.as_mut().storage, "other-contract", "9.9.9").unwrap();
+            assert!(migrate(deps.as_mut(), mock_env(), MigrateMsg {}).is_err());
+        }
+
+        #[test]
         fn minter_handover() {
             let (mut deps, gov, alice) = setup();
             let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::UpdateMinter { new_minter: Some(alice.to_string()) })
