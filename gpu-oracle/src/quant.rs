@@ -6,7 +6,10 @@
 /// correctly-rounded operations (`/`, `*`, `round`), so every platform gets the same bytes for the
 /// same input. All-zero (or empty) input gives zeros. Non-finite inputs are treated as 0.
 pub fn quantize_f32(x: &[f32]) -> Vec<i8> {
-    let max = x.iter().filter(|v| v.is_finite()).fold(0.0f32, |m, v| m.max(v.abs()));
+    let max = x
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(0.0f32, |m, v| m.max(v.abs()));
     if max == 0.0 {
         return vec![0; x.len()];
     }
@@ -52,7 +55,10 @@ mod tests {
 
     #[test]
     fn requantize_is_exact_integer_rounding() {
-        assert_eq!(requantize_i32(&[254, -254, 1, -1, 0]), vec![127, -127, 1, -1, 0]);
+        assert_eq!(
+            requantize_i32(&[254, -254, 1, -1, 0]),
+            vec![127, -127, 1, -1, 0]
+        );
         // 127 * 3 / 254 = 1.5 -> 2 (half away from zero), and -1.5 -> -2.
         assert_eq!(requantize_i32(&[254, 3, -3]), vec![127, 2, -2]);
         assert_eq!(requantize_i32(&[i32::MIN, i32::MAX]), vec![-127, 127]);

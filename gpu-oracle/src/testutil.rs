@@ -51,7 +51,11 @@ fn shared_ctx() -> Option<&'static GpuContext> {
 pub fn gpu() -> Option<Gpu> {
     let ctx = shared_ctx()?;
     let kernels = KERNELS
-        .get_or_init(|| Mutex::new(Kernels { matmul: MatmulI8Kernel::new(ctx).unwrap() }))
+        .get_or_init(|| {
+            Mutex::new(Kernels {
+                matmul: MatmulI8Kernel::new(ctx).unwrap(),
+            })
+        })
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     Some(Gpu { ctx, kernels })

@@ -37,16 +37,26 @@ const PLANTED: u64 = 216; // i = 16 → Datanet 2
 
 /// Test example: the planted training example with its input slightly perturbed.
 fn test_set(train: &[Example]) -> Vec<Example> {
-    let src = train.iter().find(|e| e.contribution.contribution_id == PLANTED).unwrap();
+    let src = train
+        .iter()
+        .find(|e| e.contribution.contribution_id == PLANTED)
+        .unwrap();
     let mut rng = SplitMix64::new(1234);
     let x = src.x.iter().map(|v| v + 0.02 * rng.unit_f32()).collect();
-    vec![Example { contribution: c(0, 0, 0), x, target: src.target.clone() }]
+    vec![Example {
+        contribution: c(0, 0, 0),
+        x,
+        target: src.target.clone(),
+    }]
 }
 
 fn run(compute: &mut Compute<'_>) -> (AttributionResult, Vec<i64>, [u8; 32]) {
     let m = model();
     let train = train_set();
-    let params = GradientInfluenceParams { projection_dim: 64, seed: 0x5eed };
+    let params = GradientInfluenceParams {
+        projection_dim: 64,
+        seed: 0x5eed,
+    };
     let feats = featurize(&m, &train, params, compute).unwrap();
     let test = test_set(&train);
     let (r, raw) = attribute(&m, &feats, &test, params, compute).unwrap();
@@ -62,7 +72,12 @@ fn planted_influential_example_comes_out_on_top_cpu() {
     // cosines × 127²; random examples still correlate through the shared model).
     let mut sorted = raw.clone();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
-    assert!(2 * sorted[0] > 3 * sorted[1], "top {} vs next {}", sorted[0], sorted[1]);
+    assert!(
+        2 * sorted[0] > 3 * sorted[1],
+        "top {} vs next {}",
+        sorted[0],
+        sorted[1]
+    );
     assert_eq!(r.weights.iter().map(|w| w.bps).sum::<u32>(), TOTAL_BPS);
     assert!(r.weights.iter().any(|w| w.datanet == dn(2, 1)));
 }
@@ -72,13 +87,24 @@ fn only_positive_influence_pays() {
     let (r, raw, _) = run(&mut Compute::Cpu);
     let train = train_set();
     let negatives = raw.iter().filter(|&&s| s <= 0).count();
-    assert!(negatives > 0, "the random set must contain non-positive influence");
+    assert!(
+        negatives > 0,
+        "the random set must contain non-positive influence"
+    );
     for (e, &s) in train.iter().zip(&raw) {
-        let paid = r.contributions.iter().any(|sh| sh.contribution == e.contribution);
+        let paid = r
+            .contributions
+            .iter()
+            .any(|sh| sh.contribution == e.contribution);
         assert_eq!(paid, s > 0, "{:?} score {s}", e.contribution);
     }
     for dnv in r.weights.iter().map(|w| w.datanet) {
-        let sum: u32 = r.contributions.iter().filter(|s| s.contribution.datanet() == dnv).map(|s| s.bps).sum();
+        let sum: u32 = r
+            .contributions
+            .iter()
+            .filter(|s| s.contribution.datanet() == dnv)
+            .map(|s| s.bps)
+            .sum();
         assert_eq!(sum, TOTAL_BPS);
     }
 }
@@ -87,7 +113,10 @@ fn only_positive_influence_pays() {
 fn gpu_equals_cpu_bit_for_bit() {
     let (cpu_r, cpu_raw, cpu_feats) = run(&mut Compute::Cpu);
     let Some(mut g) = common::gpu() else { return };
-    let (gpu_r, gpu_raw, gpu_feats) = run(&mut Compute::Gpu { ctx: g.ctx, matmul: &mut g.matmul });
+    let (gpu_r, gpu_raw, gpu_feats) = run(&mut Compute::Gpu {
+        ctx: g.ctx,
+        matmul: &mut g.matmul,
+    });
     assert_eq!(gpu_feats, cpu_feats, "train feature hash");
     assert_eq!(gpu_raw, cpu_raw, "raw scores");
     assert_eq!(gpu_r.canonical_bytes(), cpu_r.canonical_bytes());
@@ -111,7 +140,10 @@ fn different_seed_changes_hash_not_winner() {
     let m = model();
     let train = train_set();
     let test = test_set(&train);
-    let params = GradientInfluenceParams { projection_dim: 64, seed: 0xabcdef };
+    let params = GradientInfluenceParams {
+        projection_dim: 64,
+        seed: 0xabcdef,
+    };
     let feats = featurize(&m, &train, params, &mut Compute::Cpu).unwrap();
     let (r, _) = attribute(&m, &feats, &test, params, &mut Compute::Cpu).unwrap();
     assert_eq!(r.top_contribution().unwrap().contribution, c(2, 1, PLANTED));

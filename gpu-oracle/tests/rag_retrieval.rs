@@ -18,7 +18,10 @@ fn chunks() -> (Vec<Chunk>, Vec<Vec<u32>>) {
     for i in 0..150u64 {
         let d = 1 + i / 50;
         let text: Vec<u32> = (0..40).map(|_| rng.below(20_000) as u32).collect();
-        chunks.push(Chunk { contribution: c(d, 3, i), embedding: hashed_embedding(&text, DIM, 1) });
+        chunks.push(Chunk {
+            contribution: c(d, 3, i),
+            embedding: hashed_embedding(&text, DIM, 1),
+        });
         texts.push(text);
     }
     (chunks, texts)
@@ -37,7 +40,12 @@ fn queries(texts: &[Vec<u32>]) -> Vec<Vec<i8>> {
         .collect()
 }
 
-fn run(compute: &mut Compute<'_>) -> (AttributionResult, Vec<gpu_oracle::attribution::rag_retrieval::Retrieval>) {
+fn run(
+    compute: &mut Compute<'_>,
+) -> (
+    AttributionResult,
+    Vec<gpu_oracle::attribution::rag_retrieval::Retrieval>,
+) {
     let (chunks, texts) = chunks();
     attribute(&queries(&texts), &chunks, RagParams { top_k: 3 }, compute).unwrap()
 }
@@ -45,13 +53,19 @@ fn run(compute: &mut Compute<'_>) -> (AttributionResult, Vec<gpu_oracle::attribu
 #[test]
 fn source_chunk_is_retrieved_first() {
     let (r, retrievals) = run(&mut Compute::Cpu);
-    let first: Vec<(u32, u32)> =
-        retrievals.iter().filter(|x| x.chunk == 77 || x.chunk == 12).map(|x| (x.query, x.chunk)).collect();
+    let first: Vec<(u32, u32)> = retrievals
+        .iter()
+        .filter(|x| x.chunk == 77 || x.chunk == 12)
+        .map(|x| (x.query, x.chunk))
+        .collect();
     assert_eq!(first, vec![(0, 77), (1, 12)]);
     let q0: Vec<_> = retrievals.iter().filter(|x| x.query == 0).collect();
     assert_eq!(q0[0].chunk, 77);
     assert!(q0.len() <= 3);
-    assert_eq!(r.top_contribution().unwrap().contribution.contribution_id, 77);
+    assert_eq!(
+        r.top_contribution().unwrap().contribution.contribution_id,
+        77
+    );
     assert_eq!(r.weights.iter().map(|w| w.bps).sum::<u32>(), TOTAL_BPS);
 }
 
@@ -59,7 +73,10 @@ fn source_chunk_is_retrieved_first() {
 fn gpu_equals_cpu_bit_for_bit() {
     let (cpu_r, cpu_ret) = run(&mut Compute::Cpu);
     let Some(mut g) = common::gpu() else { return };
-    let (gpu_r, gpu_ret) = run(&mut Compute::Gpu { ctx: g.ctx, matmul: &mut g.matmul });
+    let (gpu_r, gpu_ret) = run(&mut Compute::Gpu {
+        ctx: g.ctx,
+        matmul: &mut g.matmul,
+    });
     assert_eq!(gpu_ret, cpu_ret);
     assert_eq!(gpu_r.canonical_bytes(), cpu_r.canonical_bytes());
     assert_eq!(gpu_r.result_hash(), cpu_r.result_hash());

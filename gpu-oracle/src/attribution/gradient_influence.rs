@@ -16,6 +16,9 @@
 //! Only positive influence pays. Because features are normalised per example, the score is a
 //! projected-gradient cosine similarity scaled by 127².
 
+// Index loops spell out the fixed operation order that makes the f32 gradient reproducible.
+#![allow(clippy::needless_range_loop)]
+
 use std::collections::BTreeMap;
 
 use sha2::{Digest, Sha256};
@@ -55,7 +58,15 @@ impl LoraLinear {
         let w = fill(d_out * d_in, 0.25);
         let a = fill(rank * d_in, 0.25);
         let b = fill(d_out * rank, 0.25);
-        Self { d_in, d_out, rank, w, a, b, scale: 2.0 }
+        Self {
+            d_in,
+            d_out,
+            rank,
+            w,
+            a,
+            b,
+            scale: 2.0,
+        }
     }
 
     /// Number of LoRA parameters `rank · (d_in + d_out)`.
@@ -161,7 +172,10 @@ pub struct GradientInfluenceParams {
 
 impl Default for GradientInfluenceParams {
     fn default() -> Self {
-        Self { projection_dim: 64, seed: 0x4f50_454e }
+        Self {
+            projection_dim: 64,
+            seed: 0x4f50_454e,
+        }
     }
 }
 
@@ -170,7 +184,11 @@ pub fn projection_matrix(seed: u64, k: usize, p: usize) -> Vec<i8> {
     let mut m = Vec::with_capacity(k * p);
     for row in 0..k {
         for col in 0..p {
-            m.push(if hash3(seed, row as u64, col as u64) & 1 == 1 { 1 } else { -1 });
+            m.push(if hash3(seed, row as u64, col as u64) & 1 == 1 {
+                1
+            } else {
+                -1
+            });
         }
     }
     m
@@ -221,7 +239,9 @@ pub fn featurize(
 ) -> Result<GradientFeatures, OracleError> {
     let (n, p, k) = (examples.len(), model.num_params(), params.projection_dim);
     if k == 0 {
-        return Err(OracleError::InvalidInput("gradient_influence: projection_dim = 0".into()));
+        return Err(OracleError::InvalidInput(
+            "gradient_influence: projection_dim = 0".into(),
+        ));
     }
     let mut grads = Vec::with_capacity(n * p);
     for ex in examples {
@@ -250,7 +270,9 @@ pub fn attribute(
     compute: &mut Compute<'_>,
 ) -> Result<(AttributionResult, Vec<i64>), OracleError> {
     if test.is_empty() {
-        return Err(OracleError::InvalidInput("gradient_influence: no test examples".into()));
+        return Err(OracleError::InvalidInput(
+            "gradient_influence: no test examples".into(),
+        ));
     }
     if train.features.cols() != params.projection_dim {
         return Err(OracleError::InvalidInput(format!(
@@ -291,7 +313,10 @@ pub fn attribute(
         s.extend_from_slice(&c.contribution_id.to_be_bytes());
         s.extend_from_slice(&v.to_be_bytes());
     }
-    Ok((AttributionResult::from_scores(Method::GradientInfluence, &p, &s, &scores), raw))
+    Ok((
+        AttributionResult::from_scores(Method::GradientInfluence, &p, &s, &scores),
+        raw,
+    ))
 }
 
 #[cfg(test)]
@@ -338,14 +363,22 @@ mod tests {
             p.a[idx] += eps;
             q.a[idx] -= eps;
             let fd = (loss(&p) - loss(&q)) / (2.0 * f64::from(eps));
-            assert!((fd - f64::from(da[idx])).abs() < 1e-2, "dA[{idx}]: {fd} vs {}", da[idx]);
+            assert!(
+                (fd - f64::from(da[idx])).abs() < 1e-2,
+                "dA[{idx}]: {fd} vs {}",
+                da[idx]
+            );
         }
         for idx in 0..m.b.len() {
             let (mut p, mut q) = (m.clone(), m.clone());
             p.b[idx] += eps;
             q.b[idx] -= eps;
             let fd = (loss(&p) - loss(&q)) / (2.0 * f64::from(eps));
-            assert!((fd - f64::from(db[idx])).abs() < 1e-2, "dB[{idx}]: {fd} vs {}", db[idx]);
+            assert!(
+                (fd - f64::from(db[idx])).abs() < 1e-2,
+                "dB[{idx}]: {fd} vs {}",
+                db[idx]
+            );
         }
     }
 }

@@ -79,11 +79,16 @@ pub fn attribute(
     }
     let dim = queries[0].len();
     if queries.iter().any(|q| q.len() != dim) || chunks.iter().any(|c| c.embedding.len() != dim) {
-        return Err(OracleError::InvalidInput("rag_retrieval: embedding widths differ".into()));
+        return Err(OracleError::InvalidInput(
+            "rag_retrieval: embedding widths differ".into(),
+        ));
     }
     let (m, n) = (queries.len(), chunks.len());
     let q = PackedI8::pack(&queries.concat(), m, dim)?;
-    let flat: Vec<i8> = chunks.iter().flat_map(|c| c.embedding.iter().copied()).collect();
+    let flat: Vec<i8> = chunks
+        .iter()
+        .flat_map(|c| c.embedding.iter().copied())
+        .collect();
     let c = PackedI8::pack(&flat, n, dim)?;
     let sims = compute.matmul_i8(&q, &c)?; // m × n
 
@@ -98,7 +103,11 @@ pub fn attribute(
                 break;
             }
             *scores.entry(chunks[ci].contribution).or_insert(0) += s as u128;
-            retrievals.push(Retrieval { query: qi as u32, chunk: ci as u32, similarity: s });
+            retrievals.push(Retrieval {
+                query: qi as u32,
+                chunk: ci as u32,
+                similarity: s,
+            });
         }
     }
 
@@ -126,5 +135,8 @@ pub fn attribute(
         s.extend_from_slice(&r.chunk.to_be_bytes());
         s.extend_from_slice(&r.similarity.to_be_bytes());
     }
-    Ok((AttributionResult::from_scores(Method::RagRetrieval, &p, &s, &scores), retrievals))
+    Ok((
+        AttributionResult::from_scores(Method::RagRetrieval, &p, &s, &scores),
+        retrievals,
+    ))
 }

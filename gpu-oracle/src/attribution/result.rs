@@ -46,12 +46,19 @@ pub struct ContributionRef {
 impl ContributionRef {
     /// Shorthand constructor.
     pub const fn new(datanet_id: u64, version: u32, contribution_id: u64) -> Self {
-        Self { datanet_id, version, contribution_id }
+        Self {
+            datanet_id,
+            version,
+            contribution_id,
+        }
     }
 
     /// The Datanet version this contribution belongs to.
     pub const fn datanet(&self) -> DatanetVersion {
-        DatanetVersion { datanet_id: self.datanet_id, version: self.version }
+        DatanetVersion {
+            datanet_id: self.datanet_id,
+            version: self.version,
+        }
     }
 }
 
@@ -133,7 +140,9 @@ pub fn largest_remainder_bps(scores: &[u128]) -> Vec<u32> {
     let total_bps = u128::from(TOTAL_BPS);
     let mut shift = 0u32;
     let total = loop {
-        let t = scores.iter().try_fold(0u128, |acc, s| acc.checked_add(s >> shift));
+        let t = scores
+            .iter()
+            .try_fold(0u128, |acc, s| acc.checked_add(s >> shift));
         match t.and_then(|t| t.checked_mul(total_bps).map(|_| t)) {
             Some(t) => break t,
             None => shift += 8,
@@ -177,16 +186,26 @@ impl AttributionResult {
                 per_datanet.entry(c.datanet()).or_default().push((*c, s));
             }
         }
-        let dn_scores: Vec<u128> =
-            per_datanet.values().map(|v| v.iter().map(|(_, s)| s).sum()).collect();
+        let dn_scores: Vec<u128> = per_datanet
+            .values()
+            .map(|v| v.iter().map(|(_, s)| s).sum())
+            .collect();
         let dn_bps = largest_remainder_bps(&dn_scores);
         let mut weights = Vec::new();
         let mut contributions = Vec::new();
         for ((dn, rows), (score, bps)) in per_datanet.iter().zip(dn_scores.iter().zip(dn_bps)) {
-            weights.push(DatanetWeight { datanet: *dn, score: *score, bps });
+            weights.push(DatanetWeight {
+                datanet: *dn,
+                score: *score,
+                bps,
+            });
             let row_scores: Vec<u128> = rows.iter().map(|(_, s)| *s).collect();
             for ((c, s), b) in rows.iter().zip(largest_remainder_bps(&row_scores)) {
-                contributions.push(ContributionShare { contribution: *c, score: *s, bps: b });
+                contributions.push(ContributionShare {
+                    contribution: *c,
+                    score: *s,
+                    bps: b,
+                });
             }
         }
         Self {
@@ -200,7 +219,8 @@ impl AttributionResult {
 
     /// Canonical encoding (see module doc).
     pub fn canonical_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(80 + 16 * self.weights.len() + 24 * self.contributions.len());
+        let mut out =
+            Vec::with_capacity(80 + 16 * self.weights.len() + 24 * self.contributions.len());
         out.extend_from_slice(MAGIC);
         out.push(self.method.tag());
         let name = self.method.name().as_bytes();
@@ -236,14 +256,19 @@ impl AttributionResult {
 
     /// `(datanet_id, version, bps)` triples, the shape the escrow contract settles.
     pub fn weights_bps(&self) -> Vec<(u64, u32, u32)> {
-        self.weights.iter().map(|w| (w.datanet.datanet_id, w.datanet.version, w.bps)).collect()
+        self.weights
+            .iter()
+            .map(|w| (w.datanet.datanet_id, w.datanet.version, w.bps))
+            .collect()
     }
 
     /// The contribution with the largest score (ties: smaller id), if any.
     pub fn top_contribution(&self) -> Option<&ContributionShare> {
-        self.contributions
-            .iter()
-            .max_by(|a, b| a.score.cmp(&b.score).then(b.contribution.cmp(&a.contribution)))
+        self.contributions.iter().max_by(|a, b| {
+            a.score
+                .cmp(&b.score)
+                .then(b.contribution.cmp(&a.contribution))
+        })
     }
 
     /// The Datanet version with the largest weight (ties: smaller id), if any.
@@ -295,15 +320,23 @@ mod tests {
         scores.insert(ContributionRef::new(1, 3, 5), 60u128);
         let r = AttributionResult::from_scores(Method::SuffixSpan, b"p", b"s", &scores);
         assert_eq!(r.weights_bps(), vec![(1, 3, 7000), (2, 1, 3000)]);
-        let shares: Vec<_> =
-            r.contributions.iter().map(|c| (c.contribution.contribution_id, c.bps)).collect();
+        let shares: Vec<_> = r
+            .contributions
+            .iter()
+            .map(|c| (c.contribution.contribution_id, c.bps))
+            .collect();
         assert_eq!(shares, vec![(5, 8571), (9, 1429), (7, 10_000)]);
-        assert_eq!(r.top_contribution().map(|c| c.contribution.contribution_id), Some(5));
+        assert_eq!(
+            r.top_contribution().map(|c| c.contribution.contribution_id),
+            Some(5)
+        );
         let again = AttributionResult::from_scores(Method::SuffixSpan, b"p", b"s", &scores);
         assert_eq!(r.result_hash(), again.result_hash());
         let other = AttributionResult::from_scores(Method::RagRetrieval, b"p", b"s", &scores);
         assert_ne!(r.result_hash(), other.result_hash());
-        assert!(r.canonical_bytes().starts_with(b"OLPOA\x01\x01\x0bsuffix_span"));
+        assert!(r
+            .canonical_bytes()
+            .starts_with(b"OLPOA\x01\x01\x0bsuffix_span"));
     }
 
     #[test]

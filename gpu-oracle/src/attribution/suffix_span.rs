@@ -43,7 +43,10 @@ pub struct SuffixSpanParams {
 
 impl Default for SuffixSpanParams {
     fn default() -> Self {
-        Self { min_len: 4, max_cnt: 64 }
+        Self {
+            min_len: 4,
+            max_cnt: 64,
+        }
     }
 }
 
@@ -137,9 +140,11 @@ impl SuffixIndex {
     /// not depend on the order they were passed in.
     pub fn build(mut docs: Vec<Document>) -> Result<Self, OracleError> {
         if docs.is_empty() {
-            return Err(OracleError::InvalidInput("suffix_span: empty corpus".into()));
+            return Err(OracleError::InvalidInput(
+                "suffix_span: empty corpus".into(),
+            ));
         }
-        docs.sort_by(|a, b| a.contribution.cmp(&b.contribution));
+        docs.sort_by_key(|d| d.contribution);
         for w in docs.windows(2) {
             if w[0].contribution == w[1].contribution {
                 return Err(OracleError::InvalidInput(format!(
@@ -150,7 +155,9 @@ impl SuffixIndex {
         }
         let total: usize = docs.iter().map(|d| d.tokens.len() + 1).sum();
         if total >= u32::MAX as usize {
-            return Err(OracleError::InvalidInput("suffix_span: corpus exceeds 2^32 tokens".into()));
+            return Err(OracleError::InvalidInput(
+                "suffix_span: corpus exceeds 2^32 tokens".into(),
+            ));
         }
         let mut text = Vec::with_capacity(total);
         let mut doc_starts = Vec::with_capacity(docs.len());
@@ -216,13 +223,11 @@ impl SuffixIndex {
         // Within `range`, the token at `offset` is non-decreasing (None < Some).
         let slice_lo = range.start;
         let lo = slice_lo
-            + self.sa[range.clone()].partition_point(|&p| {
-                self.text.get(p as usize + offset).copied() < Some(t)
-            });
+            + self.sa[range.clone()]
+                .partition_point(|&p| self.text.get(p as usize + offset).copied() < Some(t));
         let hi = slice_lo
-            + self.sa[range].partition_point(|&p| {
-                self.text.get(p as usize + offset).copied() <= Some(t)
-            });
+            + self.sa[range]
+                .partition_point(|&p| self.text.get(p as usize + offset).copied() <= Some(t));
         lo..hi
     }
 
@@ -299,19 +304,29 @@ impl SuffixIndex {
             let (len, range) = self.longest_prefix(&output[l..]);
             let count = range.len();
             let right = l + len;
-            if len < params.min_len as usize || count > params.max_cnt as usize || right <= last_right
+            if len < params.min_len as usize
+                || count > params.max_cnt as usize
+                || right <= last_right
             {
                 continue;
             }
             last_right = right;
-            let info: u128 = output[l..right].iter().map(|&t| u128::from(self.info_q16(t))).sum();
+            let info: u128 = output[l..right]
+                .iter()
+                .map(|&t| u128::from(self.info_q16(t)))
+                .sum();
             let weight = len as u128 * info;
             let per_occurrence = (weight << 16) / count as u128;
             for sa_idx in range {
                 let doc = self.doc_of(self.sa[sa_idx]);
                 *scores.entry(self.docs[doc]).or_insert(0) += per_occurrence;
             }
-            spans.push(Span { start: l as u32, len: len as u32, count: count as u32, weight });
+            spans.push(Span {
+                start: l as u32,
+                len: len as u32,
+                count: count as u32,
+                weight,
+            });
         }
 
         let mut p = Vec::with_capacity(64 + 4 * output.len());
@@ -337,7 +352,10 @@ impl SuffixIndex {
             s.extend_from_slice(&c.contribution_id.to_be_bytes());
             s.extend_from_slice(&v.to_be_bytes());
         }
-        Ok((AttributionResult::from_scores(Method::SuffixSpan, &p, &s, &scores), spans))
+        Ok((
+            AttributionResult::from_scores(Method::SuffixSpan, &p, &s, &scores),
+            spans,
+        ))
     }
 }
 
@@ -377,15 +395,25 @@ mod tests {
     fn count_and_longest_prefix() {
         let c = |i| ContributionRef::new(1, 1, i);
         let idx = SuffixIndex::build(vec![
-            Document { contribution: c(1), tokens: vec![1, 2, 3, 4, 1, 2] },
-            Document { contribution: c(2), tokens: vec![2, 3, 9] },
+            Document {
+                contribution: c(1),
+                tokens: vec![1, 2, 3, 4, 1, 2],
+            },
+            Document {
+                contribution: c(2),
+                tokens: vec![2, 3, 9],
+            },
         ])
         .unwrap();
         assert_eq!(idx.count(&[1, 2]), 2);
         assert_eq!(idx.count(&[2, 3]), 2);
         assert_eq!(idx.count(&[3, 9]), 1);
         assert_eq!(idx.count(&[2, 1]), 0);
-        assert_eq!(idx.count(&[4, 1, 2, 2]), 0, "must not cross the document separator");
+        assert_eq!(
+            idx.count(&[4, 1, 2, 2]),
+            0,
+            "must not cross the document separator"
+        );
         let (len, r) = idx.longest_prefix(&[2, 3, 4, 7]);
         assert_eq!((len, r.len()), (3, 1));
     }

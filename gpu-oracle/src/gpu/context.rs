@@ -44,13 +44,18 @@ pub struct ContextOptions {
 impl ContextOptions {
     /// Options taken from the environment (`WGPU_ADAPTER_NAME`, `GPU_ORACLE_INT8_PATH`).
     pub fn from_env() -> Self {
-        let adapter_name = std::env::var("WGPU_ADAPTER_NAME").ok().filter(|s| !s.is_empty());
+        let adapter_name = std::env::var("WGPU_ADAPTER_NAME")
+            .ok()
+            .filter(|s| !s.is_empty());
         let int8_path = match std::env::var("GPU_ORACLE_INT8_PATH").ok().as_deref() {
             Some("packed") => Some(Int8Path::Packed),
             Some("portable") => Some(Int8Path::Portable),
             _ => None,
         };
-        Self { adapter_name, int8_path }
+        Self {
+            adapter_name,
+            int8_path,
+        }
     }
 }
 
@@ -150,9 +155,18 @@ impl GpuContext {
                 trace: wgpu::Trace::Off,
             })
             .await
-            .map_err(|source| GpuError::RequestDevice { adapter: info.name.clone(), source })?;
+            .map_err(|source| GpuError::RequestDevice {
+                adapter: info.name.clone(),
+                source,
+            })?;
 
-        Ok(Self { device, queue, info, limits, int8_path })
+        Ok(Self {
+            device,
+            queue,
+            info,
+            limits,
+            int8_path,
+        })
     }
 
     /// Adapter facts (name, device type, backend, driver).
@@ -197,7 +211,10 @@ impl GpuContext {
         let val_err = pollster::block_on(val.pop());
         let oom_err = pollster::block_on(oom.pop());
         match val_err.or(oom_err) {
-            Some(e) => Err(GpuError::Wgpu { op, message: e.to_string() }),
+            Some(e) => Err(GpuError::Wgpu {
+                op,
+                message: e.to_string(),
+            }),
             None => Ok(out),
         }
     }
@@ -225,12 +242,17 @@ mod tests {
         .expect_err("a name that matches nothing must fail");
         let msg = err.to_string();
         assert!(matches!(err, GpuError::NoAdapter { .. }), "{msg}");
-        assert!(msg.contains("setup-gpu.sh") && msg.contains("no-such-adapter-xyzzy"), "{msg}");
+        assert!(
+            msg.contains("setup-gpu.sh") && msg.contains("no-such-adapter-xyzzy"),
+            "{msg}"
+        );
     }
 
     #[test]
     fn context_reports_adapter() {
-        let Some(g) = crate::testutil::gpu() else { return };
+        let Some(g) = crate::testutil::gpu() else {
+            return;
+        };
         let ctx = g.ctx;
         let d = ctx.describe();
         assert!(!ctx.adapter_info().name.is_empty(), "{d}");

@@ -14,7 +14,11 @@ pub struct ReusableBuffer {
 impl ReusableBuffer {
     /// A buffer with this label and usage; nothing is allocated until [`ReusableBuffer::get`].
     pub fn new(label: &'static str, usage: wgpu::BufferUsages) -> Self {
-        Self { label, usage, buf: None }
+        Self {
+            label,
+            usage,
+            buf: None,
+        }
     }
 
     /// A buffer of at least `bytes` bytes (rounded up to 256 and to a power of two, so a growing

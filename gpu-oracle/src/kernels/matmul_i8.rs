@@ -112,7 +112,8 @@ pub fn cpu_packed(a: &PackedI8, b_t: &PackedI8) -> Vec<i32> {
         for j in 0..n {
             let mut acc: i32 = 0;
             for t in 0..k {
-                acc = acc.wrapping_add(i32::from(a.get(i, t)).wrapping_mul(i32::from(b_t.get(j, t))));
+                acc =
+                    acc.wrapping_add(i32::from(a.get(i, t)).wrapping_mul(i32::from(b_t.get(j, t))));
             }
             c[i * n + j] = acc;
         }
@@ -261,9 +262,16 @@ impl MatmulI8Kernel {
         a: &PackedI8,
         b_t: &PackedI8,
     ) -> Result<Vec<i32>, GpuError> {
-        let shape_err = |reason: String| GpuError::Shape { kernel: KERNEL, reason };
+        let shape_err = |reason: String| GpuError::Shape {
+            kernel: KERNEL,
+            reason,
+        };
         if a.cols() != b_t.cols() {
-            return Err(shape_err(format!("k mismatch: a has {}, b_t has {}", a.cols(), b_t.cols())));
+            return Err(shape_err(format!(
+                "k mismatch: a has {}, b_t has {}",
+                a.cols(),
+                b_t.cols()
+            )));
         }
         let (m, n, kw) = (a.rows(), b_t.rows(), a.words_per_row());
         if m == 0 || n == 0 {
@@ -272,7 +280,12 @@ impl MatmulI8Kernel {
         let to_u32 = |v: usize, what: &str| {
             u32::try_from(v).map_err(|_| shape_err(format!("{what} = {v} exceeds u32")))
         };
-        let dims = Dims { m: to_u32(m, "m")?, n: to_u32(n, "n")?, kw: to_u32(kw, "kw")?, _p: 0 };
+        let dims = Dims {
+            m: to_u32(m, "m")?,
+            n: to_u32(n, "n")?,
+            kw: to_u32(kw, "kw")?,
+            _p: 0,
+        };
         let groups_x = dims.n.div_ceil(WORKGROUP);
         let groups_y = dims.m.div_ceil(WORKGROUP);
         let max_groups = ctx.limits().max_compute_workgroups_per_dimension;
@@ -281,7 +294,7 @@ impl MatmulI8Kernel {
                 "{groups_x}×{groups_y} workgroups exceed the device limit {max_groups}"
             )));
         }
-        let max_binding = u64::from(ctx.limits().max_storage_buffer_binding_size);
+        let max_binding = ctx.limits().max_storage_buffer_binding_size;
         let a_bytes = (a.words().len() * 4) as u64;
         let b_bytes = (b_t.words().len() * 4) as u64;
         let c_bytes = (m * n * 4) as u64;
@@ -303,10 +316,13 @@ impl MatmulI8Kernel {
         };
         let (layout, dims_buf) = (&self.layout, &self.dims);
         let a_buf = self.a.get(ctx, a_bytes);
-        ctx.queue.write_buffer(a_buf, 0, bytemuck::cast_slice(a.words()));
+        ctx.queue
+            .write_buffer(a_buf, 0, bytemuck::cast_slice(a.words()));
         let b_buf = self.b.get(ctx, b_bytes);
-        ctx.queue.write_buffer(b_buf, 0, bytemuck::cast_slice(b_t.words()));
-        ctx.queue.write_buffer(dims_buf, 0, bytemuck::bytes_of(&dims));
+        ctx.queue
+            .write_buffer(b_buf, 0, bytemuck::cast_slice(b_t.words()));
+        ctx.queue
+            .write_buffer(dims_buf, 0, bytemuck::bytes_of(&dims));
         let c_buf = self.c.get(ctx, c_bytes);
         let staging = self.staging.get(ctx, c_bytes);
 
@@ -323,7 +339,9 @@ impl MatmulI8Kernel {
             });
             let mut encoder = ctx
                 .device
-                .create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("matmul_i8") });
+                .create_command_encoder(&wgpu::CommandEncoderDescriptor {
+                    label: Some("matmul_i8"),
+                });
             {
                 let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor {
                     label: Some("matmul_i8.pass"),
@@ -355,7 +373,10 @@ mod tests {
         let a = random_i8(&mut rng, m * k);
         let b = random_i8(&mut rng, n * k);
         let want = cpu(&a, &b, m, n, k);
-        let (pa, pb) = (PackedI8::pack(&a, m, k).unwrap(), PackedI8::pack(&b, n, k).unwrap());
+        let (pa, pb) = (
+            PackedI8::pack(&a, m, k).unwrap(),
+            PackedI8::pack(&b, n, k).unwrap(),
+        );
         assert_eq!(cpu_packed(&pa, &pb), want, "packed CPU reference");
         let Some(mut g) = testutil::gpu() else { return };
         let (ctx, kernels) = (g.ctx, &mut *g.kernels);
@@ -363,7 +384,10 @@ mod tests {
             let got = kernels.matmul.run_with_path(ctx, path, &pa, &pb).unwrap();
             assert_eq!(got.len(), want.len());
             let mismatches = got.iter().zip(&want).filter(|(g, w)| g != w).count();
-            assert_eq!(mismatches, 0, "{m}×{n}×{k} {path:?}: {mismatches} mismatches");
+            assert_eq!(
+                mismatches, 0,
+                "{m}×{n}×{k} {path:?}: {mismatches} mismatches"
+            );
             assert_eq!(
                 testutil::sha256_i32(&got),
                 testutil::sha256_i32(&want),
@@ -387,7 +411,10 @@ mod tests {
     #[test]
     fn cpu_reference_known_answer() {
         // [1 2 3] · [[4 5 6], [-1 -1 -1]]ᵀ = [32, -6]
-        assert_eq!(cpu(&[1, 2, 3], &[4, 5, 6, -1, -1, -1], 1, 2, 3), vec![32, -6]);
+        assert_eq!(
+            cpu(&[1, 2, 3], &[4, 5, 6, -1, -1, -1], 1, 2, 3),
+            vec![32, -6]
+        );
         // Extremes: 4·(-128·-128) = 65536.
         assert_eq!(cpu(&[-128; 4], &[-128; 4], 1, 1, 4), vec![65536]);
     }
@@ -428,13 +455,20 @@ mod tests {
         let Some(mut g) = testutil::gpu() else { return };
         let (ctx, kernels) = (g.ctx, &mut *g.kernels);
         let (m, n, k) = (3, 5, 256);
-        let a: Vec<i8> = (0..m * k).map(|i| if i % 3 == 0 { 127 } else { -128 }).collect();
-        let b: Vec<i8> = (0..n * k).map(|i| if i % 5 == 0 { 127 } else { -128 }).collect();
+        let a: Vec<i8> = (0..m * k)
+            .map(|i| if i % 3 == 0 { 127 } else { -128 })
+            .collect();
+        let b: Vec<i8> = (0..n * k)
+            .map(|i| if i % 5 == 0 { 127 } else { -128 })
+            .collect();
         let want = cpu(&a, &b, m, n, k);
         for path in [Int8Path::Packed, Int8Path::Portable] {
             let pa = PackedI8::pack(&a, m, k).unwrap();
             let pb = PackedI8::pack(&b, n, k).unwrap();
-            assert_eq!(kernels.matmul.run_with_path(ctx, path, &pa, &pb).unwrap(), want);
+            assert_eq!(
+                kernels.matmul.run_with_path(ctx, path, &pa, &pb).unwrap(),
+                want
+            );
         }
     }
 
@@ -447,8 +481,15 @@ mod tests {
         let b = random_i8(&mut rng, 8 * 16);
         kernels.matmul.run_i8(ctx, &a, &b, 8, 8, 16).unwrap();
         let cap = kernels.matmul.c.capacity();
-        let got = kernels.matmul.run_i8(ctx, &a[..4 * 16], &b, 4, 8, 16).unwrap();
-        assert_eq!(kernels.matmul.c.capacity(), cap, "smaller job must reuse the buffer");
+        let got = kernels
+            .matmul
+            .run_i8(ctx, &a[..4 * 16], &b, 4, 8, 16)
+            .unwrap();
+        assert_eq!(
+            kernels.matmul.c.capacity(),
+            cap,
+            "smaller job must reuse the buffer"
+        );
         assert_eq!(got, cpu(&a[..4 * 16], &b, 4, 8, 16));
     }
 
@@ -458,6 +499,9 @@ mod tests {
         let (ctx, kernels) = (g.ctx, &mut *g.kernels);
         let a = PackedI8::pack(&[1, 2, 3], 1, 3).unwrap();
         let b = PackedI8::pack(&[1, 2], 1, 2).unwrap();
-        assert!(matches!(kernels.matmul.run(ctx, &a, &b), Err(GpuError::Shape { .. })));
+        assert!(matches!(
+            kernels.matmul.run(ctx, &a, &b),
+            Err(GpuError::Shape { .. })
+        ));
     }
 }

@@ -35,7 +35,10 @@ pub fn gpu() -> Option<Gpu> {
 }
 
 pub fn dn(datanet_id: u64, version: u32) -> DatanetVersion {
-    DatanetVersion { datanet_id, version }
+    DatanetVersion {
+        datanet_id,
+        version,
+    }
 }
 
 pub fn c(datanet_id: u64, version: u32, id: u64) -> ContributionRef {
