@@ -8,6 +8,7 @@ pub mod app;
 pub mod config;
 pub mod crypto;
 pub mod dev;
+pub mod localnet;
 pub mod modules;
 pub mod query;
 pub mod server;

@@ -76,10 +76,54 @@ enum Command {
         #[arg(long, env = "COMETBFT")]
         cometbft: Option<PathBuf>,
     },
+    /// N validators on loopback: `localnet init` writes the homes, `localnet start` runs them.
+    Localnet {
+        #[command(subcommand)]
+        command: LocalnetCommand,
+    },
     /// Edit the genesis file.
     Genesis {
         #[command(subcommand)]
         command: GenesisCommand,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct LocalnetArgs {
+    /// Directory holding node0, node1, … homes.
+    #[arg(long, default_value = "~/.openledger/localnet")]
+    dir: String,
+    /// Path to the cometbft binary (default: $COMETBFT, PATH, then $(go env GOPATH)/bin).
+    #[arg(long, env = "COMETBFT")]
+    cometbft: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+enum LocalnetCommand {
+    /// Generate the validators' homes, a shared genesis and persistent peers.
+    Init {
+        #[command(flatten)]
+        common: LocalnetArgs,
+        /// Number of validators.
+        #[arg(long, default_value_t = 4)]
+        validators: usize,
+        /// Chain id.
+        #[arg(long, default_value = "openledger-localnet-1")]
+        chain_id: String,
+        /// Target time between blocks, e.g. 500ms or 1s.
+        #[arg(long, default_value = "500ms")]
+        block_time: String,
+        /// Delete an existing localnet in the directory first.
+        #[arg(long)]
+        reset: bool,
+        /// First port; node i uses base+10i+6 (P2P), +7 (RPC), +8 (ABCI).
+        #[arg(long, default_value_t = 26650)]
+        base_port: u16,
+    },
+    /// Run every validator (one `openledgerd start` and one `cometbft start` each).
+    Start {
+        #[command(flatten)]
+        common: LocalnetArgs,
     },
 }
 
@@ -175,6 +219,53 @@ fn main() -> Result<()> {
                 cometbft,
             };
             tokio::runtime::Runtime::new()?.block_on(openledger_node::dev::run(opts))
+        }
+        Command::Localnet { command } => {
+            let (common, validators, chain_id, block_time, reset, base_port, run) = match command {
+                LocalnetCommand::Init {
+                    common,
+                    validators,
+                    chain_id,
+                    block_time,
+                    reset,
+                    base_port,
+                } => (
+                    common, validators, chain_id, block_time, reset, base_port, false,
+                ),
+                LocalnetCommand::Start { common } => (
+                    common,
+                    0,
+                    String::new(),
+                    "500ms".to_string(),
+                    false,
+                    0,
+                    true,
+                ),
+            };
+            let opts = openledger_node::localnet::LocalnetOptions {
+                dir: expand_home(&common.dir),
+                validators,
+                chain_id,
+                base_port,
+                block_time: openledger_node::dev::parse_duration(&block_time)?,
+                cometbft: common.cometbft,
+            };
+            if run {
+                return tokio::runtime::Runtime::new()?
+                    .block_on(openledger_node::localnet::start(&opts));
+            }
+            if reset && opts.dir.exists() {
+                std::fs::remove_dir_all(&opts.dir)
+                    .with_context(|| format!("removing {}", opts.dir.display()))?;
+            }
+            let homes = openledger_node::localnet::init(&opts)?;
+            println!(
+                "localnet of {} validators written to {}; run `openledgerd localnet start --dir {}`",
+                homes.len(),
+                opts.dir.display(),
+                opts.dir.display()
+            );
+            Ok(())
         }
         Command::Start { home, abci_addr } => {
             let home = Home::new(expand_home(&home));
