@@ -58,7 +58,13 @@ fn main() {
     let sizes: Vec<usize> = std::env::var("BENCH_MATMUL_SIZES")
         .ok()
         .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .unwrap_or_else(|| if quick { vec![128, 256] } else { vec![128, 256, 512] });
+        .unwrap_or_else(|| {
+            if quick {
+                vec![128, 256]
+            } else {
+                vec![128, 256, 512]
+            }
+        });
     println!();
     println!("int8 matmul C[n×n] = A[n×n]·B[n×n]ᵀ, i32 accumulate (end to end, median)");
     println!(
@@ -69,7 +75,10 @@ fn main() {
     for &n in &sizes {
         let a = random_i8(&mut rng, n * n);
         let b = random_i8(&mut rng, n * n);
-        let (pa, pb) = (PackedI8::pack(&a, n, n).unwrap(), PackedI8::pack(&b, n, n).unwrap());
+        let (pa, pb) = (
+            PackedI8::pack(&a, n, n).unwrap(),
+            PackedI8::pack(&b, n, n).unwrap(),
+        );
         let ops = 2.0 * (n as f64).powi(3);
         let cpu_reps = if n >= 512 { 1 } else { 3 };
         let (t_cpu, want) = time(cpu_reps, || matmul_i8::cpu(&a, &b, n, n, n));
@@ -109,8 +118,9 @@ fn main() {
     }
     let n_tok = n_docs * doc_len;
     let (t_build, idx) = time(1, || SuffixIndex::build(docs.clone()).unwrap());
-    let (t_attr, (r, spans)) =
-        time(5, || idx.attribute(&output, SuffixSpanParams::default()).unwrap());
+    let (t_attr, (r, spans)) = time(5, || {
+        idx.attribute(&output, SuffixSpanParams::default()).unwrap()
+    });
     println!(
         "suffix_span: index build {} tokens in {:.1} ms ({:.2} M tokens/s); attribute {} output \
          tokens in {:.2} ms ({:.0} tokens/s, {} spans, {} Datanets, hash {}…)",
@@ -126,8 +136,11 @@ fn main() {
     );
 
     // ---- gradient_influence -------------------------------------------------------------------
-    let (d_in, d_out, rank, n_train, k) =
-        if quick { (32, 16, 4, 256, 64) } else { (64, 32, 8, 1024, 128) };
+    let (d_in, d_out, rank, n_train, k) = if quick {
+        (32, 16, 4, 256, 64)
+    } else {
+        (64, 32, 8, 1024, 128)
+    };
     let model = LoraLinear::seeded(d_in, d_out, rank, 3);
     let mut rng = SplitMix64::new(4);
     let mut example = |i: u64| Example {
@@ -137,12 +150,16 @@ fn main() {
     };
     let train: Vec<Example> = (0..n_train as u64).map(&mut example).collect();
     let test: Vec<Example> = (0..16).map(|i| example(1_000_000 + i)).collect();
-    let params = GradientInfluenceParams { projection_dim: k, seed: 9 };
+    let params = GradientInfluenceParams {
+        projection_dim: k,
+        seed: 9,
+    };
     let p = model.num_params();
     let line = |name: &str, compute: &mut Compute<'_>| {
         let (t_feat, feats) = time(3, || featurize(&model, &train, params, compute).unwrap());
-        let (t_attr, (r, _)) =
-            time(3, || gi_attribute(&model, &feats, &test, params, compute).unwrap());
+        let (t_attr, (r, _)) = time(3, || {
+            gi_attribute(&model, &feats, &test, params, compute).unwrap()
+        });
         println!(
             "gradient_influence [{name}]: featurize {n_train} examples (p={p}, k={k}) in {:.2} ms \
              ({:.0} examples/s); score {} test × {n_train} train in {:.2} ms; hash {}…",
@@ -155,12 +172,22 @@ fn main() {
         r.result_hash()
     };
     println!();
-    let h_gpu = line("gpu", &mut Compute::Gpu { ctx: &ctx, matmul: &mut mm });
+    let h_gpu = line(
+        "gpu",
+        &mut Compute::Gpu {
+            ctx: &ctx,
+            matmul: &mut mm,
+        },
+    );
     let h_cpu = line("cpu", &mut Compute::Cpu);
     assert_eq!(h_gpu, h_cpu, "gradient_influence GPU != CPU");
 
     // ---- rag_retrieval ------------------------------------------------------------------------
-    let (n_chunks, n_queries, dim) = if quick { (1024, 16, 128) } else { (4096, 64, 256) };
+    let (n_chunks, n_queries, dim) = if quick {
+        (1024, 16, 128)
+    } else {
+        (4096, 64, 256)
+    };
     let mut rng = SplitMix64::new(5);
     let chunks: Vec<Chunk> = (0..n_chunks as u64)
         .map(|i| {
@@ -180,11 +207,19 @@ fn main() {
     let rag = RagParams { top_k: 8 };
     println!();
     let mut hashes = Vec::new();
-    for (name, mut compute) in
-        [("gpu", Compute::Gpu { ctx: &ctx, matmul: &mut mm }), ("cpu", Compute::Cpu)]
-    {
-        let (t, (r, _)) =
-            time(3, || rag_retrieval::attribute(&queries, &chunks, rag, &mut compute).unwrap());
+    for (name, mut compute) in [
+        (
+            "gpu",
+            Compute::Gpu {
+                ctx: &ctx,
+                matmul: &mut mm,
+            },
+        ),
+        ("cpu", Compute::Cpu),
+    ] {
+        let (t, (r, _)) = time(3, || {
+            rag_retrieval::attribute(&queries, &chunks, rag, &mut compute).unwrap()
+        });
         println!(
             "rag_retrieval [{name}]: {n_queries} queries × {n_chunks} chunks (dim {dim}) in {:.2} \
              ms ({:.0} queries/s, {:.2} M similarities/s); hash {}…",

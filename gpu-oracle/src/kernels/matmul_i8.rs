@@ -3,15 +3,68 @@
 //! Both operands are packed 4 int8 per `u32` along K ([`PackedI8`]); K is zero-padded to a
 //! multiple of 4, which does not change any dot product. Accumulation is wrapping i32, so the
 //! result is independent of reduction order and identical on every adapter and in [`cpu`].
-//! Two shader formulations exist ([`Int8Path`]): `dot4I8Packed` (`matmul_i8.wgsl`) and a
-//! portable shift/multiply one (`matmul_i8_portable.wgsl`); they produce the same bits.
+//! Shaders are a `dot4` definition ([`Int8Path`]: `dot4_packed.wgsl` with `dot4I8Packed`, or the
+//! portable shift/multiply `dot4_portable.wgsl`) prepended to a kernel body ([`Variant`]:
+//! `matmul_i8.wgsl`, one output per invocation, or `matmul_i8_tiled.wgsl`, 64×64 tiles through
+//! workgroup memory). All four pipelines produce the same bits.
 
 use crate::error::GpuError;
 use crate::gpu::readback::{read_back, ReusableBuffer, STAGING_USAGE};
 use crate::gpu::{GpuContext, Int8Path};
 
-/// Workgroup edge; mirrors `@workgroup_size(16, 16)` in both shaders.
+/// Workgroup edge; mirrors `@workgroup_size(16, 16)` in both kernel bodies.
 pub const WORKGROUP: u32 = 16;
+
+/// Edge of the C tile one workgroup computes in the tiled body; mirrors `TILE` in
+/// `matmul_i8_tiled.wgsl`.
+pub const TILE: u32 = 64;
+
+/// Kernel body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Variant {
+    /// One output per invocation (`matmul_i8.wgsl`): best for skinny shapes (GEMV-like).
+    Simple,
+    /// 64×64 tile per workgroup, 4×4 per invocation (`matmul_i8_tiled.wgsl`).
+    Tiled,
+}
+
+impl Variant {
+    /// The variant [`MatmulI8Kernel::run`] picks for an `m × n` output: tiled once both sides
+    /// fill at least half a tile. The choice never changes the result bits.
+    pub fn for_shape(m: usize, n: usize) -> Self {
+        let half = (TILE / 2) as usize;
+        if m >= half && n >= half {
+            Variant::Tiled
+        } else {
+            Variant::Simple
+        }
+    }
+
+    /// Short name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Variant::Simple => "simple",
+            Variant::Tiled => "tiled",
+        }
+    }
+}
+
+const SRC_SIMPLE_PACKED: &str = concat!(
+    include_str!("dot4_packed.wgsl"),
+    include_str!("matmul_i8.wgsl")
+);
+const SRC_SIMPLE_PORTABLE: &str = concat!(
+    include_str!("dot4_portable.wgsl"),
+    include_str!("matmul_i8.wgsl")
+);
+const SRC_TILED_PACKED: &str = concat!(
+    include_str!("dot4_packed.wgsl"),
+    include_str!("matmul_i8_tiled.wgsl")
+);
+const SRC_TILED_PORTABLE: &str = concat!(
+    include_str!("dot4_portable.wgsl"),
+    include_str!("matmul_i8_tiled.wgsl")
+);
 
 const KERNEL: &str = "matmul_i8";
 
@@ -126,8 +179,8 @@ pub fn cpu_packed(a: &PackedI8, b_t: &PackedI8) -> Vec<i32> {
 #[derive(Debug)]
 pub struct MatmulI8Kernel {
     layout: wgpu::BindGroupLayout,
-    packed: wgpu::ComputePipeline,
-    portable: wgpu::ComputePipeline,
+    /// Indexed `[variant][path]`: `[Simple, Tiled] × [Packed, Portable]`.
+    pipelines: [[wgpu::ComputePipeline; 2]; 2],
     a: ReusableBuffer,
     b: ReusableBuffer,
     c: ReusableBuffer,
@@ -189,7 +242,11 @@ impl MatmulI8Kernel {
                 bind_group_layouts: &[Some(&layout)],
                 immediate_size: 0,
             });
-            let make = |label: &'static str, module: wgpu::ShaderModule| {
+            let make = |label: &'static str, src: &'static str| {
+                let module = dev.create_shader_module(wgpu::ShaderModuleDescriptor {
+                    label: Some(label),
+                    source: wgpu::ShaderSource::Wgsl(std::borrow::Cow::Borrowed(src)),
+                });
                 dev.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                     label: Some(label),
                     layout: Some(&pl),
@@ -199,19 +256,20 @@ impl MatmulI8Kernel {
                     cache: None,
                 })
             };
-            let packed = make(
-                "matmul_i8.packed",
-                dev.create_shader_module(wgpu::include_wgsl!("matmul_i8.wgsl")),
-            );
-            let portable = make(
-                "matmul_i8.portable",
-                dev.create_shader_module(wgpu::include_wgsl!("matmul_i8_portable.wgsl")),
-            );
+            let pipelines = [
+                [
+                    make("matmul_i8.simple.packed", SRC_SIMPLE_PACKED),
+                    make("matmul_i8.simple.portable", SRC_SIMPLE_PORTABLE),
+                ],
+                [
+                    make("matmul_i8.tiled.packed", SRC_TILED_PACKED),
+                    make("matmul_i8.tiled.portable", SRC_TILED_PORTABLE),
+                ],
+            ];
             let storage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST;
             Self {
                 layout,
-                packed,
-                portable,
+                pipelines,
                 a: ReusableBuffer::new("matmul_i8.a", storage),
                 b: ReusableBuffer::new("matmul_i8.b", storage),
                 c: ReusableBuffer::new(
@@ -262,6 +320,19 @@ impl MatmulI8Kernel {
         a: &PackedI8,
         b_t: &PackedI8,
     ) -> Result<Vec<i32>, GpuError> {
+        let variant = Variant::for_shape(a.rows(), b_t.rows());
+        self.run_with(ctx, path, variant, a, b_t)
+    }
+
+    /// `A · Bᵀ` on the GPU with an explicit int8 path and kernel body.
+    pub fn run_with(
+        &mut self,
+        ctx: &GpuContext,
+        path: Int8Path,
+        variant: Variant,
+        a: &PackedI8,
+        b_t: &PackedI8,
+    ) -> Result<Vec<i32>, GpuError> {
         let shape_err = |reason: String| GpuError::Shape {
             kernel: KERNEL,
             reason,
@@ -286,8 +357,12 @@ impl MatmulI8Kernel {
             kw: to_u32(kw, "kw")?,
             _p: 0,
         };
-        let groups_x = dims.n.div_ceil(WORKGROUP);
-        let groups_y = dims.m.div_ceil(WORKGROUP);
+        let per_group = match variant {
+            Variant::Simple => WORKGROUP,
+            Variant::Tiled => TILE,
+        };
+        let groups_x = dims.n.div_ceil(per_group);
+        let groups_y = dims.m.div_ceil(per_group);
         let max_groups = ctx.limits().max_compute_workgroups_per_dimension;
         if groups_x > max_groups || groups_y > max_groups {
             return Err(shape_err(format!(
@@ -310,10 +385,13 @@ impl MatmulI8Kernel {
             return Ok(vec![0; m * n]);
         }
 
-        let pipeline = match path {
-            Int8Path::Packed => &self.packed,
-            Int8Path::Portable => &self.portable,
-        };
+        let pipeline = &self.pipelines[match variant {
+            Variant::Simple => 0,
+            Variant::Tiled => 1,
+        }][match path {
+            Int8Path::Packed => 0,
+            Int8Path::Portable => 1,
+        }];
         let (layout, dims_buf) = (&self.layout, &self.dims);
         let a_buf = self.a.get(ctx, a_bytes);
         ctx.queue
@@ -363,6 +441,13 @@ mod tests {
     use crate::rng::SplitMix64;
     use crate::testutil;
 
+    const ALL: [(Int8Path, Variant); 4] = [
+        (Int8Path::Packed, Variant::Simple),
+        (Int8Path::Portable, Variant::Simple),
+        (Int8Path::Packed, Variant::Tiled),
+        (Int8Path::Portable, Variant::Tiled),
+    ];
+
     fn random_i8(rng: &mut SplitMix64, len: usize) -> Vec<i8> {
         // Full int8 range including -128, the value that breaks naive sign handling.
         (0..len).map(|_| rng.next_u64() as u8 as i8).collect()
@@ -380,18 +465,19 @@ mod tests {
         assert_eq!(cpu_packed(&pa, &pb), want, "packed CPU reference");
         let Some(mut g) = testutil::gpu() else { return };
         let (ctx, kernels) = (g.ctx, &mut *g.kernels);
-        for path in [Int8Path::Packed, Int8Path::Portable] {
-            let got = kernels.matmul.run_with_path(ctx, path, &pa, &pb).unwrap();
+        for (path, variant) in ALL {
+            let got = kernels
+                .matmul
+                .run_with(ctx, path, variant, &pa, &pb)
+                .unwrap();
             assert_eq!(got.len(), want.len());
             let mismatches = got.iter().zip(&want).filter(|(g, w)| g != w).count();
-            assert_eq!(
-                mismatches, 0,
-                "{m}×{n}×{k} {path:?}: {mismatches} mismatches"
-            );
+            let what = format!("{m}×{n}×{k} {path:?} {variant:?}");
+            assert_eq!(mismatches, 0, "{what}: {mismatches} mismatches");
             assert_eq!(
                 testutil::sha256_i32(&got),
                 testutil::sha256_i32(&want),
-                "{m}×{n}×{k} {path:?} hash"
+                "{what} hash"
             );
         }
     }
@@ -445,6 +531,23 @@ mod tests {
     }
 
     #[test]
+    fn gpu_matches_cpu_ragged_tiles_130x67x100() {
+        check_shape(130, 67, 100, 7);
+    }
+
+    #[test]
+    fn gpu_matches_cpu_256x256x256() {
+        check_shape(256, 256, 256, 8);
+    }
+
+    #[test]
+    fn variant_choice_follows_shape() {
+        assert_eq!(Variant::for_shape(1, 4096), Variant::Simple);
+        assert_eq!(Variant::for_shape(31, 4096), Variant::Simple);
+        assert_eq!(Variant::for_shape(32, 32), Variant::Tiled);
+    }
+
+    #[test]
     fn gpu_matches_cpu_gemv_1x200x255() {
         check_shape(1, 200, 255, 6);
     }
@@ -462,13 +565,14 @@ mod tests {
             .map(|i| if i % 5 == 0 { 127 } else { -128 })
             .collect();
         let want = cpu(&a, &b, m, n, k);
-        for path in [Int8Path::Packed, Int8Path::Portable] {
-            let pa = PackedI8::pack(&a, m, k).unwrap();
-            let pb = PackedI8::pack(&b, n, k).unwrap();
-            assert_eq!(
-                kernels.matmul.run_with_path(ctx, path, &pa, &pb).unwrap(),
-                want
-            );
+        let pa = PackedI8::pack(&a, m, k).unwrap();
+        let pb = PackedI8::pack(&b, n, k).unwrap();
+        for (path, variant) in ALL {
+            let got = kernels
+                .matmul
+                .run_with(ctx, path, variant, &pa, &pb)
+                .unwrap();
+            assert_eq!(got, want, "{path:?} {variant:?}");
         }
     }
 

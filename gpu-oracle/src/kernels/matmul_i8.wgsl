@@ -1,6 +1,7 @@
-// int8 x int8 -> i32 matrix product, C = A * B (B given transposed), `dot4I8Packed` path.
+// int8 x int8 -> i32 matrix product C = A * B^T, one output per invocation (small/skinny shapes).
+// Needs `fn dot4(u32, u32) -> i32` prepended (dot4_packed.wgsl or dot4_portable.wgsl).
 //
-// Bindings (group 0), mirrored by MatmulI8Kernel::layout in matmul_i8.rs:
+// Bindings (group 0), mirrored by MatmulI8Kernel's layout in matmul_i8.rs:
 //   @binding(0) a: array<u32>   storage, read   A, m x kw words, row-major, 4 int8 per u32 along K
 //   @binding(1) b: array<u32>   storage, read   B^T, n x kw words, row-major, packed along K
 //   @binding(2) c: array<i32>   storage, rw     C, m x n, row-major
@@ -23,7 +24,7 @@ fn main(@builtin(global_invocation_id) g: vec3<u32>) {
     let br = col * d.kw;
     var acc: i32 = 0;
     for (var i: u32 = 0u; i < d.kw; i = i + 1u) {
-        acc = acc + dot4I8Packed(a[ar + i], b[br + i]);
+        acc = acc + dot4(a[ar + i], b[br + i]);
     }
     c[row * d.n + col] = acc;
 }
