@@ -16,7 +16,7 @@ use gpu_oracle::attribution::rag_retrieval::{self, hashed_embedding, Chunk, RagP
 use gpu_oracle::attribution::suffix_span::{Document, SuffixIndex, SuffixSpanParams};
 use gpu_oracle::attribution::{Compute, ContributionRef};
 use gpu_oracle::gpu::Int8Path;
-use gpu_oracle::kernels::matmul_i8::{self, MatmulI8Kernel, PackedI8};
+use gpu_oracle::kernels::matmul_i8::{self, MatmulI8Kernel, PackedI8, Variant};
 use gpu_oracle::rng::SplitMix64;
 use gpu_oracle::GpuContext;
 
@@ -68,8 +68,8 @@ fn main() {
     println!();
     println!("int8 matmul C[n×n] = A[n×n]·B[n×n]ᵀ, i32 accumulate (end to end, median)");
     println!(
-        "{:>6} {:>14} {:>10} {:>10} {:>12} {:>10} {:>9}  bit-exact",
-        "n", "path", "gpu ms", "gpu GOP/s", "cpu-ref ms", "cpu GOP/s", "gpu/cpu"
+        "{:>6} {:>21} {:>10} {:>10} {:>12} {:>10} {:>9}  bit-exact",
+        "n", "kernel/path", "gpu ms", "gpu GOP/s", "cpu-ref ms", "cpu GOP/s", "gpu/cpu"
     );
     let mut rng = SplitMix64::new(1);
     for &n in &sizes {
@@ -82,13 +82,18 @@ fn main() {
         let ops = 2.0 * (n as f64).powi(3);
         let cpu_reps = if n >= 512 { 1 } else { 3 };
         let (t_cpu, want) = time(cpu_reps, || matmul_i8::cpu(&a, &b, n, n, n));
-        for path in [Int8Path::Packed, Int8Path::Portable] {
+        for (variant, path) in [
+            (Variant::Tiled, Int8Path::Packed),
+            (Variant::Tiled, Int8Path::Portable),
+            (Variant::Simple, Int8Path::Packed),
+            (Variant::Simple, Int8Path::Portable),
+        ] {
             let reps = if n >= 512 { 3 } else { 5 };
-            let (t_gpu, got) = time(reps, || mm.run_with_path(&ctx, path, &pa, &pb).unwrap());
+            let (t_gpu, got) = time(reps, || mm.run_with(&ctx, path, variant, &pa, &pb).unwrap());
             println!(
-                "{:>6} {:>14} {:>10.2} {:>10.3} {:>12.2} {:>10.3} {:>8.2}x  {}",
+                "{:>6} {:>21} {:>10.2} {:>10.3} {:>12.2} {:>10.3} {:>8.2}x  {}",
                 n,
-                path.as_str(),
+                format!("{}/{}", variant.as_str(), path.as_str()),
                 ms(t_gpu),
                 ops / t_gpu.as_secs_f64() / 1e9,
                 ms(t_cpu),
@@ -96,7 +101,7 @@ fn main() {
                 t_cpu.as_secs_f64() / t_gpu.as_secs_f64(),
                 if got == want { "yes" } else { "NO" }
             );
-            assert_eq!(got, want, "GPU != CPU at n={n} {path:?}");
+            assert_eq!(got, want, "GPU != CPU at n={n} {variant:?} {path:?}");
         }
     }
 
