@@ -1,6 +1,6 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{from_json, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Order, Response, StdResult};
+use cosmwasm_std::{from_json, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Order, Reply, Response, StdResult, SubMsgResult};
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw_storage_plus::Bound;
 use openledger_types::model::ModelRegistry;
@@ -137,15 +137,29 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
             })
         }
         QueryMsg::Job { job_id } => {
-            to_json_binary(&JobResponse { job: JOBS.load(deps.storage, job_id)?, assignments: load_assignments(deps.storage, job_id)? })
+            to_json_binary(&JobResponse { job: jobs().load(deps.storage, job_id)?, assignments: load_assignments(deps.storage, job_id)? })
         }
-        QueryMsg::ListJobs { start_after, limit } => {
-            let jobs = JOBS
-                .range(deps.storage, start_after.map(Bound::exclusive), None, Order::Ascending)
-                .take(page_limit(limit))
-                .map(|r| r.map(|(_, j)| j))
-                .collect::<StdResult<_>>()?;
+        QueryMsg::ListJobs { status, start_after, limit } => {
+            let start = start_after.map(Bound::exclusive);
+            let iter: Box<dyn Iterator<Item = StdResult<(u64, JobInfo)>>> = match status {
+                Some(s) => jobs().idx.status.prefix(status_code(s)).range(deps.storage, start, None, Order::Ascending),
+                None => jobs().range(deps.storage, start, None, Order::Ascending),
+            };
+            let jobs = iter.take(page_limit(limit)).map(|r| r.map(|(_, j)| j)).collect::<StdResult<_>>()?;
             to_json_binary(&JobsResponse { jobs })
+        }
+        QueryMsg::JobsByAttester { attester, start_after, limit } => {
+            let who = deps.api.addr_validate(&attester)?;
+            let jobs = ATTESTER_JOBS
+                .prefix(&who)
+                .keys(deps.storage, start_after.map(Bound::exclusive), None, Order::Ascending)
+                .take(page_limit(limit))
+                .map(|id| -> StdResult<AttesterJob> {
+                    let id = id?;
+                    Ok(AttesterJob { job: jobs().load(deps.storage, id)?, assignment: ASSIGNMENTS.load(deps.storage, (id, &who))? })
+                })
+                .collect::<StdResult<_>>()?;
+            to_json_binary(&AttesterJobsResponse { jobs })
         }
         QueryMsg::QuoteFee { model_id, input_tokens, output_tokens } => {
             let cfg = CONFIG.load(deps.storage)?;
@@ -173,6 +187,18 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
             to_json_binary(&ContributorClaimableResponse { entitled, payable })
         }
         QueryMsg::Ledger {} => to_json_binary(&LEDGER.load(deps.storage)?),
+    }
+}
+
+/// Penalty submessages reply only on error: record it and carry on (see `state::penalty`).
+#[cfg_attr(not(feature = "library"), entry_point)]
+pub fn reply(_deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractError> {
+    match (msg.id, msg.result) {
+        (REPLY_PENALTY, SubMsgResult::Err(err)) => {
+            Ok(Response::new().add_attribute("action", "penalty_failed").add_attribute("error", err))
+        }
+        (REPLY_PENALTY, SubMsgResult::Ok(_)) => Ok(Response::new()),
+        (id, _) => Err(ContractError::invalid(format!("unknown reply id {id}"))),
     }
 }
 

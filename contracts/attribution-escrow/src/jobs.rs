@@ -121,6 +121,7 @@ pub fn execute_request_job(
             (id, &e.operator),
             &Assignment { attester: e.operator.clone(), stake: e.stake, status: AssignmentStatus::Assigned, commitment: None, result: None, ack: None },
         )?;
+        ATTESTER_JOBS.save(deps.storage, (&e.operator, id), &())?;
         res = res.add_attribute("assigned", e.operator.to_string());
         assigned.push(e.operator.to_string());
     }
@@ -145,7 +146,7 @@ pub fn execute_request_job(
         challenger: None,
         challenge_bond: Uint128::zero(),
     };
-    JOBS.save(deps.storage, id, &job)?;
+    jobs().save(deps.storage, id, &job)?;
     LEDGER.update(deps.storage, |mut l| -> StdResult<_> {
         l.escrowed += fee;
         l.received += fee;
@@ -194,7 +195,7 @@ pub fn execute_commit(deps: DepsMut, env: Env, info: MessageInfo, job_id: u64, c
     // everyone committed ⇒ reveals may start now
     if load_assignments(deps.storage, job_id)?.iter().all(|a| a.status != AssignmentStatus::Assigned) {
         job.status = JobStatus::Revealing;
-        JOBS.save(deps.storage, job_id, &job)?;
+        jobs().save(deps.storage, job_id, &job)?;
     }
     Ok(Response::new()
         .add_attribute("action", "commit")
@@ -288,7 +289,7 @@ pub fn execute_reveal(
     }
     if job.status == JobStatus::Committing {
         job.status = JobStatus::Revealing;
-        JOBS.save(deps.storage, job_id, &job)?;
+        jobs().save(deps.storage, job_id, &job)?;
     }
     let registry = openledger_types::attester::AttesterRegistry(cfg.attester_registry.clone());
     let pubkey = registry.attester(&deps.querier, &info.sender)?.pubkey;
@@ -312,7 +313,7 @@ pub fn execute_reveal(
         ASSIGNMENTS.save(deps.storage, (job_id, &info.sender), &a)?;
         let slash = registry.slash_msg(&info.sender, cfg.params.slash_equivocation_bps, None, true, "equivocation: commit/reveal mismatch")?;
         let ev = Event::new("attestation_ack").add_attribute("job_id", job_id.to_string()).add_attribute("attester", info.sender.to_string()).add_attribute("ack", "error").add_attribute("error", reason_of(&ack));
-        res = res.add_message(slash).add_event(ev).add_attribute("ack", "error").add_attribute("penalty", "equivocation");
+        res = res.add_submessage(penalty(slash)).add_event(ev).add_attribute("ack", "error").add_attribute("penalty", "equivocation");
     } else {
         let ack = Acknowledgement::Result(Binary::from(result.digest()?.to_vec()));
         a.ack = Some(ack.clone());
@@ -325,7 +326,7 @@ pub fn execute_reveal(
     if all_revealed(deps.storage, job_id)? {
         let (msgs, attrs) = do_tally(deps.branch(), &env, &cfg, job_id)?;
         let ev = Event::new("attribution_tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs.clone());
-        res = res.add_event(ev).add_messages(msgs).add_attributes(attrs);
+        res = res.add_event(ev).add_submessages(msgs).add_attributes(attrs);
     }
     Ok(res)
 }

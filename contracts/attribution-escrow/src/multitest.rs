@@ -19,7 +19,7 @@ use crate::ContractError;
 pub const DENOM: &str = "uopen";
 
 fn c_escrow() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(crate::contract::execute, crate::contract::instantiate, crate::contract::query))
+    Box::new(ContractWrapper::new(crate::contract::execute, crate::contract::instantiate, crate::contract::query).with_reply(crate::contract::reply))
 }
 fn c_token() -> Box<dyn Contract<Empty>> {
     Box::new(ContractWrapper::new(open_token::contract::execute, open_token::contract::instantiate, open_token::contract::query))
@@ -559,6 +559,13 @@ pub fn run_lifecycle(w: &mut World) {
     assert_eq!(w.exec(&c[2], &ExecuteMsg::ClaimContributor { datanet_id: 1, version: 1 }).unwrap_err(), ContractError::NothingToClaim {});
     w.assert_ledger_balanced();
     assert_eq!(w.ledger().held(), Uint128::zero());
+    let settled: JobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::ListJobs { status: Some(JobStatus::Settled), start_after: None, limit: None }).unwrap();
+    assert_eq!(settled.jobs.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job_id]);
+    let open: JobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::ListJobs { status: Some(JobStatus::Committing), start_after: None, limit: None }).unwrap();
+    assert!(open.jobs.is_empty());
+    let mine: AttesterJobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::JobsByAttester { attester: liar.to_string(), start_after: None, limit: None }).unwrap();
+    assert_eq!(mine.jobs.len(), 1);
+    assert_eq!(mine.jobs[0].assignment.status, AssignmentStatus::Deviated);
 
     // Expired job: the jailed liar is no longer eligible; 3 assigned, only one reveals.
     assert_eq!(w.request_job(Method::SuffixSpan, Some(4), None).unwrap_err(), ContractError::NotEnoughAttesters { needed: 4, available: 3 });
@@ -584,6 +591,28 @@ pub fn run_lifecycle(w: &mut World) {
     }
     assert_eq!(w.attester_info(&assigned[0]).slashed_total, Uint128::zero());
     assert_eq!(w.exec(&liar, &ExecuteMsg::Tally { job_id }).unwrap_err(), ContractError::WrongStatus {});
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn penalties_never_block_a_job() {
+    // the escrow is not (yet) the registry's verifier: slashes fail, the job still finalizes
+    let mut w = World::new();
+    w.payer_wraps(100_000);
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+    let good = honest(&w);
+    let bad = w.result(&[(1, 1), (2, 9_999)], "lie");
+    for (i, o) in ops.iter().enumerate() {
+        w.commit(job_id, o, if i == 3 { &bad } else { &good }).unwrap();
+    }
+    let mut last = None;
+    for (i, o) in ops.iter().enumerate() {
+        last = Some(w.reveal(job_id, o, if i == 3 { bad.clone() } else { good.clone() }).unwrap());
+    }
+    assert!(last.unwrap().events.iter().flat_map(|e| &e.attributes).any(|a| a.key == "action" && a.value == "penalty_failed"));
+    assert_eq!(w.job(job_id).job.status, JobStatus::Finalized);
+    assert!(w.attester_info(&ops[3]).slashed_total.is_zero());
     w.assert_ledger_balanced();
 }
 
@@ -878,7 +907,7 @@ fn governance_params() {
     assert_eq!(q.fee, Uint128::new(5_007));
     assert_eq!(w.exec(&payer, &ExecuteMsg::UpdateGovernance { governance: payer.to_string() }).unwrap_err(), ContractError::Unauthorized {});
     w.exec(&gov, &ExecuteMsg::UpdateGovernance { governance: payer.to_string() }).unwrap();
-    let jobs: JobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::ListJobs { start_after: None, limit: None }).unwrap();
+    let jobs: JobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::ListJobs { status: None, start_after: None, limit: None }).unwrap();
     assert!(jobs.jobs.is_empty());
 }
 

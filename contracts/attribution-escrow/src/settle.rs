@@ -1,7 +1,7 @@
 //! Escrow: refunds, the challenge window, settlement (β / γ / δ split with explicit dust) and
 //! pull-based claims for owners, attesters and Datanet contributors.
 
-use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, DepsMut, Env, Event, MessageInfo, Response, StdResult, Storage, Uint128, WasmMsg};
+use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, DepsMut, Env, Event, MessageInfo, Response, StdResult, Storage, SubMsg, Uint128, WasmMsg};
 use cw20::Cw20ExecuteMsg;
 use openledger_types::attester::AttesterRegistry;
 use openledger_types::datanet::DatanetRegistry;
@@ -55,7 +55,7 @@ pub fn execute_challenge(deps: DepsMut, env: Env, cfg: Config, challenger: Addr,
     job.status = JobStatus::Challenged;
     job.challenger = Some(challenger.clone());
     job.challenge_bond = amount;
-    JOBS.save(deps.storage, job_id, &job)?;
+    jobs().save(deps.storage, job_id, &job)?;
     LEDGER.update(deps.storage, |mut l| -> StdResult<_> {
         l.escrowed += amount;
         l.received += amount;
@@ -80,7 +80,7 @@ pub fn execute_resolve_challenge(deps: DepsMut, env: Env, info: MessageInfo, job
     }
     let challenger = job.challenger.clone().expect("challenged job has a challenger");
     let bond = job.challenge_bond;
-    let mut msgs = vec![];
+    let mut msgs: Vec<SubMsg> = vec![];
     if upheld {
         // The result was wrong: refund the payer, return the bond, slash the quorum.
         let registry = AttesterRegistry(cfg.attester_registry.clone());
@@ -88,27 +88,27 @@ pub fn execute_resolve_challenge(deps: DepsMut, env: Env, info: MessageInfo, job
         for mut a in load_assignments(deps.storage, job_id)? {
             if a.status == AssignmentStatus::InQuorum {
                 a.status = AssignmentStatus::Deviated;
-                msgs.push(registry.slash_msg(&a.attester, cfg.params.slash_deviation_bps, Some(jail_until), false, "challenge upheld")?);
+                msgs.push(penalty(registry.slash_msg(&a.attester, cfg.params.slash_deviation_bps, Some(jail_until), false, "challenge upheld")?));
                 ASSIGNMENTS.save(deps.storage, (job_id, &a.attester.clone()), &a)?;
             }
         }
         job.status = JobStatus::Failed;
-        msgs.extend(refund_msgs(deps.storage, &cfg, &job)?);
+        msgs.extend(refund_msgs(deps.storage, &cfg, &job)?.into_iter().map(SubMsg::new));
         ledger_out(deps.storage, bond, Uint128::zero(), Uint128::zero(), Uint128::zero())?;
-        msgs.push(transfer(&cfg, &challenger, bond)?);
+        msgs.push(SubMsg::new(transfer(&cfg, &challenger, bond)?));
     } else {
         // The result stands: the bond goes to the treasury and the job may settle now.
         job.status = JobStatus::Finalized;
         job.challenge_deadline = Some(env.block.height);
         ledger_out(deps.storage, bond, Uint128::zero(), Uint128::zero(), Uint128::zero())?;
         if !bond.is_zero() {
-            msgs.push(transfer(&cfg, &cfg.treasury, bond)?);
+            msgs.push(SubMsg::new(transfer(&cfg, &cfg.treasury, bond)?));
         }
     }
     job.challenge_bond = Uint128::zero();
-    JOBS.save(deps.storage, job_id, &job)?;
+    jobs().save(deps.storage, job_id, &job)?;
     Ok(Response::new()
-        .add_messages(msgs)
+        .add_submessages(msgs)
         .add_attribute("action", "resolve_challenge")
         .add_attribute("job_id", job_id.to_string())
         .add_attribute("upheld", upheld.to_string()))
@@ -171,7 +171,7 @@ pub fn execute_settle(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) 
         Ok(l)
     })?;
     job.status = JobStatus::Settled;
-    JOBS.save(deps.storage, job_id, &job)?;
+    jobs().save(deps.storage, job_id, &job)?;
     let mut res = Response::new();
     if !to_treasury.is_zero() {
         res = res.add_message(transfer(&cfg, &cfg.treasury, to_treasury)?);

@@ -1,7 +1,7 @@
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, Order, StdResult, Storage, Uint128};
-use cw_storage_plus::{Item, Map};
-use openledger_types::escrow::{Assignment, EscrowParams, JobInfo, Ledger};
+use cosmwasm_std::{Addr, CosmosMsg, Order, StdResult, Storage, SubMsg, Uint128};
+use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
+use openledger_types::escrow::{Assignment, EscrowParams, JobInfo, JobStatus, Ledger};
 
 use crate::ContractError;
 
@@ -26,7 +26,37 @@ pub struct Pool {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const JOB_SEQ: Item<u64> = Item::new("job_seq");
-pub const JOBS: Map<u64, JobInfo> = Map::new("jobs");
+/// (attester, job) → (): jobs an attester was assigned to.
+pub const ATTESTER_JOBS: Map<(&Addr, u64), ()> = Map::new("attester_jobs");
+
+/// Stable index key of a job status.
+pub fn status_code(s: JobStatus) -> u8 {
+    match s {
+        JobStatus::Committing => 0,
+        JobStatus::Revealing => 1,
+        JobStatus::Finalized => 2,
+        JobStatus::Challenged => 3,
+        JobStatus::Settled => 4,
+        JobStatus::Failed => 5,
+        JobStatus::Expired => 6,
+    }
+}
+
+pub struct JobIndexes<'a> {
+    pub status: MultiIndex<'a, u8, JobInfo, u64>,
+}
+
+impl IndexList<JobInfo> for JobIndexes<'_> {
+    fn get_indexes(&'_ self) -> Box<dyn Iterator<Item = &'_ dyn Index<JobInfo>> + '_> {
+        let v: Vec<&dyn Index<JobInfo>> = vec![&self.status];
+        Box::new(v.into_iter())
+    }
+}
+
+/// Jobs by id, indexed by status.
+pub fn jobs<'a>() -> IndexedMap<u64, JobInfo, JobIndexes<'a>> {
+    IndexedMap::new("jobs", JobIndexes { status: MultiIndex::new(|_pk, j: &JobInfo| status_code(j.status), "jobs", "jobs__status") })
+}
 pub const ASSIGNMENTS: Map<(u64, &Addr), Assignment> = Map::new("assignments");
 /// Pull balances (model owners, attesters).
 pub const BALANCES: Map<&Addr, Uint128> = Map::new("balances");
@@ -36,7 +66,7 @@ pub const DRAWN: Map<(u64, u32, &Addr), Uint128> = Map::new("drawn");
 pub const LEDGER: Item<Ledger> = Item::new("ledger");
 
 pub fn load_job(store: &dyn Storage, id: u64) -> Result<JobInfo, ContractError> {
-    JOBS.may_load(store, id)?.ok_or(ContractError::JobNotFound { id })
+    jobs().may_load(store, id)?.ok_or(ContractError::JobNotFound { id })
 }
 
 pub fn load_assignments(store: &dyn Storage, job_id: u64) -> StdResult<Vec<Assignment>> {
@@ -53,4 +83,13 @@ pub fn credit(store: &mut dyn Storage, who: &Addr, amount: Uint128) -> StdResult
     }
     BALANCES.update(store, who, |b| -> StdResult<_> { Ok(b.unwrap_or_default() + amount) })?;
     Ok(())
+}
+
+/// Reply id of penalty (slash) submessages.
+pub const REPLY_PENALTY: u64 = 1;
+
+/// A slash that must not block the job: if the registry refuses it (e.g. the escrow is not yet
+/// its verifier), the failure is recorded by `reply` and the tally / settlement goes on.
+pub fn penalty(msg: CosmosMsg) -> SubMsg {
+    SubMsg::reply_on_error(msg, REPLY_PENALTY)
 }

@@ -1,7 +1,7 @@
 //! Verifier, part 2: the tally (exact result-hash quorum or stake-weighted median within a
 //! tolerance), penalties for missed reveals / deviations, refunds when there is no quorum.
 
-use cosmwasm_std::{Addr, Attribute, CosmosMsg, DepsMut, Env, Event, HexBinary, MessageInfo, Response, StdResult, Storage, Uint128};
+use cosmwasm_std::{Addr, Attribute, DepsMut, SubMsg, Env, Event, HexBinary, MessageInfo, Response, StdResult, Storage, Uint128};
 use openledger_types::attester::AttesterRegistry;
 use openledger_types::escrow::*;
 use openledger_types::{sha256, DatanetRef, BPS};
@@ -95,11 +95,11 @@ pub fn execute_tally(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) -
     }
     let (msgs, attrs) = do_tally(deps, &env, &cfg, job_id)?;
     let ev = Event::new("attribution_tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs.clone());
-    Ok(Response::new().add_event(ev).add_messages(msgs).add_attribute("action", "tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs))
+    Ok(Response::new().add_event(ev).add_submessages(msgs).add_attribute("action", "tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs))
 }
 
 /// Decides the job, marks assignments, emits slashes and (without quorum) the refund.
-pub fn do_tally(deps: DepsMut, env: &Env, cfg: &Config, job_id: u64) -> Result<(Vec<CosmosMsg>, Vec<Attribute>), ContractError> {
+pub fn do_tally(deps: DepsMut, env: &Env, cfg: &Config, job_id: u64) -> Result<(Vec<SubMsg>, Vec<Attribute>), ContractError> {
     let p = &cfg.params;
     let mut job = load_job(deps.storage, job_id)?;
     let mut assignments = load_assignments(deps.storage, job_id)?;
@@ -146,20 +146,20 @@ pub fn do_tally(deps: DepsMut, env: &Env, cfg: &Config, job_id: u64) -> Result<(
 
     let registry = AttesterRegistry(cfg.attester_registry.clone());
     let jail_until = env.block.time.seconds() + p.jail_seconds;
-    let mut msgs: Vec<CosmosMsg> = vec![];
+    let mut msgs: Vec<SubMsg> = vec![];
     let mut attrs = vec![];
     for a in assignments.iter_mut() {
         match a.status {
             AssignmentStatus::Assigned | AssignmentStatus::Committed => {
                 a.status = AssignmentStatus::Missed;
-                msgs.push(registry.slash_msg(&a.attester, p.slash_missed_bps, None, false, "missed reveal")?);
+                msgs.push(penalty(registry.slash_msg(&a.attester, p.slash_missed_bps, None, false, "missed reveal")?));
                 attrs.push(Attribute::new("missed", a.attester.to_string()));
             }
             AssignmentStatus::Revealed => match &decided {
                 Some((_, members)) if members.contains(&a.attester) => a.status = AssignmentStatus::InQuorum,
                 Some(_) => {
                     a.status = AssignmentStatus::Deviated;
-                    msgs.push(registry.slash_msg(&a.attester, p.slash_deviation_bps, Some(jail_until), false, "deviation from quorum")?);
+                    msgs.push(penalty(registry.slash_msg(&a.attester, p.slash_deviation_bps, Some(jail_until), false, "deviation from quorum")?));
                     attrs.push(Attribute::new("deviated", a.attester.to_string()));
                 }
                 None => {}
@@ -180,12 +180,12 @@ pub fn do_tally(deps: DepsMut, env: &Env, cfg: &Config, job_id: u64) -> Result<(
         None => {
             let expired = !reaches_quorum(revealed_stake, job.total_stake, p.quorum_num, p.quorum_den);
             job.status = if expired { JobStatus::Expired } else { JobStatus::Failed };
-            msgs.extend(refund_msgs(deps.storage, cfg, &job)?);
+            msgs.extend(refund_msgs(deps.storage, cfg, &job)?.into_iter().map(SubMsg::new));
             attrs.push(Attribute::new("status", if expired { "expired" } else { "failed" }));
             attrs.push(Attribute::new("refund", job.fee.to_string()));
         }
     }
-    JOBS.save(deps.storage, job_id, &job)?;
+    jobs().save(deps.storage, job_id, &job)?;
     Ok((msgs, attrs))
 }
 

@@ -260,8 +260,13 @@ pub enum QueryMsg {
     Config {},
     #[returns(JobResponse)]
     Job { job_id: u64 },
+    /// Jobs by id, optionally only those in `status`.
     #[returns(JobsResponse)]
-    ListJobs { start_after: Option<u64>, limit: Option<u32> },
+    ListJobs { status: Option<JobStatus>, start_after: Option<u64>, limit: Option<u32> },
+    /// Jobs an attester was assigned to (with its assignment), by job id: what an oracle
+    /// node polls for work.
+    #[returns(AttesterJobsResponse)]
+    JobsByAttester { attester: String, start_after: Option<u64>, limit: Option<u32> },
     #[returns(FeeQuote)]
     QuoteFee { model_id: u64, input_tokens: u64, output_tokens: u64 },
     /// Credited (claimable) balance of an address.
@@ -296,6 +301,17 @@ pub struct JobResponse {
 #[cw_serde]
 pub struct JobsResponse {
     pub jobs: Vec<JobInfo>,
+}
+
+#[cw_serde]
+pub struct AttesterJob {
+    pub job: JobInfo,
+    pub assignment: Assignment,
+}
+
+#[cw_serde]
+pub struct AttesterJobsResponse {
+    pub jobs: Vec<AttesterJob>,
 }
 
 #[cw_serde]
