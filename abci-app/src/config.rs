@@ -25,6 +25,8 @@ use crate::app::genesis::AppState;
 pub struct AppConfig {
     #[serde(default)]
     pub abci: AbciConfig,
+    #[serde(default)]
+    pub store: StoreConfig,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,10 +44,20 @@ impl Default for AbciConfig {
     }
 }
 
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreConfig {
+    /// Heights of state to keep for historical queries and proofs (0 = all). CometBFT is
+    /// told to prune its blocks to the same depth.
+    #[serde(default)]
+    pub retain_blocks: u64,
+}
+
 impl Default for AppConfig {
     fn default() -> Self {
         Self {
             abci: AbciConfig::default(),
+            store: StoreConfig::default(),
         }
     }
 }

@@ -283,7 +283,7 @@ fn main() -> Result<()> {
             runtime.block_on(async move {
                 tracing::info!(%addr, "serving ABCI");
                 tokio::select! {
-                    res = server::abci::serve(App::new(storage), addr) => {
+                    res = server::abci::serve(App::new(storage).with_retain_blocks(config.store.retain_blocks), addr) => {
                         res.map_err(|e| anyhow::anyhow!("ABCI server on {addr}: {e}"))
                     }
                     _ = tokio::signal::ctrl_c() => {

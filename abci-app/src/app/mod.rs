@@ -39,6 +39,8 @@ pub struct App {
     /// Mempool view: committed state plus the ante effects of admitted txs.
     check: Overlay<Snapshot>,
     last_block_time: i128,
+    /// Heights of state (and CometBFT blocks) to keep; 0 keeps everything.
+    retain_blocks: u64,
 }
 
 impl App {
@@ -50,7 +52,15 @@ impl App {
             pending: None,
             check,
             last_block_time: 0,
+            retain_blocks: 0,
         }
+    }
+
+    /// Keep only the last `blocks` heights of state, and tell CometBFT to prune its blocks
+    /// likewise (0 keeps everything).
+    pub fn with_retain_blocks(mut self, blocks: u64) -> Self {
+        self.retain_blocks = blocks;
+        self
     }
 
     pub fn storage(&self) -> &Storage {
@@ -244,8 +254,30 @@ impl App {
         self.check = Overlay::new(self.storage.latest_snapshot());
         response::Commit {
             data: Bytes::new(),
-            retain_height: 0u32.into(),
+            retain_height: self.prune().into(),
         }
+    }
+}
+
+impl App {
+    /// Apply the retention policy; returns the `retain_height` for CometBFT (0 = keep all).
+    fn prune(&mut self) -> u32 {
+        let Some(latest) = self.storage.latest() else {
+            return 0;
+        };
+        if self.retain_blocks == 0 || latest.height <= self.retain_blocks {
+            return 0;
+        }
+        let keep_from = latest.height - self.retain_blocks + 1;
+        match self.storage.prune_below(keep_from) {
+            Ok(removed) if removed > 0 => {
+                tracing::debug!(keep_from, removed, "pruned old state");
+            }
+            Ok(_) => {}
+            // Pruning is housekeeping: a failure must not stop the chain.
+            Err(e) => warn!(error = %e, "pruning failed"),
+        }
+        u32::try_from(keep_from).unwrap_or(0)
     }
 }
 

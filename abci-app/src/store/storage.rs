@@ -9,7 +9,7 @@ use borsh::{BorshDeserialize, BorshSerialize};
 use jmt::storage::{HasPreimage, LeafNode, Node, NodeKey, TreeReader, TreeUpdateBatch};
 use jmt::{KeyHash, OwnedValue, RootHash, Sha256Jmt, Version};
 use prost::Message;
-use redb::{Database, ReadTransaction, ReadableDatabase, TableDefinition};
+use redb::{Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition};
 use sha2::Sha256;
 
 use super::{StateRead, IBC_PREFIX, IBC_ROOT_KEY};
@@ -23,8 +23,14 @@ const VALUES: TableDefinition<Bytes, Bytes> = TableDefinition::new("jmt_values")
 const PREIMAGES: TableDefinition<Bytes, Bytes> = TableDefinition::new("jmt_preimages");
 /// Latest state, ordered by application key (not part of the app hash).
 const FLAT: TableDefinition<Bytes, Bytes> = TableDefinition::new("flat_latest");
+/// `BE(stale_since) ‖ substore ‖ borsh(node_key)`: tree nodes no version ≥ stale_since needs.
+const STALE_NODES: TableDefinition<Bytes, Bytes> = TableDefinition::new("jmt_stale_nodes");
+/// `BE(stale_since) ‖ value key`: values superseded at stale_since.
+const STALE_VALUES: TableDefinition<Bytes, Bytes> = TableDefinition::new("jmt_stale_values");
 const META: TableDefinition<&str, Bytes> = TableDefinition::new("meta");
 const META_LATEST: &str = "latest";
+/// Oldest JMT version still readable (after pruning).
+const META_EARLIEST: &str = "earliest_version";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -32,7 +38,7 @@ pub enum StoreError {
     Database(String),
     #[error("merkle tree: {0}")]
     Tree(String),
-    #[error("height {requested} is not committed (latest committed height is {latest})")]
+    #[error("height {requested} is not available (latest committed height is {latest}; older heights may be pruned)")]
     HeightNotAvailable { requested: u64, latest: u64 },
     #[error("commit out of order: expected height {expected}, got {got}")]
     OutOfOrder { expected: u64, got: u64 },
@@ -107,6 +113,7 @@ impl Substore {
 pub struct Storage {
     db: Arc<Database>,
     latest: Arc<RwLock<Option<CommitInfo>>>,
+    earliest_version: Arc<RwLock<u64>>,
 }
 
 impl std::fmt::Debug for Storage {
@@ -135,26 +142,41 @@ impl Storage {
     fn from_database(db: Database) -> Result<Self, StoreError> {
         let txn = db.begin_write().map_err(db_err)?;
         {
-            for table in [MAIN_NODES, IBC_NODES, VALUES, PREIMAGES, FLAT] {
+            for table in [
+                MAIN_NODES,
+                IBC_NODES,
+                VALUES,
+                PREIMAGES,
+                FLAT,
+                STALE_NODES,
+                STALE_VALUES,
+            ] {
                 txn.open_table(table).map_err(db_err)?;
             }
             txn.open_table(META).map_err(db_err)?;
         }
         txn.commit().map_err(db_err)?;
-        let latest = {
+        let (latest, earliest) = {
             let read = db.begin_read().map_err(db_err)?;
             let meta = read.open_table(META).map_err(db_err)?;
-            match meta.get(META_LATEST).map_err(db_err)? {
+            let latest = match meta.get(META_LATEST).map_err(db_err)? {
                 Some(bytes) => Some(
                     CommitInfo::try_from_slice(bytes.value())
                         .map_err(|e| StoreError::Database(format!("corrupt commit info: {e}")))?,
                 ),
                 None => None,
-            }
+            };
+            let earliest = match meta.get(META_EARLIEST).map_err(db_err)? {
+                Some(bytes) => u64::try_from_slice(bytes.value())
+                    .map_err(|e| StoreError::Database(format!("corrupt earliest version: {e}")))?,
+                None => 1,
+            };
+            (latest, earliest)
         };
         Ok(Self {
             db: Arc::new(db),
             latest: Arc::new(RwLock::new(latest)),
+            earliest_version: Arc::new(RwLock::new(earliest)),
         })
     }
 
@@ -164,6 +186,19 @@ impl Storage {
             .latest
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn earliest(&self) -> u64 {
+        *self
+            .earliest_version
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The lowest height whose state can still be read (pruning removes older ones).
+    pub fn earliest_height(&self) -> Option<u64> {
+        self.latest()
+            .map(|l| l.height - l.version + self.earliest())
     }
 
     /// A read view of the latest committed state.
@@ -187,9 +222,10 @@ impl Storage {
         if height == latest.height {
             return Ok(self.latest_snapshot());
         }
+        let earliest = self.earliest();
         let version = latest
             .version_of(height)
-            .filter(|_| height < latest.height)
+            .filter(|v| height < latest.height && *v >= earliest)
             .ok_or(StoreError::HeightNotAvailable {
                 requested: height,
                 latest: latest.height,
@@ -278,10 +314,41 @@ impl Storage {
                     let v = borsh::to_vec(node).map_err(db_err)?;
                     nodes.insert(k.as_slice(), v.as_slice()).map_err(db_err)?;
                 }
+                let mut stale_values = txn.open_table(STALE_VALUES).map_err(db_err)?;
                 for ((version, key_hash), value) in batch.node_batch.values() {
+                    // The value this one supersedes is stale from `version` on.
+                    let lower = value_key(substore as u8, key_hash, 0);
+                    let upper = value_key(substore as u8, key_hash, version.saturating_sub(1));
+                    let previous = match values
+                        .range::<&[u8]>(lower.as_slice()..=upper.as_slice())
+                        .map_err(db_err)?
+                        .next_back()
+                    {
+                        Some(entry) => Some(entry.map_err(db_err)?.0.value().to_vec()),
+                        None => None,
+                    };
+                    if let Some(previous) = previous {
+                        let stale = [version.to_be_bytes().as_slice(), &previous].concat();
+                        stale_values
+                            .insert(stale.as_slice(), [].as_slice())
+                            .map_err(db_err)?;
+                    }
                     let k = value_key(substore as u8, key_hash, *version);
                     let v = borsh::to_vec(value).map_err(db_err)?;
                     values.insert(k.as_slice(), v.as_slice()).map_err(db_err)?;
+                }
+                let mut stale_nodes = txn.open_table(STALE_NODES).map_err(db_err)?;
+                for index in &batch.stale_node_index_batch {
+                    let node_key = borsh::to_vec(&index.node_key).map_err(db_err)?;
+                    let k = [
+                        index.stale_since_version.to_be_bytes().as_slice(),
+                        &[substore as u8],
+                        &node_key,
+                    ]
+                    .concat();
+                    stale_nodes
+                        .insert(k.as_slice(), [].as_slice())
+                        .map_err(db_err)?;
                 }
             }
             let mut preimages = txn.open_table(PREIMAGES).map_err(db_err)?;
@@ -314,6 +381,69 @@ impl Storage {
         Ok(pending.info)
     }
 
+    /// Forget every state older than `height`: tree nodes and values that only older versions
+    /// need are deleted, and reads below `height` fail. Returns how many entries were removed.
+    pub fn prune_below(&self, height: u64) -> Result<u64, StoreError> {
+        let Some(latest) = self.latest() else {
+            return Ok(0);
+        };
+        let Some(keep_from) = latest.version_of(height.min(latest.height)) else {
+            return Ok(0);
+        };
+        if keep_from <= self.earliest() {
+            return Ok(0);
+        }
+        // A node or value stale since version s is needed only by versions below s.
+        let bound = (keep_from + 1).to_be_bytes();
+        let mut removed = 0u64;
+        let txn = self.db.begin_write().map_err(db_err)?;
+        {
+            let mut stale_nodes = txn.open_table(STALE_NODES).map_err(db_err)?;
+            let mut main_nodes = txn.open_table(MAIN_NODES).map_err(db_err)?;
+            let mut ibc_nodes = txn.open_table(IBC_NODES).map_err(db_err)?;
+            let entries: Vec<Vec<u8>> = stale_nodes
+                .range::<&[u8]>(..bound.as_slice())
+                .map_err(db_err)?
+                .map(|e| e.map(|(k, _)| k.value().to_vec()))
+                .collect::<Result<_, _>>()
+                .map_err(db_err)?;
+            for entry in entries {
+                let node_key = &entry[9..];
+                let table = if entry[8] == Substore::Ibc as u8 {
+                    &mut ibc_nodes
+                } else {
+                    &mut main_nodes
+                };
+                table.remove(node_key).map_err(db_err)?;
+                stale_nodes.remove(entry.as_slice()).map_err(db_err)?;
+                removed += 1;
+            }
+            let mut stale_values = txn.open_table(STALE_VALUES).map_err(db_err)?;
+            let mut values = txn.open_table(VALUES).map_err(db_err)?;
+            let entries: Vec<Vec<u8>> = stale_values
+                .range::<&[u8]>(..bound.as_slice())
+                .map_err(db_err)?
+                .map(|e| e.map(|(k, _)| k.value().to_vec()))
+                .collect::<Result<_, _>>()
+                .map_err(db_err)?;
+            for entry in entries {
+                values.remove(&entry[8..]).map_err(db_err)?;
+                stale_values.remove(entry.as_slice()).map_err(db_err)?;
+                removed += 1;
+            }
+            let mut meta = txn.open_table(META).map_err(db_err)?;
+            let earliest = borsh::to_vec(&keep_from).map_err(db_err)?;
+            meta.insert(META_EARLIEST, earliest.as_slice())
+                .map_err(db_err)?;
+        }
+        txn.commit().map_err(db_err)?;
+        *self
+            .earliest_version
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = keep_from;
+        Ok(removed)
+    }
+
     /// The value of an application key at `height` with its ICS-23 proof ops, innermost first
     /// (`[ibc proof, main proof]` for `ibc/` keys, `[main proof]` otherwise).
     pub fn get_with_proof(
@@ -325,9 +455,10 @@ impl Storage {
             requested: height,
             latest: 0,
         })?;
+        let earliest = self.earliest();
         let version = latest
             .version_of(height)
-            .filter(|_| height <= latest.height)
+            .filter(|v| height <= latest.height && *v >= earliest)
             .ok_or(StoreError::HeightNotAvailable {
                 requested: height,
                 latest: latest.height,

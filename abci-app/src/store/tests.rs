@@ -214,3 +214,42 @@ fn ics23_proofs_verify_for_main_and_ibc_keys() {
         None
     ));
 }
+
+#[test]
+fn pruning_keeps_recent_heights_readable_and_provable() {
+    let storage = Storage::in_memory().unwrap();
+    for h in 1..=10u64 {
+        let v = format!("v{h}");
+        commit(
+            &storage,
+            h,
+            &[("hot", Some(v.as_str())), ("ibc/hot", Some(v.as_str()))],
+        );
+    }
+    commit(&storage, 11, &[("cold", Some("c"))]);
+    let removed = storage.prune_below(8).unwrap();
+    assert!(removed > 0);
+    assert_eq!(storage.earliest_height(), Some(8));
+    assert!(storage.snapshot_at(7).is_err());
+    assert!(storage.get_with_proof(b"hot", 7).is_err());
+    for h in 8..=10u64 {
+        let snap = storage.snapshot_at(h).unwrap();
+        assert_eq!(
+            snap.get(b"hot"),
+            Some(format!("v{h}").into_bytes()),
+            "height {h}"
+        );
+        assert_eq!(snap.get(b"ibc/hot"), Some(format!("v{h}").into_bytes()));
+        let (value, ops) = storage.get_with_proof(b"ibc/hot", h).unwrap();
+        assert_eq!(value, Some(format!("v{h}").into_bytes()));
+        assert_eq!(ops.len(), 2);
+    }
+    assert_eq!(storage.latest_snapshot().get(b"cold"), Some(b"c".to_vec()));
+    // Pruning again below the same height is a no-op; writing continues.
+    assert_eq!(storage.prune_below(8).unwrap(), 0);
+    commit(&storage, 12, &[("hot", Some("v12"))]);
+    assert_eq!(
+        storage.snapshot_at(11).unwrap().get(b"hot"),
+        Some(b"v10".to_vec())
+    );
+}

@@ -134,6 +134,19 @@ impl Driver {
         }
     }
 
+    pub fn with_app(app: App) -> Self {
+        let height = app.storage().latest().map_or(0, |l| l.height);
+        Self {
+            service: AbciService::new(app),
+            height,
+        }
+    }
+
+    /// Commit's `retain_height` for the next block (FinalizeBlock + Commit).
+    pub fn block_retain_height(&mut self, txs: &[Vec<u8>]) -> u64 {
+        self.block_inner(txs).1
+    }
+
     pub fn init_chain(&mut self, app_state: &AppState) -> Vec<u8> {
         let req = request::InitChain {
             time: time(0),
@@ -166,6 +179,10 @@ impl Driver {
 
     /// FinalizeBlock + Commit of the next height with these txs.
     pub fn block(&mut self, txs: &[Vec<u8>]) -> response::FinalizeBlock {
+        self.block_inner(txs).0
+    }
+
+    fn block_inner(&mut self, txs: &[Vec<u8>]) -> (response::FinalizeBlock, u64) {
         self.height += 1;
         let req = request::FinalizeBlock {
             txs: txs.iter().map(|t| Bytes::copy_from_slice(t)).collect(),
@@ -184,18 +201,22 @@ impl Driver {
             Response::FinalizeBlock(r) => r,
             other => panic!("unexpected {other:?}"),
         };
-        match self.service.handle(Request::Commit) {
-            Response::Commit(_) => {}
+        let retain = match self.service.handle(Request::Commit) {
+            Response::Commit(c) => c.retain_height.value(),
             other => panic!("unexpected {other:?}"),
-        }
-        res
+        };
+        (res, retain)
     }
 
     pub fn query(&mut self, path: &str, data: Vec<u8>) -> response::Query {
+        self.query_at(path, data, 0)
+    }
+
+    pub fn query_at(&mut self, path: &str, data: Vec<u8>, height: u32) -> response::Query {
         match self.service.handle(Request::Query(request::Query {
             data: data.into(),
             path: path.into(),
-            height: 0u32.into(),
+            height: height.into(),
             prove: false,
         })) {
             Response::Query(r) => r,
