@@ -3,7 +3,8 @@
 # schemas/<contract>/{<contract>.json,raw/*.json}.
 #   scripts/gen-schemas.sh           # rewrite schemas/
 #   scripts/gen-schemas.sh --check   # regenerate into a temp dir and fail if schemas/ differs
-# (`cargo test` in contracts/ also fails on stale schemas: each src/bin/schema.rs has a test.)
+# Also (re)writes schemas/attestation-vectors.json (commitment / packet signing / Merkle test
+# vectors for off-chain clients). `cargo test` in contracts/ fails on stale schemas or vectors.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +30,7 @@ for c in "${CONTRACTS[@]}"; do
 done
 
 if [[ "$MODE" == "--check" ]]; then
+  cargo test --locked --quiet -p openledger-types --test vectors > /dev/null
   for c in "${CONTRACTS[@]}"; do
     if ! diff -r "$OUT/$c" "$ROOT/schemas/$c" > /dev/null 2>&1; then
       echo "schemas/$c is stale: run scripts/gen-schemas.sh" >&2
@@ -38,5 +40,6 @@ if [[ "$MODE" == "--check" ]]; then
   done
   echo "schemas: up to date (${#CONTRACTS[@]} contracts)"
 else
+  UPDATE_VECTORS=1 cargo test --locked --quiet -p openledger-types --test vectors > /dev/null
   echo "schemas: wrote ${#CONTRACTS[@]} contracts under schemas/"
 fi
