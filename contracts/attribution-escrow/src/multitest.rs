@@ -56,6 +56,8 @@ pub fn escrow_params() -> EscrowParams {
         slash_deviation_bps: 100,
         slash_equivocation_bps: 500,
         jail_seconds: 3_600,
+        miss_window_blocks: 100,
+        max_misses_per_window: 1,
         challenge_bond: Uint128::new(1_000),
     }
 }
@@ -614,6 +616,35 @@ fn penalties_never_block_a_job() {
     assert_eq!(w.job(job_id).job.status, JobStatus::Finalized);
     assert!(w.attester_info(&ops[3]).slashed_total.is_zero());
     w.assert_ledger_balanced();
+}
+
+#[test]
+fn repeated_misses_jail() {
+    let mut w = ready();
+    let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+    let good = honest(&w);
+    // ops[3] stays silent twice within the window: the second miss jails it (max 1 per window)
+    let reg = w.attesters.clone();
+    w.send(&ops[3], &reg, 100, to_json_binary(&att::ReceiveMsg::Bond {}).unwrap()).unwrap();
+    for round in 0..2 {
+        let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+        for o in &ops[..3] {
+            w.commit(job_id, o, &good).unwrap();
+        }
+        w.advance(11);
+        for o in &ops[..3] {
+            w.reveal(job_id, o, good.clone()).unwrap();
+        }
+        w.advance(10);
+        w.exec(&ops[0], &ExecuteMsg::Tally { job_id }).unwrap();
+        assert_eq!(w.job(job_id).job.status, JobStatus::Finalized);
+        let info = w.attester_info(&ops[3]);
+        if round == 0 {
+            assert_eq!(info.status, att::AttesterStatus::Active);
+        } else {
+            assert!(matches!(info.status, att::AttesterStatus::Jailed { .. }));
+        }
+    }
 }
 
 #[test]

@@ -80,6 +80,8 @@ mod tests {
             slash_deviation_bps: 100,
             slash_equivocation_bps: 500,
             jail_seconds: 3600,
+            miss_window_blocks: 100,
+            max_misses_per_window: 1,
             challenge_bond: Uint128::new(1),
         }
     }

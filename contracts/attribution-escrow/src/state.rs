@@ -64,6 +64,8 @@ pub const POOLS: Map<(u64, u32), Pool> = Map::new("pools");
 /// (datanet, version, contributor) → amount drawn from the pool.
 pub const DRAWN: Map<(u64, u32, &Addr), Uint128> = Map::new("drawn");
 pub const LEDGER: Item<Ledger> = Item::new("ledger");
+/// attester → (first block of the current miss window, misses in it).
+pub const MISSES: Map<&Addr, (u64, u32)> = Map::new("misses");
 
 pub fn load_job(store: &dyn Storage, id: u64) -> Result<JobInfo, ContractError> {
     jobs().may_load(store, id)?.ok_or(ContractError::JobNotFound { id })

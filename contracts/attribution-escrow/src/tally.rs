@@ -152,7 +152,11 @@ pub fn do_tally(deps: DepsMut, env: &Env, cfg: &Config, job_id: u64) -> Result<(
         match a.status {
             AssignmentStatus::Assigned | AssignmentStatus::Committed => {
                 a.status = AssignmentStatus::Missed;
-                msgs.push(penalty(registry.slash_msg(&a.attester, p.slash_missed_bps, None, false, "missed reveal")?));
+                let (start, count) = MISSES.may_load(deps.storage, &a.attester)?.unwrap_or((env.block.height, 0));
+                let (start, count) = if env.block.height >= start + p.miss_window_blocks { (env.block.height, 1) } else { (start, count + 1) };
+                MISSES.save(deps.storage, &a.attester, &(start, count))?;
+                let jail = (count > p.max_misses_per_window).then_some(jail_until);
+                msgs.push(penalty(registry.slash_msg(&a.attester, p.slash_missed_bps, jail, false, "missed reveal")?));
                 attrs.push(Attribute::new("missed", a.attester.to_string()));
             }
             AssignmentStatus::Revealed => match &decided {

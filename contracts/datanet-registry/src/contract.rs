@@ -377,6 +377,13 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             to_json_binary(&ApprovalResponse { status: APPROVALS.may_load(deps.storage, (datanet_id, &a))? })
         }
         QueryMsg::UploadUsage { address, datanet_id } => to_json_binary(&query_upload_usage(deps, env, address, datanet_id)?),
+        QueryMsg::ContributorStats { datanet_id, contributor } => {
+            let who = deps.api.addr_validate(&contributor)?;
+            to_json_binary(&STATS.may_load(deps.storage, (datanet_id, &who))?.unwrap_or_default())
+        }
+        QueryMsg::ListContributors { datanet_id, start_after, limit } => {
+            to_json_binary(&query_list_contributors(deps, datanet_id, start_after, limit)?)
+        }
     }
 }
 
@@ -476,6 +483,17 @@ pub fn query_access(deps: Deps, env: Env, datanet_id: u64, grantee: String) -> S
         purpose: e.as_ref().map(|e| e.purpose.clone()),
         has_access: dn.owner == who || e.as_ref().is_some_and(|e| access_live(e, now)),
     })
+}
+
+pub fn query_list_contributors(deps: Deps, datanet_id: u64, start_after: Option<String>, limit: Option<u32>) -> StdResult<ContributorsResponse> {
+    let start = start_after.map(|s| deps.api.addr_validate(&s)).transpose()?;
+    let contributors = STATS
+        .prefix(datanet_id)
+        .range(deps.storage, start.as_ref().map(Bound::exclusive), None, Order::Ascending)
+        .take(page_limit(limit))
+        .map(|r| r.map(|(contributor, stats)| ContributorEntry { contributor, stats }))
+        .collect::<StdResult<_>>()?;
+    Ok(ContributorsResponse { contributors })
 }
 
 pub fn query_upload_usage(deps: Deps, env: Env, address: String, datanet_id: u64) -> StdResult<UploadUsageResponse> {

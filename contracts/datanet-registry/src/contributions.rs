@@ -95,6 +95,7 @@ pub fn execute_contribute(
         version: None,
     };
     contributions().save(deps.storage, id, &c)?;
+    update_stats(deps.storage, datanet_id, &info.sender, |st| st.submitted += 1)?;
     Ok(Response::new()
         .add_attribute("action", "contribute")
         .add_attribute("datanet_id", datanet_id.to_string())
@@ -147,8 +148,14 @@ pub fn execute_review_contribution(
         dn.pending_count += 1;
         dn.pending_bytes += c.size;
         DATANETS.save(deps.storage, dn.id, &dn)?;
+        update_stats(deps.storage, dn.id, &c.contributor, |st| {
+            st.accepted += 1;
+            st.accepted_bytes += c.size;
+            st.weight += add;
+        })?;
     } else {
         c.status = ContributionStatus::Rejected;
+        update_stats(deps.storage, dn.id, &c.contributor, |st| st.rejected += 1)?;
     }
     contributions().replace(deps.storage, contribution_id, Some(&c), None)?;
     Ok(Response::new()

@@ -2,7 +2,7 @@ use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, StdResult, Storage, Timestamp, Uint128};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
 use openledger_types::datanet::{
-    AccessStatus, ApprovalStatus, ContributionInfo, DatanetInfo, DatanetParams, VersionInfo,
+    AccessStatus, ApprovalStatus, ContributionInfo, ContributorStats, DatanetInfo, DatanetParams, VersionInfo,
 };
 use openledger_types::merkle::MerkleAccumulator;
 
@@ -45,6 +45,16 @@ pub const WEIGHTS: Map<(u64, &Addr, u32), Uint128> = Map::new("weights");
 pub const TOTAL_WEIGHTS: Map<(u64, u32), Uint128> = Map::new("total_weights");
 pub const BONDS: Map<(u64, &Addr), BondState> = Map::new("bonds");
 pub const PENALTIES: Map<&Addr, u64> = Map::new("penalties");
+pub const STATS: Map<(u64, &Addr), ContributorStats> = Map::new("stats");
+
+/// Updates a contributor's counters on a Datanet.
+pub fn update_stats(store: &mut dyn Storage, datanet_id: u64, who: &Addr, f: impl FnOnce(&mut ContributorStats)) -> StdResult<()> {
+    let mut st = STATS.may_load(store, (datanet_id, who))?.unwrap_or_default();
+    f(&mut st);
+    let reviewed = st.accepted + st.rejected;
+    st.acceptance_rate_bps = if reviewed == 0 { 0 } else { st.accepted * openledger_types::BPS / reviewed };
+    STATS.save(store, (datanet_id, who), &st)
+}
 pub const ACCESS: Map<(u64, &Addr), AccessEntry> = Map::new("access");
 /// (address, day) → (bytes, files) uploaded that day.
 pub const USER_DAY: Map<(&Addr, u64), (u64, u32)> = Map::new("user_day");

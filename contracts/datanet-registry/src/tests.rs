@@ -276,6 +276,14 @@ mod contributions {
         assert_eq!(by.contributions.iter().map(|c| c.id).collect::<Vec<_>>(), vec![c1, c2, c4]);
         let dn: DatanetInfo = w.q(QueryMsg::Datanet { datanet_id: id });
         assert_eq!((dn.accepted_count, dn.pending_bytes), (1, 2_000));
+        // leaderboard inputs: alice 3 submitted, 1 accepted, 1 rejected (1 pending)
+        let st: ContributorStats = w.q(QueryMsg::ContributorStats { datanet_id: id, contributor: alice.to_string() });
+        assert_eq!((st.submitted, st.accepted, st.rejected, st.acceptance_rate_bps, st.weight), (3, 1, 1, 5_000, Uint128::new(9_000)));
+        let all: ContributorsResponse = w.q(QueryMsg::ListContributors { datanet_id: id, start_after: None, limit: None });
+        assert_eq!(all.contributors.len(), 2);
+        let page: ContributorsResponse =
+            w.q(QueryMsg::ListContributors { datanet_id: id, start_after: Some(all.contributors[0].contributor.to_string()), limit: Some(5) });
+        assert_eq!(page.contributors.len(), 1);
     }
 
     #[test]

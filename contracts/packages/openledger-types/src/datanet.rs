@@ -186,6 +186,11 @@ pub enum QueryMsg {
     ContributorApproval { datanet_id: u64, contributor: String },
     #[returns(UploadUsageResponse)]
     UploadUsage { address: String, datanet_id: u64 },
+    /// Per-contributor counts on a Datanet (leaderboard input: acceptance rate, bytes, weight).
+    #[returns(ContributorStats)]
+    ContributorStats { datanet_id: u64, contributor: String },
+    #[returns(ContributorsResponse)]
+    ListContributors { datanet_id: u64, start_after: Option<String>, limit: Option<u32> },
 }
 
 #[cw_serde]
@@ -306,6 +311,30 @@ pub struct AccessResponse {
 #[cw_serde]
 pub struct ApprovalResponse {
     pub status: Option<ApprovalStatus>,
+}
+
+#[cw_serde]
+#[derive(Default)]
+pub struct ContributorStats {
+    pub submitted: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub accepted_bytes: u64,
+    /// Σ validation scores of accepted contributions (the weight of the next version).
+    pub weight: Uint128,
+    /// `accepted × 10 000 / (accepted + rejected)`; 0 before any review.
+    pub acceptance_rate_bps: u64,
+}
+
+#[cw_serde]
+pub struct ContributorEntry {
+    pub contributor: Addr,
+    pub stats: ContributorStats,
+}
+
+#[cw_serde]
+pub struct ContributorsResponse {
+    pub contributors: Vec<ContributorEntry>,
 }
 
 #[cw_serde]

@@ -45,6 +45,10 @@ pub struct EscrowParams {
     pub slash_deviation_bps: u64,
     pub slash_equivocation_bps: u64,
     pub jail_seconds: u64,
+    /// Downtime: more than `max_misses_per_window` missed reveals within `miss_window_blocks`
+    /// jails the attester (on top of the per-miss `slash_missed_bps`).
+    pub miss_window_blocks: u64,
+    pub max_misses_per_window: u32,
     pub challenge_bond: Uint128,
 }
 
