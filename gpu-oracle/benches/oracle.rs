@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use gpu_oracle::attribution::gradient_influence::{
-    attribute as gi_attribute, featurize, Example, GradientInfluenceParams, LoraLinear,
+    attribute as gi_attribute, featurize, Estimator, Example, GradientInfluenceParams, LoraLinear,
 };
 use gpu_oracle::attribution::rag_retrieval::{self, hashed_embedding, Chunk, RagParams};
 use gpu_oracle::attribution::suffix_span::{Document, SuffixIndex, SuffixSpanParams};
@@ -69,7 +69,7 @@ fn main() {
     println!("int8 matmul C[n×n] = A[n×n]·B[n×n]ᵀ, i32 accumulate (end to end, median)");
     println!(
         "{:>6} {:>21} {:>10} {:>10} {:>12} {:>10} {:>9}  bit-exact",
-        "n", "kernel/path", "gpu ms", "gpu GOP/s", "cpu-ref ms", "cpu GOP/s", "gpu/cpu"
+        "n", "kernel/path", "gpu ms", "gpu GOP/s", "cpu-ref ms", "cpu GOP/s", "speedup"
     );
     let mut rng = SplitMix64::new(1);
     for &n in &sizes {
@@ -158,15 +158,20 @@ fn main() {
     let params = GradientInfluenceParams {
         projection_dim: k,
         seed: 9,
+        estimator: Estimator::TracIn,
     };
     let p = model.num_params();
-    let line = |name: &str, compute: &mut Compute<'_>| {
+    let line = |name: &str, estimator: Estimator, compute: &mut Compute<'_>| {
+        let params = GradientInfluenceParams {
+            estimator,
+            ..params
+        };
         let (t_feat, feats) = time(3, || featurize(&model, &train, params, compute).unwrap());
         let (t_attr, (r, _)) = time(3, || {
             gi_attribute(&model, &feats, &test, params, compute).unwrap()
         });
         println!(
-            "gradient_influence [{name}]: featurize {n_train} examples (p={p}, k={k}) in {:.2} ms \
+            "gradient_influence [{name}, {estimator:?}]: featurize {n_train} examples (p={p}, k={k}) in {:.2} ms \
              ({:.0} examples/s); score {} test × {n_train} train in {:.2} ms; hash {}…",
             ms(t_feat),
             n_train as f64 / t_feat.as_secs_f64(),
@@ -177,15 +182,18 @@ fn main() {
         r.result_hash()
     };
     println!();
-    let h_gpu = line(
-        "gpu",
-        &mut Compute::Gpu {
-            ctx: &ctx,
-            matmul: &mut mm,
-        },
-    );
-    let h_cpu = line("cpu", &mut Compute::Cpu);
-    assert_eq!(h_gpu, h_cpu, "gradient_influence GPU != CPU");
+    for estimator in [Estimator::TracIn, Estimator::DataInf] {
+        let h_gpu = line(
+            "gpu",
+            estimator,
+            &mut Compute::Gpu {
+                ctx: &ctx,
+                matmul: &mut mm,
+            },
+        );
+        let h_cpu = line("cpu", estimator, &mut Compute::Cpu);
+        assert_eq!(h_gpu, h_cpu, "gradient_influence {estimator:?} GPU != CPU");
+    }
 
     // ---- rag_retrieval ------------------------------------------------------------------------
     let (n_chunks, n_queries, dim) = if quick {

@@ -5,7 +5,7 @@ mod common;
 
 use common::{c, dn};
 use gpu_oracle::attribution::gradient_influence::{
-    attribute, featurize, Example, GradientInfluenceParams, LoraLinear,
+    attribute, featurize, Estimator, Example, GradientInfluenceParams, LoraLinear,
 };
 use gpu_oracle::attribution::{AttributionResult, Compute, TOTAL_BPS};
 use gpu_oracle::rng::SplitMix64;
@@ -50,12 +50,16 @@ fn test_set(train: &[Example]) -> Vec<Example> {
     }]
 }
 
-fn run(compute: &mut Compute<'_>) -> (AttributionResult, Vec<i64>, [u8; 32]) {
+fn run(
+    estimator: Estimator,
+    compute: &mut Compute<'_>,
+) -> (AttributionResult, Vec<i128>, [u8; 32]) {
     let m = model();
     let train = train_set();
     let params = GradientInfluenceParams {
         projection_dim: 64,
         seed: 0x5eed,
+        estimator,
     };
     let feats = featurize(&m, &train, params, compute).unwrap();
     let test = test_set(&train);
@@ -65,7 +69,7 @@ fn run(compute: &mut Compute<'_>) -> (AttributionResult, Vec<i64>, [u8; 32]) {
 
 #[test]
 fn planted_influential_example_comes_out_on_top_cpu() {
-    let (r, raw, _) = run(&mut Compute::Cpu);
+    let (r, raw, _) = run(Estimator::TracIn, &mut Compute::Cpu);
     let top = r.top_contribution().unwrap();
     assert_eq!(top.contribution, c(2, 1, PLANTED));
     // Clearly ahead of the runner-up (features are unit-normalised, so scores are projected
@@ -84,7 +88,7 @@ fn planted_influential_example_comes_out_on_top_cpu() {
 
 #[test]
 fn only_positive_influence_pays() {
-    let (r, raw, _) = run(&mut Compute::Cpu);
+    let (r, raw, _) = run(Estimator::TracIn, &mut Compute::Cpu);
     let train = train_set();
     let negatives = raw.iter().filter(|&&s| s <= 0).count();
     assert!(
@@ -111,12 +115,15 @@ fn only_positive_influence_pays() {
 
 #[test]
 fn gpu_equals_cpu_bit_for_bit() {
-    let (cpu_r, cpu_raw, cpu_feats) = run(&mut Compute::Cpu);
+    let (cpu_r, cpu_raw, cpu_feats) = run(Estimator::TracIn, &mut Compute::Cpu);
     let Some(mut g) = common::gpu() else { return };
-    let (gpu_r, gpu_raw, gpu_feats) = run(&mut Compute::Gpu {
-        ctx: g.ctx,
-        matmul: &mut g.matmul,
-    });
+    let (gpu_r, gpu_raw, gpu_feats) = run(
+        Estimator::TracIn,
+        &mut Compute::Gpu {
+            ctx: g.ctx,
+            matmul: &mut g.matmul,
+        },
+    );
     assert_eq!(gpu_feats, cpu_feats, "train feature hash");
     assert_eq!(gpu_raw, cpu_raw, "raw scores");
     assert_eq!(gpu_r.canonical_bytes(), cpu_r.canonical_bytes());
@@ -125,8 +132,8 @@ fn gpu_equals_cpu_bit_for_bit() {
 
 #[test]
 fn same_inputs_same_hash() {
-    let (a, _, _) = run(&mut Compute::Cpu);
-    let (b, _, _) = run(&mut Compute::Cpu);
+    let (a, _, _) = run(Estimator::TracIn, &mut Compute::Cpu);
+    let (b, _, _) = run(Estimator::TracIn, &mut Compute::Cpu);
     assert_eq!(a.result_hash(), b.result_hash());
     assert_eq!(a.result_hash_hex(), GOLDEN);
 }
@@ -143,9 +150,43 @@ fn different_seed_changes_hash_not_winner() {
     let params = GradientInfluenceParams {
         projection_dim: 64,
         seed: 0xabcdef,
+        estimator: Estimator::TracIn,
     };
     let feats = featurize(&m, &train, params, &mut Compute::Cpu).unwrap();
     let (r, _) = attribute(&m, &feats, &test, params, &mut Compute::Cpu).unwrap();
     assert_eq!(r.top_contribution().unwrap().contribution, c(2, 1, PLANTED));
     assert_ne!(r.result_hash_hex(), GOLDEN);
 }
+
+#[test]
+fn datainf_planted_example_on_top_and_gpu_equals_cpu() {
+    let (cpu_r, cpu_raw, _) = run(Estimator::DataInf, &mut Compute::Cpu);
+    assert_eq!(
+        cpu_r.top_contribution().unwrap().contribution,
+        c(2, 1, PLANTED)
+    );
+    let mut sorted = cpu_raw.clone();
+    sorted.sort_unstable_by(|a, b| b.cmp(a));
+    assert!(
+        2 * sorted[0] > 3 * sorted[1],
+        "top {} vs next {}",
+        sorted[0],
+        sorted[1]
+    );
+    assert_eq!(cpu_r.weights.iter().map(|w| w.bps).sum::<u32>(), TOTAL_BPS);
+    let (tracin, _, _) = run(Estimator::TracIn, &mut Compute::Cpu);
+    assert_ne!(cpu_r.result_hash(), tracin.result_hash());
+    assert_eq!(cpu_r.result_hash_hex(), GOLDEN_DATAINF);
+    let Some(mut g) = common::gpu() else { return };
+    let (gpu_r, gpu_raw, _) = run(
+        Estimator::DataInf,
+        &mut Compute::Gpu {
+            ctx: g.ctx,
+            matmul: &mut g.matmul,
+        },
+    );
+    assert_eq!(gpu_raw, cpu_raw);
+    assert_eq!(gpu_r.canonical_bytes(), cpu_r.canonical_bytes());
+}
+
+const GOLDEN_DATAINF: &str = "77429c3bf8c60b864d61a304642cbc950b9de40bf4d2cb30245b0d2b50dbebcc";

@@ -11,10 +11,16 @@
 //!    on the GPU (== CPU reference), then integer requantisation to int8 features
 //!    ([`quant::requantize_i32`]). Train features are computed once per (model, Datanet version)
 //!    and can be committed by hash ([`GradientFeatures::features_hash`]);
-//! 4. influence `I(z_i) = Σ_test ⟨f_test, f_i⟩`: an int8 GEMM (GPU == CPU), summed in i64.
+//! 4. `v = Σ_test f_test`; `⟨v, f_i⟩` for every training row is an int8 GEMM (GPU == CPU), summed
+//!    in i64. The [`Estimator`] turns these into influence scores:
+//!    * [`Estimator::TracIn`]: `I(z_i) = ⟨v, f_i⟩` (single-checkpoint TracIn on projected
+//!      gradients; features are normalised per example, so this is a cosine × 127²);
+//!    * [`Estimator::DataInf`]: DataInf's closed form (Kwon et al., §2.4) on the features,
+//!      `h = Σ_i [v − ⟨v,f_i⟩/(λ + ‖f_i‖²) · f_i]`, `I(z_k) = ⟨h, f_k⟩` (sign chosen so that
+//!      positive = helpful; the positive factor `1/(nλ)` is dropped), `λ = ⌊Σ_i ‖f_i‖² / (10·n·k)⌋`
+//!      (DataInf's `mean(g²)/10`), in exact integer fixed point (Q24, floor division).
 //!
-//! Only positive influence pays. Because features are normalised per example, the score is a
-//! projected-gradient cosine similarity scaled by 127².
+//! Only positive influence pays.
 
 // Index loops spell out the fixed operation order that makes the f32 gradient reproducible.
 #![allow(clippy::needless_range_loop)]
@@ -168,6 +174,63 @@ pub struct GradientInfluenceParams {
     pub projection_dim: usize,
     /// Projection seed (derived from chain state by the job).
     pub seed: u64,
+    /// Influence estimator.
+    pub estimator: Estimator,
+}
+
+/// How projected features become influence scores (see module doc).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Estimator {
+    /// `⟨v, f_i⟩`.
+    #[default]
+    TracIn,
+    /// DataInf closed-form inverse-Hessian approximation, integer fixed point.
+    DataInf,
+}
+
+impl Estimator {
+    /// Domain tag in the params hash.
+    pub const fn tag(self) -> &'static [u8] {
+        match self {
+            Estimator::TracIn => b"gradient_influence/v1",
+            Estimator::DataInf => b"gradient_influence/datainf/v1",
+        }
+    }
+}
+
+/// Fractional bits of the DataInf fixed-point coefficients.
+pub const DATAINF_Q: u32 = 24;
+
+/// DataInf scores from `vf[i] = ⟨v, f_i⟩`, the train features and `v` (see module doc).
+/// Exact integer arithmetic; reference implementation (runs on the CPU, O(n·k)).
+pub fn datainf_scores(vf: &[i64], train: &PackedI8, v: &[i64]) -> Vec<i128> {
+    let (n, k) = (train.rows(), train.cols());
+    if n == 0 || k == 0 {
+        return vec![0; n];
+    }
+    let norms: Vec<i128> = (0..n)
+        .map(|i| (0..k).map(|j| i128::from(train.get(i, j)).pow(2)).sum())
+        .collect();
+    let lambda = (norms.iter().sum::<i128>() / (10 * n as i128 * k as i128)).max(1);
+    // h (Q24) = n·v·2^24 − Σ_i c_i f_i,  c_i = ⌊⟨v,f_i⟩·2^24 / (λ + ‖f_i‖²)⌋
+    let mut h: Vec<i128> = v
+        .iter()
+        .map(|&x| (n as i128 * i128::from(x)) << DATAINF_Q)
+        .collect();
+    for i in 0..n {
+        let c = (i128::from(vf[i]) << DATAINF_Q).div_euclid(lambda + norms[i]);
+        for (j, hj) in h.iter_mut().enumerate() {
+            *hj -= c * i128::from(train.get(i, j));
+        }
+    }
+    (0..n)
+        .map(|i| {
+            (0..k)
+                .map(|j| h[j] * i128::from(train.get(i, j)))
+                .sum::<i128>()
+                >> DATAINF_Q
+        })
+        .collect()
 }
 
 impl Default for GradientInfluenceParams {
@@ -175,6 +238,7 @@ impl Default for GradientInfluenceParams {
         Self {
             projection_dim: 64,
             seed: 0x4f50_454e,
+            estimator: Estimator::TracIn,
         }
     }
 }
@@ -268,7 +332,7 @@ pub fn attribute(
     test: &[Example],
     params: GradientInfluenceParams,
     compute: &mut Compute<'_>,
-) -> Result<(AttributionResult, Vec<i64>), OracleError> {
+) -> Result<(AttributionResult, Vec<i128>), OracleError> {
     if test.is_empty() {
         return Err(OracleError::InvalidInput(
             "gradient_influence: no test examples".into(),
@@ -284,12 +348,26 @@ pub fn attribute(
     let test_feats = featurize(model, test, params, compute)?;
     let dots = compute.matmul_i8(&test_feats.features, &train.features)?; // m × n
     let n = train.features.rows();
-    let mut raw = vec![0i64; n];
+    let mut vf = vec![0i64; n];
     for row in dots.chunks(n.max(1)) {
-        for (acc, d) in raw.iter_mut().zip(row) {
+        for (acc, d) in vf.iter_mut().zip(row) {
             *acc += i64::from(*d);
         }
     }
+    let raw: Vec<i128> = match params.estimator {
+        Estimator::TracIn => vf.iter().map(|&x| i128::from(x)).collect(),
+        Estimator::DataInf => {
+            let k = test_feats.features.cols();
+            let v: Vec<i64> = (0..k)
+                .map(|j| {
+                    (0..test_feats.features.rows())
+                        .map(|t| i64::from(test_feats.features.get(t, j)))
+                        .sum()
+                })
+                .collect();
+            datainf_scores(&vf, &train.features, &v)
+        }
+    };
     let mut scores: BTreeMap<ContributionRef, u128> = BTreeMap::new();
     for (c, &s) in train.contributions.iter().zip(&raw) {
         let entry = scores.entry(*c).or_insert(0);
@@ -299,7 +377,7 @@ pub fn attribute(
     }
 
     let mut p = Vec::new();
-    p.extend_from_slice(b"gradient_influence/v1");
+    p.extend_from_slice(params.estimator.tag());
     p.extend_from_slice(&Sha256::digest(model.canonical_bytes()));
     p.extend_from_slice(&train.features_hash());
     p.extend_from_slice(&test_feats.features_hash());
@@ -311,7 +389,11 @@ pub fn attribute(
         s.extend_from_slice(&c.datanet_id.to_be_bytes());
         s.extend_from_slice(&c.version.to_be_bytes());
         s.extend_from_slice(&c.contribution_id.to_be_bytes());
-        s.extend_from_slice(&v.to_be_bytes());
+        match params.estimator {
+            // i64 for TracIn (the value always fits), i128 for DataInf.
+            Estimator::TracIn => s.extend_from_slice(&(*v as i64).to_be_bytes()),
+            Estimator::DataInf => s.extend_from_slice(&v.to_be_bytes()),
+        }
     }
     Ok((
         AttributionResult::from_scores(Method::GradientInfluence, &p, &s, &scores),
@@ -322,6 +404,20 @@ pub fn attribute(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datainf_known_answer() {
+        // f1 = [1, 0], f2 = [0, 1], v = [2, 0]: λ = max(1, ⌊2 / 40⌋) = 1,
+        // c1 = 2 / (1 + 1) = 1, c2 = 0, h = 2·v − c1·f1 = [3, 0] → scores [3, 0].
+        let f = PackedI8::pack(&[1, 0, 0, 1], 2, 2).unwrap();
+        assert_eq!(datainf_scores(&[2, 0], &f, &[2, 0]), vec![3, 0]);
+        // Rows sharing a dominant direction still rank by their alignment with v.
+        let f = PackedI8::pack(&[10, 1, 10, 0, 10, -1], 3, 2).unwrap();
+        let v = [10i64, 1];
+        let vf: Vec<i64> = vec![101, 100, 99];
+        let s = datainf_scores(&vf, &f, &v);
+        assert!(s[0] > s[1] && s[1] > s[2], "{s:?}");
+    }
 
     #[test]
     fn projection_is_seeded_and_balanced() {

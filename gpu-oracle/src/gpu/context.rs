@@ -123,7 +123,10 @@ impl GpuContext {
         adapters.sort_by_key(|a| adapter_rank(a.get_info().device_type));
         let Some(adapter) = adapters.into_iter().next() else {
             return Err(GpuError::NoAdapter {
-                backends: format!("{:?}", backends & wgpu::Instance::enabled_backend_features()),
+                backends: format!(
+                    "{:?}",
+                    backends & wgpu::Instance::enabled_backend_features()
+                ),
                 hint: match &opts.adapter_name {
                     Some(n) => format!("; WGPU_ADAPTER_NAME={n:?} matched no adapter"),
                     None => String::new(),
