@@ -21,10 +21,15 @@ impl ReusableBuffer {
         }
     }
 
-    /// A buffer of at least `bytes` bytes (rounded up to 256 and to a power of two, so a growing
-    /// sequence of jobs reallocates O(log n) times).
+    /// A buffer of at least `bytes` bytes (rounded up to 256 and to a power of two, capped at the
+    /// device's `max_buffer_size`, so a growing sequence of jobs reallocates O(log n) times).
     pub fn get(&mut self, ctx: &GpuContext, bytes: u64) -> &wgpu::Buffer {
-        let want = bytes.max(16).next_multiple_of(256).next_power_of_two();
+        let want = bytes
+            .max(16)
+            .next_multiple_of(256)
+            .next_power_of_two()
+            .min(ctx.limits().max_buffer_size)
+            .max(bytes);
         if self.buf.as_ref().is_some_and(|b| b.size() < bytes.max(16)) {
             self.buf = None;
         }
