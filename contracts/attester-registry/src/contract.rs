@@ -1,8 +1,8 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, HexBinary, MessageInfo, Order, Response, StdResult,
-    Uint128, WasmMsg,
+    from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, HexBinary, MessageInfo, Order,
+    Response, StdResult, Uint128, WasmMsg,
 };
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
@@ -17,7 +17,12 @@ pub const CONTRACT_NAME: &str = env!("CARGO_PKG_NAME");
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn instantiate(deps: DepsMut, _env: Env, _info: MessageInfo, msg: InstantiateMsg) -> Result<Response, ContractError> {
+pub fn instantiate(
+    deps: DepsMut,
+    _env: Env,
+    _info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
     set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     if msg.min_bond.is_zero() {
         return Err(ContractError::invalid("min_bond must be positive"));
@@ -28,27 +33,62 @@ pub fn instantiate(deps: DepsMut, _env: Env, _info: MessageInfo, msg: Instantiat
         slash_recipient: deps.api.addr_validate(&msg.slash_recipient)?,
         min_bond: msg.min_bond,
         unbonding_seconds: msg.unbonding_seconds,
-        verifier: msg.verifier.map(|v| deps.api.addr_validate(&v)).transpose()?,
+        verifier: msg
+            .verifier
+            .map(|v| deps.api.addr_validate(&v))
+            .transpose()?,
     };
     CONFIG.save(deps.storage, &cfg)?;
     Ok(Response::new().add_attribute("action", "instantiate"))
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> Result<Response, ContractError> {
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
     match msg {
-        ExecuteMsg::Register { pubkey, capabilities } => execute_register(deps, env, info, pubkey, capabilities),
-        ExecuteMsg::UpdateCapabilities { capabilities } => execute_update_capabilities(deps, info, capabilities),
+        ExecuteMsg::Register {
+            pubkey,
+            capabilities,
+        } => execute_register(deps, env, info, pubkey, capabilities),
+        ExecuteMsg::UpdateCapabilities { capabilities } => {
+            execute_update_capabilities(deps, info, capabilities)
+        }
         ExecuteMsg::Receive(wrapper) => execute_receive(deps, info, wrapper),
         ExecuteMsg::Unbond { amount } => execute_unbond(deps, env, info, amount),
         ExecuteMsg::ClaimUnbonded {} => execute_claim_unbonded(deps, env, info),
         ExecuteMsg::Unjail {} => execute_unjail(deps, env, info),
-        ExecuteMsg::Slash { operator, fraction_bps, jail_until, tombstone, reason } => {
-            execute_slash(deps, info, operator, fraction_bps, jail_until, tombstone, reason)
-        }
-        ExecuteMsg::UpdateConfig { min_bond, unbonding_seconds, slash_recipient, verifier } => {
-            execute_update_config(deps, info, min_bond, unbonding_seconds, slash_recipient, verifier)
-        }
+        ExecuteMsg::Slash {
+            operator,
+            fraction_bps,
+            jail_until,
+            tombstone,
+            reason,
+        } => execute_slash(
+            deps,
+            info,
+            operator,
+            fraction_bps,
+            jail_until,
+            tombstone,
+            reason,
+        ),
+        ExecuteMsg::UpdateConfig {
+            min_bond,
+            unbonding_seconds,
+            slash_recipient,
+            verifier,
+        } => execute_update_config(
+            deps,
+            info,
+            min_bond,
+            unbonding_seconds,
+            slash_recipient,
+            verifier,
+        ),
         ExecuteMsg::UpdateGovernance { governance } => {
             let mut cfg = CONFIG.load(deps.storage)?;
             if info.sender != cfg.governance {
@@ -56,7 +96,9 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> R
             }
             cfg.governance = deps.api.addr_validate(&governance)?;
             CONFIG.save(deps.storage, &cfg)?;
-            Ok(Response::new().add_attribute("action", "update_governance").add_attribute("governance", governance))
+            Ok(Response::new()
+                .add_attribute("action", "update_governance")
+                .add_attribute("governance", governance))
         }
     }
 }
@@ -78,15 +120,25 @@ fn validate_capabilities(c: &Capabilities) -> Result<(), ContractError> {
 }
 
 fn load(deps: Deps, who: &Addr) -> Result<AttesterInfo, ContractError> {
-    ATTESTERS.may_load(deps.storage, who)?.ok_or(ContractError::NotRegistered {})
+    ATTESTERS
+        .may_load(deps.storage, who)?
+        .ok_or(ContractError::NotRegistered {})
 }
 
-pub fn execute_register(deps: DepsMut, env: Env, info: MessageInfo, pubkey: Binary, capabilities: Capabilities) -> Result<Response, ContractError> {
+pub fn execute_register(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    pubkey: Binary,
+    capabilities: Capabilities,
+) -> Result<Response, ContractError> {
     if ATTESTERS.has(deps.storage, &info.sender) {
         return Err(ContractError::AlreadyRegistered {});
     }
     if pubkey.len() != 32 {
-        return Err(ContractError::invalid("ed25519 public key must be 32 bytes"));
+        return Err(ContractError::invalid(
+            "ed25519 public key must be 32 bytes",
+        ));
     }
     validate_capabilities(&capabilities)?;
     let cfg = CONFIG.load(deps.storage)?;
@@ -102,18 +154,30 @@ pub fn execute_register(deps: DepsMut, env: Env, info: MessageInfo, pubkey: Bina
         registered_at: env.block.time,
     };
     save_attester(deps.storage, cfg.min_bond, &mut a)?;
-    Ok(Response::new().add_attribute("action", "register").add_attribute("operator", info.sender))
+    Ok(Response::new()
+        .add_attribute("action", "register")
+        .add_attribute("operator", info.sender))
 }
 
-pub fn execute_update_capabilities(deps: DepsMut, info: MessageInfo, capabilities: Capabilities) -> Result<Response, ContractError> {
+pub fn execute_update_capabilities(
+    deps: DepsMut,
+    info: MessageInfo,
+    capabilities: Capabilities,
+) -> Result<Response, ContractError> {
     validate_capabilities(&capabilities)?;
     let mut a = load(deps.as_ref(), &info.sender)?;
     a.capabilities = capabilities;
     ATTESTERS.save(deps.storage, &info.sender, &a)?;
-    Ok(Response::new().add_attribute("action", "update_capabilities").add_attribute("operator", info.sender))
+    Ok(Response::new()
+        .add_attribute("action", "update_capabilities")
+        .add_attribute("operator", info.sender))
 }
 
-pub fn execute_receive(deps: DepsMut, info: MessageInfo, wrapper: Cw20ReceiveMsg) -> Result<Response, ContractError> {
+pub fn execute_receive(
+    deps: DepsMut,
+    info: MessageInfo,
+    wrapper: Cw20ReceiveMsg,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     if info.sender != cfg.open_token {
         return Err(ContractError::WrongToken {});
@@ -136,7 +200,12 @@ pub fn execute_receive(deps: DepsMut, info: MessageInfo, wrapper: Cw20ReceiveMsg
         .add_attribute("bonded", a.bonded))
 }
 
-pub fn execute_unbond(deps: DepsMut, env: Env, info: MessageInfo, amount: Uint128) -> Result<Response, ContractError> {
+pub fn execute_unbond(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    amount: Uint128,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let mut a = load(deps.as_ref(), &info.sender)?;
     if amount.is_zero() || amount > a.bonded {
@@ -155,12 +224,19 @@ pub fn execute_unbond(deps: DepsMut, env: Env, info: MessageInfo, amount: Uint12
 fn transfer(token: &Addr, to: &Addr, amount: Uint128) -> StdResult<WasmMsg> {
     Ok(WasmMsg::Execute {
         contract_addr: token.to_string(),
-        msg: to_json_binary(&Cw20ExecuteMsg::Transfer { recipient: to.to_string(), amount })?,
+        msg: to_json_binary(&Cw20ExecuteMsg::Transfer {
+            recipient: to.to_string(),
+            amount,
+        })?,
         funds: vec![],
     })
 }
 
-pub fn execute_claim_unbonded(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
+pub fn execute_claim_unbonded(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let mut a = load(deps.as_ref(), &info.sender)?;
     if a.unbonding.is_zero() {
@@ -180,17 +256,25 @@ pub fn execute_claim_unbonded(deps: DepsMut, env: Env, info: MessageInfo) -> Res
         .add_attribute("amount", amount))
 }
 
-pub fn execute_unjail(deps: DepsMut, env: Env, info: MessageInfo) -> Result<Response, ContractError> {
+pub fn execute_unjail(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let mut a = load(deps.as_ref(), &info.sender)?;
     match a.status {
-        AttesterStatus::Jailed { until } if env.block.time.seconds() < until => return Err(ContractError::StillJailed { until }),
+        AttesterStatus::Jailed { until } if env.block.time.seconds() < until => {
+            return Err(ContractError::StillJailed { until })
+        }
         AttesterStatus::Jailed { .. } => a.status = AttesterStatus::Inactive,
         AttesterStatus::Tombstoned => return Err(ContractError::Tombstoned {}),
         _ => return Err(ContractError::NotJailed {}),
     }
     save_attester(deps.storage, cfg.min_bond, &mut a)?;
-    Ok(Response::new().add_attribute("action", "unjail").add_attribute("operator", info.sender))
+    Ok(Response::new()
+        .add_attribute("action", "unjail")
+        .add_attribute("operator", info.sender))
 }
 
 pub fn execute_slash(
@@ -290,17 +374,39 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
             let op = deps.api.addr_validate(&operator)?;
             to_json_binary(&ATTESTERS.load(deps.storage, &op)?)
         }
-        QueryMsg::ListAttesters { start_after, limit } => to_json_binary(&query_list(deps, start_after, limit)?),
-        QueryMsg::Eligible { method, model_hash, start_after, limit } => {
-            to_json_binary(&query_eligible(deps, method, model_hash, start_after, limit)?)
+        QueryMsg::ListAttesters { start_after, limit } => {
+            to_json_binary(&query_list(deps, start_after, limit)?)
         }
+        QueryMsg::Eligible {
+            method,
+            model_hash,
+            start_after,
+            limit,
+        } => to_json_binary(&query_eligible(
+            deps,
+            method,
+            model_hash,
+            start_after,
+            limit,
+        )?),
     }
 }
 
-pub fn query_list(deps: Deps, start_after: Option<String>, limit: Option<u32>) -> StdResult<AttestersResponse> {
-    let start = start_after.map(|s| deps.api.addr_validate(&s)).transpose()?;
+pub fn query_list(
+    deps: Deps,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> StdResult<AttestersResponse> {
+    let start = start_after
+        .map(|s| deps.api.addr_validate(&s))
+        .transpose()?;
     let attesters = ATTESTERS
-        .range(deps.storage, start.as_ref().map(Bound::exclusive), None, Order::Ascending)
+        .range(
+            deps.storage,
+            start.as_ref().map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
         .take(page_limit(limit))
         .map(|r| r.map(|(_, a)| a))
         .collect::<StdResult<_>>()?;
@@ -314,10 +420,17 @@ pub fn query_eligible(
     start_after: Option<String>,
     limit: Option<u32>,
 ) -> StdResult<EligibleResponse> {
-    let start = start_after.map(|s| deps.api.addr_validate(&s)).transpose()?;
+    let start = start_after
+        .map(|s| deps.api.addr_validate(&s))
+        .transpose()?;
     let limit = limit.unwrap_or(MAX_ELIGIBLE_LIMIT).min(MAX_ELIGIBLE_LIMIT) as usize;
     let mut attesters = vec![];
-    for item in ACTIVE.range(deps.storage, start.as_ref().map(Bound::exclusive), None, Order::Ascending) {
+    for item in ACTIVE.range(
+        deps.storage,
+        start.as_ref().map(Bound::exclusive),
+        None,
+        Order::Ascending,
+    ) {
         let (operator, stake) = item?;
         let a = ATTESTERS.load(deps.storage, &operator)?;
         let caps = &a.capabilities;
@@ -326,7 +439,11 @@ pub fn query_eligible(
             None => true,
         };
         if caps.methods.contains(&method) && model_ok {
-            attesters.push(EligibleAttester { operator, stake, pubkey: a.pubkey });
+            attesters.push(EligibleAttester {
+                operator,
+                stake,
+                pubkey: a.pubkey,
+            });
             if attesters.len() == limit {
                 break;
             }

@@ -39,6 +39,8 @@ pub enum ContractError {
 
 impl ContractError {
     pub fn invalid(reason: impl Into<String>) -> Self {
-        ContractError::InvalidInput { reason: reason.into() }
+        ContractError::InvalidInput {
+            reason: reason.into(),
+        }
     }
 }

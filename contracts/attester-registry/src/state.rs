@@ -19,10 +19,16 @@ pub const ATTESTERS: Map<&Addr, AttesterInfo> = Map::new("attesters");
 pub const ACTIVE: Map<&Addr, Uint128> = Map::new("active");
 
 /// Recomputes Active/Inactive from the bond and saves the record and the active index.
-pub fn save_attester(store: &mut dyn Storage, min_bond: Uint128, a: &mut AttesterInfo) -> StdResult<()> {
+pub fn save_attester(
+    store: &mut dyn Storage,
+    min_bond: Uint128,
+    a: &mut AttesterInfo,
+) -> StdResult<()> {
     match a.status {
         AttesterStatus::Active if a.bonded < min_bond => a.status = AttesterStatus::Inactive,
-        AttesterStatus::Inactive if a.bonded >= min_bond && !a.bonded.is_zero() => a.status = AttesterStatus::Active,
+        AttesterStatus::Inactive if a.bonded >= min_bond && !a.bonded.is_zero() => {
+            a.status = AttesterStatus::Active
+        }
         _ => {}
     }
     if a.status == AttesterStatus::Active {

@@ -7,10 +7,18 @@ use crate::msg::*;
 use crate::ContractError;
 
 fn contract_registry() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(crate::contract::execute, crate::contract::instantiate, crate::contract::query))
+    Box::new(ContractWrapper::new(
+        crate::contract::execute,
+        crate::contract::instantiate,
+        crate::contract::query,
+    ))
 }
 fn contract_cw20() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(cw20_base::contract::execute, cw20_base::contract::instantiate, cw20_base::contract::query))
+    Box::new(ContractWrapper::new(
+        cw20_base::contract::execute,
+        cw20_base::contract::instantiate,
+        cw20_base::contract::query,
+    ))
 }
 
 struct World {
@@ -25,7 +33,12 @@ struct World {
 }
 
 fn caps(methods: Vec<Method>, models: Vec<HexBinary>) -> Capabilities {
-    Capabilities { methods, model_hashes: models, backend: "wgpu-vulkan".into(), max_job_bytes: 1 << 20 }
+    Capabilities {
+        methods,
+        model_hashes: models,
+        backend: "wgpu-vulkan".into(),
+        max_job_bytes: 1 << 20,
+    }
 }
 
 #[track_caller]
@@ -48,7 +61,10 @@ fn setup() -> World {
                 decimals: 6,
                 initial_balances: [&op, &op2]
                     .iter()
-                    .map(|a| Cw20Coin { address: a.to_string(), amount: Uint128::new(10_000) })
+                    .map(|a| Cw20Coin {
+                        address: a.to_string(),
+                        amount: Uint128::new(10_000),
+                    })
                     .collect(),
                 mint: None,
                 marketing: None,
@@ -75,12 +91,23 @@ fn setup() -> World {
             None,
         )
         .unwrap();
-    World { app, token, reg, gov, verifier, op, op2, treasury }
+    World {
+        app,
+        token,
+        reg,
+        gov,
+        verifier,
+        op,
+        op2,
+        treasury,
+    }
 }
 
 impl World {
     fn exec(&mut self, who: &Addr, msg: ExecuteMsg) -> Result<AppResponse, ContractError> {
-        self.app.execute_contract(who.clone(), self.reg.clone(), &msg, &[]).map_err(|e| e.downcast().unwrap())
+        self.app
+            .execute_contract(who.clone(), self.reg.clone(), &msg, &[])
+            .map_err(|e| e.downcast().unwrap())
     }
     fn bond(&mut self, who: &Addr, amount: u128) -> Result<AppResponse, ContractError> {
         let token = self.token.clone();
@@ -88,29 +115,63 @@ impl World {
             .execute_contract(
                 who.clone(),
                 token,
-                &Cw20ExecuteMsg::Send { contract: self.reg.to_string(), amount: Uint128::new(amount), msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap() },
+                &Cw20ExecuteMsg::Send {
+                    contract: self.reg.to_string(),
+                    amount: Uint128::new(amount),
+                    msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap(),
+                },
                 &[],
             )
             .map_err(|e| e.downcast().unwrap())
     }
     fn info(&self, who: &Addr) -> AttesterInfo {
-        self.app.wrap().query_wasm_smart(&self.reg, &QueryMsg::Attester { operator: who.to_string() }).unwrap()
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                &self.reg,
+                &QueryMsg::Attester {
+                    operator: who.to_string(),
+                },
+            )
+            .unwrap()
     }
     fn eligible(&self, method: Method, model: Option<HexBinary>) -> Vec<Addr> {
         let r: EligibleResponse = self
             .app
             .wrap()
-            .query_wasm_smart(&self.reg, &QueryMsg::Eligible { method, model_hash: model, start_after: None, limit: None })
+            .query_wasm_smart(
+                &self.reg,
+                &QueryMsg::Eligible {
+                    method,
+                    model_hash: model,
+                    start_after: None,
+                    limit: None,
+                },
+            )
             .unwrap();
         r.attesters.into_iter().map(|a| a.operator).collect()
     }
     fn balance(&self, who: &Addr) -> u128 {
-        let r: cw20::BalanceResponse =
-            self.app.wrap().query_wasm_smart(&self.token, &cw20::Cw20QueryMsg::Balance { address: who.to_string() }).unwrap();
+        let r: cw20::BalanceResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.token,
+                &cw20::Cw20QueryMsg::Balance {
+                    address: who.to_string(),
+                },
+            )
+            .unwrap();
         r.balance.u128()
     }
     fn register(&mut self, who: &Addr, c: Capabilities) -> Result<AppResponse, ContractError> {
-        self.exec(who, ExecuteMsg::Register { pubkey: Binary::from([7u8; 32]), capabilities: c })
+        self.exec(
+            who,
+            ExecuteMsg::Register {
+                pubkey: Binary::from([7u8; 32]),
+                capabilities: c,
+            },
+        )
     }
 }
 
@@ -119,16 +180,40 @@ fn register_bond_and_eligibility() {
     let mut w = setup();
     let (op, op2) = (w.op.clone(), w.op2.clone());
     let model = HexBinary::from(sha256(b"model").to_vec());
-    assert_eq!(w.bond(&op, 1_000).unwrap_err(), ContractError::NotRegistered {});
+    assert_eq!(
+        w.bond(&op, 1_000).unwrap_err(),
+        ContractError::NotRegistered {}
+    );
     assert!(matches!(
-        w.exec(&op, ExecuteMsg::Register { pubkey: Binary::from([1u8; 31]), capabilities: caps(vec![Method::SuffixSpan], vec![]) })
-            .unwrap_err(),
+        w.exec(
+            &op,
+            ExecuteMsg::Register {
+                pubkey: Binary::from([1u8; 31]),
+                capabilities: caps(vec![Method::SuffixSpan], vec![])
+            }
+        )
+        .unwrap_err(),
         ContractError::InvalidInput { .. }
     ));
-    assert!(matches!(w.register(&op, caps(vec![], vec![])).unwrap_err(), ContractError::InvalidInput { .. }));
-    w.register(&op, caps(vec![Method::SuffixSpan], vec![])).unwrap();
-    assert_eq!(w.register(&op, caps(vec![Method::SuffixSpan], vec![])).unwrap_err(), ContractError::AlreadyRegistered {});
-    w.register(&op2, caps(vec![Method::SuffixSpan, Method::RagRetrieval], vec![model.clone()])).unwrap();
+    assert!(matches!(
+        w.register(&op, caps(vec![], vec![])).unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    w.register(&op, caps(vec![Method::SuffixSpan], vec![]))
+        .unwrap();
+    assert_eq!(
+        w.register(&op, caps(vec![Method::SuffixSpan], vec![]))
+            .unwrap_err(),
+        ContractError::AlreadyRegistered {}
+    );
+    w.register(
+        &op2,
+        caps(
+            vec![Method::SuffixSpan, Method::RagRetrieval],
+            vec![model.clone()],
+        ),
+    )
+    .unwrap();
     assert_eq!(w.info(&op).status, AttesterStatus::Inactive);
     w.bond(&op, 999).unwrap();
     assert_eq!(w.info(&op).status, AttesterStatus::Inactive);
@@ -137,18 +222,46 @@ fn register_bond_and_eligibility() {
     w.bond(&op2, 2_000).unwrap();
     assert_eq!(w.eligible(Method::SuffixSpan, None).len(), 2);
     assert_eq!(w.eligible(Method::RagRetrieval, None), vec![op2.clone()]);
-    assert_eq!(w.eligible(Method::SuffixSpan, Some(HexBinary::from(sha256(b"other").to_vec()))), vec![op.clone()]);
+    assert_eq!(
+        w.eligible(
+            Method::SuffixSpan,
+            Some(HexBinary::from(sha256(b"other").to_vec()))
+        ),
+        vec![op.clone()]
+    );
     assert_eq!(w.eligible(Method::SuffixSpan, Some(model)).len(), 2);
     assert!(w.eligible(Method::TracinProj, None).is_empty());
 
-    w.exec(&op, ExecuteMsg::UpdateCapabilities { capabilities: caps(vec![Method::TracinProj], vec![]) }).unwrap();
+    w.exec(
+        &op,
+        ExecuteMsg::UpdateCapabilities {
+            capabilities: caps(vec![Method::TracinProj], vec![]),
+        },
+    )
+    .unwrap();
     assert_eq!(w.eligible(Method::TracinProj, None), vec![op.clone()]);
     let stranger = w.app.api().addr_make("stranger");
     assert_eq!(
-        w.exec(&stranger, ExecuteMsg::UpdateCapabilities { capabilities: caps(vec![Method::TracinProj], vec![]) }).unwrap_err(),
+        w.exec(
+            &stranger,
+            ExecuteMsg::UpdateCapabilities {
+                capabilities: caps(vec![Method::TracinProj], vec![])
+            }
+        )
+        .unwrap_err(),
         ContractError::NotRegistered {}
     );
-    let list: AttestersResponse = w.app.wrap().query_wasm_smart(&w.reg, &QueryMsg::ListAttesters { start_after: None, limit: None }).unwrap();
+    let list: AttestersResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.reg,
+            &QueryMsg::ListAttesters {
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
     assert_eq!(list.attesters.len(), 2);
 }
 
@@ -156,26 +269,61 @@ fn register_bond_and_eligibility() {
 fn unbond_and_claim() {
     let mut w = setup();
     let op = w.op.clone();
-    w.register(&op, caps(vec![Method::SuffixSpan], vec![])).unwrap();
+    w.register(&op, caps(vec![Method::SuffixSpan], vec![]))
+        .unwrap();
     w.bond(&op, 1_500).unwrap();
-    assert!(matches!(w.exec(&op, ExecuteMsg::Unbond { amount: Uint128::new(1_501) }).unwrap_err(), ContractError::InvalidInput { .. }));
-    w.exec(&op, ExecuteMsg::Unbond { amount: Uint128::new(600) }).unwrap();
+    assert!(matches!(
+        w.exec(
+            &op,
+            ExecuteMsg::Unbond {
+                amount: Uint128::new(1_501)
+            }
+        )
+        .unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    w.exec(
+        &op,
+        ExecuteMsg::Unbond {
+            amount: Uint128::new(600),
+        },
+    )
+    .unwrap();
     let a = w.info(&op);
-    assert_eq!((a.bonded, a.unbonding, a.status), (Uint128::new(900), Uint128::new(600), AttesterStatus::Inactive));
+    assert_eq!(
+        (a.bonded, a.unbonding, a.status),
+        (
+            Uint128::new(900),
+            Uint128::new(600),
+            AttesterStatus::Inactive
+        )
+    );
     assert!(w.eligible(Method::SuffixSpan, None).is_empty());
-    assert_eq!(w.exec(&op, ExecuteMsg::ClaimUnbonded {}).unwrap_err(), ContractError::StillUnbonding {});
+    assert_eq!(
+        w.exec(&op, ExecuteMsg::ClaimUnbonded {}).unwrap_err(),
+        ContractError::StillUnbonding {}
+    );
     w.app.update_block(|b| b.time = b.time.plus_seconds(100));
     let before = w.balance(&op);
     w.exec(&op, ExecuteMsg::ClaimUnbonded {}).unwrap();
     assert_eq!(w.balance(&op), before + 600);
-    assert_eq!(w.exec(&op, ExecuteMsg::ClaimUnbonded {}).unwrap_err(), ContractError::NothingToClaim {});
+    assert_eq!(
+        w.exec(&op, ExecuteMsg::ClaimUnbonded {}).unwrap_err(),
+        ContractError::NothingToClaim {}
+    );
 }
 
 #[test]
 fn slash_jail_unjail_tombstone() {
     let mut w = setup();
-    let (op, op2, gov, verifier) = (w.op.clone(), w.op2.clone(), w.gov.clone(), w.verifier.clone());
-    w.register(&op, caps(vec![Method::SuffixSpan], vec![])).unwrap();
+    let (op, op2, gov, verifier) = (
+        w.op.clone(),
+        w.op2.clone(),
+        w.gov.clone(),
+        w.verifier.clone(),
+    );
+    w.register(&op, caps(vec![Method::SuffixSpan], vec![]))
+        .unwrap();
     w.bond(&op, 2_000).unwrap();
     let now = w.app.block_info().time.seconds();
     let slash = |frac, jail: Option<u64>, tomb| ExecuteMsg::Slash {
@@ -185,31 +333,72 @@ fn slash_jail_unjail_tombstone() {
         tombstone: tomb,
         reason: "test".into(),
     };
-    assert_eq!(w.exec(&op2, slash(100, None, false)).unwrap_err(), ContractError::Unauthorized {});
-    assert!(matches!(w.exec(&verifier, slash(10_001, None, false)).unwrap_err(), ContractError::InvalidInput { .. }));
-    w.exec(&verifier, slash(100, Some(now + 50), false)).unwrap();
+    assert_eq!(
+        w.exec(&op2, slash(100, None, false)).unwrap_err(),
+        ContractError::Unauthorized {}
+    );
+    assert!(matches!(
+        w.exec(&verifier, slash(10_001, None, false)).unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    w.exec(&verifier, slash(100, Some(now + 50), false))
+        .unwrap();
     let a = w.info(&op);
-    assert_eq!((a.bonded, a.slashed_total, a.status.clone()), (Uint128::new(1_980), Uint128::new(20), AttesterStatus::Jailed { until: now + 50 }));
+    assert_eq!(
+        (a.bonded, a.slashed_total, a.status.clone()),
+        (
+            Uint128::new(1_980),
+            Uint128::new(20),
+            AttesterStatus::Jailed { until: now + 50 }
+        )
+    );
     assert_eq!(w.balance(&w.treasury.clone()), 20);
     assert!(w.eligible(Method::SuffixSpan, None).is_empty());
-    assert_eq!(w.exec(&op, ExecuteMsg::Unjail {}).unwrap_err(), ContractError::StillJailed { until: now + 50 });
+    assert_eq!(
+        w.exec(&op, ExecuteMsg::Unjail {}).unwrap_err(),
+        ContractError::StillJailed { until: now + 50 }
+    );
     w.app.update_block(|b| b.time = b.time.plus_seconds(50));
     w.exec(&op, ExecuteMsg::Unjail {}).unwrap();
     assert_eq!(w.info(&op).status, AttesterStatus::Active);
-    assert_eq!(w.exec(&op, ExecuteMsg::Unjail {}).unwrap_err(), ContractError::NotJailed {});
+    assert_eq!(
+        w.exec(&op, ExecuteMsg::Unjail {}).unwrap_err(),
+        ContractError::NotJailed {}
+    );
     // governance may slash too; tombstone is final
     w.exec(&gov, slash(500, None, true)).unwrap();
     let a = w.info(&op);
-    assert_eq!((a.bonded, a.status), (Uint128::new(1_881), AttesterStatus::Tombstoned));
+    assert_eq!(
+        (a.bonded, a.status),
+        (Uint128::new(1_881), AttesterStatus::Tombstoned)
+    );
     assert_eq!(w.bond(&op, 10).unwrap_err(), ContractError::Tombstoned {});
-    assert_eq!(w.exec(&op, ExecuteMsg::Unjail {}).unwrap_err(), ContractError::Tombstoned {});
+    assert_eq!(
+        w.exec(&op, ExecuteMsg::Unjail {}).unwrap_err(),
+        ContractError::Tombstoned {}
+    );
     assert!(w.eligible(Method::SuffixSpan, None).is_empty());
     // a tombstoned operator can still leave with what is left
-    w.exec(&op, ExecuteMsg::Unbond { amount: Uint128::new(1_881) }).unwrap();
+    w.exec(
+        &op,
+        ExecuteMsg::Unbond {
+            amount: Uint128::new(1_881),
+        },
+    )
+    .unwrap();
     let stranger = w.app.api().addr_make("stranger");
     assert_eq!(
-        w.exec(&gov, ExecuteMsg::Slash { operator: stranger.to_string(), fraction_bps: 1, jail_until: None, tombstone: false, reason: "".into() })
-            .unwrap_err(),
+        w.exec(
+            &gov,
+            ExecuteMsg::Slash {
+                operator: stranger.to_string(),
+                fraction_bps: 1,
+                jail_until: None,
+                tombstone: false,
+                reason: "".into()
+            }
+        )
+        .unwrap_err(),
         ContractError::NotRegistered {}
     );
 }
@@ -218,18 +407,56 @@ fn slash_jail_unjail_tombstone() {
 fn governance_config() {
     let mut w = setup();
     let (op, gov) = (w.op.clone(), w.gov.clone());
-    let upd = ExecuteMsg::UpdateConfig { min_bond: Some(Uint128::new(5)), unbonding_seconds: Some(1), slash_recipient: None, verifier: Some(op.to_string()) };
-    assert_eq!(w.exec(&op, upd.clone()).unwrap_err(), ContractError::Unauthorized {});
+    let upd = ExecuteMsg::UpdateConfig {
+        min_bond: Some(Uint128::new(5)),
+        unbonding_seconds: Some(1),
+        slash_recipient: None,
+        verifier: Some(op.to_string()),
+    };
+    assert_eq!(
+        w.exec(&op, upd.clone()).unwrap_err(),
+        ContractError::Unauthorized {}
+    );
     assert!(matches!(
-        w.exec(&gov, ExecuteMsg::UpdateConfig { min_bond: Some(Uint128::zero()), unbonding_seconds: None, slash_recipient: None, verifier: None })
-            .unwrap_err(),
+        w.exec(
+            &gov,
+            ExecuteMsg::UpdateConfig {
+                min_bond: Some(Uint128::zero()),
+                unbonding_seconds: None,
+                slash_recipient: None,
+                verifier: None
+            }
+        )
+        .unwrap_err(),
         ContractError::InvalidInput { .. }
     ));
     w.exec(&gov, upd).unwrap();
-    let c: ConfigResponse = w.app.wrap().query_wasm_smart(&w.reg, &QueryMsg::Config {}).unwrap();
-    assert_eq!((c.min_bond, c.verifier), (Uint128::new(5), Some(op.clone())));
-    assert_eq!(w.exec(&op, ExecuteMsg::UpdateGovernance { governance: op.to_string() }).unwrap_err(), ContractError::Unauthorized {});
-    w.exec(&gov, ExecuteMsg::UpdateGovernance { governance: op.to_string() }).unwrap();
+    let c: ConfigResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(&w.reg, &QueryMsg::Config {})
+        .unwrap();
+    assert_eq!(
+        (c.min_bond, c.verifier),
+        (Uint128::new(5), Some(op.clone()))
+    );
+    assert_eq!(
+        w.exec(
+            &op,
+            ExecuteMsg::UpdateGovernance {
+                governance: op.to_string()
+            }
+        )
+        .unwrap_err(),
+        ContractError::Unauthorized {}
+    );
+    w.exec(
+        &gov,
+        ExecuteMsg::UpdateGovernance {
+            governance: op.to_string(),
+        },
+    )
+    .unwrap();
     // wrong token
     let cw20_id = w.app.store_code(contract_cw20());
     let fake = w
@@ -241,7 +468,10 @@ fn governance_config() {
                 name: "Fake".into(),
                 symbol: "FAKE".into(),
                 decimals: 6,
-                initial_balances: vec![Cw20Coin { address: op.to_string(), amount: Uint128::new(10) }],
+                initial_balances: vec![Cw20Coin {
+                    address: op.to_string(),
+                    amount: Uint128::new(10),
+                }],
                 mint: None,
                 marketing: None,
             },
@@ -255,7 +485,11 @@ fn governance_config() {
         .execute_contract(
             op.clone(),
             fake,
-            &Cw20ExecuteMsg::Send { contract: w.reg.to_string(), amount: Uint128::new(10), msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap() },
+            &Cw20ExecuteMsg::Send {
+                contract: w.reg.to_string(),
+                amount: Uint128::new(10),
+                msg: to_json_binary(&ReceiveMsg::Bond {}).unwrap(),
+            },
             &[],
         )
         .unwrap_err()

@@ -1,16 +1,24 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
-use cosmwasm_std::{from_json, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Order, Reply, Response, StdResult, SubMsgResult};
+use cosmwasm_std::{
+    from_json, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Order, Reply, Response,
+    StdResult, SubMsgResult,
+};
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw_storage_plus::Bound;
 use openledger_types::model::ModelRegistry;
 use openledger_types::{page_limit, BPS};
 
 use crate::error::ContractError;
-use crate::jobs::{execute_commit, execute_report_equivocation, execute_request_job, execute_reveal};
+use crate::jobs::{
+    execute_commit, execute_report_equivocation, execute_request_job, execute_reveal,
+};
 use crate::msg::*;
-use crate::settle::{execute_challenge, execute_claim, execute_claim_contributor, execute_resolve_challenge, execute_settle};
-use crate::split::{entitlement, apply_multiplier, quote_fee};
+use crate::settle::{
+    execute_challenge, execute_claim, execute_claim_contributor, execute_resolve_challenge,
+    execute_settle,
+};
+use crate::split::{apply_multiplier, entitlement, quote_fee};
 use crate::state::*;
 use crate::tally::execute_tally;
 
@@ -21,25 +29,45 @@ pub const ASK_COUNT_CAP: u32 = 32;
 
 pub fn validate_params(p: &EscrowParams) -> Result<(), ContractError> {
     if p.beta_bps + p.gamma_bps + p.delta_bps != BPS {
-        return Err(ContractError::invalid("beta + gamma + delta must be 10000 bps"));
+        return Err(ContractError::invalid(
+            "beta + gamma + delta must be 10000 bps",
+        ));
     }
     if p.quorum_den == 0 || p.quorum_num == 0 || p.quorum_num > p.quorum_den {
-        return Err(ContractError::invalid("quorum must be a fraction in (0, 1]"));
+        return Err(ContractError::invalid(
+            "quorum must be a fraction in (0, 1]",
+        ));
     }
-    if p.default_ask_count == 0 || p.default_ask_count > p.max_ask_count || p.max_ask_count > ASK_COUNT_CAP {
-        return Err(ContractError::invalid("need 1 <= default_ask_count <= max_ask_count <= 32"));
+    if p.default_ask_count == 0
+        || p.default_ask_count > p.max_ask_count
+        || p.max_ask_count > ASK_COUNT_CAP
+    {
+        return Err(ContractError::invalid(
+            "need 1 <= default_ask_count <= max_ask_count <= 32",
+        ));
     }
     if p.commit_blocks == 0 || p.reveal_blocks == 0 {
-        return Err(ContractError::invalid("commit and reveal windows must be at least one block"));
+        return Err(ContractError::invalid(
+            "commit and reveal windows must be at least one block",
+        ));
     }
-    if p.slash_missed_bps > BPS || p.slash_deviation_bps > BPS || p.slash_equivocation_bps > BPS || p.tolerance_bps > 2 * BPS {
+    if p.slash_missed_bps > BPS
+        || p.slash_deviation_bps > BPS
+        || p.slash_equivocation_bps > BPS
+        || p.tolerance_bps > 2 * BPS
+    {
         return Err(ContractError::invalid("bps parameter out of range"));
     }
     Ok(())
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn instantiate(deps: DepsMut, _env: Env, _info: MessageInfo, msg: InstantiateMsg) -> Result<Response, ContractError> {
+pub fn instantiate(
+    deps: DepsMut,
+    _env: Env,
+    _info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
     set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     validate_params(&msg.params)?;
     let v = |s: &str| deps.api.addr_validate(s);
@@ -58,19 +86,39 @@ pub fn instantiate(deps: DepsMut, _env: Env, _info: MessageInfo, msg: Instantiat
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> Result<Response, ContractError> {
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
     match msg {
         ExecuteMsg::Receive(wrapper) => execute_receive(deps, env, info, wrapper),
-        ExecuteMsg::Commit { job_id, commitment } => execute_commit(deps, env, info, job_id, commitment),
-        ExecuteMsg::Reveal { job_id, packet, salt, signature } => execute_reveal(deps, env, info, job_id, packet, salt, signature),
+        ExecuteMsg::Commit { job_id, commitment } => {
+            execute_commit(deps, env, info, job_id, commitment)
+        }
+        ExecuteMsg::Reveal {
+            job_id,
+            packet,
+            salt,
+            signature,
+        } => execute_reveal(deps, env, info, job_id, packet, salt, signature),
         ExecuteMsg::Tally { job_id } => execute_tally(deps, env, info, job_id),
         ExecuteMsg::Settle { job_id } => execute_settle(deps, env, info, job_id),
-        ExecuteMsg::ResolveChallenge { job_id, upheld } => execute_resolve_challenge(deps, env, info, job_id, upheld),
-        ExecuteMsg::ReportEquivocation { job_id, attester, first, second } => {
-            execute_report_equivocation(deps, info, job_id, attester, first, second)
+        ExecuteMsg::ResolveChallenge { job_id, upheld } => {
+            execute_resolve_challenge(deps, env, info, job_id, upheld)
         }
+        ExecuteMsg::ReportEquivocation {
+            job_id,
+            attester,
+            first,
+            second,
+        } => execute_report_equivocation(deps, info, job_id, attester, first, second),
         ExecuteMsg::Claim {} => execute_claim(deps, info),
-        ExecuteMsg::ClaimContributor { datanet_id, version } => execute_claim_contributor(deps, info, datanet_id, version),
+        ExecuteMsg::ClaimContributor {
+            datanet_id,
+            version,
+        } => execute_claim_contributor(deps, info, datanet_id, version),
         ExecuteMsg::UpdateParams { params } => {
             let mut cfg = CONFIG.load(deps.storage)?;
             if info.sender != cfg.governance {
@@ -88,36 +136,52 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> R
             }
             cfg.governance = deps.api.addr_validate(&governance)?;
             CONFIG.save(deps.storage, &cfg)?;
-            Ok(Response::new().add_attribute("action", "update_governance").add_attribute("governance", governance))
+            Ok(Response::new()
+                .add_attribute("action", "update_governance")
+                .add_attribute("governance", governance))
         }
     }
 }
 
-pub fn execute_receive(deps: DepsMut, env: Env, info: MessageInfo, wrapper: cw20::Cw20ReceiveMsg) -> Result<Response, ContractError> {
+pub fn execute_receive(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    wrapper: cw20::Cw20ReceiveMsg,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     if info.sender != cfg.open_token {
         return Err(ContractError::WrongToken {});
     }
     let sender = deps.api.addr_validate(&wrapper.sender)?;
     match from_json(&wrapper.msg)? {
-        ReceiveMsg::RequestJob { model_id, method, input_hash, output_hash, input_tokens, output_tokens, ask_count, method_params } => {
-            execute_request_job(
-                deps,
-                env,
-                cfg,
-                sender,
-                wrapper.amount,
-                model_id,
-                method,
-                input_hash,
-                output_hash,
-                input_tokens,
-                output_tokens,
-                ask_count,
-                method_params,
-            )
+        ReceiveMsg::RequestJob {
+            model_id,
+            method,
+            input_hash,
+            output_hash,
+            input_tokens,
+            output_tokens,
+            ask_count,
+            method_params,
+        } => execute_request_job(
+            deps,
+            env,
+            cfg,
+            sender,
+            wrapper.amount,
+            model_id,
+            method,
+            input_hash,
+            output_hash,
+            input_tokens,
+            output_tokens,
+            ask_count,
+            method_params,
+        ),
+        ReceiveMsg::Challenge { job_id, reason } => {
+            execute_challenge(deps, env, cfg, sender, wrapper.amount, job_id, reason)
         }
-        ReceiveMsg::Challenge { job_id, reason } => execute_challenge(deps, env, cfg, sender, wrapper.amount, job_id, reason),
     }
 }
 
@@ -136,53 +200,114 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
                 params: c.params,
             })
         }
-        QueryMsg::Job { job_id } => {
-            to_json_binary(&JobResponse { job: jobs().load(deps.storage, job_id)?, assignments: load_assignments(deps.storage, job_id)? })
-        }
-        QueryMsg::ListJobs { status, start_after, limit } => {
+        QueryMsg::Job { job_id } => to_json_binary(&JobResponse {
+            job: jobs().load(deps.storage, job_id)?,
+            assignments: load_assignments(deps.storage, job_id)?,
+        }),
+        QueryMsg::ListJobs {
+            status,
+            start_after,
+            limit,
+        } => {
             let start = start_after.map(Bound::exclusive);
             let iter: Box<dyn Iterator<Item = StdResult<(u64, JobInfo)>>> = match status {
-                Some(s) => jobs().idx.status.prefix(status_code(s)).range(deps.storage, start, None, Order::Ascending),
+                Some(s) => jobs().idx.status.prefix(status_code(s)).range(
+                    deps.storage,
+                    start,
+                    None,
+                    Order::Ascending,
+                ),
                 None => jobs().range(deps.storage, start, None, Order::Ascending),
             };
-            let jobs = iter.take(page_limit(limit)).map(|r| r.map(|(_, j)| j)).collect::<StdResult<_>>()?;
+            let jobs = iter
+                .take(page_limit(limit))
+                .map(|r| r.map(|(_, j)| j))
+                .collect::<StdResult<_>>()?;
             to_json_binary(&JobsResponse { jobs })
         }
-        QueryMsg::JobsByAttester { attester, start_after, limit } => {
+        QueryMsg::JobsByAttester {
+            attester,
+            start_after,
+            limit,
+        } => {
             let who = deps.api.addr_validate(&attester)?;
             let jobs = ATTESTER_JOBS
                 .prefix(&who)
-                .keys(deps.storage, start_after.map(Bound::exclusive), None, Order::Ascending)
+                .keys(
+                    deps.storage,
+                    start_after.map(Bound::exclusive),
+                    None,
+                    Order::Ascending,
+                )
                 .take(page_limit(limit))
                 .map(|id| -> StdResult<AttesterJob> {
                     let id = id?;
-                    Ok(AttesterJob { job: jobs().load(deps.storage, id)?, assignment: ASSIGNMENTS.load(deps.storage, (id, &who))? })
+                    Ok(AttesterJob {
+                        job: jobs().load(deps.storage, id)?,
+                        assignment: ASSIGNMENTS.load(deps.storage, (id, &who))?,
+                    })
                 })
                 .collect::<StdResult<_>>()?;
             to_json_binary(&AttesterJobsResponse { jobs })
         }
-        QueryMsg::QuoteFee { model_id, input_tokens, output_tokens } => {
+        QueryMsg::QuoteFee {
+            model_id,
+            input_tokens,
+            output_tokens,
+        } => {
             let cfg = CONFIG.load(deps.storage)?;
             let m = ModelRegistry(cfg.model_registry).model(&deps.querier, model_id)?;
-            let fee = quote_fee(input_tokens, output_tokens, m.price_in_per_1k, m.price_out_per_1k, cfg.params.platform_fee)?;
+            let fee = quote_fee(
+                input_tokens,
+                output_tokens,
+                m.price_in_per_1k,
+                m.price_out_per_1k,
+                cfg.params.platform_fee,
+            )?;
             let platform_fee = cfg.params.platform_fee.min(fee);
-            to_json_binary(&FeeQuote { fee, platform_fee, net_fee: fee - platform_fee })
+            to_json_binary(&FeeQuote {
+                fee,
+                platform_fee,
+                net_fee: fee - platform_fee,
+            })
         }
         QueryMsg::Balance { address } => {
             let a = deps.api.addr_validate(&address)?;
-            to_json_binary(&BalanceResponse { balance: BALANCES.may_load(deps.storage, &a)?.unwrap_or_default() })
+            to_json_binary(&BalanceResponse {
+                balance: BALANCES.may_load(deps.storage, &a)?.unwrap_or_default(),
+            })
         }
-        QueryMsg::Pool { datanet_id, version } => {
-            let p = POOLS.may_load(deps.storage, (datanet_id, version))?.unwrap_or_default();
-            to_json_binary(&PoolResponse { datanet_id, version, total: p.total, drawn: p.drawn })
+        QueryMsg::Pool {
+            datanet_id,
+            version,
+        } => {
+            let p = POOLS
+                .may_load(deps.storage, (datanet_id, version))?
+                .unwrap_or_default();
+            to_json_binary(&PoolResponse {
+                datanet_id,
+                version,
+                total: p.total,
+                drawn: p.drawn,
+            })
         }
-        QueryMsg::ContributorClaimable { datanet_id, version, contributor } => {
+        QueryMsg::ContributorClaimable {
+            datanet_id,
+            version,
+            contributor,
+        } => {
             let cfg = CONFIG.load(deps.storage)?;
             let who = deps.api.addr_validate(&contributor)?;
-            let p = POOLS.may_load(deps.storage, (datanet_id, version))?.unwrap_or_default();
-            let share = openledger_types::datanet::DatanetRegistry(cfg.datanet_registry).contributor_share(&deps.querier, datanet_id, version, &who)?;
-            let drawn = DRAWN.may_load(deps.storage, (datanet_id, version, &who))?.unwrap_or_default();
-            let entitled = entitlement(p.total, share.weight, share.total_weight).saturating_sub(drawn);
+            let p = POOLS
+                .may_load(deps.storage, (datanet_id, version))?
+                .unwrap_or_default();
+            let share = openledger_types::datanet::DatanetRegistry(cfg.datanet_registry)
+                .contributor_share(&deps.querier, datanet_id, version, &who)?;
+            let drawn = DRAWN
+                .may_load(deps.storage, (datanet_id, version, &who))?
+                .unwrap_or_default();
+            let entitled =
+                entitlement(p.total, share.weight, share.total_weight).saturating_sub(drawn);
             let (payable, _) = apply_multiplier(entitled, share.reward_multiplier_bps);
             to_json_binary(&ContributorClaimableResponse { entitled, payable })
         }
@@ -194,9 +319,9 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn reply(_deps: DepsMut, _env: Env, msg: Reply) -> Result<Response, ContractError> {
     match (msg.id, msg.result) {
-        (REPLY_PENALTY, SubMsgResult::Err(err)) => {
-            Ok(Response::new().add_attribute("action", "penalty_failed").add_attribute("error", err))
-        }
+        (REPLY_PENALTY, SubMsgResult::Err(err)) => Ok(Response::new()
+            .add_attribute("action", "penalty_failed")
+            .add_attribute("error", err)),
         (REPLY_PENALTY, SubMsgResult::Ok(_)) => Ok(Response::new()),
         (id, _) => Err(ContractError::invalid(format!("unknown reply id {id}"))),
     }

@@ -16,7 +16,10 @@ pub enum ContractError {
     WrongToken {},
 
     #[error("Wrong payment: expected {expected}, received {received}")]
-    WrongPayment { expected: Uint128, received: Uint128 },
+    WrongPayment {
+        expected: Uint128,
+        received: Uint128,
+    },
 
     #[error("Model {model_id} is not active")]
     ModelNotActive { model_id: u64 },
@@ -69,6 +72,8 @@ pub enum ContractError {
 
 impl ContractError {
     pub fn invalid(reason: impl Into<String>) -> Self {
-        ContractError::InvalidInput { reason: reason.into() }
+        ContractError::InvalidInput {
+            reason: reason.into(),
+        }
     }
 }

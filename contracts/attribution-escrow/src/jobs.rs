@@ -1,7 +1,10 @@
 //! Verifier, part 1: job creation with stake-weighted deterministic assignment, commits,
 //! reveals of signed IBC-shaped packets (with acknowledgements) and equivocation evidence.
 
-use cosmwasm_std::{to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, Event, HexBinary, MessageInfo, Response, StdResult, Storage, Uint128};
+use cosmwasm_std::{
+    to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, Event, HexBinary, MessageInfo,
+    Response, StdResult, Storage, Uint128,
+};
 use openledger_types::attester::{AttesterRegistry, EligibleAttester, MAX_ELIGIBLE_LIMIT};
 use openledger_types::escrow::*;
 use openledger_types::model::{ModelRegistry, ModelStatus};
@@ -15,7 +18,9 @@ use crate::tally::{all_revealed, do_tally};
 /// Samples `k` distinct indices of `stakes` with probability ∝ stake, deterministically from `seed`
 /// (round r draws `u128(sha256(seed ‖ r)[..16]) mod remaining_stake`).
 pub fn weighted_sample(stakes: &[Uint128], k: usize, seed: &[u8; 32]) -> Vec<usize> {
-    let mut remaining: Vec<usize> = (0..stakes.len()).filter(|i| !stakes[*i].is_zero()).collect();
+    let mut remaining: Vec<usize> = (0..stakes.len())
+        .filter(|i| !stakes[*i].is_zero())
+        .collect();
     let mut total: u128 = remaining.iter().map(|i| stakes[*i].u128()).sum();
     let mut picked = Vec::with_capacity(k);
     for round in 0..k as u32 {
@@ -46,7 +51,13 @@ fn assignment_seed(env: &Env, job_id: u64, spec_hash: &HexBinary) -> [u8; 32] {
     let mut buf = env.block.chain_id.as_bytes().to_vec();
     buf.extend_from_slice(&env.block.height.to_be_bytes());
     buf.extend_from_slice(&env.block.time.nanos().to_be_bytes());
-    buf.extend_from_slice(&env.transaction.as_ref().map(|t| t.index).unwrap_or_default().to_be_bytes());
+    buf.extend_from_slice(
+        &env.transaction
+            .as_ref()
+            .map(|t| t.index)
+            .unwrap_or_default()
+            .to_be_bytes(),
+    );
     buf.extend_from_slice(&job_id.to_be_bytes());
     buf.extend_from_slice(spec_hash.as_slice());
     sha256(&buf)
@@ -78,13 +89,25 @@ pub fn execute_request_job(
     if model.status != ModelStatus::Active {
         return Err(ContractError::ModelNotActive { model_id });
     }
-    let fee = quote_fee(input_tokens, output_tokens, model.price_in_per_1k, model.price_out_per_1k, p.platform_fee)?;
+    let fee = quote_fee(
+        input_tokens,
+        output_tokens,
+        model.price_in_per_1k,
+        model.price_out_per_1k,
+        p.platform_fee,
+    )?;
     if amount != fee {
-        return Err(ContractError::WrongPayment { expected: fee, received: amount });
+        return Err(ContractError::WrongPayment {
+            expected: fee,
+            received: amount,
+        });
     }
     let ask = ask_count.unwrap_or(p.default_ask_count);
     if ask == 0 || ask > p.max_ask_count {
-        return Err(ContractError::invalid(format!("ask_count must be 1..={}", p.max_ask_count)));
+        return Err(ContractError::invalid(format!(
+            "ask_count must be 1..={}",
+            p.max_ask_count
+        )));
     }
     let spec = JobSpec {
         method,
@@ -97,19 +120,27 @@ pub fn execute_request_job(
         method_params,
     };
     let spec_hash = spec.hash()?;
-    let eligible: Vec<EligibleAttester> = AttesterRegistry(cfg.attester_registry.clone()).eligible(
-        &deps.querier,
-        method,
-        Some(model.base_model_hash.clone()),
-        MAX_ELIGIBLE_LIMIT,
-    )?;
+    let eligible: Vec<EligibleAttester> = AttesterRegistry(cfg.attester_registry.clone())
+        .eligible(
+            &deps.querier,
+            method,
+            Some(model.base_model_hash.clone()),
+            MAX_ELIGIBLE_LIMIT,
+        )?;
     if (eligible.len() as u32) < ask {
-        return Err(ContractError::NotEnoughAttesters { needed: ask, available: eligible.len() as u32 });
+        return Err(ContractError::NotEnoughAttesters {
+            needed: ask,
+            available: eligible.len() as u32,
+        });
     }
     let id = JOB_SEQ.may_load(deps.storage)?.unwrap_or_default() + 1;
     JOB_SEQ.save(deps.storage, &id)?;
     let stakes: Vec<Uint128> = eligible.iter().map(|e| e.stake).collect();
-    let picked = weighted_sample(&stakes, ask as usize, &assignment_seed(&env, id, &spec_hash));
+    let picked = weighted_sample(
+        &stakes,
+        ask as usize,
+        &assignment_seed(&env, id, &spec_hash),
+    );
     let mut total_stake = Uint128::zero();
     let mut res = Response::new();
     let mut assigned = vec![];
@@ -119,7 +150,14 @@ pub fn execute_request_job(
         ASSIGNMENTS.save(
             deps.storage,
             (id, &e.operator),
-            &Assignment { attester: e.operator.clone(), stake: e.stake, status: AssignmentStatus::Assigned, commitment: None, result: None, ack: None },
+            &Assignment {
+                attester: e.operator.clone(),
+                stake: e.stake,
+                status: AssignmentStatus::Assigned,
+                commitment: None,
+                result: None,
+                ack: None,
+            },
         )?;
         ATTESTER_JOBS.save(deps.storage, (&e.operator, id), &())?;
         res = res.add_attribute("assigned", e.operator.to_string());
@@ -172,11 +210,23 @@ pub fn execute_request_job(
         .add_attribute("reveal_deadline", job.reveal_deadline.to_string()))
 }
 
-fn load_assignment(store: &dyn Storage, job_id: u64, who: &Addr) -> Result<Assignment, ContractError> {
-    ASSIGNMENTS.may_load(store, (job_id, who))?.ok_or(ContractError::NotAssigned {})
+fn load_assignment(
+    store: &dyn Storage,
+    job_id: u64,
+    who: &Addr,
+) -> Result<Assignment, ContractError> {
+    ASSIGNMENTS
+        .may_load(store, (job_id, who))?
+        .ok_or(ContractError::NotAssigned {})
 }
 
-pub fn execute_commit(deps: DepsMut, env: Env, info: MessageInfo, job_id: u64, commitment: HexBinary) -> Result<Response, ContractError> {
+pub fn execute_commit(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    job_id: u64,
+    commitment: HexBinary,
+) -> Result<Response, ContractError> {
     let mut job = load_job(deps.storage, job_id)?;
     if job.status != JobStatus::Committing {
         return Err(ContractError::WrongStatus {});
@@ -193,7 +243,10 @@ pub fn execute_commit(deps: DepsMut, env: Env, info: MessageInfo, job_id: u64, c
     a.commitment = Some(commitment);
     ASSIGNMENTS.save(deps.storage, (job_id, &info.sender), &a)?;
     // everyone committed ⇒ reveals may start now
-    if load_assignments(deps.storage, job_id)?.iter().all(|a| a.status != AssignmentStatus::Assigned) {
+    if load_assignments(deps.storage, job_id)?
+        .iter()
+        .all(|a| a.status != AssignmentStatus::Assigned)
+    {
         job.status = JobStatus::Revealing;
         jobs().save(deps.storage, job_id, &job)?;
     }
@@ -204,7 +257,15 @@ pub fn execute_commit(deps: DepsMut, env: Env, info: MessageInfo, job_id: u64, c
 }
 
 /// Checks a packet against the job and the attester; `Err(reason)` becomes an error ack.
-fn check_packet(deps: Deps, env: &Env, job: &JobInfo, attester: &Addr, packet: &AttestationPacket, signature: &Binary, pubkey: &Binary) -> Result<(), String> {
+fn check_packet(
+    deps: Deps,
+    env: &Env,
+    job: &JobInfo,
+    attester: &Addr,
+    packet: &AttestationPacket,
+    signature: &Binary,
+    pubkey: &Binary,
+) -> Result<(), String> {
     if packet.source_port != ATTEST_PORT {
         return Err(format!("source_port must be {ATTEST_PORT}"));
     }
@@ -271,7 +332,9 @@ pub fn execute_reveal(
     let cfg = CONFIG.load(deps.storage)?;
     let mut job = load_job(deps.storage, job_id)?;
     match job.status {
-        JobStatus::Committing if env.block.height <= job.commit_deadline => return Err(ContractError::RevealTooEarly {}),
+        JobStatus::Committing if env.block.height <= job.commit_deadline => {
+            return Err(ContractError::RevealTooEarly {})
+        }
         JobStatus::Committing | JobStatus::Revealing => {}
         _ => return Err(ContractError::WrongStatus {}),
     }
@@ -294,14 +357,32 @@ pub fn execute_reveal(
     let registry = openledger_types::attester::AttesterRegistry(cfg.attester_registry.clone());
     let pubkey = registry.attester(&deps.querier, &info.sender)?.pubkey;
 
-    let mut res = Response::new().add_attribute("action", "reveal").add_attribute("job_id", job_id.to_string()).add_attribute("attester", info.sender.to_string());
-    if let Err(reason) = check_packet(deps.as_ref(), &env, &job, &info.sender, &packet, &signature, &pubkey) {
+    let mut res = Response::new()
+        .add_attribute("action", "reveal")
+        .add_attribute("job_id", job_id.to_string())
+        .add_attribute("attester", info.sender.to_string());
+    if let Err(reason) = check_packet(
+        deps.as_ref(),
+        &env,
+        &job,
+        &info.sender,
+        &packet,
+        &signature,
+        &pubkey,
+    ) {
         // Like IBC: the packet is received and answered with an error acknowledgement.
         let ack = Acknowledgement::Error(reason);
         a.ack = Some(ack.clone());
         ASSIGNMENTS.save(deps.storage, (job_id, &info.sender), &a)?;
-        let ev = Event::new("attestation_ack").add_attribute("job_id", job_id.to_string()).add_attribute("attester", info.sender.to_string()).add_attribute("ack", "error").add_attribute("error", reason_of(&ack));
-        return Ok(res.add_event(ev).add_attribute("ack", "error").set_data(to_json_binary(&ack)?));
+        let ev = Event::new("attestation_ack")
+            .add_attribute("job_id", job_id.to_string())
+            .add_attribute("attester", info.sender.to_string())
+            .add_attribute("ack", "error")
+            .add_attribute("error", reason_of(&ack));
+        return Ok(res
+            .add_event(ev)
+            .add_attribute("ack", "error")
+            .set_data(to_json_binary(&ack)?));
     }
     let result = packet.data.result;
     let expected = commitment(salt.as_slice(), job_id, &result, info.sender.as_str())?;
@@ -311,22 +392,47 @@ pub fn execute_reveal(
         a.ack = Some(ack.clone());
         a.status = AssignmentStatus::Equivocated;
         ASSIGNMENTS.save(deps.storage, (job_id, &info.sender), &a)?;
-        let slash = registry.slash_msg(&info.sender, cfg.params.slash_equivocation_bps, None, true, "equivocation: commit/reveal mismatch")?;
-        let ev = Event::new("attestation_ack").add_attribute("job_id", job_id.to_string()).add_attribute("attester", info.sender.to_string()).add_attribute("ack", "error").add_attribute("error", reason_of(&ack));
-        res = res.add_submessage(penalty(slash)).add_event(ev).add_attribute("ack", "error").add_attribute("penalty", "equivocation");
+        let slash = registry.slash_msg(
+            &info.sender,
+            cfg.params.slash_equivocation_bps,
+            None,
+            true,
+            "equivocation: commit/reveal mismatch",
+        )?;
+        let ev = Event::new("attestation_ack")
+            .add_attribute("job_id", job_id.to_string())
+            .add_attribute("attester", info.sender.to_string())
+            .add_attribute("ack", "error")
+            .add_attribute("error", reason_of(&ack));
+        res = res
+            .add_submessage(penalty(slash))
+            .add_event(ev)
+            .add_attribute("ack", "error")
+            .add_attribute("penalty", "equivocation");
     } else {
         let ack = Acknowledgement::Result(Binary::from(result.digest()?.to_vec()));
         a.ack = Some(ack.clone());
         a.status = AssignmentStatus::Revealed;
         a.result = Some(result);
         ASSIGNMENTS.save(deps.storage, (job_id, &info.sender), &a)?;
-        let ev = Event::new("attestation_ack").add_attribute("job_id", job_id.to_string()).add_attribute("attester", info.sender.to_string()).add_attribute("ack", "result");
-        res = res.add_event(ev).add_attribute("ack", "result").set_data(to_json_binary(&ack)?);
+        let ev = Event::new("attestation_ack")
+            .add_attribute("job_id", job_id.to_string())
+            .add_attribute("attester", info.sender.to_string())
+            .add_attribute("ack", "result");
+        res = res
+            .add_event(ev)
+            .add_attribute("ack", "result")
+            .set_data(to_json_binary(&ack)?);
     }
     if all_revealed(deps.storage, job_id)? {
         let (msgs, attrs) = do_tally(deps.branch(), &env, &cfg, job_id)?;
-        let ev = Event::new("attribution_tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs.clone());
-        res = res.add_event(ev).add_submessages(msgs).add_attributes(attrs);
+        let ev = Event::new("attribution_tally")
+            .add_attribute("job_id", job_id.to_string())
+            .add_attributes(attrs.clone());
+        res = res
+            .add_event(ev)
+            .add_submessages(msgs)
+            .add_attributes(attrs);
     }
     Ok(res)
 }
@@ -354,7 +460,11 @@ pub fn execute_report_equivocation(
             return Err(bad("packets must be for this job and attester"));
         }
         let msg = sp.packet.sign_bytes()?;
-        if !deps.api.ed25519_verify(&msg, &sp.signature, &pubkey).unwrap_or(false) {
+        if !deps
+            .api
+            .ed25519_verify(&msg, &sp.signature, &pubkey)
+            .unwrap_or(false)
+        {
             return Err(bad("signature does not verify"));
         }
     }
@@ -364,7 +474,13 @@ pub fn execute_report_equivocation(
     a.status = AssignmentStatus::Equivocated;
     a.ack = Some(Acknowledgement::Error("equivocation".into()));
     ASSIGNMENTS.save(deps.storage, (job_id, &attester), &a)?;
-    let slash: CosmosMsg = registry.slash_msg(&attester, cfg.params.slash_equivocation_bps, None, true, "equivocation: two signed results")?;
+    let slash: CosmosMsg = registry.slash_msg(
+        &attester,
+        cfg.params.slash_equivocation_bps,
+        None,
+        true,
+        "equivocation: two signed results",
+    )?;
     Ok(Response::new()
         .add_message(slash)
         .add_attribute("action", "report_equivocation")

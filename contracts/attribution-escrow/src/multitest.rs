@@ -19,19 +19,42 @@ use crate::ContractError;
 pub const DENOM: &str = "uopen";
 
 fn c_escrow() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(crate::contract::execute, crate::contract::instantiate, crate::contract::query).with_reply(crate::contract::reply))
+    Box::new(
+        ContractWrapper::new(
+            crate::contract::execute,
+            crate::contract::instantiate,
+            crate::contract::query,
+        )
+        .with_reply(crate::contract::reply),
+    )
 }
 fn c_token() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(open_token::contract::execute, open_token::contract::instantiate, open_token::contract::query))
+    Box::new(ContractWrapper::new(
+        open_token::contract::execute,
+        open_token::contract::instantiate,
+        open_token::contract::query,
+    ))
 }
 fn c_datanets() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(datanet_registry::contract::execute, datanet_registry::contract::instantiate, datanet_registry::contract::query))
+    Box::new(ContractWrapper::new(
+        datanet_registry::contract::execute,
+        datanet_registry::contract::instantiate,
+        datanet_registry::contract::query,
+    ))
 }
 fn c_models() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(model_registry::contract::execute, model_registry::contract::instantiate, model_registry::contract::query))
+    Box::new(ContractWrapper::new(
+        model_registry::contract::execute,
+        model_registry::contract::instantiate,
+        model_registry::contract::query,
+    ))
 }
 fn c_attesters() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(attester_registry::contract::execute, attester_registry::contract::instantiate, attester_registry::contract::query))
+    Box::new(ContractWrapper::new(
+        attester_registry::contract::execute,
+        attester_registry::contract::instantiate,
+        attester_registry::contract::query,
+    ))
 }
 
 pub fn h(s: &str) -> HexBinary {
@@ -94,9 +117,15 @@ impl World {
     /// Everything deployed and wired, with `gov` as governance of every contract.
     pub fn new() -> World {
         let gov = addr("gov");
-        Self::with_governance(AppBuilder::new().build(|router, _api, storage| {
-            router.bank.init_balance(storage, &addr("payer"), coins(1_000_000, DENOM)).unwrap();
-        }), gov)
+        Self::with_governance(
+            AppBuilder::new().build(|router, _api, storage| {
+                router
+                    .bank
+                    .init_balance(storage, &addr("payer"), coins(1_000_000, DENOM))
+                    .unwrap();
+            }),
+            gov,
+        )
     }
 
     /// Deploys token, registries and escrow into `app` with `gov` (e.g. a DAO timelock) as
@@ -115,15 +144,33 @@ impl World {
         let payer = addr("payer");
         let contributors: Vec<Addr> = (1..=3).map(|i| addr(&format!("contributor{i}"))).collect();
         let ops: Vec<Attester> = (1..=4u8)
-            .map(|i| Attester { addr: addr(&format!("attester{i}")), key: SigningKey::from([i; 32]) })
+            .map(|i| Attester {
+                addr: addr(&format!("attester{i}")),
+                key: SigningKey::from([i; 32]),
+            })
             .collect();
         let deployer = addr("deployer");
 
-        let mut funded: Vec<Cw20Coin> = vec![Cw20Coin { address: dn_owner.to_string(), amount: Uint128::new(100_000) }];
-        funded.extend(ops.iter().map(|o| Cw20Coin { address: o.addr.to_string(), amount: Uint128::new(10_000) }));
-        funded.extend(contributors.iter().map(|c| Cw20Coin { address: c.to_string(), amount: Uint128::new(10_000) }));
-        funded.push(Cw20Coin { address: addr("challenger").to_string(), amount: Uint128::new(10_000) });
-        funded.extend(extra_funded.iter().map(|a| Cw20Coin { address: a.to_string(), amount: Uint128::new(10_000) }));
+        let mut funded: Vec<Cw20Coin> = vec![Cw20Coin {
+            address: dn_owner.to_string(),
+            amount: Uint128::new(100_000),
+        }];
+        funded.extend(ops.iter().map(|o| Cw20Coin {
+            address: o.addr.to_string(),
+            amount: Uint128::new(10_000),
+        }));
+        funded.extend(contributors.iter().map(|c| Cw20Coin {
+            address: c.to_string(),
+            amount: Uint128::new(10_000),
+        }));
+        funded.push(Cw20Coin {
+            address: addr("challenger").to_string(),
+            amount: Uint128::new(10_000),
+        });
+        funded.extend(extra_funded.iter().map(|a| Cw20Coin {
+            address: a.to_string(),
+            amount: Uint128::new(10_000),
+        }));
         let id = app.store_code(c_token());
         let token = app
             .instantiate_contract(
@@ -134,7 +181,10 @@ impl World {
                     symbol: "OPEN".into(),
                     decimals: 6,
                     initial_balances: funded,
-                    mint: Some(cw20::MinterResponse { minter: gov.to_string(), cap: None }),
+                    mint: Some(cw20::MinterResponse {
+                        minter: gov.to_string(),
+                        cap: None,
+                    }),
                     marketing: None,
                     native_denom: DENOM.into(),
                 },
@@ -175,7 +225,10 @@ impl World {
             .instantiate_contract(
                 id,
                 deployer.clone(),
-                &mdl::InstantiateMsg { governance: gov.to_string(), datanet_registry: datanets.to_string() },
+                &mdl::InstantiateMsg {
+                    governance: gov.to_string(),
+                    datanet_registry: datanets.to_string(),
+                },
                 &[],
                 "models",
                 Some(gov.to_string()),
@@ -233,8 +286,16 @@ impl World {
             payer,
             contributors,
             ops,
-            d1: DatanetRef { datanet_id: 0, version: 0, root: HexBinary::default() },
-            d2: DatanetRef { datanet_id: 0, version: 0, root: HexBinary::default() },
+            d1: DatanetRef {
+                datanet_id: 0,
+                version: 0,
+                root: HexBinary::default(),
+            },
+            d2: DatanetRef {
+                datanet_id: 0,
+                version: 0,
+                root: HexBinary::default(),
+            },
             model_id: 0,
         }
     }
@@ -247,12 +308,32 @@ impl World {
 
     /// The registry must accept slashes from the escrow: governance sets the verifier.
     pub fn set_verifier_msg(&self) -> att::ExecuteMsg {
-        att::ExecuteMsg::UpdateConfig { min_bond: None, unbonding_seconds: None, slash_recipient: None, verifier: Some(self.escrow.to_string()) }
+        att::ExecuteMsg::UpdateConfig {
+            min_bond: None,
+            unbonding_seconds: None,
+            slash_recipient: None,
+            verifier: Some(self.escrow.to_string()),
+        }
     }
 
-    pub fn send(&mut self, from: &Addr, to: &Addr, amount: u128, msg: Binary) -> anyhow::Result<AppResponse> {
+    pub fn send(
+        &mut self,
+        from: &Addr,
+        to: &Addr,
+        amount: u128,
+        msg: Binary,
+    ) -> anyhow::Result<AppResponse> {
         let token = self.token.clone();
-        self.app.execute_contract(from.clone(), token, &Cw20ExecuteMsg::Send { contract: to.to_string(), amount: Uint128::new(amount), msg }, &[])
+        self.app.execute_contract(
+            from.clone(),
+            token,
+            &Cw20ExecuteMsg::Send {
+                contract: to.to_string(),
+                amount: Uint128::new(amount),
+                msg,
+            },
+            &[],
+        )
     }
 
     fn publish_datanets(&mut self) {
@@ -279,36 +360,113 @@ impl World {
                 .unwrap();
         }
         // contributors bond, upload, curator approves with validation scores
-        let rows: [(usize, u64, &str, u64); 4] = [(0, 1, "row-a", 6_000), (0, 1, "row-b", 6_000), (1, 1, "row-c", 8_000), (2, 2, "row-d", 9_000)];
+        let rows: [(usize, u64, &str, u64); 4] = [
+            (0, 1, "row-a", 6_000),
+            (0, 1, "row-b", 6_000),
+            (1, 1, "row-c", 8_000),
+            (2, 2, "row-d", 9_000),
+        ];
         for (ci, datanet_id, _, _) in rows {
-            if !self.app.wrap().query_wasm_smart::<dn::BondResponse>(&dnets, &dn::QueryMsg::Bond { datanet_id, contributor: c[ci].to_string() }).unwrap().bonded.is_zero() {
+            if !self
+                .app
+                .wrap()
+                .query_wasm_smart::<dn::BondResponse>(
+                    &dnets,
+                    &dn::QueryMsg::Bond {
+                        datanet_id,
+                        contributor: c[ci].to_string(),
+                    },
+                )
+                .unwrap()
+                .bonded
+                .is_zero()
+            {
                 continue;
             }
-            self.send(&c[ci].clone(), &dnets, 100, to_json_binary(&dn::ReceiveMsg::Bond { datanet_id }).unwrap()).unwrap();
+            self.send(
+                &c[ci].clone(),
+                &dnets,
+                100,
+                to_json_binary(&dn::ReceiveMsg::Bond { datanet_id }).unwrap(),
+            )
+            .unwrap();
         }
         for (i, (ci, datanet_id, content, score)) in rows.iter().enumerate() {
             self.app
                 .execute_contract(
                     c[*ci].clone(),
                     dnets.clone(),
-                    &dn::ExecuteMsg::Contribute { datanet_id: *datanet_id, content_hash: h(content), size: 1_500, uri: format!("ipfs://{content}"), license: "CC-BY-4.0".into() },
+                    &dn::ExecuteMsg::Contribute {
+                        datanet_id: *datanet_id,
+                        content_hash: h(content),
+                        size: 1_500,
+                        uri: format!("ipfs://{content}"),
+                        license: "CC-BY-4.0".into(),
+                    },
                     &[],
                 )
                 .unwrap();
             self.app
-                .execute_contract(owner.clone(), dnets.clone(), &dn::ExecuteMsg::ReviewContribution { contribution_id: i as u64 + 1, accept: true, validation_score_bps: *score }, &[])
+                .execute_contract(
+                    owner.clone(),
+                    dnets.clone(),
+                    &dn::ExecuteMsg::ReviewContribution {
+                        contribution_id: i as u64 + 1,
+                        accept: true,
+                        validation_score_bps: *score,
+                    },
+                    &[],
+                )
                 .unwrap();
         }
         for datanet_id in [1u64, 2] {
-            let fee: dn::FeeResponse = self.app.wrap().query_wasm_smart(&dnets, &dn::QueryMsg::PublishFee { datanet_id }).unwrap();
-            self.send(&owner, &dnets, fee.fee.u128(), to_json_binary(&dn::ReceiveMsg::Publish { datanet_id }).unwrap()).unwrap();
+            let fee: dn::FeeResponse = self
+                .app
+                .wrap()
+                .query_wasm_smart(&dnets, &dn::QueryMsg::PublishFee { datanet_id })
+                .unwrap();
+            self.send(
+                &owner,
+                &dnets,
+                fee.fee.u128(),
+                to_json_binary(&dn::ReceiveMsg::Publish { datanet_id }).unwrap(),
+            )
+            .unwrap();
             self.app
-                .execute_contract(owner.clone(), dnets.clone(), &dn::ExecuteMsg::GrantAccess { datanet_id, grantee: self.trainer.to_string(), expires_at: None }, &[])
+                .execute_contract(
+                    owner.clone(),
+                    dnets.clone(),
+                    &dn::ExecuteMsg::GrantAccess {
+                        datanet_id,
+                        grantee: self.trainer.to_string(),
+                        expires_at: None,
+                    },
+                    &[],
+                )
                 .unwrap();
         }
-        let v = |id| -> dn::VersionInfo { self.app.wrap().query_wasm_smart(&dnets, &dn::QueryMsg::Version { datanet_id: id, version: 1 }).unwrap() };
-        self.d1 = DatanetRef { datanet_id: 1, version: 1, root: v(1).merkle_root };
-        self.d2 = DatanetRef { datanet_id: 2, version: 1, root: v(2).merkle_root };
+        let v = |id| -> dn::VersionInfo {
+            self.app
+                .wrap()
+                .query_wasm_smart(
+                    &dnets,
+                    &dn::QueryMsg::Version {
+                        datanet_id: id,
+                        version: 1,
+                    },
+                )
+                .unwrap()
+        };
+        self.d1 = DatanetRef {
+            datanet_id: 1,
+            version: 1,
+            root: v(1).merkle_root,
+        };
+        self.d2 = DatanetRef {
+            datanet_id: 2,
+            version: 1,
+            root: v(2).merkle_root,
+        };
         self.app
             .execute_contract(
                 self.trainer.clone(),
@@ -349,23 +507,50 @@ impl World {
                     &[],
                 )
                 .unwrap();
-            self.send(&op, &reg, 1_000, to_json_binary(&att::ReceiveMsg::Bond {}).unwrap()).unwrap();
+            self.send(
+                &op,
+                &reg,
+                1_000,
+                to_json_binary(&att::ReceiveMsg::Bond {}).unwrap(),
+            )
+            .unwrap();
         }
     }
 
     pub fn exec(&mut self, who: &Addr, msg: &ExecuteMsg) -> Result<AppResponse, ContractError> {
-        self.app.execute_contract(who.clone(), self.escrow.clone(), msg, &[]).map_err(|e| e.downcast().unwrap())
+        self.app
+            .execute_contract(who.clone(), self.escrow.clone(), msg, &[])
+            .map_err(|e| e.downcast().unwrap())
     }
 
-    pub fn request_job(&mut self, method: Method, ask: Option<u32>, amount: Option<u128>) -> Result<u64, ContractError> {
+    pub fn request_job(
+        &mut self,
+        method: Method,
+        ask: Option<u32>,
+        amount: Option<u128>,
+    ) -> Result<u64, ContractError> {
         self.request_job_with(method, ask, amount, 10_000, 5_000)
     }
 
-    pub fn request_job_with(&mut self, method: Method, ask: Option<u32>, amount: Option<u128>, input_tokens: u64, output_tokens: u64) -> Result<u64, ContractError> {
+    pub fn request_job_with(
+        &mut self,
+        method: Method,
+        ask: Option<u32>,
+        amount: Option<u128>,
+        input_tokens: u64,
+        output_tokens: u64,
+    ) -> Result<u64, ContractError> {
         let quote: FeeQuote = self
             .app
             .wrap()
-            .query_wasm_smart(&self.escrow, &QueryMsg::QuoteFee { model_id: self.model_id, input_tokens, output_tokens })
+            .query_wasm_smart(
+                &self.escrow,
+                &QueryMsg::QuoteFee {
+                    model_id: self.model_id,
+                    input_tokens,
+                    output_tokens,
+                },
+            )
             .unwrap();
         let payer = self.payer.clone();
         let escrow = self.escrow.clone();
@@ -379,26 +564,56 @@ impl World {
             ask_count: ask,
             method_params: None,
         };
-        let res = self.send(&payer, &escrow, amount.unwrap_or(quote.fee.u128()), to_json_binary(&msg).unwrap()).map_err(|e| e.downcast::<ContractError>().unwrap())?;
-        Ok(res.events.iter().flat_map(|e| &e.attributes).find(|a| a.key == "job_id").unwrap().value.parse().unwrap())
+        let res = self
+            .send(
+                &payer,
+                &escrow,
+                amount.unwrap_or(quote.fee.u128()),
+                to_json_binary(&msg).unwrap(),
+            )
+            .map_err(|e| e.downcast::<ContractError>().unwrap())?;
+        Ok(res
+            .events
+            .iter()
+            .flat_map(|e| &e.attributes)
+            .find(|a| a.key == "job_id")
+            .unwrap()
+            .value
+            .parse()
+            .unwrap())
     }
 
     pub fn job(&self, id: u64) -> JobResponse {
-        self.app.wrap().query_wasm_smart(&self.escrow, &QueryMsg::Job { job_id: id }).unwrap()
+        self.app
+            .wrap()
+            .query_wasm_smart(&self.escrow, &QueryMsg::Job { job_id: id })
+            .unwrap()
     }
 
     pub fn op_index(&self, a: &Addr) -> usize {
-        self.ops.iter().position(|o| &o.addr == a).unwrap()
+        self.ops.iter().position(|o| o.addr == a).unwrap()
     }
 
     pub fn result(&self, weights: &[(u64, u64)], tag: &str) -> AttestationResult {
         AttestationResult {
             result_hash: h(tag),
-            weights_bps: weights.iter().map(|(d, bps)| DatanetWeight { datanet_id: *d, version: 1, bps: *bps }).collect(),
+            weights_bps: weights
+                .iter()
+                .map(|(d, bps)| DatanetWeight {
+                    datanet_id: *d,
+                    version: 1,
+                    bps: *bps,
+                })
+                .collect(),
         }
     }
 
-    pub fn packet(&self, job_id: u64, attester: &Addr, result: AttestationResult) -> AttestationPacket {
+    pub fn packet(
+        &self,
+        job_id: u64,
+        attester: &Addr,
+        result: AttestationResult,
+    ) -> AttestationPacket {
         let job = self.job(job_id).job;
         AttestationPacket {
             source_port: ATTEST_PORT.into(),
@@ -408,7 +623,12 @@ impl World {
             sequence: job_id,
             timeout_height: 0,
             timeout_timestamp: 0,
-            data: AttestationPacketData { request_id: job_id, spec_hash: job.spec_hash, attester: attester.to_string(), result },
+            data: AttestationPacketData {
+                request_id: job_id,
+                spec_hash: job.spec_hash,
+                attester: attester.to_string(),
+                result,
+            },
         }
     }
 
@@ -421,32 +641,86 @@ impl World {
         HexBinary::from(sha256(attester.as_bytes())[..16].to_vec())
     }
 
-    pub fn commit(&mut self, job_id: u64, attester: &Addr, result: &AttestationResult) -> Result<AppResponse, ContractError> {
-        let c = commitment(Self::salt(attester).as_slice(), job_id, result, attester.as_str()).unwrap();
-        self.exec(attester, &ExecuteMsg::Commit { job_id, commitment: c })
+    pub fn commit(
+        &mut self,
+        job_id: u64,
+        attester: &Addr,
+        result: &AttestationResult,
+    ) -> Result<AppResponse, ContractError> {
+        let c = commitment(
+            Self::salt(attester).as_slice(),
+            job_id,
+            result,
+            attester.as_str(),
+        )
+        .unwrap();
+        self.exec(
+            attester,
+            &ExecuteMsg::Commit {
+                job_id,
+                commitment: c,
+            },
+        )
     }
 
-    pub fn reveal(&mut self, job_id: u64, attester: &Addr, result: AttestationResult) -> Result<AppResponse, ContractError> {
+    pub fn reveal(
+        &mut self,
+        job_id: u64,
+        attester: &Addr,
+        result: AttestationResult,
+    ) -> Result<AppResponse, ContractError> {
         let packet = self.packet(job_id, attester, result);
         let signature = self.sign(attester, &packet);
-        self.exec(attester, &ExecuteMsg::Reveal { job_id, packet, salt: Self::salt(attester), signature })
+        self.exec(
+            attester,
+            &ExecuteMsg::Reveal {
+                job_id,
+                packet,
+                salt: Self::salt(attester),
+                signature,
+            },
+        )
     }
 
     pub fn assigned(&self, job_id: u64) -> Vec<Addr> {
-        self.job(job_id).assignments.into_iter().map(|a| a.attester).collect()
+        self.job(job_id)
+            .assignments
+            .into_iter()
+            .map(|a| a.attester)
+            .collect()
     }
 
     pub fn balance(&self, who: &Addr) -> u128 {
-        let r: cw20::BalanceResponse = self.app.wrap().query_wasm_smart(&self.token, &cw20::Cw20QueryMsg::Balance { address: who.to_string() }).unwrap();
+        let r: cw20::BalanceResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.token,
+                &cw20::Cw20QueryMsg::Balance {
+                    address: who.to_string(),
+                },
+            )
+            .unwrap();
         r.balance.u128()
     }
 
     pub fn attester_info(&self, a: &Addr) -> att::AttesterInfo {
-        self.app.wrap().query_wasm_smart(&self.attesters, &att::QueryMsg::Attester { operator: a.to_string() }).unwrap()
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                &self.attesters,
+                &att::QueryMsg::Attester {
+                    operator: a.to_string(),
+                },
+            )
+            .unwrap()
     }
 
     pub fn ledger(&self) -> Ledger {
-        self.app.wrap().query_wasm_smart(&self.escrow, &QueryMsg::Ledger {}).unwrap()
+        self.app
+            .wrap()
+            .query_wasm_smart(&self.escrow, &QueryMsg::Ledger {})
+            .unwrap()
     }
 
     /// The escrow's accounting matches its real token balance.
@@ -467,7 +741,14 @@ impl World {
     pub fn payer_wraps(&mut self, amount: u128) {
         let payer = self.payer.clone();
         let token = self.token.clone();
-        self.app.execute_contract(payer, token, &open_token::msg::ExecuteMsg::Deposit {}, &coins(amount, DENOM)).unwrap();
+        self.app
+            .execute_contract(
+                payer,
+                token,
+                &open_token::msg::ExecuteMsg::Deposit {},
+                &coins(amount, DENOM),
+            )
+            .unwrap();
     }
 }
 
@@ -480,7 +761,9 @@ fn ready() -> World {
     let mut w = World::new();
     let gov = w.gov.clone();
     let msg = w.set_verifier_msg();
-    w.app.execute_contract(gov, w.attesters.clone(), &msg, &[]).unwrap();
+    w.app
+        .execute_contract(gov, w.attesters.clone(), &msg, &[])
+        .unwrap();
     w.payer_wraps(100_000);
     w
 }
@@ -503,7 +786,7 @@ pub fn run_lifecycle(w: &mut World) {
     assert_eq!(w.balance(&w.escrow.clone()), 5_100);
 
     let liar = w.ops[3].addr.clone();
-    let good = honest(&w);
+    let good = honest(w);
     let bad = w.result(&[(1, 1_000), (2, 9_000)], "made-up");
     for i in 0..4 {
         let a = w.ops[i].addr.clone();
@@ -521,20 +804,33 @@ pub fn run_lifecycle(w: &mut World) {
     assert_eq!(job.job.status, JobStatus::Finalized);
     assert_eq!(job.job.result, Some(good.clone()));
     for a in &job.assignments {
-        let expect = if a.attester == liar { AssignmentStatus::Deviated } else { AssignmentStatus::InQuorum };
+        let expect = if a.attester == liar {
+            AssignmentStatus::Deviated
+        } else {
+            AssignmentStatus::InQuorum
+        };
         assert_eq!(a.status, expect);
         assert!(matches!(a.ack, Some(Acknowledgement::Result(_))));
     }
     // the liar is slashed 1 % and jailed
     let li = w.attester_info(&liar);
-    assert_eq!((li.bonded, li.slashed_total), (Uint128::new(990), Uint128::new(10)));
+    assert_eq!(
+        (li.bonded, li.slashed_total),
+        (Uint128::new(990), Uint128::new(10))
+    );
     assert!(matches!(li.status, att::AttesterStatus::Jailed { .. }));
 
-    assert_eq!(w.exec(&liar, &ExecuteMsg::Settle { job_id }).unwrap_err(), ContractError::ChallengeWindowOpen {});
+    assert_eq!(
+        w.exec(&liar, &ExecuteMsg::Settle { job_id }).unwrap_err(),
+        ContractError::ChallengeWindowOpen {}
+    );
     w.advance(6);
     let treasury_before = w.balance(&w.treasury.clone());
     w.exec(&liar, &ExecuteMsg::Settle { job_id }).unwrap();
-    assert_eq!(w.exec(&liar, &ExecuteMsg::Settle { job_id }).unwrap_err(), ContractError::WrongStatus {});
+    assert_eq!(
+        w.exec(&liar, &ExecuteMsg::Settle { job_id }).unwrap_err(),
+        ContractError::WrongStatus {}
+    );
     // F_net 5_000: β 1_500, γ 1_000 → 333 × 3 (+1 dust), δ 2_500 → D1 1_750, D2 750; treasury 100 + 1
     assert_eq!(w.balance(&w.treasury.clone()) - treasury_before, 101);
 
@@ -542,47 +838,135 @@ pub fn run_lifecycle(w: &mut World) {
     let before = w.balance(&owner);
     w.exec(&owner, &ExecuteMsg::Claim {}).unwrap();
     assert_eq!(w.balance(&owner) - before, 1_500);
-    assert_eq!(w.exec(&owner, &ExecuteMsg::Claim {}).unwrap_err(), ContractError::NothingToClaim {});
+    assert_eq!(
+        w.exec(&owner, &ExecuteMsg::Claim {}).unwrap_err(),
+        ContractError::NothingToClaim {}
+    );
     for i in 0..3 {
         let a = w.ops[i].addr.clone();
         let before = w.balance(&a);
         w.exec(&a, &ExecuteMsg::Claim {}).unwrap();
         assert_eq!(w.balance(&a) - before, 333);
     }
-    assert_eq!(w.exec(&liar, &ExecuteMsg::Claim {}).unwrap_err(), ContractError::NothingToClaim {});
+    assert_eq!(
+        w.exec(&liar, &ExecuteMsg::Claim {}).unwrap_err(),
+        ContractError::NothingToClaim {}
+    );
     // contributors: D1 weights 12_000 (c1) / 8_000 (c2) of 20_000; D2 all c3
     let c = w.contributors.clone();
     for (who, datanet_id, expect) in [(&c[0], 1u64, 1_050u128), (&c[1], 1, 700), (&c[2], 2, 750)] {
         let before = w.balance(who);
-        w.exec(who, &ExecuteMsg::ClaimContributor { datanet_id, version: 1 }).unwrap();
+        w.exec(
+            who,
+            &ExecuteMsg::ClaimContributor {
+                datanet_id,
+                version: 1,
+            },
+        )
+        .unwrap();
         assert_eq!(w.balance(who) - before, expect);
-        assert_eq!(w.exec(who, &ExecuteMsg::ClaimContributor { datanet_id, version: 1 }).unwrap_err(), ContractError::NothingToClaim {});
+        assert_eq!(
+            w.exec(
+                who,
+                &ExecuteMsg::ClaimContributor {
+                    datanet_id,
+                    version: 1
+                }
+            )
+            .unwrap_err(),
+            ContractError::NothingToClaim {}
+        );
     }
-    assert_eq!(w.exec(&c[2], &ExecuteMsg::ClaimContributor { datanet_id: 1, version: 1 }).unwrap_err(), ContractError::NothingToClaim {});
+    assert_eq!(
+        w.exec(
+            &c[2],
+            &ExecuteMsg::ClaimContributor {
+                datanet_id: 1,
+                version: 1
+            }
+        )
+        .unwrap_err(),
+        ContractError::NothingToClaim {}
+    );
     w.assert_ledger_balanced();
     assert_eq!(w.ledger().held(), Uint128::zero());
-    let settled: JobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::ListJobs { status: Some(JobStatus::Settled), start_after: None, limit: None }).unwrap();
-    assert_eq!(settled.jobs.iter().map(|j| j.id).collect::<Vec<_>>(), vec![job_id]);
-    let open: JobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::ListJobs { status: Some(JobStatus::Committing), start_after: None, limit: None }).unwrap();
+    let settled: JobsResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.escrow,
+            &QueryMsg::ListJobs {
+                status: Some(JobStatus::Settled),
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        settled.jobs.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![job_id]
+    );
+    let open: JobsResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.escrow,
+            &QueryMsg::ListJobs {
+                status: Some(JobStatus::Committing),
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
     assert!(open.jobs.is_empty());
-    let mine: AttesterJobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::JobsByAttester { attester: liar.to_string(), start_after: None, limit: None }).unwrap();
+    let mine: AttesterJobsResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.escrow,
+            &QueryMsg::JobsByAttester {
+                attester: liar.to_string(),
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
     assert_eq!(mine.jobs.len(), 1);
     assert_eq!(mine.jobs[0].assignment.status, AssignmentStatus::Deviated);
 
     // Expired job: the jailed liar is no longer eligible; 3 assigned, only one reveals.
-    assert_eq!(w.request_job(Method::SuffixSpan, Some(4), None).unwrap_err(), ContractError::NotEnoughAttesters { needed: 4, available: 3 });
+    assert_eq!(
+        w.request_job(Method::SuffixSpan, Some(4), None)
+            .unwrap_err(),
+        ContractError::NotEnoughAttesters {
+            needed: 4,
+            available: 3
+        }
+    );
     let job_id = w.request_job(Method::SuffixSpan, Some(3), None).unwrap();
     let assigned = w.assigned(job_id);
     assert!(!assigned.contains(&liar));
     let payer_before = w.balance(&w.payer.clone());
     w.commit(job_id, &assigned[0], &good).unwrap();
-    assert_eq!(w.reveal(job_id, &assigned[0], good.clone()).unwrap_err(), ContractError::RevealTooEarly {});
-    assert_eq!(w.exec(&liar, &ExecuteMsg::Tally { job_id }).unwrap_err(), ContractError::TallyTooEarly {});
+    assert_eq!(
+        w.reveal(job_id, &assigned[0], good.clone()).unwrap_err(),
+        ContractError::RevealTooEarly {}
+    );
+    assert_eq!(
+        w.exec(&liar, &ExecuteMsg::Tally { job_id }).unwrap_err(),
+        ContractError::TallyTooEarly {}
+    );
     w.advance(11);
-    assert_eq!(w.commit(job_id, &assigned[1], &good).unwrap_err(), ContractError::CommitPhaseOver {});
+    assert_eq!(
+        w.commit(job_id, &assigned[1], &good).unwrap_err(),
+        ContractError::CommitPhaseOver {}
+    );
     w.reveal(job_id, &assigned[0], good.clone()).unwrap();
     w.advance(10);
-    assert_eq!(w.reveal(job_id, &assigned[0], good.clone()).unwrap_err(), ContractError::RevealPhaseOver {});
+    assert_eq!(
+        w.reveal(job_id, &assigned[0], good.clone()).unwrap_err(),
+        ContractError::RevealPhaseOver {}
+    );
     w.exec(&liar, &ExecuteMsg::Tally { job_id }).unwrap();
     let job = w.job(job_id);
     assert_eq!(job.job.status, JobStatus::Expired);
@@ -592,7 +976,10 @@ pub fn run_lifecycle(w: &mut World) {
         assert_eq!(w.attester_info(a).slashed_total, Uint128::new(1));
     }
     assert_eq!(w.attester_info(&assigned[0]).slashed_total, Uint128::zero());
-    assert_eq!(w.exec(&liar, &ExecuteMsg::Tally { job_id }).unwrap_err(), ContractError::WrongStatus {});
+    assert_eq!(
+        w.exec(&liar, &ExecuteMsg::Tally { job_id }).unwrap_err(),
+        ContractError::WrongStatus {}
+    );
     w.assert_ledger_balanced();
 }
 
@@ -606,13 +993,22 @@ fn penalties_never_block_a_job() {
     let good = honest(&w);
     let bad = w.result(&[(1, 1), (2, 9_999)], "lie");
     for (i, o) in ops.iter().enumerate() {
-        w.commit(job_id, o, if i == 3 { &bad } else { &good }).unwrap();
+        w.commit(job_id, o, if i == 3 { &bad } else { &good })
+            .unwrap();
     }
     let mut last = None;
     for (i, o) in ops.iter().enumerate() {
-        last = Some(w.reveal(job_id, o, if i == 3 { bad.clone() } else { good.clone() }).unwrap());
+        last = Some(
+            w.reveal(job_id, o, if i == 3 { bad.clone() } else { good.clone() })
+                .unwrap(),
+        );
     }
-    assert!(last.unwrap().events.iter().flat_map(|e| &e.attributes).any(|a| a.key == "action" && a.value == "penalty_failed"));
+    assert!(last
+        .unwrap()
+        .events
+        .iter()
+        .flat_map(|e| &e.attributes)
+        .any(|a| a.key == "action" && a.value == "penalty_failed"));
     assert_eq!(w.job(job_id).job.status, JobStatus::Finalized);
     assert!(w.attester_info(&ops[3]).slashed_total.is_zero());
     w.assert_ledger_balanced();
@@ -625,7 +1021,13 @@ fn repeated_misses_jail() {
     let good = honest(&w);
     // ops[3] stays silent twice within the window: the second miss jails it (max 1 per window)
     let reg = w.attesters.clone();
-    w.send(&ops[3], &reg, 100, to_json_binary(&att::ReceiveMsg::Bond {}).unwrap()).unwrap();
+    w.send(
+        &ops[3],
+        &reg,
+        100,
+        to_json_binary(&att::ReceiveMsg::Bond {}).unwrap(),
+    )
+    .unwrap();
     for round in 0..2 {
         let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
         for o in &ops[..3] {
@@ -651,21 +1053,76 @@ fn repeated_misses_jail() {
 fn request_errors() {
     let mut w = ready();
     let expected = Uint128::new(5_100);
-    assert_eq!(w.request_job(Method::SuffixSpan, None, Some(5_099)).unwrap_err(), ContractError::WrongPayment { expected, received: Uint128::new(5_099) });
-    assert!(matches!(w.request_job(Method::SuffixSpan, Some(0), None).unwrap_err(), ContractError::InvalidInput { .. }));
-    assert!(matches!(w.request_job(Method::SuffixSpan, Some(9), None).unwrap_err(), ContractError::InvalidInput { .. }));
-    assert_eq!(w.request_job(Method::TracinProj, None, None).unwrap_err(), ContractError::NotEnoughAttesters { needed: 4, available: 0 });
+    assert_eq!(
+        w.request_job(Method::SuffixSpan, None, Some(5_099))
+            .unwrap_err(),
+        ContractError::WrongPayment {
+            expected,
+            received: Uint128::new(5_099)
+        }
+    );
+    assert!(matches!(
+        w.request_job(Method::SuffixSpan, Some(0), None)
+            .unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    assert!(matches!(
+        w.request_job(Method::SuffixSpan, Some(9), None)
+            .unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    assert_eq!(
+        w.request_job(Method::TracinProj, None, None).unwrap_err(),
+        ContractError::NotEnoughAttesters {
+            needed: 4,
+            available: 0
+        }
+    );
     // paused model
     let trainer = w.trainer.clone();
-    w.app.execute_contract(trainer.clone(), w.models.clone(), &mdl::ExecuteMsg::SetStatus { model_id: 1, status: mdl::ModelStatus::Paused }, &[]).unwrap();
-    assert_eq!(w.request_job(Method::SuffixSpan, None, None).unwrap_err(), ContractError::ModelNotActive { model_id: 1 });
+    w.app
+        .execute_contract(
+            trainer.clone(),
+            w.models.clone(),
+            &mdl::ExecuteMsg::SetStatus {
+                model_id: 1,
+                status: mdl::ModelStatus::Paused,
+            },
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        w.request_job(Method::SuffixSpan, None, None).unwrap_err(),
+        ContractError::ModelNotActive { model_id: 1 }
+    );
     // CW20 from another token / direct Receive
     let fake = w.payer.clone();
     let err = w
-        .exec(&fake, &ExecuteMsg::Receive(cw20::Cw20ReceiveMsg { sender: fake.to_string(), amount: expected, msg: to_json_binary(&ReceiveMsg::Challenge { job_id: 1, reason: "".into() }).unwrap() }))
+        .exec(
+            &fake,
+            &ExecuteMsg::Receive(cw20::Cw20ReceiveMsg {
+                sender: fake.to_string(),
+                amount: expected,
+                msg: to_json_binary(&ReceiveMsg::Challenge {
+                    job_id: 1,
+                    reason: "".into(),
+                })
+                .unwrap(),
+            }),
+        )
         .unwrap_err();
     assert_eq!(err, ContractError::WrongToken {});
-    assert_eq!(w.exec(&fake, &ExecuteMsg::Commit { job_id: 7, commitment: h("x") }).unwrap_err(), ContractError::JobNotFound { id: 7 });
+    assert_eq!(
+        w.exec(
+            &fake,
+            &ExecuteMsg::Commit {
+                job_id: 7,
+                commitment: h("x")
+            }
+        )
+        .unwrap_err(),
+        ContractError::JobNotFound { id: 7 }
+    );
 }
 
 #[test]
@@ -675,84 +1132,227 @@ fn commit_reveal_errors_and_acks() {
     let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
     let good = honest(&w);
     let stranger = addr("stranger");
-    assert_eq!(w.commit(job_id, &stranger, &good).unwrap_err(), ContractError::NotAssigned {});
-    assert!(matches!(w.exec(&ops[0], &ExecuteMsg::Commit { job_id, commitment: HexBinary::from(vec![1, 2]) }).unwrap_err(), ContractError::Std(_)));
+    assert_eq!(
+        w.commit(job_id, &stranger, &good).unwrap_err(),
+        ContractError::NotAssigned {}
+    );
+    assert!(matches!(
+        w.exec(
+            &ops[0],
+            &ExecuteMsg::Commit {
+                job_id,
+                commitment: HexBinary::from(vec![1, 2])
+            }
+        )
+        .unwrap_err(),
+        ContractError::Std(_)
+    ));
     w.commit(job_id, &ops[0], &good).unwrap();
-    assert_eq!(w.commit(job_id, &ops[0], &good).unwrap_err(), ContractError::AlreadyCommitted {});
+    assert_eq!(
+        w.commit(job_id, &ops[0], &good).unwrap_err(),
+        ContractError::AlreadyCommitted {}
+    );
     w.commit(job_id, &ops[1], &good).unwrap();
     w.commit(job_id, &ops[2], &good).unwrap();
-    assert_eq!(w.reveal(job_id, &ops[0], good.clone()).unwrap_err(), ContractError::RevealTooEarly {});
+    assert_eq!(
+        w.reveal(job_id, &ops[0], good.clone()).unwrap_err(),
+        ContractError::RevealTooEarly {}
+    );
     w.commit(job_id, &ops[3], &good).unwrap();
 
     // bad packets are answered with error acks and can be retried
     let mut p = w.packet(job_id, &ops[0], good.clone());
     p.data.spec_hash = h("other spec");
     let sig = w.sign(&ops[0], &p);
-    let res = w.exec(&ops[0], &ExecuteMsg::Reveal { job_id, packet: p, salt: World::salt(&ops[0]), signature: sig }).unwrap();
+    let res = w
+        .exec(
+            &ops[0],
+            &ExecuteMsg::Reveal {
+                job_id,
+                packet: p,
+                salt: World::salt(&ops[0]),
+                signature: sig,
+            },
+        )
+        .unwrap();
     let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
     assert_eq!(ack, Acknowledgement::Error("spec_hash mismatch".into()));
     let p = w.packet(job_id, &ops[0], good.clone());
     let sig = w.sign(&ops[1], &p); // signed with someone else's key
-    let res = w.exec(&ops[0], &ExecuteMsg::Reveal { job_id, packet: p.clone(), salt: World::salt(&ops[0]), signature: sig }).unwrap();
+    let res = w
+        .exec(
+            &ops[0],
+            &ExecuteMsg::Reveal {
+                job_id,
+                packet: p.clone(),
+                salt: World::salt(&ops[0]),
+                signature: sig,
+            },
+        )
+        .unwrap();
     let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
-    assert_eq!(ack, Acknowledgement::Error("invalid ed25519 signature".into()));
+    assert_eq!(
+        ack,
+        Acknowledgement::Error("invalid ed25519 signature".into())
+    );
     let mut timed_out = p.clone();
     timed_out.timeout_height = 1;
     let sig = w.sign(&ops[0], &timed_out);
-    let res = w.exec(&ops[0], &ExecuteMsg::Reveal { job_id, packet: timed_out, salt: World::salt(&ops[0]), signature: sig }).unwrap();
+    let res = w
+        .exec(
+            &ops[0],
+            &ExecuteMsg::Reveal {
+                job_id,
+                packet: timed_out,
+                salt: World::salt(&ops[0]),
+                signature: sig,
+            },
+        )
+        .unwrap();
     let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
-    assert_eq!(ack, Acknowledgement::Error("packet timed out (height)".into()));
+    assert_eq!(
+        ack,
+        Acknowledgement::Error("packet timed out (height)".into())
+    );
     let unnormalised = w.result(&[(1, 7_000), (2, 2_000)], "x");
     let p2 = w.packet(job_id, &ops[0], unnormalised);
     let sig = w.sign(&ops[0], &p2);
-    let res = w.exec(&ops[0], &ExecuteMsg::Reveal { job_id, packet: p2, salt: World::salt(&ops[0]), signature: sig }).unwrap();
+    let res = w
+        .exec(
+            &ops[0],
+            &ExecuteMsg::Reveal {
+                job_id,
+                packet: p2,
+                salt: World::salt(&ops[0]),
+                signature: sig,
+            },
+        )
+        .unwrap();
     let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
-    assert_eq!(ack, Acknowledgement::Error("weights_bps must sum to 10000".into()));
+    assert_eq!(
+        ack,
+        Acknowledgement::Error("weights_bps must sum to 10000".into())
+    );
     assert!(matches!(
-        w.exec(&ops[0], &ExecuteMsg::Reveal { job_id, packet: p.clone(), salt: HexBinary::from(vec![0u8; 4]), signature: Binary::default() }).unwrap_err(),
+        w.exec(
+            &ops[0],
+            &ExecuteMsg::Reveal {
+                job_id,
+                packet: p.clone(),
+                salt: HexBinary::from(vec![0u8; 4]),
+                signature: Binary::default()
+            }
+        )
+        .unwrap_err(),
         ContractError::InvalidInput { .. }
     ));
     // a proper reveal is acknowledged with the result digest
     let res = w.reveal(job_id, &ops[0], good.clone()).unwrap();
     let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
-    assert_eq!(ack, Acknowledgement::Result(Binary::from(good.digest().unwrap().to_vec())));
+    assert_eq!(
+        ack,
+        Acknowledgement::Result(Binary::from(good.digest().unwrap().to_vec()))
+    );
 
     // revealing something other than the commitment is equivocation: slashed 5 % and tombstoned
     let other = w.result(&[(1, 5_000), (2, 5_000)], "other");
     w.reveal(job_id, &ops[1], other.clone()).unwrap();
     let info = w.attester_info(&ops[1]);
-    assert_eq!((info.status, info.slashed_total), (att::AttesterStatus::Tombstoned, Uint128::new(50)));
-    assert_eq!(w.reveal(job_id, &ops[1], good.clone()).unwrap_err(), ContractError::AlreadyRevealed {});
+    assert_eq!(
+        (info.status, info.slashed_total),
+        (att::AttesterStatus::Tombstoned, Uint128::new(50))
+    );
+    assert_eq!(
+        w.reveal(job_id, &ops[1], good.clone()).unwrap_err(),
+        ContractError::AlreadyRevealed {}
+    );
 
     // equivocation evidence: two signed packets with different results
     let pa = w.packet(job_id, &ops[2], good.clone());
     let pb = w.packet(job_id, &ops[2], other.clone());
-    let first = SignedPacket { signature: w.sign(&ops[2], &pa), packet: pa.clone() };
-    let second = SignedPacket { signature: w.sign(&ops[2], &pb), packet: pb };
-    let same = SignedPacket { signature: w.sign(&ops[2], &pa), packet: pa };
+    let first = SignedPacket {
+        signature: w.sign(&ops[2], &pa),
+        packet: pa.clone(),
+    };
+    let second = SignedPacket {
+        signature: w.sign(&ops[2], &pb),
+        packet: pb,
+    };
+    let same = SignedPacket {
+        signature: w.sign(&ops[2], &pa),
+        packet: pa,
+    };
     assert!(matches!(
-        w.exec(&stranger, &ExecuteMsg::ReportEquivocation { job_id, attester: ops[2].to_string(), first: first.clone(), second: same }).unwrap_err(),
+        w.exec(
+            &stranger,
+            &ExecuteMsg::ReportEquivocation {
+                job_id,
+                attester: ops[2].to_string(),
+                first: first.clone(),
+                second: same
+            }
+        )
+        .unwrap_err(),
         ContractError::InvalidEvidence { .. }
     ));
-    let forged = SignedPacket { signature: w.sign(&ops[3], &second.packet), packet: second.packet.clone() };
+    let forged = SignedPacket {
+        signature: w.sign(&ops[3], &second.packet),
+        packet: second.packet.clone(),
+    };
     assert!(matches!(
-        w.exec(&stranger, &ExecuteMsg::ReportEquivocation { job_id, attester: ops[2].to_string(), first: first.clone(), second: forged }).unwrap_err(),
+        w.exec(
+            &stranger,
+            &ExecuteMsg::ReportEquivocation {
+                job_id,
+                attester: ops[2].to_string(),
+                first: first.clone(),
+                second: forged
+            }
+        )
+        .unwrap_err(),
         ContractError::InvalidEvidence { .. }
     ));
-    w.exec(&stranger, &ExecuteMsg::ReportEquivocation { job_id, attester: ops[2].to_string(), first: first.clone(), second: second.clone() }).unwrap();
-    assert_eq!(w.attester_info(&ops[2]).status, att::AttesterStatus::Tombstoned);
+    w.exec(
+        &stranger,
+        &ExecuteMsg::ReportEquivocation {
+            job_id,
+            attester: ops[2].to_string(),
+            first: first.clone(),
+            second: second.clone(),
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        w.attester_info(&ops[2]).status,
+        att::AttesterStatus::Tombstoned
+    );
     assert!(matches!(
-        w.exec(&stranger, &ExecuteMsg::ReportEquivocation { job_id, attester: ops[2].to_string(), first, second }).unwrap_err(),
+        w.exec(
+            &stranger,
+            &ExecuteMsg::ReportEquivocation {
+                job_id,
+                attester: ops[2].to_string(),
+                first,
+                second
+            }
+        )
+        .unwrap_err(),
         ContractError::InvalidEvidence { .. }
     ));
-    assert_eq!(w.reveal(job_id, &ops[2], good.clone()).unwrap_err(), ContractError::AlreadyRevealed {});
+    assert_eq!(
+        w.reveal(job_id, &ops[2], good.clone()).unwrap_err(),
+        ContractError::AlreadyRevealed {}
+    );
 
     // ops[3] reveals: 2 of 4 equivocated ⇒ only ops[0] + ops[3] agree = 1/2 < 2/3 ⇒ Expired? No: revealed stake 2/4 < 2/3 ⇒ Expired.
     w.reveal(job_id, &ops[3], good.clone()).unwrap();
     let job = w.job(job_id);
     assert_eq!(job.job.status, JobStatus::Expired);
     w.advance(30);
-    assert_eq!(w.reveal(job_id, &ops[3], good).unwrap_err(), ContractError::WrongStatus {});
+    assert_eq!(
+        w.reveal(job_id, &ops[3], good).unwrap_err(),
+        ContractError::WrongStatus {}
+    );
     w.assert_ledger_balanced();
 }
 
@@ -762,8 +1362,9 @@ fn disagreement_fails_and_refunds() {
     let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
     let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
     let payer_before = w.balance(&w.payer.clone());
-    let results: Vec<AttestationResult> =
-        (0..4).map(|i| w.result(&[(1, 7_000), (2, 3_000)], if i < 2 { "a" } else { "b" })).collect();
+    let results: Vec<AttestationResult> = (0..4)
+        .map(|i| w.result(&[(1, 7_000), (2, 3_000)], if i < 2 { "a" } else { "b" }))
+        .collect();
     for i in 0..4 {
         w.commit(job_id, &ops[i], &results[i]).unwrap();
     }
@@ -773,7 +1374,9 @@ fn disagreement_fails_and_refunds() {
     assert_eq!(w.job(job_id).job.status, JobStatus::Failed);
     assert_eq!(w.balance(&w.payer.clone()) - payer_before, 5_100);
     // no quorum ⇒ nobody is a deviator
-    assert!(ops.iter().all(|o| w.attester_info(o).slashed_total.is_zero()));
+    assert!(ops
+        .iter()
+        .all(|o| w.attester_info(o).slashed_total.is_zero()));
     w.assert_ledger_balanced();
 }
 
@@ -798,17 +1401,36 @@ fn tolerance_mode_median() {
     assert_eq!(job.job.status, JobStatus::Finalized);
     // lower weighted median per coordinate: D1 6_950, D2 3_000 → renormalised 6_985 + 3_015
     let r = job.job.result.unwrap();
-    assert_eq!(r.weights_bps.iter().map(|x| x.bps).collect::<Vec<_>>(), vec![6_985, 3_015]);
+    assert_eq!(
+        r.weights_bps.iter().map(|x| x.bps).collect::<Vec<_>>(),
+        vec![6_985, 3_015]
+    );
     let st: Vec<AssignmentStatus> = job.assignments.iter().map(|a| a.status).collect();
     let expect: Vec<AssignmentStatus> = job
         .assignments
         .iter()
-        .map(|a| if a.attester == ops[3] { AssignmentStatus::Deviated } else { AssignmentStatus::InQuorum })
+        .map(|a| {
+            if a.attester == ops[3] {
+                AssignmentStatus::Deviated
+            } else {
+                AssignmentStatus::InQuorum
+            }
+        })
         .collect();
     assert_eq!(st, expect);
     w.advance(6);
     w.exec(&ops[0], &ExecuteMsg::Settle { job_id }).unwrap();
-    let pool: PoolResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::Pool { datanet_id: 1, version: 1 }).unwrap();
+    let pool: PoolResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.escrow,
+            &QueryMsg::Pool {
+                datanet_id: 1,
+                version: 1,
+            },
+        )
+        .unwrap();
     assert_eq!(pool.total, Uint128::new(2_500 * 6_985 / 10_000));
     w.assert_ledger_balanced();
 }
@@ -833,39 +1455,115 @@ fn challenge_upheld_and_rejected() {
         jobs.push(job_id);
     }
     let escrow = w.escrow.clone();
-    let challenge = |job_id| to_json_binary(&ReceiveMsg::Challenge { job_id, reason: "re-executed on CPU reference".into() }).unwrap();
-    let err: ContractError = w.send(&challenger, &escrow, 999, challenge(jobs[0])).unwrap_err().downcast().unwrap();
-    assert_eq!(err, ContractError::WrongPayment { expected: Uint128::new(1_000), received: Uint128::new(999) });
-    w.send(&challenger, &escrow, 1_000, challenge(jobs[0])).unwrap();
-    w.send(&challenger, &escrow, 1_000, challenge(jobs[1])).unwrap();
-    let err: ContractError = w.send(&challenger, &escrow, 1_000, challenge(jobs[1])).unwrap_err().downcast().unwrap();
+    let challenge = |job_id| {
+        to_json_binary(&ReceiveMsg::Challenge {
+            job_id,
+            reason: "re-executed on CPU reference".into(),
+        })
+        .unwrap()
+    };
+    let err: ContractError = w
+        .send(&challenger, &escrow, 999, challenge(jobs[0]))
+        .unwrap_err()
+        .downcast()
+        .unwrap();
+    assert_eq!(
+        err,
+        ContractError::WrongPayment {
+            expected: Uint128::new(1_000),
+            received: Uint128::new(999)
+        }
+    );
+    w.send(&challenger, &escrow, 1_000, challenge(jobs[0]))
+        .unwrap();
+    w.send(&challenger, &escrow, 1_000, challenge(jobs[1]))
+        .unwrap();
+    let err: ContractError = w
+        .send(&challenger, &escrow, 1_000, challenge(jobs[1]))
+        .unwrap_err()
+        .downcast()
+        .unwrap();
     assert_eq!(err, ContractError::WrongStatus {});
-    assert_eq!(w.exec(&challenger, &ExecuteMsg::Settle { job_id: jobs[0] }).unwrap_err(), ContractError::WrongStatus {});
-    assert_eq!(w.exec(&challenger, &ExecuteMsg::ResolveChallenge { job_id: jobs[0], upheld: true }).unwrap_err(), ContractError::Unauthorized {});
+    assert_eq!(
+        w.exec(&challenger, &ExecuteMsg::Settle { job_id: jobs[0] })
+            .unwrap_err(),
+        ContractError::WrongStatus {}
+    );
+    assert_eq!(
+        w.exec(
+            &challenger,
+            &ExecuteMsg::ResolveChallenge {
+                job_id: jobs[0],
+                upheld: true
+            }
+        )
+        .unwrap_err(),
+        ContractError::Unauthorized {}
+    );
 
     // upheld: payer refunded, challenger's bond back, the quorum slashed
     let payer_before = w.balance(&w.payer.clone());
     let ch_before = w.balance(&challenger);
-    w.exec(&gov, &ExecuteMsg::ResolveChallenge { job_id: jobs[0], upheld: true }).unwrap();
+    w.exec(
+        &gov,
+        &ExecuteMsg::ResolveChallenge {
+            job_id: jobs[0],
+            upheld: true,
+        },
+    )
+    .unwrap();
     assert_eq!(w.job(jobs[0]).job.status, JobStatus::Failed);
     assert_eq!(w.balance(&w.payer.clone()) - payer_before, 5_100);
     assert_eq!(w.balance(&challenger) - ch_before, 1_000);
-    assert!(ops.iter().all(|o| w.attester_info(o).slashed_total == Uint128::new(10)));
+    assert!(ops
+        .iter()
+        .all(|o| w.attester_info(o).slashed_total == Uint128::new(10)));
 
     // rejected: bond to the treasury, job settles right away
     let t_before = w.balance(&w.treasury.clone());
-    w.exec(&gov, &ExecuteMsg::ResolveChallenge { job_id: jobs[1], upheld: false }).unwrap();
+    w.exec(
+        &gov,
+        &ExecuteMsg::ResolveChallenge {
+            job_id: jobs[1],
+            upheld: false,
+        },
+    )
+    .unwrap();
     assert_eq!(w.balance(&w.treasury.clone()) - t_before, 1_000);
-    assert_eq!(w.exec(&gov, &ExecuteMsg::ResolveChallenge { job_id: jobs[1], upheld: false }).unwrap_err(), ContractError::WrongStatus {});
+    assert_eq!(
+        w.exec(
+            &gov,
+            &ExecuteMsg::ResolveChallenge {
+                job_id: jobs[1],
+                upheld: false
+            }
+        )
+        .unwrap_err(),
+        ContractError::WrongStatus {}
+    );
     w.advance(1);
-    w.exec(&challenger, &ExecuteMsg::Settle { job_id: jobs[1] }).unwrap();
+    w.exec(&challenger, &ExecuteMsg::Settle { job_id: jobs[1] })
+        .unwrap();
     // challenge window closed (the slashed quorum first serves its jail term)
     w.app.update_block(|b| b.time = b.time.plus_seconds(3_600));
     for o in &ops {
-        w.app.execute_contract(o.clone(), w.attesters.clone(), &att::ExecuteMsg::Unjail {}, &[]).unwrap();
+        w.app
+            .execute_contract(
+                o.clone(),
+                w.attesters.clone(),
+                &att::ExecuteMsg::Unjail {},
+                &[],
+            )
+            .unwrap();
         // the 1 % slash left 990 < min_bond: top up to become Active again
         let reg = w.attesters.clone();
-        w.send(o, &reg, 10, to_json_binary(&att::ReceiveMsg::Bond {}).unwrap()).unwrap();
+        w.send(
+            o,
+            &reg,
+            10,
+            to_json_binary(&att::ReceiveMsg::Bond {}).unwrap(),
+        )
+        .unwrap();
     }
     let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
     let active: Vec<Addr> = w.assigned(job_id);
@@ -876,7 +1574,11 @@ fn challenge_upheld_and_rejected() {
         w.reveal(job_id, o, good.clone()).unwrap();
     }
     w.advance(6);
-    let err: ContractError = w.send(&challenger, &escrow, 1_000, challenge(job_id)).unwrap_err().downcast().unwrap();
+    let err: ContractError = w
+        .send(&challenger, &escrow, 1_000, challenge(job_id))
+        .unwrap_err()
+        .downcast()
+        .unwrap();
     assert_eq!(err, ContractError::ChallengeWindowClosed {});
     w.assert_ledger_balanced();
 }
@@ -891,7 +1593,13 @@ fn penalised_contributor_forfeits_half() {
         .execute_contract(
             gov.clone(),
             w.datanets.clone(),
-            &dn::ExecuteMsg::Slash { datanet_id: 1, contributor: c1.to_string(), fraction_bps: 1_000, penalty_points: 100, reason: "redundant rows".into() },
+            &dn::ExecuteMsg::Slash {
+                datanet_id: 1,
+                contributor: c1.to_string(),
+                fraction_bps: 1_000,
+                penalty_points: 100,
+                reason: "redundant rows".into(),
+            },
             &[],
         )
         .unwrap();
@@ -909,11 +1617,28 @@ fn penalised_contributor_forfeits_half() {
     let q: ContributorClaimableResponse = w
         .app
         .wrap()
-        .query_wasm_smart(&w.escrow, &QueryMsg::ContributorClaimable { datanet_id: 1, version: 1, contributor: c1.to_string() })
+        .query_wasm_smart(
+            &w.escrow,
+            &QueryMsg::ContributorClaimable {
+                datanet_id: 1,
+                version: 1,
+                contributor: c1.to_string(),
+            },
+        )
         .unwrap();
-    assert_eq!((q.entitled, q.payable), (Uint128::new(1_050), Uint128::new(525)));
+    assert_eq!(
+        (q.entitled, q.payable),
+        (Uint128::new(1_050), Uint128::new(525))
+    );
     let (before, t_before) = (w.balance(&c1), w.balance(&w.treasury.clone()));
-    w.exec(&c1, &ExecuteMsg::ClaimContributor { datanet_id: 1, version: 1 }).unwrap();
+    w.exec(
+        &c1,
+        &ExecuteMsg::ClaimContributor {
+            datanet_id: 1,
+            version: 1,
+        },
+    )
+    .unwrap();
     assert_eq!(w.balance(&c1) - before, 525);
     assert_eq!(w.balance(&w.treasury.clone()) - t_before, 525);
     w.assert_ledger_balanced();
@@ -926,19 +1651,69 @@ fn governance_params() {
     let payer = w.payer.clone();
     let mut p = escrow_params();
     p.platform_fee = Uint128::new(7);
-    assert_eq!(w.exec(&payer, &ExecuteMsg::UpdateParams { params: p.clone() }).unwrap_err(), ContractError::Unauthorized {});
+    assert_eq!(
+        w.exec(&payer, &ExecuteMsg::UpdateParams { params: p.clone() })
+            .unwrap_err(),
+        ContractError::Unauthorized {}
+    );
     let mut bad = p.clone();
     bad.beta_bps = 9_000;
-    assert!(matches!(w.exec(&gov, &ExecuteMsg::UpdateParams { params: bad }).unwrap_err(), ContractError::InvalidInput { .. }));
+    assert!(matches!(
+        w.exec(&gov, &ExecuteMsg::UpdateParams { params: bad })
+            .unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
     let mut bad = p.clone();
     bad.quorum_num = 4;
-    assert!(matches!(w.exec(&gov, &ExecuteMsg::UpdateParams { params: bad }).unwrap_err(), ContractError::InvalidInput { .. }));
-    w.exec(&gov, &ExecuteMsg::UpdateParams { params: p }).unwrap();
-    let q: FeeQuote = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::QuoteFee { model_id: 1, input_tokens: 10_000, output_tokens: 5_000 }).unwrap();
+    assert!(matches!(
+        w.exec(&gov, &ExecuteMsg::UpdateParams { params: bad })
+            .unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    w.exec(&gov, &ExecuteMsg::UpdateParams { params: p })
+        .unwrap();
+    let q: FeeQuote = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.escrow,
+            &QueryMsg::QuoteFee {
+                model_id: 1,
+                input_tokens: 10_000,
+                output_tokens: 5_000,
+            },
+        )
+        .unwrap();
     assert_eq!(q.fee, Uint128::new(5_007));
-    assert_eq!(w.exec(&payer, &ExecuteMsg::UpdateGovernance { governance: payer.to_string() }).unwrap_err(), ContractError::Unauthorized {});
-    w.exec(&gov, &ExecuteMsg::UpdateGovernance { governance: payer.to_string() }).unwrap();
-    let jobs: JobsResponse = w.app.wrap().query_wasm_smart(&w.escrow, &QueryMsg::ListJobs { status: None, start_after: None, limit: None }).unwrap();
+    assert_eq!(
+        w.exec(
+            &payer,
+            &ExecuteMsg::UpdateGovernance {
+                governance: payer.to_string()
+            }
+        )
+        .unwrap_err(),
+        ContractError::Unauthorized {}
+    );
+    w.exec(
+        &gov,
+        &ExecuteMsg::UpdateGovernance {
+            governance: payer.to_string(),
+        },
+    )
+    .unwrap();
+    let jobs: JobsResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.escrow,
+            &QueryMsg::ListJobs {
+                status: None,
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
     assert!(jobs.jobs.is_empty());
 }
 
@@ -952,13 +1727,25 @@ mod dao {
     use cw_utils::{Duration, Threshold};
 
     fn c_stake() -> Box<dyn Contract<Empty>> {
-        Box::new(ContractWrapper::new(dao_stake::contract::execute, dao_stake::contract::instantiate, dao_stake::contract::query))
+        Box::new(ContractWrapper::new(
+            dao_stake::contract::execute,
+            dao_stake::contract::instantiate,
+            dao_stake::contract::query,
+        ))
     }
     fn c_multisig() -> Box<dyn Contract<Empty>> {
-        Box::new(ContractWrapper::new(dao_multisig::contract::execute, dao_multisig::contract::instantiate, dao_multisig::contract::query))
+        Box::new(ContractWrapper::new(
+            dao_multisig::contract::execute,
+            dao_multisig::contract::instantiate,
+            dao_multisig::contract::query,
+        ))
     }
     fn c_timelock() -> Box<dyn Contract<Empty>> {
-        Box::new(ContractWrapper::new(dao_timelock::contract::execute, dao_timelock::contract::instantiate, dao_timelock::contract::query))
+        Box::new(ContractWrapper::new(
+            dao_timelock::contract::execute,
+            dao_timelock::contract::instantiate,
+            dao_timelock::contract::query,
+        ))
     }
 
     const DELAY: u64 = 86_400;
@@ -971,43 +1758,124 @@ mod dao {
     }
 
     fn wasm_exec<T: serde::Serialize>(contract: &Addr, msg: &T) -> CosmosMsg {
-        WasmMsg::Execute { contract_addr: contract.to_string(), msg: to_json_binary(msg).unwrap(), funds: vec![] }.into()
+        WasmMsg::Execute {
+            contract_addr: contract.to_string(),
+            msg: to_json_binary(msg).unwrap(),
+            funds: vec![],
+        }
+        .into()
     }
 
     /// Proposal → votes → multisig executes (schedules on the timelock) → delay → timelock executes.
     fn govern(w: &mut World, dao: &Dao, title: &str, msgs: Vec<CosmosMsg>) {
-        let schedule = wasm_exec(&dao.timelock, &dao_timelock::msg::ExecuteMsg::Schedule { msgs, delay_seconds: None, description: title.into() });
+        let schedule = wasm_exec(
+            &dao.timelock,
+            &dao_timelock::msg::ExecuteMsg::Schedule {
+                msgs,
+                delay_seconds: None,
+                description: title.into(),
+            },
+        );
         let res = w
             .app
             .execute_contract(
                 dao.voters[0].clone(),
                 dao.multisig.clone(),
-                &dao_multisig::msg::ExecuteMsg::Propose { title: title.into(), description: title.into(), msgs: vec![schedule], latest: None },
+                &dao_multisig::msg::ExecuteMsg::Propose {
+                    title: title.into(),
+                    description: title.into(),
+                    msgs: vec![schedule],
+                    latest: None,
+                },
                 &[],
             )
             .unwrap();
-        let proposal_id: u64 = res.events.iter().flat_map(|e| &e.attributes).find(|a| a.key == "proposal_id").unwrap().value.parse().unwrap();
-        // 5 of 10 weight: not passed yet
-        let err = w.app.execute_contract(dao.voters[2].clone(), dao.multisig.clone(), &dao_multisig::msg::ExecuteMsg::Execute { proposal_id }, &[]).unwrap_err();
-        assert_eq!(err.downcast::<dao_multisig::ContractError>().unwrap(), dao_multisig::ContractError::WrongExecuteStatus {});
-        w.app
-            .execute_contract(dao.voters[1].clone(), dao.multisig.clone(), &dao_multisig::msg::ExecuteMsg::Vote { proposal_id, vote: Vote::Yes }, &[])
+        let proposal_id: u64 = res
+            .events
+            .iter()
+            .flat_map(|e| &e.attributes)
+            .find(|a| a.key == "proposal_id")
+            .unwrap()
+            .value
+            .parse()
             .unwrap();
-        let res = w.app.execute_contract(dao.voters[2].clone(), dao.multisig.clone(), &dao_multisig::msg::ExecuteMsg::Execute { proposal_id }, &[]).unwrap();
-        let op: u64 = res.events.iter().flat_map(|e| &e.attributes).find(|a| a.key == "operation_id").unwrap().value.parse().unwrap();
+        // 5 of 10 weight: not passed yet
+        let err = w
+            .app
+            .execute_contract(
+                dao.voters[2].clone(),
+                dao.multisig.clone(),
+                &dao_multisig::msg::ExecuteMsg::Execute { proposal_id },
+                &[],
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.downcast::<dao_multisig::ContractError>().unwrap(),
+            dao_multisig::ContractError::WrongExecuteStatus {}
+        );
+        w.app
+            .execute_contract(
+                dao.voters[1].clone(),
+                dao.multisig.clone(),
+                &dao_multisig::msg::ExecuteMsg::Vote {
+                    proposal_id,
+                    vote: Vote::Yes,
+                },
+                &[],
+            )
+            .unwrap();
+        let res = w
+            .app
+            .execute_contract(
+                dao.voters[2].clone(),
+                dao.multisig.clone(),
+                &dao_multisig::msg::ExecuteMsg::Execute { proposal_id },
+                &[],
+            )
+            .unwrap();
+        let op: u64 = res
+            .events
+            .iter()
+            .flat_map(|e| &e.attributes)
+            .find(|a| a.key == "operation_id")
+            .unwrap()
+            .value
+            .parse()
+            .unwrap();
         let anyone = addr("anyone");
-        let err = w.app.execute_contract(anyone.clone(), dao.timelock.clone(), &dao_timelock::msg::ExecuteMsg::Execute { operation_id: op }, &[]).unwrap_err();
-        assert!(matches!(err.downcast::<dao_timelock::ContractError>().unwrap(), dao_timelock::ContractError::NotReady { .. }));
+        let err = w
+            .app
+            .execute_contract(
+                anyone.clone(),
+                dao.timelock.clone(),
+                &dao_timelock::msg::ExecuteMsg::Execute { operation_id: op },
+                &[],
+            )
+            .unwrap_err();
+        assert!(matches!(
+            err.downcast::<dao_timelock::ContractError>().unwrap(),
+            dao_timelock::ContractError::NotReady { .. }
+        ));
         w.app.update_block(|b| {
             b.time = b.time.plus_seconds(DELAY);
             b.height += 1;
         });
-        w.app.execute_contract(anyone, dao.timelock.clone(), &dao_timelock::msg::ExecuteMsg::Execute { operation_id: op }, &[]).unwrap();
+        w.app
+            .execute_contract(
+                anyone,
+                dao.timelock.clone(),
+                &dao_timelock::msg::ExecuteMsg::Execute { operation_id: op },
+                &[],
+            )
+            .unwrap();
     }
 
     fn setup_dao() -> (World, Dao) {
         let mut app = AppBuilder::new().build(|router, _api, storage| {
-            router.bank.init_balance(storage, &addr("payer"), coins(1_000_000, DENOM)).unwrap();
+            router
+                .bank
+                .init_balance(storage, &addr("payer"), coins(1_000_000, DENOM))
+                .unwrap();
         });
         let deployer = addr("deployer");
         let voters: Vec<Addr> = (1..=3).map(|i| addr(&format!("voter{i}"))).collect();
@@ -1016,7 +1884,10 @@ mod dao {
             .instantiate_contract(
                 id,
                 deployer.clone(),
-                &dao_timelock::msg::InstantiateMsg { proposer: deployer.to_string(), min_delay_seconds: DELAY },
+                &dao_timelock::msg::InstantiateMsg {
+                    proposer: deployer.to_string(),
+                    min_delay_seconds: DELAY,
+                },
                 &[],
                 "timelock",
                 None,
@@ -1049,7 +1920,10 @@ mod dao {
                 deployer.clone(),
                 &dao_multisig::msg::InstantiateMsg {
                     group_addr: stake.to_string(),
-                    threshold: Threshold::ThresholdQuorum { threshold: Decimal::percent(51), quorum: Decimal::percent(30) },
+                    threshold: Threshold::ThresholdQuorum {
+                        threshold: Decimal::percent(51),
+                        quorum: Decimal::percent(30),
+                    },
                     max_voting_period: Duration::Time(7 * 86_400),
                     executor: None,
                     proposal_deposit: None,
@@ -1060,16 +1934,41 @@ mod dao {
             )
             .unwrap();
         w.app
-            .execute_contract(deployer.clone(), timelock.clone(), &dao_timelock::msg::ExecuteMsg::HandOff { proposer: multisig.to_string() }, &[])
+            .execute_contract(
+                deployer.clone(),
+                timelock.clone(),
+                &dao_timelock::msg::ExecuteMsg::HandOff {
+                    proposer: multisig.to_string(),
+                },
+                &[],
+            )
             .unwrap();
         // OPEN holders stake for voting weight 5 / 3 / 2
         for (v, amount) in voters.iter().zip([5_000u128, 3_000, 2_000]) {
-            w.send(v, &stake, amount, to_json_binary(&dao_stake::msg::ReceiveMsg::Bond {}).unwrap()).unwrap();
+            w.send(
+                v,
+                &stake,
+                amount,
+                to_json_binary(&dao_stake::msg::ReceiveMsg::Bond {}).unwrap(),
+            )
+            .unwrap();
         }
         w.advance(1);
-        let total: cw4::TotalWeightResponse = w.app.wrap().query_wasm_smart(&stake, &dao_stake::msg::QueryMsg::TotalWeight {}).unwrap();
+        let total: cw4::TotalWeightResponse = w
+            .app
+            .wrap()
+            .query_wasm_smart(&stake, &dao_stake::msg::QueryMsg::TotalWeight {})
+            .unwrap();
         assert_eq!(total.weight, 10);
-        (w, Dao { timelock, multisig, stake, voters })
+        (
+            w,
+            Dao {
+                timelock,
+                multisig,
+                stake,
+                voters,
+            },
+        )
     }
 
     #[test]
@@ -1082,13 +1981,31 @@ mod dao {
             .execute_contract(
                 deployer,
                 dao.timelock.clone(),
-                &dao_timelock::msg::ExecuteMsg::Schedule { msgs: vec![wasm_exec(&w.attesters, &w.set_verifier_msg())], delay_seconds: None, description: "".into() },
+                &dao_timelock::msg::ExecuteMsg::Schedule {
+                    msgs: vec![wasm_exec(&w.attesters, &w.set_verifier_msg())],
+                    delay_seconds: None,
+                    description: "".into(),
+                },
                 &[],
             )
             .unwrap_err();
-        assert_eq!(err.downcast::<dao_timelock::ContractError>().unwrap(), dao_timelock::ContractError::Unauthorized {});
-        let err = w.app.execute_contract(dao.voters[0].clone(), w.attesters.clone(), &w.set_verifier_msg(), &[]).unwrap_err();
-        assert_eq!(err.downcast::<attester_registry::ContractError>().unwrap(), attester_registry::ContractError::Unauthorized {});
+        assert_eq!(
+            err.downcast::<dao_timelock::ContractError>().unwrap(),
+            dao_timelock::ContractError::Unauthorized {}
+        );
+        let err = w
+            .app
+            .execute_contract(
+                dao.voters[0].clone(),
+                w.attesters.clone(),
+                &w.set_verifier_msg(),
+                &[],
+            )
+            .unwrap_err();
+        assert_eq!(
+            err.downcast::<attester_registry::ContractError>().unwrap(),
+            attester_registry::ContractError::Unauthorized {}
+        );
 
         // DAO proposal: make the escrow the attester registry's verifier, raise the platform fee
         // and mint a treasury grant; all three run together after the timelock delay.
@@ -1097,10 +2014,20 @@ mod dao {
         let msgs = vec![
             wasm_exec(&w.attesters, &w.set_verifier_msg()),
             wasm_exec(&w.escrow, &ExecuteMsg::UpdateParams { params }),
-            wasm_exec(&w.token, &open_token::msg::ExecuteMsg::Mint { recipient: w.treasury.to_string(), amount: Uint128::new(1_000) }),
+            wasm_exec(
+                &w.token,
+                &open_token::msg::ExecuteMsg::Mint {
+                    recipient: w.treasury.to_string(),
+                    amount: Uint128::new(1_000),
+                },
+            ),
         ];
         govern(&mut w, &dao, "wire the verifier", msgs);
-        let cfg: att::ConfigResponse = w.app.wrap().query_wasm_smart(&w.attesters, &att::QueryMsg::Config {}).unwrap();
+        let cfg: att::ConfigResponse = w
+            .app
+            .wrap()
+            .query_wasm_smart(&w.attesters, &att::QueryMsg::Config {})
+            .unwrap();
         assert_eq!(cfg.verifier, Some(w.escrow.clone()));
         assert_eq!(w.balance(&w.treasury.clone()), 1_000);
 
@@ -1111,10 +2038,31 @@ mod dao {
 
         // governance slashes a spamming contributor through the DAO as well
         let c1 = w.contributors[0].clone();
-        let slash = dn::ExecuteMsg::Slash { datanet_id: 1, contributor: c1.to_string(), fraction_bps: 5_000, penalty_points: 1, reason: "spam".into() };
+        let slash = dn::ExecuteMsg::Slash {
+            datanet_id: 1,
+            contributor: c1.to_string(),
+            fraction_bps: 5_000,
+            penalty_points: 1,
+            reason: "spam".into(),
+        };
         let dnets = w.datanets.clone();
-        govern(&mut w, &dao, "slash contributor1", vec![wasm_exec(&dnets, &slash)]);
-        let b: dn::BondResponse = w.app.wrap().query_wasm_smart(&w.datanets, &dn::QueryMsg::Bond { datanet_id: 1, contributor: c1.to_string() }).unwrap();
+        govern(
+            &mut w,
+            &dao,
+            "slash contributor1",
+            vec![wasm_exec(&dnets, &slash)],
+        );
+        let b: dn::BondResponse = w
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &w.datanets,
+                &dn::QueryMsg::Bond {
+                    datanet_id: 1,
+                    contributor: c1.to_string(),
+                },
+            )
+            .unwrap();
         assert_eq!(b.bonded, Uint128::new(50));
         let _ = dao.stake;
     }
@@ -1209,7 +2157,7 @@ mod property {
                 }
                 let cs = w.contributors.clone();
                 for (i, c) in cs.iter().enumerate() {
-                    let d = if (i + claim_order as usize) % 2 == 0 { 1 } else { 2 };
+                    let d = if (i + claim_order as usize).is_multiple_of(2) { 1 } else { 2 };
                     let _ = w.exec(c, &ExecuteMsg::ClaimContributor { datanet_id: d, version: 1 });
                     w.assert_ledger_balanced();
                 }

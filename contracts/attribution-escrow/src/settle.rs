@@ -1,7 +1,10 @@
 //! Escrow: refunds, the challenge window, settlement (β / γ / δ split with explicit dust) and
 //! pull-based claims for owners, attesters and Datanet contributors.
 
-use cosmwasm_std::{to_json_binary, Addr, CosmosMsg, DepsMut, Env, Event, MessageInfo, Response, StdResult, Storage, SubMsg, Uint128, WasmMsg};
+use cosmwasm_std::{
+    to_json_binary, Addr, CosmosMsg, DepsMut, Env, Event, MessageInfo, Response, StdResult,
+    Storage, SubMsg, Uint128, WasmMsg,
+};
 use cw20::Cw20ExecuteMsg;
 use openledger_types::attester::AttesterRegistry;
 use openledger_types::datanet::DatanetRegistry;
@@ -14,13 +17,22 @@ use crate::state::*;
 pub fn transfer(cfg: &Config, to: &Addr, amount: Uint128) -> StdResult<CosmosMsg> {
     Ok(WasmMsg::Execute {
         contract_addr: cfg.open_token.to_string(),
-        msg: to_json_binary(&Cw20ExecuteMsg::Transfer { recipient: to.to_string(), amount })?,
+        msg: to_json_binary(&Cw20ExecuteMsg::Transfer {
+            recipient: to.to_string(),
+            amount,
+        })?,
         funds: vec![],
     }
     .into())
 }
 
-fn ledger_out(store: &mut dyn Storage, from_escrow: Uint128, from_credit: Uint128, from_pools: Uint128, dust: Uint128) -> StdResult<()> {
+fn ledger_out(
+    store: &mut dyn Storage,
+    from_escrow: Uint128,
+    from_credit: Uint128,
+    from_pools: Uint128,
+    dust: Uint128,
+) -> StdResult<()> {
     LEDGER.update(store, |mut l| -> StdResult<_> {
         l.escrowed = l.escrowed.checked_sub(from_escrow)?;
         l.credited = l.credited.checked_sub(from_credit)?;
@@ -33,15 +45,33 @@ fn ledger_out(store: &mut dyn Storage, from_escrow: Uint128, from_credit: Uint12
 }
 
 /// Full refund of a job's fee to its payer.
-pub fn refund_msgs(store: &mut dyn Storage, cfg: &Config, job: &JobInfo) -> StdResult<Vec<CosmosMsg>> {
-    ledger_out(store, job.fee, Uint128::zero(), Uint128::zero(), Uint128::zero())?;
+pub fn refund_msgs(
+    store: &mut dyn Storage,
+    cfg: &Config,
+    job: &JobInfo,
+) -> StdResult<Vec<CosmosMsg>> {
+    ledger_out(
+        store,
+        job.fee,
+        Uint128::zero(),
+        Uint128::zero(),
+        Uint128::zero(),
+    )?;
     if job.fee.is_zero() {
         return Ok(vec![]);
     }
     Ok(vec![transfer(cfg, &job.payer, job.fee)?])
 }
 
-pub fn execute_challenge(deps: DepsMut, env: Env, cfg: Config, challenger: Addr, amount: Uint128, job_id: u64, reason: String) -> Result<Response, ContractError> {
+pub fn execute_challenge(
+    deps: DepsMut,
+    env: Env,
+    cfg: Config,
+    challenger: Addr,
+    amount: Uint128,
+    job_id: u64,
+    reason: String,
+) -> Result<Response, ContractError> {
     let mut job = load_job(deps.storage, job_id)?;
     if job.status != JobStatus::Finalized {
         return Err(ContractError::WrongStatus {});
@@ -50,7 +80,10 @@ pub fn execute_challenge(deps: DepsMut, env: Env, cfg: Config, challenger: Addr,
         return Err(ContractError::ChallengeWindowClosed {});
     }
     if amount != cfg.params.challenge_bond {
-        return Err(ContractError::WrongPayment { expected: cfg.params.challenge_bond, received: amount });
+        return Err(ContractError::WrongPayment {
+            expected: cfg.params.challenge_bond,
+            received: amount,
+        });
     }
     job.status = JobStatus::Challenged;
     job.challenger = Some(challenger.clone());
@@ -69,7 +102,13 @@ pub fn execute_challenge(deps: DepsMut, env: Env, cfg: Config, challenger: Addr,
 }
 
 /// Governance as referee (after re-execution on the CPU reference, off chain).
-pub fn execute_resolve_challenge(deps: DepsMut, env: Env, info: MessageInfo, job_id: u64, upheld: bool) -> Result<Response, ContractError> {
+pub fn execute_resolve_challenge(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    job_id: u64,
+    upheld: bool,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     if info.sender != cfg.governance {
         return Err(ContractError::Unauthorized {});
@@ -78,7 +117,10 @@ pub fn execute_resolve_challenge(deps: DepsMut, env: Env, info: MessageInfo, job
     if job.status != JobStatus::Challenged {
         return Err(ContractError::WrongStatus {});
     }
-    let challenger = job.challenger.clone().expect("challenged job has a challenger");
+    let challenger = job
+        .challenger
+        .clone()
+        .expect("challenged job has a challenger");
     let bond = job.challenge_bond;
     let mut msgs: Vec<SubMsg> = vec![];
     if upheld {
@@ -88,19 +130,41 @@ pub fn execute_resolve_challenge(deps: DepsMut, env: Env, info: MessageInfo, job
         for mut a in load_assignments(deps.storage, job_id)? {
             if a.status == AssignmentStatus::InQuorum {
                 a.status = AssignmentStatus::Deviated;
-                msgs.push(penalty(registry.slash_msg(&a.attester, cfg.params.slash_deviation_bps, Some(jail_until), false, "challenge upheld")?));
+                msgs.push(penalty(registry.slash_msg(
+                    &a.attester,
+                    cfg.params.slash_deviation_bps,
+                    Some(jail_until),
+                    false,
+                    "challenge upheld",
+                )?));
                 ASSIGNMENTS.save(deps.storage, (job_id, &a.attester.clone()), &a)?;
             }
         }
         job.status = JobStatus::Failed;
-        msgs.extend(refund_msgs(deps.storage, &cfg, &job)?.into_iter().map(SubMsg::new));
-        ledger_out(deps.storage, bond, Uint128::zero(), Uint128::zero(), Uint128::zero())?;
+        msgs.extend(
+            refund_msgs(deps.storage, &cfg, &job)?
+                .into_iter()
+                .map(SubMsg::new),
+        );
+        ledger_out(
+            deps.storage,
+            bond,
+            Uint128::zero(),
+            Uint128::zero(),
+            Uint128::zero(),
+        )?;
         msgs.push(SubMsg::new(transfer(&cfg, &challenger, bond)?));
     } else {
         // The result stands: the bond goes to the treasury and the job may settle now.
         job.status = JobStatus::Finalized;
         job.challenge_deadline = Some(env.block.height);
-        ledger_out(deps.storage, bond, Uint128::zero(), Uint128::zero(), Uint128::zero())?;
+        ledger_out(
+            deps.storage,
+            bond,
+            Uint128::zero(),
+            Uint128::zero(),
+            Uint128::zero(),
+        )?;
         if !bond.is_zero() {
             msgs.push(SubMsg::new(transfer(&cfg, &cfg.treasury, bond)?));
         }
@@ -114,13 +178,21 @@ pub fn execute_resolve_challenge(deps: DepsMut, env: Env, info: MessageInfo, job
         .add_attribute("upheld", upheld.to_string()))
 }
 
-pub fn execute_settle(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) -> Result<Response, ContractError> {
+pub fn execute_settle(
+    deps: DepsMut,
+    env: Env,
+    _info: MessageInfo,
+    job_id: u64,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let mut job = load_job(deps.storage, job_id)?;
     if job.status != JobStatus::Finalized {
         return Err(ContractError::WrongStatus {});
     }
-    if job.challenge_deadline.is_some_and(|d| env.block.height <= d) {
+    if job
+        .challenge_deadline
+        .is_some_and(|d| env.block.height <= d)
+    {
         return Err(ContractError::ChallengeWindowOpen {});
     }
     let result = job.result.clone().expect("finalized job has a result");
@@ -130,8 +202,14 @@ pub fn execute_settle(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) 
     // β: model owner.
     credit(deps.storage, &job.model_owner, s.owner)?;
     // γ: in-quorum attesters by assigned stake.
-    let quorum: Vec<Assignment> = load_assignments(deps.storage, job_id)?.into_iter().filter(|a| a.status == AssignmentStatus::InQuorum).collect();
-    let (shares, gamma_dust) = pro_rata(s.attesters, &quorum.iter().map(|a| a.stake).collect::<Vec<_>>());
+    let quorum: Vec<Assignment> = load_assignments(deps.storage, job_id)?
+        .into_iter()
+        .filter(|a| a.status == AssignmentStatus::InQuorum)
+        .collect();
+    let (shares, gamma_dust) = pro_rata(
+        s.attesters,
+        &quorum.iter().map(|a| a.stake).collect::<Vec<_>>(),
+    );
     let mut credited = s.owner;
     for (a, share) in quorum.iter().zip(&shares) {
         credit(deps.storage, &a.attester, *share)?;
@@ -142,7 +220,11 @@ pub fn execute_settle(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) 
     let mut weights = vec![];
     for w in &result.weights_bps {
         let v = registry.version(&deps.querier, w.datanet_id, w.version)?;
-        weights.push(if v.total_weight.is_zero() { Uint128::zero() } else { Uint128::from(w.bps) });
+        weights.push(if v.total_weight.is_zero() {
+            Uint128::zero()
+        } else {
+            Uint128::from(w.bps)
+        });
     }
     // Weights sum to 10 000 except where zeroed; pro-rata over the full 10 000 keeps zeroed parts as dust.
     let mut pooled = Uint128::zero();
@@ -151,11 +233,15 @@ pub fn execute_settle(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) 
         if amt.is_zero() {
             continue;
         }
-        POOLS.update(deps.storage, (w.datanet_id, w.version), |p| -> StdResult<_> {
-            let mut p = p.unwrap_or_default();
-            p.total += amt;
-            Ok(p)
-        })?;
+        POOLS.update(
+            deps.storage,
+            (w.datanet_id, w.version),
+            |p| -> StdResult<_> {
+                let mut p = p.unwrap_or_default();
+                p.total += amt;
+                Ok(p)
+            },
+        )?;
         pooled += amt;
     }
     let delta_dust = s.contributors - pooled;
@@ -181,9 +267,24 @@ pub fn execute_settle(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) 
         .add_attribute("model_owner", job.model_owner.to_string())
         .add_attribute("model_owner_share", s.owner)
         .add_attribute("attester_share", s.attesters - gamma_dust)
-        .add_attribute("attesters", quorum.iter().map(|a| a.attester.to_string()).collect::<Vec<_>>().join(","))
+        .add_attribute(
+            "attesters",
+            quorum
+                .iter()
+                .map(|a| a.attester.to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+        )
         .add_attribute("contributor_share", pooled)
-        .add_attribute("weights_bps", result.weights_bps.iter().map(|w| format!("{}:{}:{}", w.datanet_id, w.version, w.bps)).collect::<Vec<_>>().join(","))
+        .add_attribute(
+            "weights_bps",
+            result
+                .weights_bps
+                .iter()
+                .map(|w| format!("{}:{}:{}", w.datanet_id, w.version, w.bps))
+                .collect::<Vec<_>>()
+                .join(","),
+        )
         .add_attribute("platform_fee", job.platform_fee)
         .add_attribute("dust", dust);
     Ok(res
@@ -199,12 +300,20 @@ pub fn execute_settle(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) 
 
 pub fn execute_claim(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    let amount = BALANCES.may_load(deps.storage, &info.sender)?.unwrap_or_default();
+    let amount = BALANCES
+        .may_load(deps.storage, &info.sender)?
+        .unwrap_or_default();
     if amount.is_zero() {
         return Err(ContractError::NothingToClaim {});
     }
     BALANCES.remove(deps.storage, &info.sender);
-    ledger_out(deps.storage, Uint128::zero(), amount, Uint128::zero(), Uint128::zero())?;
+    ledger_out(
+        deps.storage,
+        Uint128::zero(),
+        amount,
+        Uint128::zero(),
+        Uint128::zero(),
+    )?;
     Ok(Response::new()
         .add_message(transfer(&cfg, &info.sender, amount)?)
         .add_attribute("action", "claim")
@@ -212,22 +321,46 @@ pub fn execute_claim(deps: DepsMut, info: MessageInfo) -> Result<Response, Contr
         .add_attribute("amount", amount))
 }
 
-pub fn execute_claim_contributor(deps: DepsMut, info: MessageInfo, datanet_id: u64, version: u32) -> Result<Response, ContractError> {
+pub fn execute_claim_contributor(
+    deps: DepsMut,
+    info: MessageInfo,
+    datanet_id: u64,
+    version: u32,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let key = (datanet_id, version);
-    let mut pool = POOLS.may_load(deps.storage, key)?.ok_or(ContractError::NothingToClaim {})?;
-    let share = DatanetRegistry(cfg.datanet_registry.clone()).contributor_share(&deps.querier, datanet_id, version, &info.sender)?;
+    let mut pool = POOLS
+        .may_load(deps.storage, key)?
+        .ok_or(ContractError::NothingToClaim {})?;
+    let share = DatanetRegistry(cfg.datanet_registry.clone()).contributor_share(
+        &deps.querier,
+        datanet_id,
+        version,
+        &info.sender,
+    )?;
     let entitled = entitlement(pool.total, share.weight, share.total_weight);
-    let drawn = DRAWN.may_load(deps.storage, (datanet_id, version, &info.sender))?.unwrap_or_default();
+    let drawn = DRAWN
+        .may_load(deps.storage, (datanet_id, version, &info.sender))?
+        .unwrap_or_default();
     let delta = entitled.saturating_sub(drawn);
     if delta.is_zero() {
         return Err(ContractError::NothingToClaim {});
     }
     let (payable, forfeited) = apply_multiplier(delta, share.reward_multiplier_bps);
-    DRAWN.save(deps.storage, (datanet_id, version, &info.sender), &(drawn + delta))?;
+    DRAWN.save(
+        deps.storage,
+        (datanet_id, version, &info.sender),
+        &(drawn + delta),
+    )?;
     pool.drawn += delta;
     POOLS.save(deps.storage, key, &pool)?;
-    ledger_out(deps.storage, Uint128::zero(), Uint128::zero(), delta, Uint128::zero())?;
+    ledger_out(
+        deps.storage,
+        Uint128::zero(),
+        Uint128::zero(),
+        delta,
+        Uint128::zero(),
+    )?;
     let mut res = Response::new();
     if !payable.is_zero() {
         res = res.add_message(transfer(&cfg, &info.sender, payable)?);

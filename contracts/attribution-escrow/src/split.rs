@@ -6,7 +6,13 @@ use openledger_types::escrow::EscrowParams;
 use openledger_types::BPS;
 
 /// `Fee = (T_in·R_in + T_out·R_out) / 1000 + F_platform` (one flooring division).
-pub fn quote_fee(input_tokens: u64, output_tokens: u64, price_in_per_1k: Uint128, price_out_per_1k: Uint128, platform_fee: Uint128) -> StdResult<Uint128> {
+pub fn quote_fee(
+    input_tokens: u64,
+    output_tokens: u64,
+    price_in_per_1k: Uint128,
+    price_out_per_1k: Uint128,
+    platform_fee: Uint128,
+) -> StdResult<Uint128> {
     let usage = Uint128::from(input_tokens)
         .checked_mul(price_in_per_1k)?
         .checked_add(Uint128::from(output_tokens).checked_mul(price_out_per_1k)?)?;
@@ -28,7 +34,12 @@ pub fn split_net(net: Uint128, p: &EscrowParams) -> NetSplit {
     let contributors = net.multiply_ratio(p.delta_bps, BPS);
     // β + γ + δ = 10 000 bps ⇒ the three floors never exceed `net`.
     let dust = net - owner - attesters - contributors;
-    NetSplit { owner, attesters, contributors, dust }
+    NetSplit {
+        owner,
+        attesters,
+        contributors,
+        dust,
+    }
 }
 
 /// Splits `total` pro rata to `weights` (floor each share); returns the shares and the dust.
@@ -38,7 +49,10 @@ pub fn pro_rata(total: Uint128, weights: &[Uint128]) -> (Vec<Uint128>, Uint128) 
     if sum.is_zero() {
         return (vec![Uint128::zero(); weights.len()], total);
     }
-    let shares: Vec<Uint128> = weights.iter().map(|w| total.multiply_ratio(*w, sum)).collect();
+    let shares: Vec<Uint128> = weights
+        .iter()
+        .map(|w| total.multiply_ratio(*w, sum))
+        .collect();
     let paid: Uint128 = shares.iter().copied().sum();
     (shares, total - paid)
 }
@@ -89,19 +103,46 @@ mod tests {
     #[test]
     fn fee_formula() {
         // 1500 in @ 20/1k + 500 out @ 60/1k = 30 + 30 = 60, + 5 platform
-        assert_eq!(quote_fee(1500, 500, Uint128::new(20), Uint128::new(60), Uint128::new(5)).unwrap(), Uint128::new(65));
+        assert_eq!(
+            quote_fee(
+                1500,
+                500,
+                Uint128::new(20),
+                Uint128::new(60),
+                Uint128::new(5)
+            )
+            .unwrap(),
+            Uint128::new(65)
+        );
         // one flooring: 1 token @ 999/1k + 1 @ 1/1k = 1000/1000 = 1
-        assert_eq!(quote_fee(1, 1, Uint128::new(999), Uint128::new(1), Uint128::zero()).unwrap(), Uint128::new(1));
+        assert_eq!(
+            quote_fee(1, 1, Uint128::new(999), Uint128::new(1), Uint128::zero()).unwrap(),
+            Uint128::new(1)
+        );
         assert!(quote_fee(u64::MAX, 0, Uint128::MAX, Uint128::zero(), Uint128::zero()).is_err());
     }
 
     #[test]
     fn split_examples() {
         let s = split_net(Uint128::new(1001), &params(3000, 2000));
-        assert_eq!(s, NetSplit { owner: Uint128::new(300), attesters: Uint128::new(200), contributors: Uint128::new(500), dust: Uint128::new(1) });
-        let (shares, dust) = pro_rata(Uint128::new(10), &[Uint128::new(1), Uint128::new(1), Uint128::new(1)]);
+        assert_eq!(
+            s,
+            NetSplit {
+                owner: Uint128::new(300),
+                attesters: Uint128::new(200),
+                contributors: Uint128::new(500),
+                dust: Uint128::new(1)
+            }
+        );
+        let (shares, dust) = pro_rata(
+            Uint128::new(10),
+            &[Uint128::new(1), Uint128::new(1), Uint128::new(1)],
+        );
         assert_eq!((shares, dust), (vec![Uint128::new(3); 3], Uint128::new(1)));
-        assert_eq!(pro_rata(Uint128::new(7), &[Uint128::zero()]), (vec![Uint128::zero()], Uint128::new(7)));
+        assert_eq!(
+            pro_rata(Uint128::new(7), &[Uint128::zero()]),
+            (vec![Uint128::zero()], Uint128::new(7))
+        );
     }
 
     proptest! {

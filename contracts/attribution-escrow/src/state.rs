@@ -55,7 +55,16 @@ impl IndexList<JobInfo> for JobIndexes<'_> {
 
 /// Jobs by id, indexed by status.
 pub fn jobs<'a>() -> IndexedMap<u64, JobInfo, JobIndexes<'a>> {
-    IndexedMap::new("jobs", JobIndexes { status: MultiIndex::new(|_pk, j: &JobInfo| status_code(j.status), "jobs", "jobs__status") })
+    IndexedMap::new(
+        "jobs",
+        JobIndexes {
+            status: MultiIndex::new(
+                |_pk, j: &JobInfo| status_code(j.status),
+                "jobs",
+                "jobs__status",
+            ),
+        },
+    )
 }
 pub const ASSIGNMENTS: Map<(u64, &Addr), Assignment> = Map::new("assignments");
 /// Pull balances (model owners, attesters).
@@ -68,7 +77,9 @@ pub const LEDGER: Item<Ledger> = Item::new("ledger");
 pub const MISSES: Map<&Addr, (u64, u32)> = Map::new("misses");
 
 pub fn load_job(store: &dyn Storage, id: u64) -> Result<JobInfo, ContractError> {
-    jobs().may_load(store, id)?.ok_or(ContractError::JobNotFound { id })
+    jobs()
+        .may_load(store, id)?
+        .ok_or(ContractError::JobNotFound { id })
 }
 
 pub fn load_assignments(store: &dyn Storage, job_id: u64) -> StdResult<Vec<Assignment>> {
@@ -83,7 +94,9 @@ pub fn credit(store: &mut dyn Storage, who: &Addr, amount: Uint128) -> StdResult
     if amount.is_zero() {
         return Ok(());
     }
-    BALANCES.update(store, who, |b| -> StdResult<_> { Ok(b.unwrap_or_default() + amount) })?;
+    BALANCES.update(store, who, |b| -> StdResult<_> {
+        Ok(b.unwrap_or_default() + amount)
+    })?;
     Ok(())
 }
 

@@ -1,7 +1,10 @@
 //! Verifier, part 2: the tally (exact result-hash quorum or stake-weighted median within a
 //! tolerance), penalties for missed reveals / deviations, refunds when there is no quorum.
 
-use cosmwasm_std::{Addr, Attribute, DepsMut, SubMsg, Env, Event, HexBinary, MessageInfo, Response, StdResult, Storage, Uint128};
+use cosmwasm_std::{
+    Addr, Attribute, DepsMut, Env, Event, HexBinary, MessageInfo, Response, StdResult, Storage,
+    SubMsg, Uint128,
+};
 use openledger_types::attester::AttesterRegistry;
 use openledger_types::escrow::*;
 use openledger_types::{sha256, DatanetRef, BPS};
@@ -12,9 +15,12 @@ use crate::state::*;
 
 /// Every assigned attester has revealed (or was caught equivocating).
 pub fn all_revealed(store: &dyn Storage, job_id: u64) -> StdResult<bool> {
-    Ok(load_assignments(store, job_id)?
-        .iter()
-        .all(|a| matches!(a.status, AssignmentStatus::Revealed | AssignmentStatus::Equivocated)))
+    Ok(load_assignments(store, job_id)?.iter().all(|a| {
+        matches!(
+            a.status,
+            AssignmentStatus::Revealed | AssignmentStatus::Equivocated
+        )
+    }))
 }
 
 /// `part / total ≥ num / den` in integers.
@@ -23,7 +29,9 @@ pub fn reaches_quorum(part: Uint128, total: Uint128, num: u64, den: u64) -> bool
 }
 
 /// Exact mode: the result with the most stake (ties → smallest digest) and its stake.
-pub fn exact_winner(reveals: &[(AttestationResult, Uint128)]) -> StdResult<Option<(AttestationResult, Uint128)>> {
+pub fn exact_winner(
+    reveals: &[(AttestationResult, Uint128)],
+) -> StdResult<Option<(AttestationResult, Uint128)>> {
     let mut groups: Vec<(HexBinary, AttestationResult, Uint128)> = vec![];
     for (r, s) in reveals {
         let d = r.digest()?;
@@ -84,7 +92,12 @@ pub fn l1(a: &[u64], b: &[u64]) -> u64 {
     a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).sum()
 }
 
-pub fn execute_tally(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) -> Result<Response, ContractError> {
+pub fn execute_tally(
+    deps: DepsMut,
+    env: Env,
+    _info: MessageInfo,
+    job_id: u64,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let job = load_job(deps.storage, job_id)?;
     if !matches!(job.status, JobStatus::Committing | JobStatus::Revealing) {
@@ -94,33 +107,64 @@ pub fn execute_tally(deps: DepsMut, env: Env, _info: MessageInfo, job_id: u64) -
         return Err(ContractError::TallyTooEarly {});
     }
     let (msgs, attrs) = do_tally(deps, &env, &cfg, job_id)?;
-    let ev = Event::new("attribution_tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs.clone());
-    Ok(Response::new().add_event(ev).add_submessages(msgs).add_attribute("action", "tally").add_attribute("job_id", job_id.to_string()).add_attributes(attrs))
+    let ev = Event::new("attribution_tally")
+        .add_attribute("job_id", job_id.to_string())
+        .add_attributes(attrs.clone());
+    Ok(Response::new()
+        .add_event(ev)
+        .add_submessages(msgs)
+        .add_attribute("action", "tally")
+        .add_attribute("job_id", job_id.to_string())
+        .add_attributes(attrs))
 }
 
 /// Decides the job, marks assignments, emits slashes and (without quorum) the refund.
-pub fn do_tally(deps: DepsMut, env: &Env, cfg: &Config, job_id: u64) -> Result<(Vec<SubMsg>, Vec<Attribute>), ContractError> {
+pub fn do_tally(
+    deps: DepsMut,
+    env: &Env,
+    cfg: &Config,
+    job_id: u64,
+) -> Result<(Vec<SubMsg>, Vec<Attribute>), ContractError> {
     let p = &cfg.params;
     let mut job = load_job(deps.storage, job_id)?;
     let mut assignments = load_assignments(deps.storage, job_id)?;
-    let revealed: Vec<&Assignment> = assignments.iter().filter(|a| a.status == AssignmentStatus::Revealed).collect();
+    let revealed: Vec<&Assignment> = assignments
+        .iter()
+        .filter(|a| a.status == AssignmentStatus::Revealed)
+        .collect();
     let revealed_stake: Uint128 = revealed.iter().map(|a| a.stake).sum();
 
     // in_quorum(attester) decides InQuorum vs Deviated once a result is final.
     let mut decided: Option<(AttestationResult, Vec<Addr>)> = None;
     if job.spec.method.is_exact() {
-        let reveals: Vec<(AttestationResult, Uint128)> =
-            revealed.iter().map(|a| (a.result.clone().expect("revealed has result"), a.stake)).collect();
+        let reveals: Vec<(AttestationResult, Uint128)> = revealed
+            .iter()
+            .map(|a| (a.result.clone().expect("revealed has result"), a.stake))
+            .collect();
         if let Some((winner, stake)) = exact_winner(&reveals)? {
             if reaches_quorum(stake, job.total_stake, p.quorum_num, p.quorum_den) {
-                let members = revealed.iter().filter(|a| a.result.as_ref() == Some(&winner)).map(|a| a.attester.clone()).collect();
+                let members = revealed
+                    .iter()
+                    .filter(|a| a.result.as_ref() == Some(&winner))
+                    .map(|a| a.attester.clone())
+                    .collect();
                 decided = Some((winner, members));
             }
         }
     } else {
         let dims = job.spec.datanets.len();
-        let vectors: Vec<(Vec<u64>, Uint128)> =
-            revealed.iter().map(|a| (dense(&job.spec.datanets, a.result.as_ref().expect("revealed has result")), a.stake)).collect();
+        let vectors: Vec<(Vec<u64>, Uint128)> = revealed
+            .iter()
+            .map(|a| {
+                (
+                    dense(
+                        &job.spec.datanets,
+                        a.result.as_ref().expect("revealed has result"),
+                    ),
+                    a.stake,
+                )
+            })
+            .collect();
         if let Some(median) = weighted_median(&vectors, dims) {
             let members: Vec<Addr> = revealed
                 .iter()
@@ -128,7 +172,11 @@ pub fn do_tally(deps: DepsMut, env: &Env, cfg: &Config, job_id: u64) -> Result<(
                 .filter(|(_, (v, _))| l1(v, &median) <= p.tolerance_bps)
                 .map(|(a, _)| a.attester.clone())
                 .collect();
-            let in_band: Uint128 = revealed.iter().filter(|a| members.contains(&a.attester)).map(|a| a.stake).sum();
+            let in_band: Uint128 = revealed
+                .iter()
+                .filter(|a| members.contains(&a.attester))
+                .map(|a| a.stake)
+                .sum();
             if reaches_quorum(in_band, job.total_stake, p.quorum_num, p.quorum_den) {
                 let weights_bps = job
                     .spec
@@ -136,10 +184,21 @@ pub fn do_tally(deps: DepsMut, env: &Env, cfg: &Config, job_id: u64) -> Result<(
                     .iter()
                     .zip(&median)
                     .filter(|(_, bps)| **bps > 0)
-                    .map(|(d, bps)| DatanetWeight { datanet_id: d.datanet_id, version: d.version, bps: *bps })
+                    .map(|(d, bps)| DatanetWeight {
+                        datanet_id: d.datanet_id,
+                        version: d.version,
+                        bps: *bps,
+                    })
                     .collect::<Vec<_>>();
-                let result_hash = HexBinary::from(sha256(&cosmwasm_std::to_json_vec(&weights_bps)?).to_vec());
-                decided = Some((AttestationResult { result_hash, weights_bps }, members));
+                let result_hash =
+                    HexBinary::from(sha256(&cosmwasm_std::to_json_vec(&weights_bps)?).to_vec());
+                decided = Some((
+                    AttestationResult {
+                        result_hash,
+                        weights_bps,
+                    },
+                    members,
+                ));
             }
         }
     }
@@ -152,18 +211,38 @@ pub fn do_tally(deps: DepsMut, env: &Env, cfg: &Config, job_id: u64) -> Result<(
         match a.status {
             AssignmentStatus::Assigned | AssignmentStatus::Committed => {
                 a.status = AssignmentStatus::Missed;
-                let (start, count) = MISSES.may_load(deps.storage, &a.attester)?.unwrap_or((env.block.height, 0));
-                let (start, count) = if env.block.height >= start + p.miss_window_blocks { (env.block.height, 1) } else { (start, count + 1) };
+                let (start, count) = MISSES
+                    .may_load(deps.storage, &a.attester)?
+                    .unwrap_or((env.block.height, 0));
+                let (start, count) = if env.block.height >= start + p.miss_window_blocks {
+                    (env.block.height, 1)
+                } else {
+                    (start, count + 1)
+                };
                 MISSES.save(deps.storage, &a.attester, &(start, count))?;
                 let jail = (count > p.max_misses_per_window).then_some(jail_until);
-                msgs.push(penalty(registry.slash_msg(&a.attester, p.slash_missed_bps, jail, false, "missed reveal")?));
+                msgs.push(penalty(registry.slash_msg(
+                    &a.attester,
+                    p.slash_missed_bps,
+                    jail,
+                    false,
+                    "missed reveal",
+                )?));
                 attrs.push(Attribute::new("missed", a.attester.to_string()));
             }
             AssignmentStatus::Revealed => match &decided {
-                Some((_, members)) if members.contains(&a.attester) => a.status = AssignmentStatus::InQuorum,
+                Some((_, members)) if members.contains(&a.attester) => {
+                    a.status = AssignmentStatus::InQuorum
+                }
                 Some(_) => {
                     a.status = AssignmentStatus::Deviated;
-                    msgs.push(penalty(registry.slash_msg(&a.attester, p.slash_deviation_bps, Some(jail_until), false, "deviation from quorum")?));
+                    msgs.push(penalty(registry.slash_msg(
+                        &a.attester,
+                        p.slash_deviation_bps,
+                        Some(jail_until),
+                        false,
+                        "deviation from quorum",
+                    )?));
                     attrs.push(Attribute::new("deviated", a.attester.to_string()));
                 }
                 None => {}
@@ -182,10 +261,22 @@ pub fn do_tally(deps: DepsMut, env: &Env, cfg: &Config, job_id: u64) -> Result<(
             attrs.push(Attribute::new("result_hash", result.result_hash.to_hex()));
         }
         None => {
-            let expired = !reaches_quorum(revealed_stake, job.total_stake, p.quorum_num, p.quorum_den);
-            job.status = if expired { JobStatus::Expired } else { JobStatus::Failed };
-            msgs.extend(refund_msgs(deps.storage, cfg, &job)?.into_iter().map(SubMsg::new));
-            attrs.push(Attribute::new("status", if expired { "expired" } else { "failed" }));
+            let expired =
+                !reaches_quorum(revealed_stake, job.total_stake, p.quorum_num, p.quorum_den);
+            job.status = if expired {
+                JobStatus::Expired
+            } else {
+                JobStatus::Failed
+            };
+            msgs.extend(
+                refund_msgs(deps.storage, cfg, &job)?
+                    .into_iter()
+                    .map(SubMsg::new),
+            );
+            attrs.push(Attribute::new(
+                "status",
+                if expired { "expired" } else { "failed" },
+            ));
             attrs.push(Attribute::new("refund", job.fee.to_string()));
         }
     }

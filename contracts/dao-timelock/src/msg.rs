@@ -11,13 +11,20 @@ pub struct InstantiateMsg {
 #[cw_serde]
 pub enum ExecuteMsg {
     /// Proposer: queue `msgs` for execution after `delay_seconds` (≥ the minimum; default the minimum).
-    Schedule { msgs: Vec<CosmosMsg<Empty>>, delay_seconds: Option<u64>, description: String },
+    Schedule {
+        msgs: Vec<CosmosMsg<Empty>>,
+        delay_seconds: Option<u64>,
+        description: String,
+    },
     /// Anyone, once ready: dispatches the messages (all or nothing).
     Execute { operation_id: u64 },
     /// Proposer: drop a pending operation.
     Cancel { operation_id: u64 },
     /// Only the timelock itself (through a scheduled operation).
-    UpdateConfig { proposer: Option<String>, min_delay_seconds: Option<u64> },
+    UpdateConfig {
+        proposer: Option<String>,
+        min_delay_seconds: Option<u64>,
+    },
     /// The initial proposer, once: pass the proposer role on (to the multisig).
     HandOff { proposer: String },
 }
@@ -30,7 +37,10 @@ pub enum QueryMsg {
     #[returns(Operation)]
     Operation { operation_id: u64 },
     #[returns(OperationsResponse)]
-    ListOperations { start_after: Option<u64>, limit: Option<u32> },
+    ListOperations {
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
 }
 
 #[cw_serde]

@@ -11,17 +11,27 @@ use crate::state::*;
 fn transfer(token: &Addr, to: &Addr, amount: Uint128) -> Result<WasmMsg, ContractError> {
     Ok(WasmMsg::Execute {
         contract_addr: token.to_string(),
-        msg: to_json_binary(&Cw20ExecuteMsg::Transfer { recipient: to.to_string(), amount })?,
+        msg: to_json_binary(&Cw20ExecuteMsg::Transfer {
+            recipient: to.to_string(),
+            amount,
+        })?,
         funds: vec![],
     })
 }
 
-pub fn execute_bond(deps: DepsMut, sender: Addr, amount: Uint128, datanet_id: u64) -> Result<Response, ContractError> {
+pub fn execute_bond(
+    deps: DepsMut,
+    sender: Addr,
+    amount: Uint128,
+    datanet_id: u64,
+) -> Result<Response, ContractError> {
     load_datanet(deps.storage, datanet_id)?;
     if amount.is_zero() {
         return Err(ContractError::invalid("zero bond"));
     }
-    let mut b = BONDS.may_load(deps.storage, (datanet_id, &sender))?.unwrap_or_default();
+    let mut b = BONDS
+        .may_load(deps.storage, (datanet_id, &sender))?
+        .unwrap_or_default();
     b.bonded += amount;
     BONDS.save(deps.storage, (datanet_id, &sender), &b)?;
     Ok(Response::new()
@@ -31,7 +41,13 @@ pub fn execute_bond(deps: DepsMut, sender: Addr, amount: Uint128, datanet_id: u6
         .add_attribute("amount", amount))
 }
 
-pub fn execute_unbond(deps: DepsMut, env: Env, info: MessageInfo, datanet_id: u64, amount: Uint128) -> Result<Response, ContractError> {
+pub fn execute_unbond(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    datanet_id: u64,
+    amount: Uint128,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let key = (datanet_id, &info.sender);
     let mut b = BONDS.may_load(deps.storage, key)?.unwrap_or_default();
@@ -40,7 +56,11 @@ pub fn execute_unbond(deps: DepsMut, env: Env, info: MessageInfo, datanet_id: u6
     }
     b.bonded -= amount;
     b.unbonding += amount;
-    b.release_at = Some(env.block.time.plus_seconds(cfg.params.bond_unbonding_seconds));
+    b.release_at = Some(
+        env.block
+            .time
+            .plus_seconds(cfg.params.bond_unbonding_seconds),
+    );
     BONDS.save(deps.storage, key, &b)?;
     Ok(Response::new()
         .add_attribute("action", "unbond")
@@ -49,7 +69,12 @@ pub fn execute_unbond(deps: DepsMut, env: Env, info: MessageInfo, datanet_id: u6
         .add_attribute("amount", amount))
 }
 
-pub fn execute_claim_unbonded(deps: DepsMut, env: Env, info: MessageInfo, datanet_id: u64) -> Result<Response, ContractError> {
+pub fn execute_claim_unbonded(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    datanet_id: u64,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let key = (datanet_id, &info.sender);
     let mut b = BONDS.may_load(deps.storage, key)?.unwrap_or_default();

@@ -1,7 +1,8 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, MessageInfo, Order, Response, StdResult,
+    from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, MessageInfo, Order, Response,
+    StdResult,
 };
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw_storage_plus::Bound;
@@ -20,7 +21,12 @@ pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 const MAX_CURATORS: usize = 20;
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn instantiate(deps: DepsMut, _env: Env, _info: MessageInfo, msg: InstantiateMsg) -> Result<Response, ContractError> {
+pub fn instantiate(
+    deps: DepsMut,
+    _env: Env,
+    _info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
     set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
     validate_params(&msg.params)?;
     let cfg = Config {
@@ -30,54 +36,141 @@ pub fn instantiate(deps: DepsMut, _env: Env, _info: MessageInfo, msg: Instantiat
         params: msg.params,
     };
     CONFIG.save(deps.storage, &cfg)?;
-    Ok(Response::new().add_attribute("action", "instantiate").add_attribute("governance", cfg.governance))
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_attribute("governance", cfg.governance))
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> Result<Response, ContractError> {
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
     match msg {
-        ExecuteMsg::CreateDatanet { name, summary, description, tags, kind, license, policy, min_validation_score_bps } => {
-            execute_create_datanet(deps, env, info, name, summary, description, tags, kind, license, policy, min_validation_score_bps)
+        ExecuteMsg::CreateDatanet {
+            name,
+            summary,
+            description,
+            tags,
+            kind,
+            license,
+            policy,
+            min_validation_score_bps,
+        } => execute_create_datanet(
+            deps,
+            env,
+            info,
+            name,
+            summary,
+            description,
+            tags,
+            kind,
+            license,
+            policy,
+            min_validation_score_bps,
+        ),
+        ExecuteMsg::UpdateMetadata {
+            datanet_id,
+            summary,
+            description,
+            tags,
+        } => execute_update_metadata(deps, info, datanet_id, summary, description, tags),
+        ExecuteMsg::SetCurator {
+            datanet_id,
+            curator,
+            enabled,
+        } => execute_set_curator(deps, info, datanet_id, curator, enabled),
+        ExecuteMsg::RequestToContribute { datanet_id } => {
+            execute_request_to_contribute(deps, info, datanet_id)
         }
-        ExecuteMsg::UpdateMetadata { datanet_id, summary, description, tags } => {
-            execute_update_metadata(deps, info, datanet_id, summary, description, tags)
-        }
-        ExecuteMsg::SetCurator { datanet_id, curator, enabled } => execute_set_curator(deps, info, datanet_id, curator, enabled),
-        ExecuteMsg::RequestToContribute { datanet_id } => execute_request_to_contribute(deps, info, datanet_id),
-        ExecuteMsg::SetContributorApproval { datanet_id, contributor, approved } => {
-            execute_set_contributor_approval(deps, info, datanet_id, contributor, approved)
-        }
-        ExecuteMsg::Contribute { datanet_id, content_hash, size, uri, license } => {
-            execute_contribute(deps, env, info, datanet_id, content_hash, size, uri, license)
-        }
-        ExecuteMsg::ReviewContribution { contribution_id, accept, validation_score_bps } => {
-            execute_review_contribution(deps, info, contribution_id, accept, validation_score_bps)
-        }
+        ExecuteMsg::SetContributorApproval {
+            datanet_id,
+            contributor,
+            approved,
+        } => execute_set_contributor_approval(deps, info, datanet_id, contributor, approved),
+        ExecuteMsg::Contribute {
+            datanet_id,
+            content_hash,
+            size,
+            uri,
+            license,
+        } => execute_contribute(
+            deps,
+            env,
+            info,
+            datanet_id,
+            content_hash,
+            size,
+            uri,
+            license,
+        ),
+        ExecuteMsg::ReviewContribution {
+            contribution_id,
+            accept,
+            validation_score_bps,
+        } => execute_review_contribution(deps, info, contribution_id, accept, validation_score_bps),
         ExecuteMsg::Receive(wrapper) => execute_receive(deps, env, info, wrapper),
-        ExecuteMsg::Unbond { datanet_id, amount } => execute_unbond(deps, env, info, datanet_id, amount),
-        ExecuteMsg::ClaimUnbonded { datanet_id } => execute_claim_unbonded(deps, env, info, datanet_id),
-        ExecuteMsg::Slash { datanet_id, contributor, fraction_bps, penalty_points, reason } => {
-            execute_slash(deps, info, datanet_id, contributor, fraction_bps, penalty_points, reason)
+        ExecuteMsg::Unbond { datanet_id, amount } => {
+            execute_unbond(deps, env, info, datanet_id, amount)
         }
-        ExecuteMsg::RequestAccess { datanet_id, purpose } => execute_request_access(deps, env, info, datanet_id, purpose),
-        ExecuteMsg::GrantAccess { datanet_id, grantee, expires_at } => {
-            execute_grant_access(deps, env, info, datanet_id, grantee, expires_at)
+        ExecuteMsg::ClaimUnbonded { datanet_id } => {
+            execute_claim_unbonded(deps, env, info, datanet_id)
         }
-        ExecuteMsg::RevokeAccess { datanet_id, grantee } => execute_revoke_access(deps, info, datanet_id, grantee),
+        ExecuteMsg::Slash {
+            datanet_id,
+            contributor,
+            fraction_bps,
+            penalty_points,
+            reason,
+        } => execute_slash(
+            deps,
+            info,
+            datanet_id,
+            contributor,
+            fraction_bps,
+            penalty_points,
+            reason,
+        ),
+        ExecuteMsg::RequestAccess {
+            datanet_id,
+            purpose,
+        } => execute_request_access(deps, env, info, datanet_id, purpose),
+        ExecuteMsg::GrantAccess {
+            datanet_id,
+            grantee,
+            expires_at,
+        } => execute_grant_access(deps, env, info, datanet_id, grantee, expires_at),
+        ExecuteMsg::RevokeAccess {
+            datanet_id,
+            grantee,
+        } => execute_revoke_access(deps, info, datanet_id, grantee),
         ExecuteMsg::UpdateParams { params } => execute_update_params(deps, info, params),
-        ExecuteMsg::UpdateGovernance { governance } => execute_update_governance(deps, info, governance),
+        ExecuteMsg::UpdateGovernance { governance } => {
+            execute_update_governance(deps, info, governance)
+        }
     }
 }
 
-pub fn execute_receive(deps: DepsMut, env: Env, info: MessageInfo, wrapper: cw20::Cw20ReceiveMsg) -> Result<Response, ContractError> {
+pub fn execute_receive(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    wrapper: cw20::Cw20ReceiveMsg,
+) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     if info.sender != cfg.open_token {
         return Err(ContractError::WrongToken {});
     }
     let sender = deps.api.addr_validate(&wrapper.sender)?;
     match from_json(&wrapper.msg)? {
-        ReceiveMsg::Publish { datanet_id } => execute_cut_version(deps, env, cfg, sender, wrapper.amount, datanet_id, true),
-        ReceiveMsg::NewVersion { datanet_id } => execute_cut_version(deps, env, cfg, sender, wrapper.amount, datanet_id, false),
+        ReceiveMsg::Publish { datanet_id } => {
+            execute_cut_version(deps, env, cfg, sender, wrapper.amount, datanet_id, true)
+        }
+        ReceiveMsg::NewVersion { datanet_id } => {
+            execute_cut_version(deps, env, cfg, sender, wrapper.amount, datanet_id, false)
+        }
         ReceiveMsg::Bond { datanet_id } => execute_bond(deps, sender, wrapper.amount, datanet_id),
     }
 }
@@ -95,12 +188,19 @@ pub(crate) fn validate_params(p: &DatanetParams) -> Result<(), ContractError> {
 fn check_len(what: &str, s: &str, min: usize, max: usize) -> Result<(), ContractError> {
     let n = s.chars().count();
     if n < min || n > max {
-        return Err(ContractError::invalid(format!("{what} must be {min}..={max} characters")));
+        return Err(ContractError::invalid(format!(
+            "{what} must be {min}..={max} characters"
+        )));
     }
     Ok(())
 }
 
-pub(crate) fn validate_text(what: &str, s: &str, min: usize, max: usize) -> Result<(), ContractError> {
+pub(crate) fn validate_text(
+    what: &str,
+    s: &str,
+    min: usize,
+    max: usize,
+) -> Result<(), ContractError> {
     check_len(what, s, min, max)
 }
 
@@ -137,9 +237,9 @@ pub fn execute_create_datanet(
         return Err(ContractError::invalid("min_validation_score_bps > 10000"));
     }
     let policy = match policy {
-        ContributionPolicy::Allowlist { group } => {
-            ContributionPolicy::Allowlist { group: deps.api.addr_validate(&group)?.to_string() }
-        }
+        ContributionPolicy::Allowlist { group } => ContributionPolicy::Allowlist {
+            group: deps.api.addr_validate(&group)?.to_string(),
+        },
         p => p,
     };
     let id = next_id(deps.storage, &DATANET_SEQ)?;
@@ -172,7 +272,7 @@ pub fn execute_create_datanet(
 
 fn load_owned(deps: Deps, sender: &Addr, id: u64) -> Result<DatanetInfo, ContractError> {
     let dn = load_datanet(deps.storage, id)?;
-    if &dn.owner != sender {
+    if dn.owner != sender {
         return Err(ContractError::Unauthorized {});
     }
     Ok(dn)
@@ -200,10 +300,18 @@ pub fn execute_update_metadata(
         dn.tags = t;
     }
     DATANETS.save(deps.storage, datanet_id, &dn)?;
-    Ok(Response::new().add_attribute("action", "update_metadata").add_attribute("datanet_id", datanet_id.to_string()))
+    Ok(Response::new()
+        .add_attribute("action", "update_metadata")
+        .add_attribute("datanet_id", datanet_id.to_string()))
 }
 
-pub fn execute_set_curator(deps: DepsMut, info: MessageInfo, datanet_id: u64, curator: String, enabled: bool) -> Result<Response, ContractError> {
+pub fn execute_set_curator(
+    deps: DepsMut,
+    info: MessageInfo,
+    datanet_id: u64,
+    curator: String,
+    enabled: bool,
+) -> Result<Response, ContractError> {
     let mut dn = load_owned(deps.as_ref(), &info.sender, datanet_id)?;
     let curator = deps.api.addr_validate(&curator)?;
     dn.curators.retain(|c| c != curator);
@@ -221,7 +329,11 @@ pub fn execute_set_curator(deps: DepsMut, info: MessageInfo, datanet_id: u64, cu
         .add_attribute("enabled", enabled.to_string()))
 }
 
-pub fn execute_request_to_contribute(deps: DepsMut, info: MessageInfo, datanet_id: u64) -> Result<Response, ContractError> {
+pub fn execute_request_to_contribute(
+    deps: DepsMut,
+    info: MessageInfo,
+    datanet_id: u64,
+) -> Result<Response, ContractError> {
     let dn = load_datanet(deps.storage, datanet_id)?;
     if dn.policy != ContributionPolicy::OwnerApproval {
         return Err(ContractError::WrongPolicy {});
@@ -249,7 +361,11 @@ pub fn execute_set_contributor_approval(
     }
     let contributor = deps.api.addr_validate(&contributor)?;
     if approved {
-        APPROVALS.save(deps.storage, (datanet_id, &contributor), &ApprovalStatus::Approved)?;
+        APPROVALS.save(
+            deps.storage,
+            (datanet_id, &contributor),
+            &ApprovalStatus::Approved,
+        )?;
     } else {
         APPROVALS.remove(deps.storage, (datanet_id, &contributor));
     }
@@ -260,7 +376,13 @@ pub fn execute_set_contributor_approval(
         .add_attribute("approved", approved.to_string()))
 }
 
-pub fn execute_request_access(deps: DepsMut, env: Env, info: MessageInfo, datanet_id: u64, purpose: String) -> Result<Response, ContractError> {
+pub fn execute_request_access(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    datanet_id: u64,
+    purpose: String,
+) -> Result<Response, ContractError> {
     load_datanet(deps.storage, datanet_id)?;
     check_len("purpose", &purpose, 1, 512)?;
     let key = (datanet_id, &info.sender);
@@ -269,7 +391,15 @@ pub fn execute_request_access(deps: DepsMut, env: Env, info: MessageInfo, datane
             return Err(ContractError::invalid("access already granted"));
         }
     }
-    ACCESS.save(deps.storage, key, &AccessEntry { status: AccessStatus::Requested, expires_at: None, purpose })?;
+    ACCESS.save(
+        deps.storage,
+        key,
+        &AccessEntry {
+            status: AccessStatus::Requested,
+            expires_at: None,
+            purpose,
+        },
+    )?;
     Ok(Response::new()
         .add_attribute("action", "request_access")
         .add_attribute("datanet_id", datanet_id.to_string())
@@ -277,13 +407,17 @@ pub fn execute_request_access(deps: DepsMut, env: Env, info: MessageInfo, datane
 }
 
 fn access_live(e: &AccessEntry, now: u64) -> bool {
-    e.status == AccessStatus::Granted && e.expires_at.map_or(true, |t| now < t)
+    e.status == AccessStatus::Granted && e.expires_at.is_none_or(|t| now < t)
 }
 
-fn owner_or_governance(deps: Deps, sender: &Addr, datanet_id: u64) -> Result<DatanetInfo, ContractError> {
+fn owner_or_governance(
+    deps: Deps,
+    sender: &Addr,
+    datanet_id: u64,
+) -> Result<DatanetInfo, ContractError> {
     let dn = load_datanet(deps.storage, datanet_id)?;
     let cfg = CONFIG.load(deps.storage)?;
-    if &dn.owner != sender && &cfg.governance != sender {
+    if dn.owner != sender && cfg.governance != sender {
         return Err(ContractError::Unauthorized {});
     }
     Ok(dn)
@@ -305,20 +439,43 @@ pub fn execute_grant_access(
         }
     }
     let key = (datanet_id, &grantee);
-    let purpose = ACCESS.may_load(deps.storage, key)?.map(|e| e.purpose).unwrap_or_default();
-    ACCESS.save(deps.storage, key, &AccessEntry { status: AccessStatus::Granted, expires_at, purpose })?;
+    let purpose = ACCESS
+        .may_load(deps.storage, key)?
+        .map(|e| e.purpose)
+        .unwrap_or_default();
+    ACCESS.save(
+        deps.storage,
+        key,
+        &AccessEntry {
+            status: AccessStatus::Granted,
+            expires_at,
+            purpose,
+        },
+    )?;
     Ok(Response::new()
         .add_attribute("action", "grant_access")
         .add_attribute("datanet_id", datanet_id.to_string())
         .add_attribute("grantee", grantee)
-        .add_attribute("expires_at", expires_at.map(|t| t.to_string()).unwrap_or_else(|| "never".into())))
+        .add_attribute(
+            "expires_at",
+            expires_at
+                .map(|t| t.to_string())
+                .unwrap_or_else(|| "never".into()),
+        ))
 }
 
-pub fn execute_revoke_access(deps: DepsMut, info: MessageInfo, datanet_id: u64, grantee: String) -> Result<Response, ContractError> {
+pub fn execute_revoke_access(
+    deps: DepsMut,
+    info: MessageInfo,
+    datanet_id: u64,
+    grantee: String,
+) -> Result<Response, ContractError> {
     owner_or_governance(deps.as_ref(), &info.sender, datanet_id)?;
     let grantee = deps.api.addr_validate(&grantee)?;
     let key = (datanet_id, &grantee);
-    let mut e = ACCESS.may_load(deps.storage, key)?.ok_or_else(|| ContractError::invalid("no access entry"))?;
+    let mut e = ACCESS
+        .may_load(deps.storage, key)?
+        .ok_or_else(|| ContractError::invalid("no access entry"))?;
     e.status = AccessStatus::Revoked;
     ACCESS.save(deps.storage, key, &e)?;
     Ok(Response::new()
@@ -327,7 +484,11 @@ pub fn execute_revoke_access(deps: DepsMut, info: MessageInfo, datanet_id: u64, 
         .add_attribute("grantee", grantee))
 }
 
-pub fn execute_update_params(deps: DepsMut, info: MessageInfo, params: DatanetParams) -> Result<Response, ContractError> {
+pub fn execute_update_params(
+    deps: DepsMut,
+    info: MessageInfo,
+    params: DatanetParams,
+) -> Result<Response, ContractError> {
     let mut cfg = CONFIG.load(deps.storage)?;
     if info.sender != cfg.governance {
         return Err(ContractError::Unauthorized {});
@@ -338,75 +499,167 @@ pub fn execute_update_params(deps: DepsMut, info: MessageInfo, params: DatanetPa
     Ok(Response::new().add_attribute("action", "update_params"))
 }
 
-pub fn execute_update_governance(deps: DepsMut, info: MessageInfo, governance: String) -> Result<Response, ContractError> {
+pub fn execute_update_governance(
+    deps: DepsMut,
+    info: MessageInfo,
+    governance: String,
+) -> Result<Response, ContractError> {
     let mut cfg = CONFIG.load(deps.storage)?;
     if info.sender != cfg.governance {
         return Err(ContractError::Unauthorized {});
     }
     cfg.governance = deps.api.addr_validate(&governance)?;
     CONFIG.save(deps.storage, &cfg)?;
-    Ok(Response::new().add_attribute("action", "update_governance").add_attribute("governance", governance))
+    Ok(Response::new()
+        .add_attribute("action", "update_governance")
+        .add_attribute("governance", governance))
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
     match msg {
         QueryMsg::Config {} => to_json_binary(&query_config(deps)?),
-        QueryMsg::Datanet { datanet_id } => to_json_binary(&DATANETS.load(deps.storage, datanet_id)?),
-        QueryMsg::ListDatanets { start_after, limit } => to_json_binary(&query_list_datanets(deps, start_after, limit)?),
-        QueryMsg::Contribution { contribution_id } => to_json_binary(&contributions().load(deps.storage, contribution_id)?),
-        QueryMsg::ListContributions { datanet_id, start_after, limit } => {
-            to_json_binary(&query_list_contributions(deps, datanet_id, start_after, limit)?)
+        QueryMsg::Datanet { datanet_id } => {
+            to_json_binary(&DATANETS.load(deps.storage, datanet_id)?)
         }
-        QueryMsg::ContributionsByContributor { contributor, start_after, limit } => {
-            to_json_binary(&query_contributions_by_contributor(deps, contributor, start_after, limit)?)
+        QueryMsg::ListDatanets { start_after, limit } => {
+            to_json_binary(&query_list_datanets(deps, start_after, limit)?)
         }
-        QueryMsg::Version { datanet_id, version } => to_json_binary(&VERSIONS.load(deps.storage, (datanet_id, version))?),
-        QueryMsg::ListVersions { datanet_id, start_after, limit } => {
-            to_json_binary(&query_list_versions(deps, datanet_id, start_after, limit)?)
+        QueryMsg::Contribution { contribution_id } => {
+            to_json_binary(&contributions().load(deps.storage, contribution_id)?)
         }
-        QueryMsg::ContributorShare { datanet_id, version, contributor } => {
-            to_json_binary(&query_contributor_share(deps, datanet_id, version, contributor)?)
+        QueryMsg::ListContributions {
+            datanet_id,
+            start_after,
+            limit,
+        } => to_json_binary(&query_list_contributions(
+            deps,
+            datanet_id,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::ContributionsByContributor {
+            contributor,
+            start_after,
+            limit,
+        } => to_json_binary(&query_contributions_by_contributor(
+            deps,
+            contributor,
+            start_after,
+            limit,
+        )?),
+        QueryMsg::Version {
+            datanet_id,
+            version,
+        } => to_json_binary(&VERSIONS.load(deps.storage, (datanet_id, version))?),
+        QueryMsg::ListVersions {
+            datanet_id,
+            start_after,
+            limit,
+        } => to_json_binary(&query_list_versions(deps, datanet_id, start_after, limit)?),
+        QueryMsg::ContributorShare {
+            datanet_id,
+            version,
+            contributor,
+        } => to_json_binary(&query_contributor_share(
+            deps,
+            datanet_id,
+            version,
+            contributor,
+        )?),
+        QueryMsg::PublishFee { datanet_id } => {
+            to_json_binary(&query_publish_fee(deps, datanet_id)?)
         }
-        QueryMsg::PublishFee { datanet_id } => to_json_binary(&query_publish_fee(deps, datanet_id)?),
-        QueryMsg::Bond { datanet_id, contributor } => to_json_binary(&query_bond(deps, datanet_id, contributor)?),
+        QueryMsg::Bond {
+            datanet_id,
+            contributor,
+        } => to_json_binary(&query_bond(deps, datanet_id, contributor)?),
         QueryMsg::Penalty { contributor } => to_json_binary(&query_penalty(deps, contributor)?),
-        QueryMsg::Access { datanet_id, grantee } => to_json_binary(&query_access(deps, env, datanet_id, grantee)?),
-        QueryMsg::ContributorApproval { datanet_id, contributor } => {
+        QueryMsg::Access {
+            datanet_id,
+            grantee,
+        } => to_json_binary(&query_access(deps, env, datanet_id, grantee)?),
+        QueryMsg::ContributorApproval {
+            datanet_id,
+            contributor,
+        } => {
             let a = deps.api.addr_validate(&contributor)?;
-            to_json_binary(&ApprovalResponse { status: APPROVALS.may_load(deps.storage, (datanet_id, &a))? })
+            to_json_binary(&ApprovalResponse {
+                status: APPROVALS.may_load(deps.storage, (datanet_id, &a))?,
+            })
         }
-        QueryMsg::UploadUsage { address, datanet_id } => to_json_binary(&query_upload_usage(deps, env, address, datanet_id)?),
-        QueryMsg::ContributorStats { datanet_id, contributor } => {
+        QueryMsg::UploadUsage {
+            address,
+            datanet_id,
+        } => to_json_binary(&query_upload_usage(deps, env, address, datanet_id)?),
+        QueryMsg::ContributorStats {
+            datanet_id,
+            contributor,
+        } => {
             let who = deps.api.addr_validate(&contributor)?;
-            to_json_binary(&STATS.may_load(deps.storage, (datanet_id, &who))?.unwrap_or_default())
+            to_json_binary(
+                &STATS
+                    .may_load(deps.storage, (datanet_id, &who))?
+                    .unwrap_or_default(),
+            )
         }
-        QueryMsg::ListContributors { datanet_id, start_after, limit } => {
-            to_json_binary(&query_list_contributors(deps, datanet_id, start_after, limit)?)
-        }
+        QueryMsg::ListContributors {
+            datanet_id,
+            start_after,
+            limit,
+        } => to_json_binary(&query_list_contributors(
+            deps,
+            datanet_id,
+            start_after,
+            limit,
+        )?),
     }
 }
 
 pub fn query_config(deps: Deps) -> StdResult<ConfigResponse> {
     let c = CONFIG.load(deps.storage)?;
-    Ok(ConfigResponse { governance: c.governance, open_token: c.open_token, fee_collector: c.fee_collector, params: c.params })
+    Ok(ConfigResponse {
+        governance: c.governance,
+        open_token: c.open_token,
+        fee_collector: c.fee_collector,
+        params: c.params,
+    })
 }
 
-pub fn query_list_datanets(deps: Deps, start_after: Option<u64>, limit: Option<u32>) -> StdResult<DatanetsResponse> {
+pub fn query_list_datanets(
+    deps: Deps,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<DatanetsResponse> {
     let datanets = DATANETS
-        .range(deps.storage, start_after.map(Bound::exclusive), None, Order::Ascending)
+        .range(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
         .take(page_limit(limit))
         .map(|r| r.map(|(_, d)| d))
         .collect::<StdResult<_>>()?;
     Ok(DatanetsResponse { datanets })
 }
 
-pub fn query_list_contributions(deps: Deps, datanet_id: u64, start_after: Option<u64>, limit: Option<u32>) -> StdResult<ContributionsResponse> {
+pub fn query_list_contributions(
+    deps: Deps,
+    datanet_id: u64,
+    start_after: Option<u64>,
+    limit: Option<u32>,
+) -> StdResult<ContributionsResponse> {
     let contributions = contributions()
         .idx
         .datanet
         .prefix(datanet_id)
-        .range(deps.storage, start_after.map(Bound::exclusive), None, Order::Ascending)
+        .range(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
         .take(page_limit(limit))
         .map(|r| r.map(|(_, c)| c))
         .collect::<StdResult<_>>()?;
@@ -424,24 +677,44 @@ pub fn query_contributions_by_contributor(
         .idx
         .contributor
         .prefix(who)
-        .range(deps.storage, start_after.map(Bound::exclusive), None, Order::Ascending)
+        .range(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
         .take(page_limit(limit))
         .map(|r| r.map(|(_, c)| c))
         .collect::<StdResult<_>>()?;
     Ok(ContributionsResponse { contributions })
 }
 
-pub fn query_list_versions(deps: Deps, datanet_id: u64, start_after: Option<u32>, limit: Option<u32>) -> StdResult<VersionsResponse> {
+pub fn query_list_versions(
+    deps: Deps,
+    datanet_id: u64,
+    start_after: Option<u32>,
+    limit: Option<u32>,
+) -> StdResult<VersionsResponse> {
     let versions = VERSIONS
         .prefix(datanet_id)
-        .range(deps.storage, start_after.map(Bound::exclusive), None, Order::Ascending)
+        .range(
+            deps.storage,
+            start_after.map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
         .take(page_limit(limit))
         .map(|r| r.map(|(_, v)| v))
         .collect::<StdResult<_>>()?;
     Ok(VersionsResponse { versions })
 }
 
-pub fn query_contributor_share(deps: Deps, datanet_id: u64, version: u32, contributor: String) -> StdResult<ContributorShareResponse> {
+pub fn query_contributor_share(
+    deps: Deps,
+    datanet_id: u64,
+    version: u32,
+    contributor: String,
+) -> StdResult<ContributorShareResponse> {
     let who = deps.api.addr_validate(&contributor)?;
     let v = VERSIONS.load(deps.storage, (datanet_id, version))?;
     let cfg = CONFIG.load(deps.storage)?;
@@ -456,23 +729,40 @@ pub fn query_contributor_share(deps: Deps, datanet_id: u64, version: u32, contri
 pub fn query_publish_fee(deps: Deps, datanet_id: u64) -> StdResult<FeeResponse> {
     let dn = DATANETS.load(deps.storage, datanet_id)?;
     let cfg = CONFIG.load(deps.storage)?;
-    Ok(FeeResponse { fee: quote_fee(&cfg.params, dn.pending_bytes)?, pending_bytes: dn.pending_bytes })
+    Ok(FeeResponse {
+        fee: quote_fee(&cfg.params, dn.pending_bytes)?,
+        pending_bytes: dn.pending_bytes,
+    })
 }
 
 pub fn query_bond(deps: Deps, datanet_id: u64, contributor: String) -> StdResult<BondResponse> {
     let who = deps.api.addr_validate(&contributor)?;
-    let b = BONDS.may_load(deps.storage, (datanet_id, &who))?.unwrap_or_default();
-    Ok(BondResponse { bonded: b.bonded, unbonding: b.unbonding, release_at: b.release_at })
+    let b = BONDS
+        .may_load(deps.storage, (datanet_id, &who))?
+        .unwrap_or_default();
+    Ok(BondResponse {
+        bonded: b.bonded,
+        unbonding: b.unbonding,
+        release_at: b.release_at,
+    })
 }
 
 pub fn query_penalty(deps: Deps, contributor: String) -> StdResult<PenaltyResponse> {
     let who = deps.api.addr_validate(&contributor)?;
     let cfg = CONFIG.load(deps.storage)?;
     let score = PENALTIES.may_load(deps.storage, &who)?.unwrap_or_default();
-    Ok(PenaltyResponse { score, reward_multiplier_bps: reward_multiplier(&cfg.params, score) })
+    Ok(PenaltyResponse {
+        score,
+        reward_multiplier_bps: reward_multiplier(&cfg.params, score),
+    })
 }
 
-pub fn query_access(deps: Deps, env: Env, datanet_id: u64, grantee: String) -> StdResult<AccessResponse> {
+pub fn query_access(
+    deps: Deps,
+    env: Env,
+    datanet_id: u64,
+    grantee: String,
+) -> StdResult<AccessResponse> {
     let who = deps.api.addr_validate(&grantee)?;
     let dn = DATANETS.load(deps.storage, datanet_id)?;
     let e = ACCESS.may_load(deps.storage, (datanet_id, &who))?;
@@ -485,23 +775,49 @@ pub fn query_access(deps: Deps, env: Env, datanet_id: u64, grantee: String) -> S
     })
 }
 
-pub fn query_list_contributors(deps: Deps, datanet_id: u64, start_after: Option<String>, limit: Option<u32>) -> StdResult<ContributorsResponse> {
-    let start = start_after.map(|s| deps.api.addr_validate(&s)).transpose()?;
+pub fn query_list_contributors(
+    deps: Deps,
+    datanet_id: u64,
+    start_after: Option<String>,
+    limit: Option<u32>,
+) -> StdResult<ContributorsResponse> {
+    let start = start_after
+        .map(|s| deps.api.addr_validate(&s))
+        .transpose()?;
     let contributors = STATS
         .prefix(datanet_id)
-        .range(deps.storage, start.as_ref().map(Bound::exclusive), None, Order::Ascending)
+        .range(
+            deps.storage,
+            start.as_ref().map(Bound::exclusive),
+            None,
+            Order::Ascending,
+        )
         .take(page_limit(limit))
         .map(|r| r.map(|(contributor, stats)| ContributorEntry { contributor, stats }))
         .collect::<StdResult<_>>()?;
     Ok(ContributorsResponse { contributors })
 }
 
-pub fn query_upload_usage(deps: Deps, env: Env, address: String, datanet_id: u64) -> StdResult<UploadUsageResponse> {
+pub fn query_upload_usage(
+    deps: Deps,
+    env: Env,
+    address: String,
+    datanet_id: u64,
+) -> StdResult<UploadUsageResponse> {
     let who = deps.api.addr_validate(&address)?;
     let day = env.block.time.seconds() / 86_400;
-    let (user_bytes, user_files) = USER_DAY.may_load(deps.storage, (&who, day))?.unwrap_or_default();
-    let datanet_bytes = DATANET_DAY.may_load(deps.storage, (datanet_id, day))?.unwrap_or_default();
-    Ok(UploadUsageResponse { day, user_bytes, user_files, datanet_bytes })
+    let (user_bytes, user_files) = USER_DAY
+        .may_load(deps.storage, (&who, day))?
+        .unwrap_or_default();
+    let datanet_bytes = DATANET_DAY
+        .may_load(deps.storage, (datanet_id, day))?
+        .unwrap_or_default();
+    Ok(UploadUsageResponse {
+        day,
+        user_bytes,
+        user_files,
+        datanet_bytes,
+    })
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]

@@ -11,14 +11,16 @@ use crate::state::*;
 pub const DAY_SECONDS: u64 = 86_400;
 
 fn may_contribute(deps: &DepsMut, dn: &DatanetInfo, who: &Addr) -> Result<(), ContractError> {
-    if &dn.owner == who {
+    if dn.owner == who {
         return Ok(());
     }
     let allowed = match &dn.policy {
         ContributionPolicy::Open => true,
         ContributionPolicy::Allowlist { group } => {
             let group = cw4::Cw4Contract::new(Addr::unchecked(group));
-            group.is_member(&deps.querier, who, None)?.is_some_and(|w| w > 0)
+            group
+                .is_member(&deps.querier, who, None)?
+                .is_some_and(|w| w > 0)
         }
         ContributionPolicy::OwnerApproval => {
             APPROVALS.may_load(deps.storage, (dn.id, who))? == Some(ApprovalStatus::Approved)
@@ -49,13 +51,22 @@ pub fn execute_contribute(
     validate_text("uri", &uri, 1, 512)?;
     validate_text("license", &license, 1, 64)?;
     if size == 0 || size > p.max_contribution_bytes {
-        return Err(ContractError::invalid(format!("size must be 1..={} bytes", p.max_contribution_bytes)));
+        return Err(ContractError::invalid(format!(
+            "size must be 1..={} bytes",
+            p.max_contribution_bytes
+        )));
     }
     may_contribute(&deps, &dn, &info.sender)?;
     if dn.owner != info.sender && !p.min_contributor_bond.is_zero() {
-        let bonded = BONDS.may_load(deps.storage, (datanet_id, &info.sender))?.unwrap_or_default().bonded;
+        let bonded = BONDS
+            .may_load(deps.storage, (datanet_id, &info.sender))?
+            .unwrap_or_default()
+            .bonded;
         if bonded < p.min_contributor_bond {
-            return Err(ContractError::InsufficientBond { required: p.min_contributor_bond, bonded });
+            return Err(ContractError::InsufficientBond {
+                required: p.min_contributor_bond,
+                bonded,
+            });
         }
     }
     if CONTENT_HASHES.has(deps.storage, (datanet_id, content_hash.as_slice())) {
@@ -64,16 +75,26 @@ pub fn execute_contribute(
 
     // Daily limits (UTC day of the block time).
     let day = env.block.time.seconds() / DAY_SECONDS;
-    let (ub, uf) = USER_DAY.may_load(deps.storage, (&info.sender, day))?.unwrap_or_default();
+    let (ub, uf) = USER_DAY
+        .may_load(deps.storage, (&info.sender, day))?
+        .unwrap_or_default();
     if ub + size > p.daily_bytes_per_user {
-        return Err(ContractError::DailyLimitExceeded { limit: "bytes per user".into() });
+        return Err(ContractError::DailyLimitExceeded {
+            limit: "bytes per user".into(),
+        });
     }
     if uf + 1 > p.daily_files_per_user {
-        return Err(ContractError::DailyLimitExceeded { limit: "files per user".into() });
+        return Err(ContractError::DailyLimitExceeded {
+            limit: "files per user".into(),
+        });
     }
-    let db = DATANET_DAY.may_load(deps.storage, (datanet_id, day))?.unwrap_or_default();
+    let db = DATANET_DAY
+        .may_load(deps.storage, (datanet_id, day))?
+        .unwrap_or_default();
     if db + size > p.daily_bytes_per_datanet {
-        return Err(ContractError::DailyLimitExceeded { limit: "bytes per datanet".into() });
+        return Err(ContractError::DailyLimitExceeded {
+            limit: "bytes per datanet".into(),
+        });
     }
     USER_DAY.save(deps.storage, (&info.sender, day), &(ub + size, uf + 1))?;
     DATANET_DAY.save(deps.storage, (datanet_id, day), &(db + size))?;
@@ -95,7 +116,9 @@ pub fn execute_contribute(
         version: None,
     };
     contributions().save(deps.storage, id, &c)?;
-    update_stats(deps.storage, datanet_id, &info.sender, |st| st.submitted += 1)?;
+    update_stats(deps.storage, datanet_id, &info.sender, |st| {
+        st.submitted += 1
+    })?;
     Ok(Response::new()
         .add_attribute("action", "contribute")
         .add_attribute("datanet_id", datanet_id.to_string())
@@ -114,7 +137,9 @@ pub fn execute_review_contribution(
 ) -> Result<Response, ContractError> {
     let mut c = contributions()
         .may_load(deps.storage, contribution_id)?
-        .ok_or(ContractError::ContributionNotFound { id: contribution_id })?;
+        .ok_or(ContractError::ContributionNotFound {
+            id: contribution_id,
+        })?;
     let mut dn = load_datanet(deps.storage, c.datanet_id)?;
     if dn.owner != info.sender && !dn.curators.contains(&info.sender) {
         return Err(ContractError::Unauthorized {});
@@ -165,4 +190,3 @@ pub fn execute_review_contribution(
         .add_attribute("status", if accepted { "accepted" } else { "rejected" })
         .add_attribute("validation_score_bps", validation_score_bps.to_string()))
 }
-

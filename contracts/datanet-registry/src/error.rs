@@ -40,7 +40,10 @@ pub enum ContractError {
     NothingToVersion {},
 
     #[error("Wrong fee: expected {expected}, received {received}")]
-    WrongFee { expected: Uint128, received: Uint128 },
+    WrongFee {
+        expected: Uint128,
+        received: Uint128,
+    },
 
     #[error("Only the OPEN token contract may send CW20 here")]
     WrongToken {},
@@ -63,6 +66,8 @@ pub enum ContractError {
 
 impl ContractError {
     pub fn invalid(reason: impl Into<String>) -> Self {
-        ContractError::InvalidInput { reason: reason.into() }
+        ContractError::InvalidInput {
+            reason: reason.into(),
+        }
     }
 }

@@ -2,7 +2,8 @@ use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, StdResult, Storage, Timestamp, Uint128};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
 use openledger_types::datanet::{
-    AccessStatus, ApprovalStatus, ContributionInfo, ContributorStats, DatanetInfo, DatanetParams, VersionInfo,
+    AccessStatus, ApprovalStatus, ContributionInfo, ContributorStats, DatanetInfo, DatanetParams,
+    VersionInfo,
 };
 use openledger_types::merkle::MerkleAccumulator;
 
@@ -48,11 +49,20 @@ pub const PENALTIES: Map<&Addr, u64> = Map::new("penalties");
 pub const STATS: Map<(u64, &Addr), ContributorStats> = Map::new("stats");
 
 /// Updates a contributor's counters on a Datanet.
-pub fn update_stats(store: &mut dyn Storage, datanet_id: u64, who: &Addr, f: impl FnOnce(&mut ContributorStats)) -> StdResult<()> {
-    let mut st = STATS.may_load(store, (datanet_id, who))?.unwrap_or_default();
+pub fn update_stats(
+    store: &mut dyn Storage,
+    datanet_id: u64,
+    who: &Addr,
+    f: impl FnOnce(&mut ContributorStats),
+) -> StdResult<()> {
+    let mut st = STATS
+        .may_load(store, (datanet_id, who))?
+        .unwrap_or_default();
     f(&mut st);
     let reviewed = st.accepted + st.rejected;
-    st.acceptance_rate_bps = if reviewed == 0 { 0 } else { st.accepted * openledger_types::BPS / reviewed };
+    st.acceptance_rate_bps = (st.accepted * openledger_types::BPS)
+        .checked_div(reviewed)
+        .unwrap_or(0);
     STATS.save(store, (datanet_id, who), &st)
 }
 pub const ACCESS: Map<(u64, &Addr), AccessEntry> = Map::new("access");
@@ -78,7 +88,11 @@ pub fn contributions<'a>() -> IndexedMap<u64, ContributionInfo, ContributionInde
     IndexedMap::new(
         "contribs",
         ContributionIndexes {
-            datanet: MultiIndex::new(|_pk, c: &ContributionInfo| c.datanet_id, "contribs", "contribs__datanet"),
+            datanet: MultiIndex::new(
+                |_pk, c: &ContributionInfo| c.datanet_id,
+                "contribs",
+                "contribs__datanet",
+            ),
             contributor: MultiIndex::new(
                 |_pk, c: &ContributionInfo| c.contributor.clone(),
                 "contribs",
@@ -95,15 +109,27 @@ pub fn next_id(store: &mut dyn Storage, seq: &Item<u64>) -> StdResult<u64> {
 }
 
 pub fn load_datanet(store: &dyn Storage, id: u64) -> Result<DatanetInfo, crate::ContractError> {
-    DATANETS.may_load(store, id)?.ok_or(crate::ContractError::DatanetNotFound { id })
+    DATANETS
+        .may_load(store, id)?
+        .ok_or(crate::ContractError::DatanetNotFound { id })
 }
 
 /// Value of a per-version checkpointed quantity at `version`: the latest checkpoint ≤ version.
-pub fn weight_at(store: &dyn Storage, datanet_id: u64, who: &Addr, version: u32) -> StdResult<Uint128> {
+pub fn weight_at(
+    store: &dyn Storage,
+    datanet_id: u64,
+    who: &Addr,
+    version: u32,
+) -> StdResult<Uint128> {
     use cw_storage_plus::Bound;
     let last = WEIGHTS
         .prefix((datanet_id, who))
-        .range(store, None, Some(Bound::inclusive(version)), cosmwasm_std::Order::Descending)
+        .range(
+            store,
+            None,
+            Some(Bound::inclusive(version)),
+            cosmwasm_std::Order::Descending,
+        )
         .next()
         .transpose()?;
     Ok(last.map(|(_, w)| w).unwrap_or_default())
@@ -113,7 +139,12 @@ pub fn total_weight_at(store: &dyn Storage, datanet_id: u64, version: u32) -> St
     use cw_storage_plus::Bound;
     let last = TOTAL_WEIGHTS
         .prefix(datanet_id)
-        .range(store, None, Some(Bound::inclusive(version)), cosmwasm_std::Order::Descending)
+        .range(
+            store,
+            None,
+            Some(Bound::inclusive(version)),
+            cosmwasm_std::Order::Descending,
+        )
         .next()
         .transpose()?;
     Ok(last.map(|(_, w)| w).unwrap_or_default())

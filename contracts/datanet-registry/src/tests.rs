@@ -10,13 +10,25 @@ use crate::msg::*;
 use crate::ContractError;
 
 fn contract_registry() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(crate::contract::execute, crate::contract::instantiate, crate::contract::query))
+    Box::new(ContractWrapper::new(
+        crate::contract::execute,
+        crate::contract::instantiate,
+        crate::contract::query,
+    ))
 }
 fn contract_cw20() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(cw20_base::contract::execute, cw20_base::contract::instantiate, cw20_base::contract::query))
+    Box::new(ContractWrapper::new(
+        cw20_base::contract::execute,
+        cw20_base::contract::instantiate,
+        cw20_base::contract::query,
+    ))
 }
 fn contract_group() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(cw4_group::contract::execute, cw4_group::contract::instantiate, cw4_group::contract::query))
+    Box::new(ContractWrapper::new(
+        cw4_group::contract::execute,
+        cw4_group::contract::instantiate,
+        cw4_group::contract::query,
+    ))
 }
 
 pub fn params() -> DatanetParams {
@@ -69,7 +81,10 @@ fn setup_with(p: DatanetParams) -> World {
                 decimals: 6,
                 initial_balances: [&owner, &alice, &bob]
                     .iter()
-                    .map(|a| Cw20Coin { address: a.to_string(), amount: Uint128::new(1_000_000) })
+                    .map(|a| Cw20Coin {
+                        address: a.to_string(),
+                        amount: Uint128::new(1_000_000),
+                    })
                     .collect(),
                 mint: None,
                 marketing: None,
@@ -94,7 +109,16 @@ fn setup_with(p: DatanetParams) -> World {
             Some(gov.to_string()),
         )
         .unwrap();
-    World { app, token, reg, gov, owner, alice, bob, collector }
+    World {
+        app,
+        token,
+        reg,
+        gov,
+        owner,
+        alice,
+        bob,
+        collector,
+    }
 }
 
 fn setup() -> World {
@@ -107,15 +131,26 @@ fn h(i: u32) -> HexBinary {
 
 impl World {
     fn exec(&mut self, who: &Addr, msg: ExecuteMsg) -> Result<AppResponse, ContractError> {
-        self.app.execute_contract(who.clone(), self.reg.clone(), &msg, &[]).map_err(|e| e.downcast().unwrap())
+        self.app
+            .execute_contract(who.clone(), self.reg.clone(), &msg, &[])
+            .map_err(|e| e.downcast().unwrap())
     }
-    fn send(&mut self, who: &Addr, amount: u128, msg: ReceiveMsg) -> Result<AppResponse, ContractError> {
+    fn send(
+        &mut self,
+        who: &Addr,
+        amount: u128,
+        msg: ReceiveMsg,
+    ) -> Result<AppResponse, ContractError> {
         let token = self.token.clone();
         self.app
             .execute_contract(
                 who.clone(),
                 token,
-                &Cw20ExecuteMsg::Send { contract: self.reg.to_string(), amount: Uint128::new(amount), msg: to_json_binary(&msg).unwrap() },
+                &Cw20ExecuteMsg::Send {
+                    contract: self.reg.to_string(),
+                    amount: Uint128::new(amount),
+                    msg: to_json_binary(&msg).unwrap(),
+                },
                 &[],
             )
             .map_err(|e| e.downcast().unwrap())
@@ -124,8 +159,16 @@ impl World {
         self.app.wrap().query_wasm_smart(&self.reg, &msg).unwrap()
     }
     fn balance(&self, who: &Addr) -> u128 {
-        let r: cw20::BalanceResponse =
-            self.app.wrap().query_wasm_smart(&self.token, &cw20::Cw20QueryMsg::Balance { address: who.to_string() }).unwrap();
+        let r: cw20::BalanceResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.token,
+                &cw20::Cw20QueryMsg::Balance {
+                    address: who.to_string(),
+                },
+            )
+            .unwrap();
         r.balance.u128()
     }
     fn create(&mut self, policy: ContributionPolicy) -> u64 {
@@ -145,18 +188,58 @@ impl World {
                 },
             )
             .unwrap();
-        let id = res.events.iter().flat_map(|e| &e.attributes).find(|a| a.key == "datanet_id").unwrap().value.clone();
+        let id = res
+            .events
+            .iter()
+            .flat_map(|e| &e.attributes)
+            .find(|a| a.key == "datanet_id")
+            .unwrap()
+            .value
+            .clone();
         id.parse().unwrap()
     }
-    fn contribute(&mut self, who: &Addr, datanet_id: u64, i: u32, size: u64) -> Result<u64, ContractError> {
+    fn contribute(
+        &mut self,
+        who: &Addr,
+        datanet_id: u64,
+        i: u32,
+        size: u64,
+    ) -> Result<u64, ContractError> {
         let res = self.exec(
             who,
-            ExecuteMsg::Contribute { datanet_id, content_hash: h(i), size, uri: format!("ipfs://row{i}"), license: "CC-BY-4.0".into() },
+            ExecuteMsg::Contribute {
+                datanet_id,
+                content_hash: h(i),
+                size,
+                uri: format!("ipfs://row{i}"),
+                license: "CC-BY-4.0".into(),
+            },
         )?;
-        Ok(res.events.iter().flat_map(|e| &e.attributes).find(|a| a.key == "contribution_id").unwrap().value.parse().unwrap())
+        Ok(res
+            .events
+            .iter()
+            .flat_map(|e| &e.attributes)
+            .find(|a| a.key == "contribution_id")
+            .unwrap()
+            .value
+            .parse()
+            .unwrap())
     }
-    fn review(&mut self, who: &Addr, id: u64, accept: bool, score: u64) -> Result<AppResponse, ContractError> {
-        self.exec(who, ExecuteMsg::ReviewContribution { contribution_id: id, accept, validation_score_bps: score })
+    fn review(
+        &mut self,
+        who: &Addr,
+        id: u64,
+        accept: bool,
+        score: u64,
+    ) -> Result<AppResponse, ContractError> {
+        self.exec(
+            who,
+            ExecuteMsg::ReviewContribution {
+                contribution_id: id,
+                accept,
+                validation_score_bps: score,
+            },
+        )
     }
 }
 
@@ -173,18 +256,41 @@ mod create {
         assert_eq!(dn.version, 0);
         assert_eq!(dn.owner, w.owner);
         let (owner, alice) = (w.owner.clone(), w.alice.clone());
-        let upd = ExecuteMsg::UpdateMetadata { datanet_id: id, summary: Some("new".into()), description: None, tags: Some(vec![]) };
-        assert_eq!(w.exec(&alice, upd.clone()).unwrap_err(), ContractError::Unauthorized {});
+        let upd = ExecuteMsg::UpdateMetadata {
+            datanet_id: id,
+            summary: Some("new".into()),
+            description: None,
+            tags: Some(vec![]),
+        };
+        assert_eq!(
+            w.exec(&alice, upd.clone()).unwrap_err(),
+            ContractError::Unauthorized {}
+        );
         w.exec(&owner, upd).unwrap();
         let dn: DatanetInfo = w.q(QueryMsg::Datanet { datanet_id: id });
         assert_eq!(dn.summary, "new");
         assert!(dn.tags.is_empty());
-        let list: DatanetsResponse = w.q(QueryMsg::ListDatanets { start_after: None, limit: None });
+        let list: DatanetsResponse = w.q(QueryMsg::ListDatanets {
+            start_after: None,
+            limit: None,
+        });
         assert_eq!(list.datanets.len(), 1);
-        let list: DatanetsResponse = w.q(QueryMsg::ListDatanets { start_after: Some(1), limit: None });
+        let list: DatanetsResponse = w.q(QueryMsg::ListDatanets {
+            start_after: Some(1),
+            limit: None,
+        });
         assert!(list.datanets.is_empty());
         assert_eq!(
-            w.exec(&owner, ExecuteMsg::UpdateMetadata { datanet_id: 9, summary: None, description: None, tags: None }).unwrap_err(),
+            w.exec(
+                &owner,
+                ExecuteMsg::UpdateMetadata {
+                    datanet_id: 9,
+                    summary: None,
+                    description: None,
+                    tags: None
+                }
+            )
+            .unwrap_err(),
             ContractError::DatanetNotFound { id: 9 }
         );
     }
@@ -203,9 +309,19 @@ mod create {
             policy: ContributionPolicy::Open,
             min_validation_score_bps: score,
         };
-        assert!(matches!(w.exec(&owner, mk("", vec![], 0)).unwrap_err(), ContractError::InvalidInput { .. }));
-        assert!(matches!(w.exec(&owner, mk("x", vec!["t".into(); 11], 0)).unwrap_err(), ContractError::InvalidInput { .. }));
-        assert!(matches!(w.exec(&owner, mk("x", vec![], 10_001)).unwrap_err(), ContractError::InvalidInput { .. }));
+        assert!(matches!(
+            w.exec(&owner, mk("", vec![], 0)).unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
+        assert!(matches!(
+            w.exec(&owner, mk("x", vec!["t".into(); 11], 0))
+                .unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
+        assert!(matches!(
+            w.exec(&owner, mk("x", vec![], 10_001)).unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
         let bad_group = ExecuteMsg::CreateDatanet {
             name: "x".into(),
             summary: "".into(),
@@ -213,10 +329,15 @@ mod create {
             tags: vec![],
             kind: DatanetKind::Image,
             license: "MIT".into(),
-            policy: ContributionPolicy::Allowlist { group: "not an address".into() },
+            policy: ContributionPolicy::Allowlist {
+                group: "not an address".into(),
+            },
             min_validation_score_bps: 0,
         };
-        assert!(matches!(w.exec(&owner, bad_group).unwrap_err(), ContractError::Std(_)));
+        assert!(matches!(
+            w.exec(&owner, bad_group).unwrap_err(),
+            ContractError::Std(_)
+        ));
     }
 }
 
@@ -229,10 +350,22 @@ mod contributions {
         let id = w.create(ContributionPolicy::Open);
         let (owner, alice, bob) = (w.owner.clone(), w.alice.clone(), w.bob.clone());
         let c1 = w.contribute(&alice, id, 1, 2_000).unwrap();
-        assert_eq!(w.contribute(&bob, id, 1, 10).unwrap_err(), ContractError::DuplicateContent {});
-        assert!(matches!(w.contribute(&bob, id, 2, 0).unwrap_err(), ContractError::InvalidInput { .. }));
-        assert!(matches!(w.contribute(&bob, id, 2, 5_000_001).unwrap_err(), ContractError::InvalidInput { .. }));
-        assert_eq!(w.contribute(&bob, 42, 2, 10).unwrap_err(), ContractError::DatanetNotFound { id: 42 });
+        assert_eq!(
+            w.contribute(&bob, id, 1, 10).unwrap_err(),
+            ContractError::DuplicateContent {}
+        );
+        assert!(matches!(
+            w.contribute(&bob, id, 2, 0).unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
+        assert!(matches!(
+            w.contribute(&bob, id, 2, 5_000_001).unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
+        assert_eq!(
+            w.contribute(&bob, 42, 2, 10).unwrap_err(),
+            ContractError::DatanetNotFound { id: 42 }
+        );
         let bad_hash = ExecuteMsg::Contribute {
             datanet_id: id,
             content_hash: HexBinary::from(vec![1u8; 31]),
@@ -240,49 +373,128 @@ mod contributions {
             uri: "u".into(),
             license: "l".into(),
         };
-        assert!(matches!(w.exec(&bob, bad_hash).unwrap_err(), ContractError::Std(_)));
+        assert!(matches!(
+            w.exec(&bob, bad_hash).unwrap_err(),
+            ContractError::Std(_)
+        ));
 
         // only owner / curators review
-        assert_eq!(w.review(&bob, c1, true, 9_000).unwrap_err(), ContractError::Unauthorized {});
-        w.exec(&owner, ExecuteMsg::SetCurator { datanet_id: id, curator: bob.to_string(), enabled: true }).unwrap();
         assert_eq!(
-            w.exec(&alice, ExecuteMsg::SetCurator { datanet_id: id, curator: alice.to_string(), enabled: true }).unwrap_err(),
+            w.review(&bob, c1, true, 9_000).unwrap_err(),
             ContractError::Unauthorized {}
         );
-        assert!(matches!(w.review(&bob, c1, true, 10_001).unwrap_err(), ContractError::InvalidInput { .. }));
+        w.exec(
+            &owner,
+            ExecuteMsg::SetCurator {
+                datanet_id: id,
+                curator: bob.to_string(),
+                enabled: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            w.exec(
+                &alice,
+                ExecuteMsg::SetCurator {
+                    datanet_id: id,
+                    curator: alice.to_string(),
+                    enabled: true
+                }
+            )
+            .unwrap_err(),
+            ContractError::Unauthorized {}
+        );
+        assert!(matches!(
+            w.review(&bob, c1, true, 10_001).unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
         w.review(&bob, c1, true, 9_000).unwrap();
-        assert_eq!(w.review(&bob, c1, true, 9_000).unwrap_err(), ContractError::AlreadyReviewed {});
-        assert_eq!(w.review(&bob, 99, true, 9_000).unwrap_err(), ContractError::ContributionNotFound { id: 99 });
+        assert_eq!(
+            w.review(&bob, c1, true, 9_000).unwrap_err(),
+            ContractError::AlreadyReviewed {}
+        );
+        assert_eq!(
+            w.review(&bob, 99, true, 9_000).unwrap_err(),
+            ContractError::ContributionNotFound { id: 99 }
+        );
         // below the Datanet minimum (5000) ⇒ rejected even if "accepted"
         let c2 = w.contribute(&alice, id, 2, 100).unwrap();
         w.review(&owner, c2, true, 4_999).unwrap();
-        let c: ContributionInfo = w.q(QueryMsg::Contribution { contribution_id: c2 });
+        let c: ContributionInfo = w.q(QueryMsg::Contribution {
+            contribution_id: c2,
+        });
         assert_eq!(c.status, ContributionStatus::Rejected);
         let c3 = w.contribute(&bob, id, 3, 100).unwrap();
         w.review(&owner, c3, false, 9_000).unwrap();
-        let c: ContributionInfo = w.q(QueryMsg::Contribution { contribution_id: c3 });
+        let c: ContributionInfo = w.q(QueryMsg::Contribution {
+            contribution_id: c3,
+        });
         assert_eq!(c.status, ContributionStatus::Rejected);
         // removing the curator revokes review rights
-        w.exec(&owner, ExecuteMsg::SetCurator { datanet_id: id, curator: bob.to_string(), enabled: false }).unwrap();
+        w.exec(
+            &owner,
+            ExecuteMsg::SetCurator {
+                datanet_id: id,
+                curator: bob.to_string(),
+                enabled: false,
+            },
+        )
+        .unwrap();
         let c4 = w.contribute(&alice, id, 4, 100).unwrap();
-        assert_eq!(w.review(&bob, c4, true, 9_000).unwrap_err(), ContractError::Unauthorized {});
+        assert_eq!(
+            w.review(&bob, c4, true, 9_000).unwrap_err(),
+            ContractError::Unauthorized {}
+        );
 
-        let all: ContributionsResponse = w.q(QueryMsg::ListContributions { datanet_id: id, start_after: None, limit: None });
+        let all: ContributionsResponse = w.q(QueryMsg::ListContributions {
+            datanet_id: id,
+            start_after: None,
+            limit: None,
+        });
         assert_eq!(all.contributions.len(), 4);
-        let page: ContributionsResponse = w.q(QueryMsg::ListContributions { datanet_id: id, start_after: Some(c2), limit: Some(1) });
+        let page: ContributionsResponse = w.q(QueryMsg::ListContributions {
+            datanet_id: id,
+            start_after: Some(c2),
+            limit: Some(1),
+        });
         assert_eq!(page.contributions[0].id, c3);
-        let by: ContributionsResponse =
-            w.q(QueryMsg::ContributionsByContributor { contributor: alice.to_string(), start_after: None, limit: None });
-        assert_eq!(by.contributions.iter().map(|c| c.id).collect::<Vec<_>>(), vec![c1, c2, c4]);
+        let by: ContributionsResponse = w.q(QueryMsg::ContributionsByContributor {
+            contributor: alice.to_string(),
+            start_after: None,
+            limit: None,
+        });
+        assert_eq!(
+            by.contributions.iter().map(|c| c.id).collect::<Vec<_>>(),
+            vec![c1, c2, c4]
+        );
         let dn: DatanetInfo = w.q(QueryMsg::Datanet { datanet_id: id });
         assert_eq!((dn.accepted_count, dn.pending_bytes), (1, 2_000));
         // leaderboard inputs: alice 3 submitted, 1 accepted, 1 rejected (1 pending)
-        let st: ContributorStats = w.q(QueryMsg::ContributorStats { datanet_id: id, contributor: alice.to_string() });
-        assert_eq!((st.submitted, st.accepted, st.rejected, st.acceptance_rate_bps, st.weight), (3, 1, 1, 5_000, Uint128::new(9_000)));
-        let all: ContributorsResponse = w.q(QueryMsg::ListContributors { datanet_id: id, start_after: None, limit: None });
+        let st: ContributorStats = w.q(QueryMsg::ContributorStats {
+            datanet_id: id,
+            contributor: alice.to_string(),
+        });
+        assert_eq!(
+            (
+                st.submitted,
+                st.accepted,
+                st.rejected,
+                st.acceptance_rate_bps,
+                st.weight
+            ),
+            (3, 1, 1, 5_000, Uint128::new(9_000))
+        );
+        let all: ContributorsResponse = w.q(QueryMsg::ListContributors {
+            datanet_id: id,
+            start_after: None,
+            limit: None,
+        });
         assert_eq!(all.contributors.len(), 2);
-        let page: ContributorsResponse =
-            w.q(QueryMsg::ListContributors { datanet_id: id, start_after: Some(all.contributors[0].contributor.to_string()), limit: Some(5) });
+        let page: ContributorsResponse = w.q(QueryMsg::ListContributors {
+            datanet_id: id,
+            start_after: Some(all.contributors[0].contributor.to_string()),
+            limit: Some(5),
+        });
         assert_eq!(page.contributors.len(), 1);
     }
 
@@ -296,11 +508,23 @@ mod contributions {
         let id = w.create(ContributionPolicy::Open);
         let (alice, bob) = (w.alice.clone(), w.bob.clone());
         w.contribute(&alice, id, 1, 400).unwrap();
-        assert!(matches!(w.contribute(&alice, id, 2, 700).unwrap_err(), ContractError::DailyLimitExceeded { .. }));
+        assert!(matches!(
+            w.contribute(&alice, id, 2, 700).unwrap_err(),
+            ContractError::DailyLimitExceeded { .. }
+        ));
         w.contribute(&alice, id, 2, 500).unwrap();
-        assert!(matches!(w.contribute(&alice, id, 3, 1).unwrap_err(), ContractError::DailyLimitExceeded { .. }));
-        assert!(matches!(w.contribute(&bob, id, 4, 700).unwrap_err(), ContractError::DailyLimitExceeded { .. }));
-        let u: UploadUsageResponse = w.q(QueryMsg::UploadUsage { address: alice.to_string(), datanet_id: id });
+        assert!(matches!(
+            w.contribute(&alice, id, 3, 1).unwrap_err(),
+            ContractError::DailyLimitExceeded { .. }
+        ));
+        assert!(matches!(
+            w.contribute(&bob, id, 4, 700).unwrap_err(),
+            ContractError::DailyLimitExceeded { .. }
+        ));
+        let u: UploadUsageResponse = w.q(QueryMsg::UploadUsage {
+            address: alice.to_string(),
+            datanet_id: id,
+        });
         assert_eq!((u.user_bytes, u.user_files, u.datanet_bytes), (900, 2, 900));
         // next day
         w.app.update_block(|b| b.time = b.time.plus_seconds(86_400));
@@ -318,16 +542,27 @@ mod contributions {
             .instantiate_contract(
                 gid,
                 w.gov.clone(),
-                &cw4_group::msg::InstantiateMsg { admin: None, members: vec![cw4::Member { addr: alice.to_string(), weight: 1 }] },
+                &cw4_group::msg::InstantiateMsg {
+                    admin: None,
+                    members: vec![cw4::Member {
+                        addr: alice.to_string(),
+                        weight: 1,
+                    }],
+                },
                 &[],
                 "allow",
                 None,
             )
             .unwrap();
-        let id = w.create(ContributionPolicy::Allowlist { group: group.to_string() });
+        let id = w.create(ContributionPolicy::Allowlist {
+            group: group.to_string(),
+        });
         w.contribute(&alice, id, 1, 10).unwrap();
         let bob = w.bob.clone();
-        assert_eq!(w.contribute(&bob, id, 2, 10).unwrap_err(), ContractError::NotAllowedToContribute {});
+        assert_eq!(
+            w.contribute(&bob, id, 2, 10).unwrap_err(),
+            ContractError::NotAllowedToContribute {}
+        );
     }
 
     #[test]
@@ -336,17 +571,46 @@ mod contributions {
         let id = w.create(ContributionPolicy::OwnerApproval);
         let open = w.create(ContributionPolicy::Open);
         let (owner, alice) = (w.owner.clone(), w.alice.clone());
-        assert_eq!(w.contribute(&alice, id, 1, 10).unwrap_err(), ContractError::NotAllowedToContribute {});
-        assert_eq!(w.exec(&alice, ExecuteMsg::RequestToContribute { datanet_id: open }).unwrap_err(), ContractError::WrongPolicy {});
-        w.exec(&alice, ExecuteMsg::RequestToContribute { datanet_id: id }).unwrap();
-        let a: ApprovalResponse = w.q(QueryMsg::ContributorApproval { datanet_id: id, contributor: alice.to_string() });
+        assert_eq!(
+            w.contribute(&alice, id, 1, 10).unwrap_err(),
+            ContractError::NotAllowedToContribute {}
+        );
+        assert_eq!(
+            w.exec(&alice, ExecuteMsg::RequestToContribute { datanet_id: open })
+                .unwrap_err(),
+            ContractError::WrongPolicy {}
+        );
+        w.exec(&alice, ExecuteMsg::RequestToContribute { datanet_id: id })
+            .unwrap();
+        let a: ApprovalResponse = w.q(QueryMsg::ContributorApproval {
+            datanet_id: id,
+            contributor: alice.to_string(),
+        });
         assert_eq!(a.status, Some(ApprovalStatus::Requested));
-        let approve = ExecuteMsg::SetContributorApproval { datanet_id: id, contributor: alice.to_string(), approved: true };
-        assert_eq!(w.exec(&alice, approve.clone()).unwrap_err(), ContractError::Unauthorized {});
+        let approve = ExecuteMsg::SetContributorApproval {
+            datanet_id: id,
+            contributor: alice.to_string(),
+            approved: true,
+        };
+        assert_eq!(
+            w.exec(&alice, approve.clone()).unwrap_err(),
+            ContractError::Unauthorized {}
+        );
         w.exec(&owner, approve).unwrap();
         w.contribute(&alice, id, 1, 10).unwrap();
-        w.exec(&owner, ExecuteMsg::SetContributorApproval { datanet_id: id, contributor: alice.to_string(), approved: false }).unwrap();
-        assert_eq!(w.contribute(&alice, id, 2, 10).unwrap_err(), ContractError::NotAllowedToContribute {});
+        w.exec(
+            &owner,
+            ExecuteMsg::SetContributorApproval {
+                datanet_id: id,
+                contributor: alice.to_string(),
+                approved: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            w.contribute(&alice, id, 2, 10).unwrap_err(),
+            ContractError::NotAllowedToContribute {}
+        );
         // the owner may always contribute
         w.contribute(&owner, id, 3, 10).unwrap();
     }
@@ -361,47 +625,109 @@ mod versions {
         let id = w.create(ContributionPolicy::Open);
         let (owner, alice, bob) = (w.owner.clone(), w.alice.clone(), w.bob.clone());
         // nothing accepted yet
-        assert_eq!(w.send(&owner, 100, ReceiveMsg::Publish { datanet_id: id }).unwrap_err(), ContractError::NothingToVersion {});
+        assert_eq!(
+            w.send(&owner, 100, ReceiveMsg::Publish { datanet_id: id })
+                .unwrap_err(),
+            ContractError::NothingToVersion {}
+        );
         let c1 = w.contribute(&alice, id, 1, 2_048).unwrap();
         let c2 = w.contribute(&bob, id, 2, 1).unwrap();
         w.review(&owner, c1, true, 8_000).unwrap();
         w.review(&owner, c2, true, 6_000).unwrap();
         let fee: FeeResponse = w.q(QueryMsg::PublishFee { datanet_id: id });
         assert_eq!(fee.fee, Uint128::new(100 + 10 * 3)); // ceil(2049/1024) = 3 KiB
-        assert_eq!(w.send(&owner, 129, ReceiveMsg::Publish { datanet_id: id }).unwrap_err(), ContractError::WrongFee {
-            expected: Uint128::new(130),
-            received: Uint128::new(129)
-        });
-        assert_eq!(w.send(&alice, 130, ReceiveMsg::Publish { datanet_id: id }).unwrap_err(), ContractError::Unauthorized {});
-        assert_eq!(w.send(&owner, 130, ReceiveMsg::NewVersion { datanet_id: id }).unwrap_err(), ContractError::NotPublished {});
-        w.send(&owner, 130, ReceiveMsg::Publish { datanet_id: id }).unwrap();
+        assert_eq!(
+            w.send(&owner, 129, ReceiveMsg::Publish { datanet_id: id })
+                .unwrap_err(),
+            ContractError::WrongFee {
+                expected: Uint128::new(130),
+                received: Uint128::new(129)
+            }
+        );
+        assert_eq!(
+            w.send(&alice, 130, ReceiveMsg::Publish { datanet_id: id })
+                .unwrap_err(),
+            ContractError::Unauthorized {}
+        );
+        assert_eq!(
+            w.send(&owner, 130, ReceiveMsg::NewVersion { datanet_id: id })
+                .unwrap_err(),
+            ContractError::NotPublished {}
+        );
+        w.send(&owner, 130, ReceiveMsg::Publish { datanet_id: id })
+            .unwrap();
         assert_eq!(w.balance(&w.collector.clone()), 130);
-        assert_eq!(w.send(&owner, 130, ReceiveMsg::Publish { datanet_id: id }).unwrap_err(), ContractError::AlreadyPublished {});
+        assert_eq!(
+            w.send(&owner, 130, ReceiveMsg::Publish { datanet_id: id })
+                .unwrap_err(),
+            ContractError::AlreadyPublished {}
+        );
 
-        let v1: VersionInfo = w.q(QueryMsg::Version { datanet_id: id, version: 1 });
+        let v1: VersionInfo = w.q(QueryMsg::Version {
+            datanet_id: id,
+            version: 1,
+        });
         let leaves: Vec<[u8; 32]> = [1u32, 2].iter().map(|i| sha256(&i.to_be_bytes())).collect();
         assert_eq!(v1.merkle_root, merkle_root(&leaves));
         assert_eq!((v1.leaf_count, v1.total_weight), (2, Uint128::new(14_000)));
         let dn: DatanetInfo = w.q(QueryMsg::Datanet { datanet_id: id });
-        assert_eq!((dn.status, dn.version, dn.pending_count), (DatanetStatus::Published, 1, 0));
-        assert_eq!(w.send(&owner, 100, ReceiveMsg::NewVersion { datanet_id: id }).unwrap_err(), ContractError::NothingToVersion {});
+        assert_eq!(
+            (dn.status, dn.version, dn.pending_count),
+            (DatanetStatus::Published, 1, 0)
+        );
+        assert_eq!(
+            w.send(&owner, 100, ReceiveMsg::NewVersion { datanet_id: id })
+                .unwrap_err(),
+            ContractError::NothingToVersion {}
+        );
 
         // version 2 adds a row by alice; version 1 shares are unchanged
         let c3 = w.contribute(&alice, id, 3, 100).unwrap();
         w.review(&owner, c3, true, 10_000).unwrap();
-        let s: ContributorShareResponse = w.q(QueryMsg::ContributorShare { datanet_id: id, version: 1, contributor: alice.to_string() });
-        assert_eq!((s.weight, s.total_weight, s.reward_multiplier_bps), (Uint128::new(8_000), Uint128::new(14_000), 10_000));
-        w.send(&owner, 110, ReceiveMsg::NewVersion { datanet_id: id }).unwrap();
-        let s: ContributorShareResponse = w.q(QueryMsg::ContributorShare { datanet_id: id, version: 2, contributor: alice.to_string() });
-        assert_eq!((s.weight, s.total_weight), (Uint128::new(18_000), Uint128::new(24_000)));
-        let s: ContributorShareResponse = w.q(QueryMsg::ContributorShare { datanet_id: id, version: 2, contributor: bob.to_string() });
+        let s: ContributorShareResponse = w.q(QueryMsg::ContributorShare {
+            datanet_id: id,
+            version: 1,
+            contributor: alice.to_string(),
+        });
+        assert_eq!(
+            (s.weight, s.total_weight, s.reward_multiplier_bps),
+            (Uint128::new(8_000), Uint128::new(14_000), 10_000)
+        );
+        w.send(&owner, 110, ReceiveMsg::NewVersion { datanet_id: id })
+            .unwrap();
+        let s: ContributorShareResponse = w.q(QueryMsg::ContributorShare {
+            datanet_id: id,
+            version: 2,
+            contributor: alice.to_string(),
+        });
+        assert_eq!(
+            (s.weight, s.total_weight),
+            (Uint128::new(18_000), Uint128::new(24_000))
+        );
+        let s: ContributorShareResponse = w.q(QueryMsg::ContributorShare {
+            datanet_id: id,
+            version: 2,
+            contributor: bob.to_string(),
+        });
         assert_eq!(s.weight, Uint128::new(6_000));
-        let v2: VersionInfo = w.q(QueryMsg::Version { datanet_id: id, version: 2 });
-        let leaves: Vec<[u8; 32]> = [1u32, 2, 3].iter().map(|i| sha256(&i.to_be_bytes())).collect();
+        let v2: VersionInfo = w.q(QueryMsg::Version {
+            datanet_id: id,
+            version: 2,
+        });
+        let leaves: Vec<[u8; 32]> = [1u32, 2, 3]
+            .iter()
+            .map(|i| sha256(&i.to_be_bytes()))
+            .collect();
         assert_eq!(v2.merkle_root, merkle_root(&leaves));
-        let vs: VersionsResponse = w.q(QueryMsg::ListVersions { datanet_id: id, start_after: None, limit: None });
+        let vs: VersionsResponse = w.q(QueryMsg::ListVersions {
+            datanet_id: id,
+            start_after: None,
+            limit: None,
+        });
         assert_eq!(vs.versions.len(), 2);
-        let c: ContributionInfo = w.q(QueryMsg::Contribution { contribution_id: c3 });
+        let c: ContributionInfo = w.q(QueryMsg::Contribution {
+            contribution_id: c3,
+        });
         assert_eq!(c.version, Some(2));
     }
 
@@ -419,7 +745,10 @@ mod versions {
                     name: "Fake".into(),
                     symbol: "FAKE".into(),
                     decimals: 6,
-                    initial_balances: vec![Cw20Coin { address: owner.to_string(), amount: Uint128::new(1_000) }],
+                    initial_balances: vec![Cw20Coin {
+                        address: owner.to_string(),
+                        amount: Uint128::new(1_000),
+                    }],
                     mint: None,
                     marketing: None,
                 },
@@ -460,19 +789,48 @@ mod bonds {
         let (gov, alice) = (w.gov.clone(), w.alice.clone());
         assert_eq!(
             w.contribute(&alice, id, 1, 10).unwrap_err(),
-            ContractError::InsufficientBond { required: Uint128::new(500), bonded: Uint128::zero() }
+            ContractError::InsufficientBond {
+                required: Uint128::new(500),
+                bonded: Uint128::zero()
+            }
         );
-        assert!(matches!(w.send(&alice, 0, ReceiveMsg::Bond { datanet_id: id }).unwrap_err(), ContractError::InvalidInput { .. }));
-        w.send(&alice, 1_000, ReceiveMsg::Bond { datanet_id: id }).unwrap();
+        assert!(matches!(
+            w.send(&alice, 0, ReceiveMsg::Bond { datanet_id: id })
+                .unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
+        w.send(&alice, 1_000, ReceiveMsg::Bond { datanet_id: id })
+            .unwrap();
         w.contribute(&alice, id, 1, 10).unwrap();
 
         assert!(matches!(
-            w.exec(&alice, ExecuteMsg::Unbond { datanet_id: id, amount: Uint128::new(1_001) }).unwrap_err(),
+            w.exec(
+                &alice,
+                ExecuteMsg::Unbond {
+                    datanet_id: id,
+                    amount: Uint128::new(1_001)
+                }
+            )
+            .unwrap_err(),
             ContractError::InvalidInput { .. }
         ));
-        w.exec(&alice, ExecuteMsg::Unbond { datanet_id: id, amount: Uint128::new(600) }).unwrap();
-        assert!(matches!(w.contribute(&alice, id, 2, 10).unwrap_err(), ContractError::InsufficientBond { .. }));
-        assert_eq!(w.exec(&alice, ExecuteMsg::ClaimUnbonded { datanet_id: id }).unwrap_err(), ContractError::StillUnbonding {});
+        w.exec(
+            &alice,
+            ExecuteMsg::Unbond {
+                datanet_id: id,
+                amount: Uint128::new(600),
+            },
+        )
+        .unwrap();
+        assert!(matches!(
+            w.contribute(&alice, id, 2, 10).unwrap_err(),
+            ContractError::InsufficientBond { .. }
+        ));
+        assert_eq!(
+            w.exec(&alice, ExecuteMsg::ClaimUnbonded { datanet_id: id })
+                .unwrap_err(),
+            ContractError::StillUnbonding {}
+        );
 
         // governance slashes 50 % of bonded + unbonding (1000) = 500: 400 from bonded, 100 from unbonding
         let slash = ExecuteMsg::Slash {
@@ -482,19 +840,35 @@ mod bonds {
             penalty_points: 10,
             reason: "spam".into(),
         };
-        assert_eq!(w.exec(&alice, slash.clone()).unwrap_err(), ContractError::Unauthorized {});
+        assert_eq!(
+            w.exec(&alice, slash.clone()).unwrap_err(),
+            ContractError::Unauthorized {}
+        );
         w.exec(&gov, slash).unwrap();
-        let b: BondResponse = w.q(QueryMsg::Bond { datanet_id: id, contributor: alice.to_string() });
-        assert_eq!((b.bonded, b.unbonding), (Uint128::zero(), Uint128::new(500)));
+        let b: BondResponse = w.q(QueryMsg::Bond {
+            datanet_id: id,
+            contributor: alice.to_string(),
+        });
+        assert_eq!(
+            (b.bonded, b.unbonding),
+            (Uint128::zero(), Uint128::new(500))
+        );
         assert_eq!(w.balance(&w.collector.clone()), 500);
-        let pen: PenaltyResponse = w.q(QueryMsg::Penalty { contributor: alice.to_string() });
+        let pen: PenaltyResponse = w.q(QueryMsg::Penalty {
+            contributor: alice.to_string(),
+        });
         assert_eq!((pen.score, pen.reward_multiplier_bps), (10, 5_000));
 
         w.app.update_block(|b| b.time = b.time.plus_seconds(1_000));
         let before = w.balance(&alice);
-        w.exec(&alice, ExecuteMsg::ClaimUnbonded { datanet_id: id }).unwrap();
+        w.exec(&alice, ExecuteMsg::ClaimUnbonded { datanet_id: id })
+            .unwrap();
         assert_eq!(w.balance(&alice), before + 500);
-        assert_eq!(w.exec(&alice, ExecuteMsg::ClaimUnbonded { datanet_id: id }).unwrap_err(), ContractError::NothingToClaim {});
+        assert_eq!(
+            w.exec(&alice, ExecuteMsg::ClaimUnbonded { datanet_id: id })
+                .unwrap_err(),
+            ContractError::NothingToClaim {}
+        );
     }
 }
 
@@ -505,39 +879,116 @@ mod access {
     fn request_grant_expire_revoke() {
         let mut w = setup();
         let id = w.create(ContributionPolicy::Open);
-        let (owner, alice, bob, gov) = (w.owner.clone(), w.alice.clone(), w.bob.clone(), w.gov.clone());
-        let a: AccessResponse = w.q(QueryMsg::Access { datanet_id: id, grantee: owner.to_string() });
+        let (owner, alice, bob, gov) = (
+            w.owner.clone(),
+            w.alice.clone(),
+            w.bob.clone(),
+            w.gov.clone(),
+        );
+        let a: AccessResponse = w.q(QueryMsg::Access {
+            datanet_id: id,
+            grantee: owner.to_string(),
+        });
         assert!(a.has_access);
-        w.exec(&alice, ExecuteMsg::RequestAccess { datanet_id: id, purpose: "fine-tune a LoRA".into() }).unwrap();
-        let a: AccessResponse = w.q(QueryMsg::Access { datanet_id: id, grantee: alice.to_string() });
-        assert_eq!((a.status, a.has_access), (Some(AccessStatus::Requested), false));
+        w.exec(
+            &alice,
+            ExecuteMsg::RequestAccess {
+                datanet_id: id,
+                purpose: "fine-tune a LoRA".into(),
+            },
+        )
+        .unwrap();
+        let a: AccessResponse = w.q(QueryMsg::Access {
+            datanet_id: id,
+            grantee: alice.to_string(),
+        });
+        assert_eq!(
+            (a.status, a.has_access),
+            (Some(AccessStatus::Requested), false)
+        );
         let now = w.app.block_info().time.seconds();
-        let grant = ExecuteMsg::GrantAccess { datanet_id: id, grantee: alice.to_string(), expires_at: Some(now + 100) };
-        assert_eq!(w.exec(&bob, grant.clone()).unwrap_err(), ContractError::Unauthorized {});
+        let grant = ExecuteMsg::GrantAccess {
+            datanet_id: id,
+            grantee: alice.to_string(),
+            expires_at: Some(now + 100),
+        };
+        assert_eq!(
+            w.exec(&bob, grant.clone()).unwrap_err(),
+            ContractError::Unauthorized {}
+        );
         assert!(matches!(
-            w.exec(&owner, ExecuteMsg::GrantAccess { datanet_id: id, grantee: alice.to_string(), expires_at: Some(now) }).unwrap_err(),
+            w.exec(
+                &owner,
+                ExecuteMsg::GrantAccess {
+                    datanet_id: id,
+                    grantee: alice.to_string(),
+                    expires_at: Some(now)
+                }
+            )
+            .unwrap_err(),
             ContractError::InvalidInput { .. }
         ));
         w.exec(&owner, grant).unwrap();
-        let a: AccessResponse = w.q(QueryMsg::Access { datanet_id: id, grantee: alice.to_string() });
+        let a: AccessResponse = w.q(QueryMsg::Access {
+            datanet_id: id,
+            grantee: alice.to_string(),
+        });
         assert!(a.has_access);
         assert_eq!(a.purpose.as_deref(), Some("fine-tune a LoRA"));
         assert!(matches!(
-            w.exec(&alice, ExecuteMsg::RequestAccess { datanet_id: id, purpose: "again".into() }).unwrap_err(),
+            w.exec(
+                &alice,
+                ExecuteMsg::RequestAccess {
+                    datanet_id: id,
+                    purpose: "again".into()
+                }
+            )
+            .unwrap_err(),
             ContractError::InvalidInput { .. }
         ));
         w.app.update_block(|b| b.time = b.time.plus_seconds(100));
-        let a: AccessResponse = w.q(QueryMsg::Access { datanet_id: id, grantee: alice.to_string() });
+        let a: AccessResponse = w.q(QueryMsg::Access {
+            datanet_id: id,
+            grantee: alice.to_string(),
+        });
         assert!(!a.has_access);
         // governance can grant too, and revoke
-        w.exec(&gov, ExecuteMsg::GrantAccess { datanet_id: id, grantee: bob.to_string(), expires_at: None }).unwrap();
+        w.exec(
+            &gov,
+            ExecuteMsg::GrantAccess {
+                datanet_id: id,
+                grantee: bob.to_string(),
+                expires_at: None,
+            },
+        )
+        .unwrap();
         assert_eq!(
-            w.exec(&alice, ExecuteMsg::RevokeAccess { datanet_id: id, grantee: bob.to_string() }).unwrap_err(),
+            w.exec(
+                &alice,
+                ExecuteMsg::RevokeAccess {
+                    datanet_id: id,
+                    grantee: bob.to_string()
+                }
+            )
+            .unwrap_err(),
             ContractError::Unauthorized {}
         );
-        w.exec(&owner, ExecuteMsg::RevokeAccess { datanet_id: id, grantee: bob.to_string() }).unwrap();
-        let a: AccessResponse = w.q(QueryMsg::Access { datanet_id: id, grantee: bob.to_string() });
-        assert_eq!((a.status, a.has_access), (Some(AccessStatus::Revoked), false));
+        w.exec(
+            &owner,
+            ExecuteMsg::RevokeAccess {
+                datanet_id: id,
+                grantee: bob.to_string(),
+            },
+        )
+        .unwrap();
+        let a: AccessResponse = w.q(QueryMsg::Access {
+            datanet_id: id,
+            grantee: bob.to_string(),
+        });
+        assert_eq!(
+            (a.status, a.has_access),
+            (Some(AccessStatus::Revoked), false)
+        );
     }
 }
 
@@ -550,18 +1001,39 @@ mod admin {
         let (gov, alice) = (w.gov.clone(), w.alice.clone());
         let mut p = params();
         p.base_fee = Uint128::new(7);
-        assert_eq!(w.exec(&alice, ExecuteMsg::UpdateParams { params: p.clone() }).unwrap_err(), ContractError::Unauthorized {});
+        assert_eq!(
+            w.exec(&alice, ExecuteMsg::UpdateParams { params: p.clone() })
+                .unwrap_err(),
+            ContractError::Unauthorized {}
+        );
         let mut bad = p.clone();
         bad.penalized_reward_bps = 10_001;
-        assert!(matches!(w.exec(&gov, ExecuteMsg::UpdateParams { params: bad }).unwrap_err(), ContractError::InvalidInput { .. }));
-        w.exec(&gov, ExecuteMsg::UpdateParams { params: p }).unwrap();
+        assert!(matches!(
+            w.exec(&gov, ExecuteMsg::UpdateParams { params: bad })
+                .unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
+        w.exec(&gov, ExecuteMsg::UpdateParams { params: p })
+            .unwrap();
         let c: ConfigResponse = w.q(QueryMsg::Config {});
         assert_eq!(c.params.base_fee, Uint128::new(7));
         assert_eq!(
-            w.exec(&alice, ExecuteMsg::UpdateGovernance { governance: alice.to_string() }).unwrap_err(),
+            w.exec(
+                &alice,
+                ExecuteMsg::UpdateGovernance {
+                    governance: alice.to_string()
+                }
+            )
+            .unwrap_err(),
             ContractError::Unauthorized {}
         );
-        w.exec(&gov, ExecuteMsg::UpdateGovernance { governance: alice.to_string() }).unwrap();
+        w.exec(
+            &gov,
+            ExecuteMsg::UpdateGovernance {
+                governance: alice.to_string(),
+            },
+        )
+        .unwrap();
         let c: ConfigResponse = w.q(QueryMsg::Config {});
         assert_eq!(c.governance, alice);
     }

@@ -1,7 +1,9 @@
 //! Publishing and versioning: a version pins the Merkle root over all contributions accepted
 //! so far; `Publish` (Draft → Published) and `NewVersion` are paid in OPEN by new bytes.
 
-use cosmwasm_std::{to_json_binary, Addr, DepsMut, Env, Event, Response, StdResult, Uint128, WasmMsg};
+use cosmwasm_std::{
+    to_json_binary, Addr, DepsMut, Env, Event, Response, StdResult, Uint128, WasmMsg,
+};
 use cw20::Cw20ExecuteMsg;
 use openledger_types::datanet::DatanetParams;
 
@@ -12,7 +14,8 @@ use crate::state::*;
 /// `base_fee + fee_per_kib × ceil(bytes / 1024)`.
 pub fn quote_fee(p: &DatanetParams, bytes: u64) -> StdResult<Uint128> {
     let kib = bytes.div_ceil(1024);
-    Ok(p.base_fee.checked_add(p.fee_per_kib.checked_mul(Uint128::from(kib))?)?)
+    Ok(p.base_fee
+        .checked_add(p.fee_per_kib.checked_mul(Uint128::from(kib))?)?)
 }
 
 pub fn execute_cut_version(
@@ -38,10 +41,15 @@ pub fn execute_cut_version(
     }
     let fee = quote_fee(&cfg.params, dn.pending_bytes)?;
     if amount != fee {
-        return Err(ContractError::WrongFee { expected: fee, received: amount });
+        return Err(ContractError::WrongFee {
+            expected: fee,
+            received: amount,
+        });
     }
     let version = dn.version + 1;
-    let acc = MERKLE.may_load(deps.storage, datanet_id)?.unwrap_or_default();
+    let acc = MERKLE
+        .may_load(deps.storage, datanet_id)?
+        .unwrap_or_default();
     let info = VersionInfo {
         datanet_id,
         version,
@@ -64,7 +72,10 @@ pub fn execute_cut_version(
     if !fee.is_zero() {
         res = res.add_message(WasmMsg::Execute {
             contract_addr: cfg.open_token.to_string(),
-            msg: to_json_binary(&Cw20ExecuteMsg::Transfer { recipient: cfg.fee_collector.to_string(), amount: fee })?,
+            msg: to_json_binary(&Cw20ExecuteMsg::Transfer {
+                recipient: cfg.fee_collector.to_string(),
+                amount: fee,
+            })?,
             funds: vec![],
         });
     }

@@ -16,7 +16,11 @@ pub enum ContractError {
     InvalidInput { reason: String },
 
     #[error("Datanet {datanet_id} version {version}: {reason}")]
-    BadDatanetRef { datanet_id: u64, version: u32, reason: String },
+    BadDatanetRef {
+        datanet_id: u64,
+        version: u32,
+        reason: String,
+    },
 
     #[error("No training access to Datanet {datanet_id}")]
     NoTrainingAccess { datanet_id: u64 },

@@ -27,6 +27,12 @@ impl IndexList<ModelInfo> for ModelIndexes<'_> {
 pub fn models<'a>() -> IndexedMap<u64, ModelInfo, ModelIndexes<'a>> {
     IndexedMap::new(
         "models",
-        ModelIndexes { owner: MultiIndex::new(|_pk, m: &ModelInfo| m.owner.clone(), "models", "models__owner") },
+        ModelIndexes {
+            owner: MultiIndex::new(
+                |_pk, m: &ModelInfo| m.owner.clone(),
+                "models",
+                "models__owner",
+            ),
+        },
     )
 }

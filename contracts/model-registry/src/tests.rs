@@ -8,7 +8,11 @@ use crate::msg::*;
 use crate::ContractError;
 
 fn contract_models() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(crate::contract::execute, crate::contract::instantiate, crate::contract::query))
+    Box::new(ContractWrapper::new(
+        crate::contract::execute,
+        crate::contract::instantiate,
+        crate::contract::query,
+    ))
 }
 fn contract_datanets() -> Box<dyn Contract<Empty>> {
     Box::new(ContractWrapper::new(
@@ -18,7 +22,11 @@ fn contract_datanets() -> Box<dyn Contract<Empty>> {
     ))
 }
 fn contract_cw20() -> Box<dyn Contract<Empty>> {
-    Box::new(ContractWrapper::new(cw20_base::contract::execute, cw20_base::contract::instantiate, cw20_base::contract::query))
+    Box::new(ContractWrapper::new(
+        cw20_base::contract::execute,
+        cw20_base::contract::instantiate,
+        cw20_base::contract::query,
+    ))
 }
 
 fn h(s: &str) -> HexBinary {
@@ -53,7 +61,10 @@ fn setup() -> World {
                 name: "OpenLedger".into(),
                 symbol: "OPEN".into(),
                 decimals: 6,
-                initial_balances: vec![Cw20Coin { address: owner.to_string(), amount: Uint128::new(1_000) }],
+                initial_balances: vec![Cw20Coin {
+                    address: owner.to_string(),
+                    amount: Uint128::new(1_000),
+                }],
                 mint: None,
                 marketing: None,
             },
@@ -108,14 +119,24 @@ fn setup() -> World {
     app.execute_contract(
         owner.clone(),
         datanets.clone(),
-        &dn::ExecuteMsg::Contribute { datanet_id: 1, content_hash: h("row"), size: 10, uri: "u".into(), license: "MIT".into() },
+        &dn::ExecuteMsg::Contribute {
+            datanet_id: 1,
+            content_hash: h("row"),
+            size: 10,
+            uri: "u".into(),
+            license: "MIT".into(),
+        },
         &[],
     )
     .unwrap();
     app.execute_contract(
         owner.clone(),
         datanets.clone(),
-        &dn::ExecuteMsg::ReviewContribution { contribution_id: 1, accept: true, validation_score_bps: 10_000 },
+        &dn::ExecuteMsg::ReviewContribution {
+            contribution_id: 1,
+            accept: true,
+            validation_score_bps: 10_000,
+        },
         &[],
     )
     .unwrap();
@@ -133,29 +154,59 @@ fn setup() -> World {
     app.execute_contract(
         owner.clone(),
         datanets.clone(),
-        &dn::ExecuteMsg::GrantAccess { datanet_id: 1, grantee: trainer.to_string(), expires_at: None },
+        &dn::ExecuteMsg::GrantAccess {
+            datanet_id: 1,
+            grantee: trainer.to_string(),
+            expires_at: None,
+        },
         &[],
     )
     .unwrap();
-    let v: dn::VersionInfo = app.wrap().query_wasm_smart(&datanets, &dn::QueryMsg::Version { datanet_id: 1, version: 1 }).unwrap();
+    let v: dn::VersionInfo = app
+        .wrap()
+        .query_wasm_smart(
+            &datanets,
+            &dn::QueryMsg::Version {
+                datanet_id: 1,
+                version: 1,
+            },
+        )
+        .unwrap();
     let models = app
         .instantiate_contract(
             m_id,
             gov.clone(),
-            &InstantiateMsg { governance: gov.to_string(), datanet_registry: datanets.to_string() },
+            &InstantiateMsg {
+                governance: gov.to_string(),
+                datanet_registry: datanets.to_string(),
+            },
             &[],
             "models",
             None,
         )
         .unwrap();
-    World { app, models, gov, owner, trainer, other, root: v.merkle_root }
+    World {
+        app,
+        models,
+        gov,
+        owner,
+        trainer,
+        other,
+        root: v.merkle_root,
+    }
 }
 
 impl World {
     fn exec(&mut self, who: &Addr, msg: ExecuteMsg) -> Result<AppResponse, ContractError> {
-        self.app.execute_contract(who.clone(), self.models.clone(), &msg, &[]).map_err(|e| e.downcast().unwrap())
+        self.app
+            .execute_contract(who.clone(), self.models.clone(), &msg, &[])
+            .map_err(|e| e.downcast().unwrap())
     }
-    fn register(&mut self, who: &Addr, refs: Vec<DatanetRef>) -> Result<AppResponse, ContractError> {
+    fn register(
+        &mut self,
+        who: &Addr,
+        refs: Vec<DatanetRef>,
+    ) -> Result<AppResponse, ContractError> {
         self.exec(
             who,
             ExecuteMsg::RegisterModel {
@@ -170,12 +221,19 @@ impl World {
         )
     }
     fn model(&self, id: u64) -> ModelInfo {
-        self.app.wrap().query_wasm_smart(&self.models, &QueryMsg::Model { model_id: id }).unwrap()
+        self.app
+            .wrap()
+            .query_wasm_smart(&self.models, &QueryMsg::Model { model_id: id })
+            .unwrap()
     }
 }
 
 fn good_ref(w: &World) -> DatanetRef {
-    DatanetRef { datanet_id: 1, version: 1, root: w.root.clone() }
+    DatanetRef {
+        datanet_id: 1,
+        version: 1,
+        root: w.root.clone(),
+    }
 }
 
 #[test]
@@ -185,13 +243,33 @@ fn register_and_query() {
     let r = good_ref(&w);
     w.register(&trainer, vec![r.clone()]).unwrap();
     let m = w.model(1);
-    assert_eq!((m.owner.clone(), m.status, m.datanets.clone()), (trainer.clone(), ModelStatus::Active, vec![r]));
-    let list: ModelsResponse = w.app.wrap().query_wasm_smart(&w.models, &QueryMsg::ListModels { start_after: None, limit: None }).unwrap();
+    assert_eq!(
+        (m.owner.clone(), m.status, m.datanets.clone()),
+        (trainer.clone(), ModelStatus::Active, vec![r])
+    );
+    let list: ModelsResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.models,
+            &QueryMsg::ListModels {
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
     assert_eq!(list.models.len(), 1);
     let by: ModelsResponse = w
         .app
         .wrap()
-        .query_wasm_smart(&w.models, &QueryMsg::ModelsByOwner { owner: trainer.to_string(), start_after: None, limit: None })
+        .query_wasm_smart(
+            &w.models,
+            &QueryMsg::ModelsByOwner {
+                owner: trainer.to_string(),
+                start_after: None,
+                limit: None,
+            },
+        )
         .unwrap();
     assert_eq!(by.models.len(), 1);
 }
@@ -202,14 +280,36 @@ fn register_errors() {
     let (trainer, other) = (w.trainer.clone(), w.other.clone());
     let r = good_ref(&w);
     // no access
-    assert_eq!(w.register(&other, vec![r.clone()]).unwrap_err(), ContractError::NoTrainingAccess { datanet_id: 1 });
+    assert_eq!(
+        w.register(&other, vec![r.clone()]).unwrap_err(),
+        ContractError::NoTrainingAccess { datanet_id: 1 }
+    );
     // wrong root / unknown version
-    let bad_root = DatanetRef { root: h("nope"), ..r.clone() };
-    assert!(matches!(w.register(&trainer, vec![bad_root]).unwrap_err(), ContractError::BadDatanetRef { .. }));
-    let bad_ver = DatanetRef { version: 2, ..r.clone() };
-    assert!(matches!(w.register(&trainer, vec![bad_ver]).unwrap_err(), ContractError::BadDatanetRef { .. }));
-    assert!(matches!(w.register(&trainer, vec![]).unwrap_err(), ContractError::InvalidInput { .. }));
-    assert!(matches!(w.register(&trainer, vec![r.clone(), r.clone()]).unwrap_err(), ContractError::InvalidInput { .. }));
+    let bad_root = DatanetRef {
+        root: h("nope"),
+        ..r.clone()
+    };
+    assert!(matches!(
+        w.register(&trainer, vec![bad_root]).unwrap_err(),
+        ContractError::BadDatanetRef { .. }
+    ));
+    let bad_ver = DatanetRef {
+        version: 2,
+        ..r.clone()
+    };
+    assert!(matches!(
+        w.register(&trainer, vec![bad_ver]).unwrap_err(),
+        ContractError::BadDatanetRef { .. }
+    ));
+    assert!(matches!(
+        w.register(&trainer, vec![]).unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    assert!(matches!(
+        w.register(&trainer, vec![r.clone(), r.clone()])
+            .unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
     let bad_hash = ExecuteMsg::RegisterModel {
         name: "x".into(),
         base_model_hash: HexBinary::from(vec![1, 2]),
@@ -219,7 +319,10 @@ fn register_errors() {
         price_in_per_1k: Uint128::zero(),
         price_out_per_1k: Uint128::zero(),
     };
-    assert!(matches!(w.exec(&trainer, bad_hash).unwrap_err(), ContractError::Std(_)));
+    assert!(matches!(
+        w.exec(&trainer, bad_hash).unwrap_err(),
+        ContractError::Std(_)
+    ));
     // the Datanet owner has access without a grant
     let owner = w.owner.clone();
     let r = good_ref(&w);
@@ -232,45 +335,137 @@ fn owner_actions_and_status() {
     let (trainer, other, gov) = (w.trainer.clone(), w.other.clone(), w.gov.clone());
     let r = good_ref(&w);
     w.register(&trainer, vec![r]).unwrap();
-    let prices = ExecuteMsg::UpdatePrices { model_id: 1, price_in_per_1k: Uint128::new(1), price_out_per_1k: Uint128::new(2) };
-    assert_eq!(w.exec(&other, prices.clone()).unwrap_err(), ContractError::Unauthorized {});
+    let prices = ExecuteMsg::UpdatePrices {
+        model_id: 1,
+        price_in_per_1k: Uint128::new(1),
+        price_out_per_1k: Uint128::new(2),
+    };
+    assert_eq!(
+        w.exec(&other, prices.clone()).unwrap_err(),
+        ContractError::Unauthorized {}
+    );
     w.exec(&trainer, prices).unwrap();
     assert_eq!(w.model(1).price_out_per_1k, Uint128::new(2));
     assert_eq!(
-        w.exec(&trainer, ExecuteMsg::UpdatePrices { model_id: 7, price_in_per_1k: Uint128::zero(), price_out_per_1k: Uint128::zero() })
-            .unwrap_err(),
+        w.exec(
+            &trainer,
+            ExecuteMsg::UpdatePrices {
+                model_id: 7,
+                price_in_per_1k: Uint128::zero(),
+                price_out_per_1k: Uint128::zero()
+            }
+        )
+        .unwrap_err(),
         ContractError::ModelNotFound { id: 7 }
     );
 
-    assert_eq!(w.exec(&other, ExecuteMsg::SetStatus { model_id: 1, status: ModelStatus::Paused }).unwrap_err(), ContractError::Unauthorized {});
-    w.exec(&trainer, ExecuteMsg::SetStatus { model_id: 1, status: ModelStatus::Paused }).unwrap();
-    assert_eq!(w.model(1).status, ModelStatus::Paused);
-    w.exec(&gov, ExecuteMsg::SetStatus { model_id: 1, status: ModelStatus::Retired }).unwrap();
-    assert_eq!(w.exec(&trainer, ExecuteMsg::SetStatus { model_id: 1, status: ModelStatus::Active }).unwrap_err(), ContractError::Retired {});
     assert_eq!(
-        w.exec(&trainer, ExecuteMsg::UpdatePrices { model_id: 1, price_in_per_1k: Uint128::zero(), price_out_per_1k: Uint128::zero() })
-            .unwrap_err(),
+        w.exec(
+            &other,
+            ExecuteMsg::SetStatus {
+                model_id: 1,
+                status: ModelStatus::Paused
+            }
+        )
+        .unwrap_err(),
+        ContractError::Unauthorized {}
+    );
+    w.exec(
+        &trainer,
+        ExecuteMsg::SetStatus {
+            model_id: 1,
+            status: ModelStatus::Paused,
+        },
+    )
+    .unwrap();
+    assert_eq!(w.model(1).status, ModelStatus::Paused);
+    w.exec(
+        &gov,
+        ExecuteMsg::SetStatus {
+            model_id: 1,
+            status: ModelStatus::Retired,
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        w.exec(
+            &trainer,
+            ExecuteMsg::SetStatus {
+                model_id: 1,
+                status: ModelStatus::Active
+            }
+        )
+        .unwrap_err(),
+        ContractError::Retired {}
+    );
+    assert_eq!(
+        w.exec(
+            &trainer,
+            ExecuteMsg::UpdatePrices {
+                model_id: 1,
+                price_in_per_1k: Uint128::zero(),
+                price_out_per_1k: Uint128::zero()
+            }
+        )
+        .unwrap_err(),
         ContractError::Retired {}
     );
 
     assert_eq!(
-        w.exec(&other, ExecuteMsg::TransferOwnership { model_id: 1, new_owner: other.to_string() }).unwrap_err(),
+        w.exec(
+            &other,
+            ExecuteMsg::TransferOwnership {
+                model_id: 1,
+                new_owner: other.to_string()
+            }
+        )
+        .unwrap_err(),
         ContractError::Unauthorized {}
     );
-    w.exec(&trainer, ExecuteMsg::TransferOwnership { model_id: 1, new_owner: other.to_string() }).unwrap();
+    w.exec(
+        &trainer,
+        ExecuteMsg::TransferOwnership {
+            model_id: 1,
+            new_owner: other.to_string(),
+        },
+    )
+    .unwrap();
     assert_eq!(w.model(1).owner, other);
     let by: ModelsResponse = w
         .app
         .wrap()
-        .query_wasm_smart(&w.models, &QueryMsg::ModelsByOwner { owner: trainer.to_string(), start_after: None, limit: None })
+        .query_wasm_smart(
+            &w.models,
+            &QueryMsg::ModelsByOwner {
+                owner: trainer.to_string(),
+                start_after: None,
+                limit: None,
+            },
+        )
         .unwrap();
     assert!(by.models.is_empty());
 
     assert_eq!(
-        w.exec(&other, ExecuteMsg::UpdateGovernance { governance: other.to_string() }).unwrap_err(),
+        w.exec(
+            &other,
+            ExecuteMsg::UpdateGovernance {
+                governance: other.to_string()
+            }
+        )
+        .unwrap_err(),
         ContractError::Unauthorized {}
     );
-    w.exec(&gov, ExecuteMsg::UpdateGovernance { governance: other.to_string() }).unwrap();
-    let c: ConfigResponse = w.app.wrap().query_wasm_smart(&w.models, &QueryMsg::Config {}).unwrap();
+    w.exec(
+        &gov,
+        ExecuteMsg::UpdateGovernance {
+            governance: other.to_string(),
+        },
+    )
+    .unwrap();
+    let c: ConfigResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(&w.models, &QueryMsg::Config {})
+        .unwrap();
     assert_eq!(c.governance, other);
 }

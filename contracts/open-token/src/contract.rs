@@ -1,7 +1,8 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    coins, to_json_binary, BankMsg, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult, Uint128,
+    coins, to_json_binary, BankMsg, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult,
+    Uint128,
 };
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw20_base::contract as base;
@@ -15,7 +16,12 @@ pub const CONTRACT_NAME: &str = env!("CARGO_PKG_NAME");
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn instantiate(mut deps: DepsMut, env: Env, info: MessageInfo, msg: InstantiateMsg) -> Result<Response, ContractError> {
+pub fn instantiate(
+    mut deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
     if msg.native_denom.len() < 2 || msg.native_denom.len() > 128 {
         return Err(ContractError::InvalidDenom {});
     }
@@ -29,12 +35,25 @@ pub fn instantiate(mut deps: DepsMut, env: Env, info: MessageInfo, msg: Instanti
     };
     base::instantiate(deps.branch(), env, info, base_msg)?;
     set_contract_version(deps.storage, CONTRACT_NAME, CONTRACT_VERSION)?;
-    WRAP.save(deps.storage, &WrapState { native_denom: msg.native_denom.clone(), wrapped: Uint128::zero() })?;
-    Ok(Response::new().add_attribute("action", "instantiate").add_attribute("native_denom", msg.native_denom))
+    WRAP.save(
+        deps.storage,
+        &WrapState {
+            native_denom: msg.native_denom.clone(),
+            wrapped: Uint128::zero(),
+        },
+    )?;
+    Ok(Response::new()
+        .add_attribute("action", "instantiate")
+        .add_attribute("native_denom", msg.native_denom))
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
-pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> Result<Response, ContractError> {
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
     match msg {
         ExecuteMsg::Deposit {} => execute_deposit(deps, info),
         ExecuteMsg::Withdraw { amount } => execute_withdraw(deps, env, info, amount),
@@ -48,12 +67,17 @@ pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> R
 pub fn execute_deposit(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
     let mut wrap = WRAP.load(deps.storage)?;
     let amount = cw_utils::must_pay(&info, &wrap.native_denom)?;
-    BALANCES.update(deps.storage, &info.sender, |b| -> StdResult<_> { Ok(b.unwrap_or_default().checked_add(amount)?) })?;
+    BALANCES.update(deps.storage, &info.sender, |b| -> StdResult<_> {
+        Ok(b.unwrap_or_default().checked_add(amount)?)
+    })?;
     TOKEN_INFO.update(deps.storage, |mut t| -> StdResult<_> {
         t.total_supply = t.total_supply.checked_add(amount)?;
         Ok(t)
     })?;
-    wrap.wrapped = wrap.wrapped.checked_add(amount).map_err(cosmwasm_std::StdError::from)?;
+    wrap.wrapped = wrap
+        .wrapped
+        .checked_add(amount)
+        .map_err(cosmwasm_std::StdError::from)?;
     WRAP.save(deps.storage, &wrap)?;
     Ok(Response::new()
         .add_attribute("action", "deposit")
@@ -61,14 +85,22 @@ pub fn execute_deposit(deps: DepsMut, info: MessageInfo) -> Result<Response, Con
         .add_attribute("amount", amount))
 }
 
-pub fn execute_withdraw(mut deps: DepsMut, env: Env, info: MessageInfo, amount: Uint128) -> Result<Response, ContractError> {
+pub fn execute_withdraw(
+    mut deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    amount: Uint128,
+) -> Result<Response, ContractError> {
     if amount.is_zero() {
         return Err(ContractError::ZeroAmount {});
     }
     cw_utils::nonpayable(&info)?;
     let mut wrap = WRAP.load(deps.storage)?;
     if wrap.wrapped < amount {
-        return Err(ContractError::InsufficientBacking { backing: wrap.wrapped, requested: amount });
+        return Err(ContractError::InsufficientBacking {
+            backing: wrap.wrapped,
+            requested: amount,
+        });
     }
     // Burn through cw20-base (checks the balance, lowers the supply).
     let sender = info.sender.clone();
@@ -76,7 +108,10 @@ pub fn execute_withdraw(mut deps: DepsMut, env: Env, info: MessageInfo, amount: 
     wrap.wrapped -= amount;
     WRAP.save(deps.storage, &wrap)?;
     Ok(Response::new()
-        .add_message(BankMsg::Send { to_address: sender.to_string(), amount: coins(amount.u128(), wrap.native_denom) })
+        .add_message(BankMsg::Send {
+            to_address: sender.to_string(),
+            amount: coins(amount.u128(), wrap.native_denom),
+        })
         .add_attribute("action", "withdraw")
         .add_attribute("from", sender)
         .add_attribute("amount", amount))
@@ -86,13 +121,20 @@ pub fn execute_withdraw(mut deps: DepsMut, env: Env, info: MessageInfo, amount: 
 pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
     match msg {
         QueryMsg::WrapInfo {} => to_json_binary(&query_wrap_info(deps)?),
-        other => base::query(deps, env, other.into_cw20().expect("wrapper variants handled above")),
+        other => base::query(
+            deps,
+            env,
+            other.into_cw20().expect("wrapper variants handled above"),
+        ),
     }
 }
 
 pub fn query_wrap_info(deps: Deps) -> StdResult<WrapInfoResponse> {
     let w = WRAP.load(deps.storage)?;
-    Ok(WrapInfoResponse { native_denom: w.native_denom, wrapped: w.wrapped })
+    Ok(WrapInfoResponse {
+        native_denom: w.native_denom,
+        wrapped: w.wrapped,
+    })
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -104,13 +146,19 @@ pub fn migrate(deps: DepsMut, _env: Env, _msg: MigrateMsg) -> Result<Response, C
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env, MockApi, MockQuerier, MockStorage};
-    use cosmwasm_std::{coin, from_json, CosmosMsg, OwnedDeps};
     use ::cw20::{BalanceResponse, Cw20Coin, MinterResponse, TokenInfoResponse};
+    use cosmwasm_std::testing::{
+        message_info, mock_dependencies, mock_env, MockApi, MockQuerier, MockStorage,
+    };
+    use cosmwasm_std::{coin, from_json, CosmosMsg, OwnedDeps};
 
     const DENOM: &str = "uopen";
 
-    fn setup() -> (OwnedDeps<MockStorage, MockApi, MockQuerier>, cosmwasm_std::Addr, cosmwasm_std::Addr) {
+    fn setup() -> (
+        OwnedDeps<MockStorage, MockApi, MockQuerier>,
+        cosmwasm_std::Addr,
+        cosmwasm_std::Addr,
+    ) {
         let mut deps = mock_dependencies();
         let gov = deps.api.addr_make("gov");
         let alice = deps.api.addr_make("alice");
@@ -118,8 +166,14 @@ mod tests {
             name: "OpenLedger".into(),
             symbol: "OPEN".into(),
             decimals: 6,
-            initial_balances: vec![Cw20Coin { address: alice.to_string(), amount: Uint128::new(1_000) }],
-            mint: Some(MinterResponse { minter: gov.to_string(), cap: None }),
+            initial_balances: vec![Cw20Coin {
+                address: alice.to_string(),
+                amount: Uint128::new(1_000),
+            }],
+            mint: Some(MinterResponse {
+                minter: gov.to_string(),
+                cap: None,
+            }),
             marketing: None,
             native_denom: DENOM.into(),
         };
@@ -128,12 +182,23 @@ mod tests {
     }
 
     fn balance(deps: Deps, a: &cosmwasm_std::Addr) -> Uint128 {
-        let r: BalanceResponse = from_json(query(deps, mock_env(), QueryMsg::Balance { address: a.to_string() }).unwrap()).unwrap();
+        let r: BalanceResponse = from_json(
+            query(
+                deps,
+                mock_env(),
+                QueryMsg::Balance {
+                    address: a.to_string(),
+                },
+            )
+            .unwrap(),
+        )
+        .unwrap();
         r.balance
     }
 
     fn supply(deps: Deps) -> Uint128 {
-        let r: TokenInfoResponse = from_json(query(deps, mock_env(), QueryMsg::TokenInfo {}).unwrap()).unwrap();
+        let r: TokenInfoResponse =
+            from_json(query(deps, mock_env(), QueryMsg::TokenInfo {}).unwrap()).unwrap();
         r.total_supply
     }
 
@@ -145,7 +210,13 @@ mod tests {
             let (deps, _, alice) = setup();
             assert_eq!(balance(deps.as_ref(), &alice), Uint128::new(1_000));
             assert_eq!(supply(deps.as_ref()), Uint128::new(1_000));
-            assert_eq!(query_wrap_info(deps.as_ref()).unwrap(), WrapInfoResponse { native_denom: DENOM.into(), wrapped: Uint128::zero() });
+            assert_eq!(
+                query_wrap_info(deps.as_ref()).unwrap(),
+                WrapInfoResponse {
+                    native_denom: DENOM.into(),
+                    wrapped: Uint128::zero()
+                }
+            );
         }
 
         #[test]
@@ -161,7 +232,8 @@ mod tests {
                 marketing: None,
                 native_denom: "".into(),
             };
-            let err = instantiate(deps.as_mut(), mock_env(), message_info(&gov, &[]), msg).unwrap_err();
+            let err =
+                instantiate(deps.as_mut(), mock_env(), message_info(&gov, &[]), msg).unwrap_err();
             assert_eq!(err, ContractError::InvalidDenom {});
         }
     }
@@ -173,34 +245,88 @@ mod tests {
         fn deposit_then_withdraw() {
             let (mut deps, _, alice) = setup();
             let bob = deps.api.addr_make("bob");
-            let res = execute(deps.as_mut(), mock_env(), message_info(&bob, &[coin(500, DENOM)]), ExecuteMsg::Deposit {}).unwrap();
+            let res = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[coin(500, DENOM)]),
+                ExecuteMsg::Deposit {},
+            )
+            .unwrap();
             assert_eq!(res.attributes[0].value, "deposit");
             assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(500));
             assert_eq!(supply(deps.as_ref()), Uint128::new(1_500));
-            assert_eq!(query_wrap_info(deps.as_ref()).unwrap().wrapped, Uint128::new(500));
+            assert_eq!(
+                query_wrap_info(deps.as_ref()).unwrap().wrapped,
+                Uint128::new(500)
+            );
 
-            let res = execute(deps.as_mut(), mock_env(), message_info(&bob, &[]), ExecuteMsg::Withdraw { amount: Uint128::new(200) }).unwrap();
+            let res = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[]),
+                ExecuteMsg::Withdraw {
+                    amount: Uint128::new(200),
+                },
+            )
+            .unwrap();
             assert_eq!(
                 res.messages[0].msg,
-                CosmosMsg::Bank(BankMsg::Send { to_address: bob.to_string(), amount: coins(200, DENOM) })
+                CosmosMsg::Bank(BankMsg::Send {
+                    to_address: bob.to_string(),
+                    amount: coins(200, DENOM)
+                })
             );
             assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(300));
             assert_eq!(supply(deps.as_ref()), Uint128::new(1_300));
-            assert_eq!(query_wrap_info(deps.as_ref()).unwrap().wrapped, Uint128::new(300));
+            assert_eq!(
+                query_wrap_info(deps.as_ref()).unwrap().wrapped,
+                Uint128::new(300)
+            );
             // alice's unbacked (genesis) balance cannot drain more than the backing
-            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::Withdraw { amount: Uint128::new(301) }).unwrap_err();
-            assert_eq!(err, ContractError::InsufficientBacking { backing: Uint128::new(300), requested: Uint128::new(301) });
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &[]),
+                ExecuteMsg::Withdraw {
+                    amount: Uint128::new(301),
+                },
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ContractError::InsufficientBacking {
+                    backing: Uint128::new(300),
+                    requested: Uint128::new(301)
+                }
+            );
         }
 
         #[test]
         fn deposit_bad_funds() {
             let (mut deps, _, alice) = setup();
-            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::Deposit {}).unwrap_err();
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &[]),
+                ExecuteMsg::Deposit {},
+            )
+            .unwrap_err();
             assert!(matches!(err, ContractError::Payment(_)));
-            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[coin(5, "uatom")]), ExecuteMsg::Deposit {}).unwrap_err();
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &[coin(5, "uatom")]),
+                ExecuteMsg::Deposit {},
+            )
+            .unwrap_err();
             assert!(matches!(err, ContractError::Payment(_)));
-            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[coin(5, DENOM), coin(5, "uatom")]), ExecuteMsg::Deposit {})
-                .unwrap_err();
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &[coin(5, DENOM), coin(5, "uatom")]),
+                ExecuteMsg::Deposit {},
+            )
+            .unwrap_err();
             assert!(matches!(err, ContractError::Payment(_)));
         }
 
@@ -208,17 +334,55 @@ mod tests {
         fn withdraw_errors() {
             let (mut deps, _, alice) = setup();
             let bob = deps.api.addr_make("bob");
-            execute(deps.as_mut(), mock_env(), message_info(&bob, &[coin(100, DENOM)]), ExecuteMsg::Deposit {}).unwrap();
-            let err = execute(deps.as_mut(), mock_env(), message_info(&bob, &[]), ExecuteMsg::Withdraw { amount: Uint128::zero() }).unwrap_err();
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[coin(100, DENOM)]),
+                ExecuteMsg::Deposit {},
+            )
+            .unwrap();
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[]),
+                ExecuteMsg::Withdraw {
+                    amount: Uint128::zero(),
+                },
+            )
+            .unwrap_err();
             assert_eq!(err, ContractError::ZeroAmount {});
-            let err = execute(deps.as_mut(), mock_env(), message_info(&bob, &[coin(1, DENOM)]), ExecuteMsg::Withdraw { amount: Uint128::new(1) })
-                .unwrap_err();
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[coin(1, DENOM)]),
+                ExecuteMsg::Withdraw {
+                    amount: Uint128::new(1),
+                },
+            )
+            .unwrap_err();
             assert!(matches!(err, ContractError::Payment(_)));
             // more than own balance (backing is there, but the CW20 balance is not)
-            execute(deps.as_mut(), mock_env(), message_info(&alice, &[coin(100, DENOM)]), ExecuteMsg::Deposit {}).unwrap();
-            let err = execute(deps.as_mut(), mock_env(), message_info(&bob, &[]), ExecuteMsg::Withdraw { amount: Uint128::new(150) }).unwrap_err();
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &[coin(100, DENOM)]),
+                ExecuteMsg::Deposit {},
+            )
+            .unwrap();
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[]),
+                ExecuteMsg::Withdraw {
+                    amount: Uint128::new(150),
+                },
+            )
+            .unwrap_err();
             assert!(matches!(err, ContractError::Base(_)), "{err:?}");
-            assert_eq!(query_wrap_info(deps.as_ref()).unwrap().wrapped, Uint128::new(200));
+            assert_eq!(
+                query_wrap_info(deps.as_ref()).unwrap().wrapped,
+                Uint128::new(200)
+            );
         }
     }
 
@@ -228,28 +392,77 @@ mod tests {
         #[test]
         fn only_governance_mints() {
             let (mut deps, gov, alice) = setup();
-            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::Mint { recipient: alice.to_string(), amount: Uint128::new(1) })
-                .unwrap_err();
-            assert_eq!(err, ContractError::Base(cw20_base::ContractError::Unauthorized {}));
-            execute(deps.as_mut(), mock_env(), message_info(&gov, &[]), ExecuteMsg::Mint { recipient: alice.to_string(), amount: Uint128::new(5) })
-                .unwrap();
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &[]),
+                ExecuteMsg::Mint {
+                    recipient: alice.to_string(),
+                    amount: Uint128::new(1),
+                },
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ContractError::Base(cw20_base::ContractError::Unauthorized {})
+            );
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&gov, &[]),
+                ExecuteMsg::Mint {
+                    recipient: alice.to_string(),
+                    amount: Uint128::new(5),
+                },
+            )
+            .unwrap();
             assert_eq!(balance(deps.as_ref(), &alice), Uint128::new(1_005));
             // minted tokens are not native-backed
-            assert_eq!(query_wrap_info(deps.as_ref()).unwrap().wrapped, Uint128::zero());
+            assert_eq!(
+                query_wrap_info(deps.as_ref()).unwrap().wrapped,
+                Uint128::zero()
+            );
         }
 
         #[test]
         fn transfer_and_burn_delegate() {
             let (mut deps, _, alice) = setup();
             let bob = deps.api.addr_make("bob");
-            execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::Transfer { recipient: bob.to_string(), amount: Uint128::new(10) })
-                .unwrap();
-            execute(deps.as_mut(), mock_env(), message_info(&bob, &[]), ExecuteMsg::Burn { amount: Uint128::new(4) }).unwrap();
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &[]),
+                ExecuteMsg::Transfer {
+                    recipient: bob.to_string(),
+                    amount: Uint128::new(10),
+                },
+            )
+            .unwrap();
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[]),
+                ExecuteMsg::Burn {
+                    amount: Uint128::new(4),
+                },
+            )
+            .unwrap();
             assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(6));
             assert_eq!(supply(deps.as_ref()), Uint128::new(996));
-            let err = execute(deps.as_mut(), mock_env(), message_info(&bob, &[]), ExecuteMsg::Transfer { recipient: alice.to_string(), amount: Uint128::new(7) })
-                .unwrap_err();
-            assert!(matches!(err, ContractError::Std(_) | ContractError::Base(_)));
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[]),
+                ExecuteMsg::Transfer {
+                    recipient: alice.to_string(),
+                    amount: Uint128::new(7),
+                },
+            )
+            .unwrap_err();
+            assert!(matches!(
+                err,
+                ContractError::Std(_) | ContractError::Base(_)
+            ));
         }
 
         #[test]
@@ -257,38 +470,177 @@ mod tests {
             let (mut deps, _, alice) = setup();
             let bob = deps.api.addr_make("bob");
             let carol = deps.api.addr_make("carol");
-            let run = |deps: &mut OwnedDeps<MockStorage, MockApi, MockQuerier>, who: &cosmwasm_std::Addr, msg: ExecuteMsg| {
+            let run = |deps: &mut OwnedDeps<MockStorage, MockApi, MockQuerier>,
+                       who: &cosmwasm_std::Addr,
+                       msg: ExecuteMsg| {
                 execute(deps.as_mut(), mock_env(), message_info(who, &[]), msg)
             };
-            run(&mut deps, &alice, ExecuteMsg::IncreaseAllowance { spender: bob.to_string(), amount: Uint128::new(50), expires: None }).unwrap();
-            run(&mut deps, &alice, ExecuteMsg::DecreaseAllowance { spender: bob.to_string(), amount: Uint128::new(10), expires: None }).unwrap();
-            run(&mut deps, &bob, ExecuteMsg::TransferFrom { owner: alice.to_string(), recipient: carol.to_string(), amount: Uint128::new(30) }).unwrap();
-            run(&mut deps, &bob, ExecuteMsg::BurnFrom { owner: alice.to_string(), amount: Uint128::new(10) }).unwrap();
-            let err = run(&mut deps, &bob, ExecuteMsg::TransferFrom { owner: alice.to_string(), recipient: carol.to_string(), amount: Uint128::new(1) }).unwrap_err();
-            assert!(matches!(err, ContractError::Std(_) | ContractError::Base(_)), "{err:?}");
-            let err = run(&mut deps, &carol, ExecuteMsg::SendFrom { owner: alice.to_string(), contract: bob.to_string(), amount: Uint128::new(1), msg: Binary::default() }).unwrap_err();
-            assert!(matches!(err, ContractError::Base(cw20_base::ContractError::NoAllowance {})), "{err:?}");
+            run(
+                &mut deps,
+                &alice,
+                ExecuteMsg::IncreaseAllowance {
+                    spender: bob.to_string(),
+                    amount: Uint128::new(50),
+                    expires: None,
+                },
+            )
+            .unwrap();
+            run(
+                &mut deps,
+                &alice,
+                ExecuteMsg::DecreaseAllowance {
+                    spender: bob.to_string(),
+                    amount: Uint128::new(10),
+                    expires: None,
+                },
+            )
+            .unwrap();
+            run(
+                &mut deps,
+                &bob,
+                ExecuteMsg::TransferFrom {
+                    owner: alice.to_string(),
+                    recipient: carol.to_string(),
+                    amount: Uint128::new(30),
+                },
+            )
+            .unwrap();
+            run(
+                &mut deps,
+                &bob,
+                ExecuteMsg::BurnFrom {
+                    owner: alice.to_string(),
+                    amount: Uint128::new(10),
+                },
+            )
+            .unwrap();
+            let err = run(
+                &mut deps,
+                &bob,
+                ExecuteMsg::TransferFrom {
+                    owner: alice.to_string(),
+                    recipient: carol.to_string(),
+                    amount: Uint128::new(1),
+                },
+            )
+            .unwrap_err();
+            assert!(
+                matches!(err, ContractError::Std(_) | ContractError::Base(_)),
+                "{err:?}"
+            );
+            let err = run(
+                &mut deps,
+                &carol,
+                ExecuteMsg::SendFrom {
+                    owner: alice.to_string(),
+                    contract: bob.to_string(),
+                    amount: Uint128::new(1),
+                    msg: Binary::default(),
+                },
+            )
+            .unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    ContractError::Base(cw20_base::ContractError::NoAllowance {})
+                ),
+                "{err:?}"
+            );
             assert_eq!(balance(deps.as_ref(), &carol), Uint128::new(30));
             assert_eq!(balance(deps.as_ref(), &alice), Uint128::new(960));
-            let a: ::cw20::AllowanceResponse =
-                from_json(query(deps.as_ref(), mock_env(), QueryMsg::Allowance { owner: alice.to_string(), spender: bob.to_string() }).unwrap()).unwrap();
+            let a: ::cw20::AllowanceResponse = from_json(
+                query(
+                    deps.as_ref(),
+                    mock_env(),
+                    QueryMsg::Allowance {
+                        owner: alice.to_string(),
+                        spender: bob.to_string(),
+                    },
+                )
+                .unwrap(),
+            )
+            .unwrap();
             assert_eq!(a.allowance, Uint128::zero());
-            let accts: ::cw20::AllAccountsResponse = from_json(query(deps.as_ref(), mock_env(), QueryMsg::AllAccounts { start_after: None, limit: None }).unwrap()).unwrap();
+            let accts: ::cw20::AllAccountsResponse = from_json(
+                query(
+                    deps.as_ref(),
+                    mock_env(),
+                    QueryMsg::AllAccounts {
+                        start_after: None,
+                        limit: None,
+                    },
+                )
+                .unwrap(),
+            )
+            .unwrap();
             assert_eq!(accts.accounts.len(), 2);
-            let _: ::cw20::AllAllowancesResponse =
-                from_json(query(deps.as_ref(), mock_env(), QueryMsg::AllAllowances { owner: alice.to_string(), start_after: None, limit: None }).unwrap()).unwrap();
-            let _: ::cw20::AllSpenderAllowancesResponse =
-                from_json(query(deps.as_ref(), mock_env(), QueryMsg::AllSpenderAllowances { spender: bob.to_string(), start_after: None, limit: None }).unwrap()).unwrap();
+            let _: ::cw20::AllAllowancesResponse = from_json(
+                query(
+                    deps.as_ref(),
+                    mock_env(),
+                    QueryMsg::AllAllowances {
+                        owner: alice.to_string(),
+                        start_after: None,
+                        limit: None,
+                    },
+                )
+                .unwrap(),
+            )
+            .unwrap();
+            let _: ::cw20::AllSpenderAllowancesResponse = from_json(
+                query(
+                    deps.as_ref(),
+                    mock_env(),
+                    QueryMsg::AllSpenderAllowances {
+                        spender: bob.to_string(),
+                        start_after: None,
+                        limit: None,
+                    },
+                )
+                .unwrap(),
+            )
+            .unwrap();
             // no marketing account was set, so nobody may update marketing
-            let err = run(&mut deps, &alice, ExecuteMsg::UpdateMarketing { project: Some("x".into()), description: None, marketing: None }).unwrap_err();
-            assert_eq!(err, ContractError::Base(cw20_base::ContractError::Unauthorized {}));
-            let err = run(&mut deps, &alice, ExecuteMsg::UploadLogo(::cw20::Logo::Url("https://openledger.xyz/logo.png".into()))).unwrap_err();
-            assert_eq!(err, ContractError::Base(cw20_base::ContractError::Unauthorized {}));
-            let m: ::cw20::MarketingInfoResponse = from_json(query(deps.as_ref(), mock_env(), QueryMsg::MarketingInfo {}).unwrap()).unwrap();
+            let err = run(
+                &mut deps,
+                &alice,
+                ExecuteMsg::UpdateMarketing {
+                    project: Some("x".into()),
+                    description: None,
+                    marketing: None,
+                },
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ContractError::Base(cw20_base::ContractError::Unauthorized {})
+            );
+            let err = run(
+                &mut deps,
+                &alice,
+                ExecuteMsg::UploadLogo(::cw20::Logo::Url("https://openledger.xyz/logo.png".into())),
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ContractError::Base(cw20_base::ContractError::Unauthorized {})
+            );
+            let m: ::cw20::MarketingInfoResponse =
+                from_json(query(deps.as_ref(), mock_env(), QueryMsg::MarketingInfo {}).unwrap())
+                    .unwrap();
             assert!(m.project.is_none());
             assert!(query(deps.as_ref(), mock_env(), QueryMsg::DownloadLogo {}).is_err());
             // Send to a contract builds the Receive hook
-            let res = run(&mut deps, &alice, ExecuteMsg::Send { contract: bob.to_string(), amount: Uint128::new(5), msg: Binary::from(b"{}".to_vec()) }).unwrap();
+            let res = run(
+                &mut deps,
+                &alice,
+                ExecuteMsg::Send {
+                    contract: bob.to_string(),
+                    amount: Uint128::new(5),
+                    msg: Binary::from(b"{}".to_vec()),
+                },
+            )
+            .unwrap();
             assert_eq!(res.messages.len(), 1);
         }
 
@@ -303,11 +655,28 @@ mod tests {
         #[test]
         fn minter_handover() {
             let (mut deps, gov, alice) = setup();
-            let err = execute(deps.as_mut(), mock_env(), message_info(&alice, &[]), ExecuteMsg::UpdateMinter { new_minter: Some(alice.to_string()) })
-                .unwrap_err();
-            assert_eq!(err, ContractError::Base(cw20_base::ContractError::Unauthorized {}));
-            execute(deps.as_mut(), mock_env(), message_info(&gov, &[]), ExecuteMsg::UpdateMinter { new_minter: None }).unwrap();
-            let m: Option<MinterResponse> = from_json(query(deps.as_ref(), mock_env(), QueryMsg::Minter {}).unwrap()).unwrap();
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &[]),
+                ExecuteMsg::UpdateMinter {
+                    new_minter: Some(alice.to_string()),
+                },
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ContractError::Base(cw20_base::ContractError::Unauthorized {})
+            );
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&gov, &[]),
+                ExecuteMsg::UpdateMinter { new_minter: None },
+            )
+            .unwrap();
+            let m: Option<MinterResponse> =
+                from_json(query(deps.as_ref(), mock_env(), QueryMsg::Minter {}).unwrap()).unwrap();
             assert!(m.is_none());
         }
     }

@@ -20,5 +20,8 @@ pub enum ContractError {
     ZeroAmount {},
 
     #[error("Insufficient native backing: {backing} wrapped, {requested} requested")]
-    InsufficientBacking { backing: Uint128, requested: Uint128 },
+    InsufficientBacking {
+        backing: Uint128,
+        requested: Uint128,
+    },
 }

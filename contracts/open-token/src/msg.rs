@@ -23,18 +23,58 @@ pub enum ExecuteMsg {
     /// Wraps the `native_denom` coins sent with the message: mints the same amount to the sender.
     Deposit {},
     /// Unwraps: burns `amount` from the sender and sends back as many native coins.
-    Withdraw { amount: Uint128 },
-    Transfer { recipient: String, amount: Uint128 },
-    Burn { amount: Uint128 },
-    Send { contract: String, amount: Uint128, msg: Binary },
-    IncreaseAllowance { spender: String, amount: Uint128, expires: Option<Expiration> },
-    DecreaseAllowance { spender: String, amount: Uint128, expires: Option<Expiration> },
-    TransferFrom { owner: String, recipient: String, amount: Uint128 },
-    SendFrom { owner: String, contract: String, amount: Uint128, msg: Binary },
-    BurnFrom { owner: String, amount: Uint128 },
-    Mint { recipient: String, amount: Uint128 },
-    UpdateMinter { new_minter: Option<String> },
-    UpdateMarketing { project: Option<String>, description: Option<String>, marketing: Option<String> },
+    Withdraw {
+        amount: Uint128,
+    },
+    Transfer {
+        recipient: String,
+        amount: Uint128,
+    },
+    Burn {
+        amount: Uint128,
+    },
+    Send {
+        contract: String,
+        amount: Uint128,
+        msg: Binary,
+    },
+    IncreaseAllowance {
+        spender: String,
+        amount: Uint128,
+        expires: Option<Expiration>,
+    },
+    DecreaseAllowance {
+        spender: String,
+        amount: Uint128,
+        expires: Option<Expiration>,
+    },
+    TransferFrom {
+        owner: String,
+        recipient: String,
+        amount: Uint128,
+    },
+    SendFrom {
+        owner: String,
+        contract: String,
+        amount: Uint128,
+        msg: Binary,
+    },
+    BurnFrom {
+        owner: String,
+        amount: Uint128,
+    },
+    Mint {
+        recipient: String,
+        amount: Uint128,
+    },
+    UpdateMinter {
+        new_minter: Option<String>,
+    },
+    UpdateMarketing {
+        project: Option<String>,
+        description: Option<String>,
+        marketing: Option<String>,
+    },
     UploadLogo(Logo),
 }
 
@@ -46,15 +86,65 @@ impl ExecuteMsg {
             ExecuteMsg::Deposit {} | ExecuteMsg::Withdraw { .. } => return None,
             ExecuteMsg::Transfer { recipient, amount } => C::Transfer { recipient, amount },
             ExecuteMsg::Burn { amount } => C::Burn { amount },
-            ExecuteMsg::Send { contract, amount, msg } => C::Send { contract, amount, msg },
-            ExecuteMsg::IncreaseAllowance { spender, amount, expires } => C::IncreaseAllowance { spender, amount, expires },
-            ExecuteMsg::DecreaseAllowance { spender, amount, expires } => C::DecreaseAllowance { spender, amount, expires },
-            ExecuteMsg::TransferFrom { owner, recipient, amount } => C::TransferFrom { owner, recipient, amount },
-            ExecuteMsg::SendFrom { owner, contract, amount, msg } => C::SendFrom { owner, contract, amount, msg },
+            ExecuteMsg::Send {
+                contract,
+                amount,
+                msg,
+            } => C::Send {
+                contract,
+                amount,
+                msg,
+            },
+            ExecuteMsg::IncreaseAllowance {
+                spender,
+                amount,
+                expires,
+            } => C::IncreaseAllowance {
+                spender,
+                amount,
+                expires,
+            },
+            ExecuteMsg::DecreaseAllowance {
+                spender,
+                amount,
+                expires,
+            } => C::DecreaseAllowance {
+                spender,
+                amount,
+                expires,
+            },
+            ExecuteMsg::TransferFrom {
+                owner,
+                recipient,
+                amount,
+            } => C::TransferFrom {
+                owner,
+                recipient,
+                amount,
+            },
+            ExecuteMsg::SendFrom {
+                owner,
+                contract,
+                amount,
+                msg,
+            } => C::SendFrom {
+                owner,
+                contract,
+                amount,
+                msg,
+            },
             ExecuteMsg::BurnFrom { owner, amount } => C::BurnFrom { owner, amount },
             ExecuteMsg::Mint { recipient, amount } => C::Mint { recipient, amount },
             ExecuteMsg::UpdateMinter { new_minter } => C::UpdateMinter { new_minter },
-            ExecuteMsg::UpdateMarketing { project, description, marketing } => C::UpdateMarketing { project, description, marketing },
+            ExecuteMsg::UpdateMarketing {
+                project,
+                description,
+                marketing,
+            } => C::UpdateMarketing {
+                project,
+                description,
+                marketing,
+            },
             ExecuteMsg::UploadLogo(logo) => C::UploadLogo(logo),
         })
     }
@@ -75,11 +165,22 @@ pub enum QueryMsg {
     #[returns(cw20::AllowanceResponse)]
     Allowance { owner: String, spender: String },
     #[returns(cw20::AllAllowancesResponse)]
-    AllAllowances { owner: String, start_after: Option<String>, limit: Option<u32> },
+    AllAllowances {
+        owner: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
     #[returns(cw20::AllSpenderAllowancesResponse)]
-    AllSpenderAllowances { spender: String, start_after: Option<String>, limit: Option<u32> },
+    AllSpenderAllowances {
+        spender: String,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
     #[returns(cw20::AllAccountsResponse)]
-    AllAccounts { start_after: Option<String>, limit: Option<u32> },
+    AllAccounts {
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
     #[returns(cw20::MarketingInfoResponse)]
     MarketingInfo {},
     #[returns(cw20::DownloadLogoResponse)]
@@ -95,8 +196,24 @@ impl QueryMsg {
             QueryMsg::TokenInfo {} => Q::TokenInfo {},
             QueryMsg::Minter {} => Q::Minter {},
             QueryMsg::Allowance { owner, spender } => Q::Allowance { owner, spender },
-            QueryMsg::AllAllowances { owner, start_after, limit } => Q::AllAllowances { owner, start_after, limit },
-            QueryMsg::AllSpenderAllowances { spender, start_after, limit } => Q::AllSpenderAllowances { spender, start_after, limit },
+            QueryMsg::AllAllowances {
+                owner,
+                start_after,
+                limit,
+            } => Q::AllAllowances {
+                owner,
+                start_after,
+                limit,
+            },
+            QueryMsg::AllSpenderAllowances {
+                spender,
+                start_after,
+                limit,
+            } => Q::AllSpenderAllowances {
+                spender,
+                start_after,
+                limit,
+            },
             QueryMsg::AllAccounts { start_after, limit } => Q::AllAccounts { start_after, limit },
             QueryMsg::MarketingInfo {} => Q::MarketingInfo {},
             QueryMsg::DownloadLogo {} => Q::DownloadLogo {},

@@ -13,13 +13,18 @@ fn api() -> Api {
 }
 
 fn committed_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../schemas").join(NAME)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../schemas")
+        .join(NAME)
 }
 
 /// `(relative path, content)` of every schema file: `<name>.json` (whole API) + `raw/*.json`.
 fn files() -> Vec<(PathBuf, String)> {
     let api = api().render();
-    let mut out = vec![(PathBuf::from(format!("{NAME}.json")), api.to_string().expect("render") + "\n")];
+    let mut out = vec![(
+        PathBuf::from(format!("{NAME}.json")),
+        api.to_string().expect("render") + "\n",
+    )];
     for (f, c) in api.to_schema_files().expect("render") {
         out.push((Path::new("raw").join(f), c + "\n"));
     }
@@ -28,7 +33,10 @@ fn files() -> Vec<(PathBuf, String)> {
 
 /// Usage: `schema-model-registry [OUT_DIR]` (default: the committed `schemas/model-registry`).
 fn main() {
-    let dir = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(committed_dir);
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(committed_dir);
     for (rel, content) in files() {
         let path = dir.join(rel);
         std::fs::create_dir_all(path.parent().expect("has parent")).expect("create dir");
@@ -42,6 +50,10 @@ fn committed_schemas_are_fresh() {
     for (rel, content) in files() {
         let path = committed_dir().join(&rel);
         let committed = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(committed == content, "{} is stale or missing: run scripts/gen-schemas.sh", path.display());
+        assert!(
+            committed == content,
+            "{} is stale or missing: run scripts/gen-schemas.sh",
+            path.display()
+        );
     }
 }

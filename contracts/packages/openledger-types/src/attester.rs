@@ -1,7 +1,10 @@
 //! `attester-registry` interface (Axelar service-registry shape).
 
 use cosmwasm_schema::{cw_serde, QueryResponses};
-use cosmwasm_std::{to_json_binary, Addr, Binary, CosmosMsg, HexBinary, QuerierWrapper, StdResult, Timestamp, Uint128, WasmMsg};
+use cosmwasm_std::{
+    to_json_binary, Addr, Binary, CosmosMsg, HexBinary, QuerierWrapper, StdResult, Timestamp,
+    Uint128, WasmMsg,
+};
 use cw20::Cw20ReceiveMsg;
 
 use crate::common::Method;
@@ -44,17 +47,30 @@ pub enum AttesterStatus {
 #[cw_serde]
 pub enum ExecuteMsg {
     /// Registers the sender as an operator with an ed25519 public key (32 bytes).
-    Register { pubkey: Binary, capabilities: Capabilities },
-    UpdateCapabilities { capabilities: Capabilities },
+    Register {
+        pubkey: Binary,
+        capabilities: Capabilities,
+    },
+    UpdateCapabilities {
+        capabilities: Capabilities,
+    },
     /// CW20 OPEN hook: [`ReceiveMsg::Bond`].
     Receive(Cw20ReceiveMsg),
     /// Starts unbonding; stake is withdrawable after `unbonding_seconds`.
-    Unbond { amount: Uint128 },
+    Unbond {
+        amount: Uint128,
+    },
     ClaimUnbonded {},
     /// Leaves jail after `until` if bonded ≥ `min_bond`.
     Unjail {},
     /// Verifier or governance: slash `fraction_bps` of bonded + unbonding stake.
-    Slash { operator: String, fraction_bps: u64, jail_until: Option<u64>, tombstone: bool, reason: String },
+    Slash {
+        operator: String,
+        fraction_bps: u64,
+        jail_until: Option<u64>,
+        tombstone: bool,
+        reason: String,
+    },
     /// Governance.
     UpdateConfig {
         min_bond: Option<Uint128>,
@@ -62,7 +78,9 @@ pub enum ExecuteMsg {
         slash_recipient: Option<String>,
         verifier: Option<String>,
     },
-    UpdateGovernance { governance: String },
+    UpdateGovernance {
+        governance: String,
+    },
 }
 
 #[cw_serde]
@@ -79,11 +97,19 @@ pub enum QueryMsg {
     #[returns(AttesterInfo)]
     Attester { operator: String },
     #[returns(AttestersResponse)]
-    ListAttesters { start_after: Option<String>, limit: Option<u32> },
+    ListAttesters {
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
     /// Active operators supporting `method` (and `model_hash`, if given), in address order.
     /// `limit` here may be up to 100 (the assignment candidate set).
     #[returns(EligibleResponse)]
-    Eligible { method: Method, model_hash: Option<HexBinary>, start_after: Option<String>, limit: Option<u32> },
+    Eligible {
+        method: Method,
+        model_hash: Option<HexBinary>,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
 }
 
 pub const MAX_ELIGIBLE_LIMIT: u32 = 100;
@@ -134,7 +160,12 @@ pub struct AttesterRegistry(pub Addr);
 
 impl AttesterRegistry {
     pub fn attester(&self, q: &QuerierWrapper, operator: &Addr) -> StdResult<AttesterInfo> {
-        q.query_wasm_smart(&self.0, &QueryMsg::Attester { operator: operator.to_string() })
+        q.query_wasm_smart(
+            &self.0,
+            &QueryMsg::Attester {
+                operator: operator.to_string(),
+            },
+        )
     }
     pub fn eligible(
         &self,
@@ -145,7 +176,12 @@ impl AttesterRegistry {
     ) -> StdResult<Vec<EligibleAttester>> {
         let r: EligibleResponse = q.query_wasm_smart(
             &self.0,
-            &QueryMsg::Eligible { method, model_hash, start_after: None, limit: Some(limit) },
+            &QueryMsg::Eligible {
+                method,
+                model_hash,
+                start_after: None,
+                limit: Some(limit),
+            },
         )?;
         Ok(r.attesters)
     }

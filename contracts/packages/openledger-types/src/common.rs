@@ -21,7 +21,10 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
 /// Checks that `h` is a 32-byte hash (sha256); `what` names the field in the error.
 pub fn check_hash32(h: &HexBinary, what: &str) -> StdResult<()> {
     if h.len() != 32 {
-        return Err(StdError::generic_err(format!("{what} must be 32 bytes (sha256), got {}", h.len())));
+        return Err(StdError::generic_err(format!(
+            "{what} must be 32 bytes (sha256), got {}",
+            h.len()
+        )));
     }
     Ok(())
 }

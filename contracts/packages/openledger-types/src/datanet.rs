@@ -107,11 +107,21 @@ pub enum ExecuteMsg {
         tags: Option<Vec<String>>,
     },
     /// Owner adds or removes a curator.
-    SetCurator { datanet_id: u64, curator: String, enabled: bool },
+    SetCurator {
+        datanet_id: u64,
+        curator: String,
+        enabled: bool,
+    },
     /// `OwnerApproval` Datanets: ask to become a contributor.
-    RequestToContribute { datanet_id: u64 },
+    RequestToContribute {
+        datanet_id: u64,
+    },
     /// Owner approves (or revokes) a contributor.
-    SetContributorApproval { datanet_id: u64, contributor: String, approved: bool },
+    SetContributorApproval {
+        datanet_id: u64,
+        contributor: String,
+        approved: bool,
+    },
     /// Registers a contribution (bytes live off chain, addressed by `content_hash`).
     Contribute {
         datanet_id: u64,
@@ -121,23 +131,52 @@ pub enum ExecuteMsg {
         license: String,
     },
     /// Curator verdict; `accept` with a score below the Datanet minimum is a rejection.
-    ReviewContribution { contribution_id: u64, accept: bool, validation_score_bps: u64 },
+    ReviewContribution {
+        contribution_id: u64,
+        accept: bool,
+        validation_score_bps: u64,
+    },
     /// CW20 OPEN hooks: see [`ReceiveMsg`].
     Receive(Cw20ReceiveMsg),
     /// Starts unbonding part of a contributor bond.
-    Unbond { datanet_id: u64, amount: Uint128 },
+    Unbond {
+        datanet_id: u64,
+        amount: Uint128,
+    },
     /// Withdraws unbonded tokens once the unbonding period is over.
-    ClaimUnbonded { datanet_id: u64 },
+    ClaimUnbonded {
+        datanet_id: u64,
+    },
     /// Governance: slash a contributor's bond (fraction in bps) and add penalty points.
-    Slash { datanet_id: u64, contributor: String, fraction_bps: u64, penalty_points: u64, reason: String },
+    Slash {
+        datanet_id: u64,
+        contributor: String,
+        fraction_bps: u64,
+        penalty_points: u64,
+        reason: String,
+    },
     /// Ask the owner for training access (ModelFactory).
-    RequestAccess { datanet_id: u64, purpose: String },
+    RequestAccess {
+        datanet_id: u64,
+        purpose: String,
+    },
     /// Owner or governance grants access until `expires_at` (unix seconds; `None` = no expiry).
-    GrantAccess { datanet_id: u64, grantee: String, expires_at: Option<u64> },
-    RevokeAccess { datanet_id: u64, grantee: String },
+    GrantAccess {
+        datanet_id: u64,
+        grantee: String,
+        expires_at: Option<u64>,
+    },
+    RevokeAccess {
+        datanet_id: u64,
+        grantee: String,
+    },
     /// Governance.
-    UpdateParams { params: DatanetParams },
-    UpdateGovernance { governance: String },
+    UpdateParams {
+        params: DatanetParams,
+    },
+    UpdateGovernance {
+        governance: String,
+    },
 }
 
 /// Messages carried in a CW20 `Send` of OPEN to this contract.
@@ -159,38 +198,70 @@ pub enum QueryMsg {
     #[returns(DatanetInfo)]
     Datanet { datanet_id: u64 },
     #[returns(DatanetsResponse)]
-    ListDatanets { start_after: Option<u64>, limit: Option<u32> },
+    ListDatanets {
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     #[returns(ContributionInfo)]
     Contribution { contribution_id: u64 },
     #[returns(ContributionsResponse)]
-    ListContributions { datanet_id: u64, start_after: Option<u64>, limit: Option<u32> },
+    ListContributions {
+        datanet_id: u64,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     #[returns(ContributionsResponse)]
-    ContributionsByContributor { contributor: String, start_after: Option<u64>, limit: Option<u32> },
+    ContributionsByContributor {
+        contributor: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     #[returns(VersionInfo)]
     Version { datanet_id: u64, version: u32 },
     #[returns(VersionsResponse)]
-    ListVersions { datanet_id: u64, start_after: Option<u32>, limit: Option<u32> },
+    ListVersions {
+        datanet_id: u64,
+        start_after: Option<u32>,
+        limit: Option<u32>,
+    },
     /// A contributor's weight in a version (Σ validation scores of their accepted rows).
     #[returns(ContributorShareResponse)]
-    ContributorShare { datanet_id: u64, version: u32, contributor: String },
+    ContributorShare {
+        datanet_id: u64,
+        version: u32,
+        contributor: String,
+    },
     /// Fee the next `Publish` / `NewVersion` costs.
     #[returns(FeeResponse)]
     PublishFee { datanet_id: u64 },
     #[returns(BondResponse)]
-    Bond { datanet_id: u64, contributor: String },
+    Bond {
+        datanet_id: u64,
+        contributor: String,
+    },
     #[returns(PenaltyResponse)]
     Penalty { contributor: String },
     #[returns(AccessResponse)]
     Access { datanet_id: u64, grantee: String },
     #[returns(ApprovalResponse)]
-    ContributorApproval { datanet_id: u64, contributor: String },
+    ContributorApproval {
+        datanet_id: u64,
+        contributor: String,
+    },
     #[returns(UploadUsageResponse)]
     UploadUsage { address: String, datanet_id: u64 },
     /// Per-contributor counts on a Datanet (leaderboard input: acceptance rate, bytes, weight).
     #[returns(ContributorStats)]
-    ContributorStats { datanet_id: u64, contributor: String },
+    ContributorStats {
+        datanet_id: u64,
+        contributor: String,
+    },
     #[returns(ContributorsResponse)]
-    ListContributors { datanet_id: u64, start_after: Option<String>, limit: Option<u32> },
+    ListContributors {
+        datanet_id: u64,
+        start_after: Option<String>,
+        limit: Option<u32>,
+    },
 }
 
 #[cw_serde]
@@ -356,8 +427,19 @@ impl DatanetRegistry {
     pub fn datanet(&self, q: &QuerierWrapper, datanet_id: u64) -> StdResult<DatanetInfo> {
         q.query_wasm_smart(&self.0, &QueryMsg::Datanet { datanet_id })
     }
-    pub fn version(&self, q: &QuerierWrapper, datanet_id: u64, version: u32) -> StdResult<VersionInfo> {
-        q.query_wasm_smart(&self.0, &QueryMsg::Version { datanet_id, version })
+    pub fn version(
+        &self,
+        q: &QuerierWrapper,
+        datanet_id: u64,
+        version: u32,
+    ) -> StdResult<VersionInfo> {
+        q.query_wasm_smart(
+            &self.0,
+            &QueryMsg::Version {
+                datanet_id,
+                version,
+            },
+        )
     }
     pub fn contributor_share(
         &self,
@@ -368,12 +450,26 @@ impl DatanetRegistry {
     ) -> StdResult<ContributorShareResponse> {
         q.query_wasm_smart(
             &self.0,
-            &QueryMsg::ContributorShare { datanet_id, version, contributor: contributor.to_string() },
+            &QueryMsg::ContributorShare {
+                datanet_id,
+                version,
+                contributor: contributor.to_string(),
+            },
         )
     }
-    pub fn has_access(&self, q: &QuerierWrapper, datanet_id: u64, grantee: &Addr) -> StdResult<bool> {
-        let r: AccessResponse =
-            q.query_wasm_smart(&self.0, &QueryMsg::Access { datanet_id, grantee: grantee.to_string() })?;
+    pub fn has_access(
+        &self,
+        q: &QuerierWrapper,
+        datanet_id: u64,
+        grantee: &Addr,
+    ) -> StdResult<bool> {
+        let r: AccessResponse = q.query_wasm_smart(
+            &self.0,
+            &QueryMsg::Access {
+                datanet_id,
+                grantee: grantee.to_string(),
+            },
+        )?;
         Ok(r.has_access)
     }
 }

@@ -143,7 +143,12 @@ pub enum Acknowledgement {
 }
 
 /// Commitment sent in the commit window: `sha256(salt ‖ job_id (8 bytes BE) ‖ json(result) ‖ attester)`.
-pub fn commitment(salt: &[u8], job_id: u64, result: &AttestationResult, attester: &str) -> StdResult<HexBinary> {
+pub fn commitment(
+    salt: &[u8],
+    job_id: u64,
+    result: &AttestationResult,
+    attester: &str,
+) -> StdResult<HexBinary> {
     let mut buf = Vec::with_capacity(salt.len() + 8 + 256 + attester.len());
     buf.extend_from_slice(salt);
     buf.extend_from_slice(&job_id.to_be_bytes());
@@ -153,28 +158,56 @@ pub fn commitment(salt: &[u8], job_id: u64, result: &AttestationResult, attester
 }
 
 #[cw_serde]
+#[allow(clippy::large_enum_variant)]
 pub enum ExecuteMsg {
     /// CW20 OPEN hooks: [`ReceiveMsg`].
     Receive(Cw20ReceiveMsg),
     /// Assigned attester, before the commit deadline.
-    Commit { job_id: u64, commitment: HexBinary },
+    Commit {
+        job_id: u64,
+        commitment: HexBinary,
+    },
     /// Assigned attester, after all commits are in or the commit deadline passed, before the
     /// reveal deadline. A reveal that does not match the commitment is equivocation.
-    Reveal { job_id: u64, packet: AttestationPacket, salt: HexBinary, signature: Binary },
+    Reveal {
+        job_id: u64,
+        packet: AttestationPacket,
+        salt: HexBinary,
+        signature: Binary,
+    },
     /// Anyone, once every assigned attester revealed or the reveal deadline passed.
-    Tally { job_id: u64 },
+    Tally {
+        job_id: u64,
+    },
     /// Anyone, after the challenge window of a Finalized job: credits the split.
-    Settle { job_id: u64 },
+    Settle {
+        job_id: u64,
+    },
     /// Governance referee: `upheld = true` means the finalized result was wrong.
-    ResolveChallenge { job_id: u64, upheld: bool },
+    ResolveChallenge {
+        job_id: u64,
+        upheld: bool,
+    },
     /// Anyone: two validly signed, different packets from one attester for one job.
-    ReportEquivocation { job_id: u64, attester: String, first: SignedPacket, second: SignedPacket },
+    ReportEquivocation {
+        job_id: u64,
+        attester: String,
+        first: SignedPacket,
+        second: SignedPacket,
+    },
     /// Withdraws the sender's credited balance (model owner / attester rewards).
     Claim {},
     /// Withdraws the sender's contributor share of a Datanet version's reward pool.
-    ClaimContributor { datanet_id: u64, version: u32 },
-    UpdateParams { params: EscrowParams },
-    UpdateGovernance { governance: String },
+    ClaimContributor {
+        datanet_id: u64,
+        version: u32,
+    },
+    UpdateParams {
+        params: EscrowParams,
+    },
+    UpdateGovernance {
+        governance: String,
+    },
 }
 
 #[cw_serde]
@@ -266,20 +299,36 @@ pub enum QueryMsg {
     Job { job_id: u64 },
     /// Jobs by id, optionally only those in `status`.
     #[returns(JobsResponse)]
-    ListJobs { status: Option<JobStatus>, start_after: Option<u64>, limit: Option<u32> },
+    ListJobs {
+        status: Option<JobStatus>,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     /// Jobs an attester was assigned to (with its assignment), by job id: what an oracle
     /// node polls for work.
     #[returns(AttesterJobsResponse)]
-    JobsByAttester { attester: String, start_after: Option<u64>, limit: Option<u32> },
+    JobsByAttester {
+        attester: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     #[returns(FeeQuote)]
-    QuoteFee { model_id: u64, input_tokens: u64, output_tokens: u64 },
+    QuoteFee {
+        model_id: u64,
+        input_tokens: u64,
+        output_tokens: u64,
+    },
     /// Credited (claimable) balance of an address.
     #[returns(BalanceResponse)]
     Balance { address: String },
     #[returns(PoolResponse)]
     Pool { datanet_id: u64, version: u32 },
     #[returns(ContributorClaimableResponse)]
-    ContributorClaimable { datanet_id: u64, version: u32, contributor: String },
+    ContributorClaimable {
+        datanet_id: u64,
+        version: u32,
+        contributor: String,
+    },
     /// Token accounting of the whole contract.
     #[returns(Ledger)]
     Ledger {},

@@ -37,7 +37,10 @@ pub struct MerkleAccumulator {
 
 impl Default for MerkleAccumulator {
     fn default() -> Self {
-        MerkleAccumulator { count: 0, branch: vec![Binary::from(vec![0u8; 32]); MERKLE_DEPTH] }
+        MerkleAccumulator {
+            count: 0,
+            branch: vec![Binary::from(vec![0u8; 32]); MERKLE_DEPTH],
+        }
     }
 }
 

@@ -37,11 +37,23 @@ pub enum ExecuteMsg {
         price_in_per_1k: Uint128,
         price_out_per_1k: Uint128,
     },
-    UpdatePrices { model_id: u64, price_in_per_1k: Uint128, price_out_per_1k: Uint128 },
+    UpdatePrices {
+        model_id: u64,
+        price_in_per_1k: Uint128,
+        price_out_per_1k: Uint128,
+    },
     /// Owner: Active ↔ Paused, or → Retired. Governance may set any status (e.g. suspend).
-    SetStatus { model_id: u64, status: ModelStatus },
-    TransferOwnership { model_id: u64, new_owner: String },
-    UpdateGovernance { governance: String },
+    SetStatus {
+        model_id: u64,
+        status: ModelStatus,
+    },
+    TransferOwnership {
+        model_id: u64,
+        new_owner: String,
+    },
+    UpdateGovernance {
+        governance: String,
+    },
 }
 
 #[cw_serde]
@@ -52,9 +64,16 @@ pub enum QueryMsg {
     #[returns(ModelInfo)]
     Model { model_id: u64 },
     #[returns(ModelsResponse)]
-    ListModels { start_after: Option<u64>, limit: Option<u32> },
+    ListModels {
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
     #[returns(ModelsResponse)]
-    ModelsByOwner { owner: String, start_after: Option<u64>, limit: Option<u32> },
+    ModelsByOwner {
+        owner: String,
+        start_after: Option<u64>,
+        limit: Option<u32>,
+    },
 }
 
 #[cw_serde]

@@ -15,21 +15,46 @@ fn h(s: &str) -> HexBinary {
 
 #[test]
 fn attestation_vectors() {
-    let leaves: Vec<[u8; 32]> = ["row-a", "row-b", "row-c"].iter().map(|s| sha256(s.as_bytes())).collect();
+    let leaves: Vec<[u8; 32]> = ["row-a", "row-b", "row-c"]
+        .iter()
+        .map(|s| sha256(s.as_bytes()))
+        .collect();
     let root = merkle_root(&leaves);
     let spec = JobSpec {
         method: Method::SuffixSpan,
         model_id: 1,
         model_hash: h("llama-3-8b"),
         adapter_hash: Some(h("lora-v1")),
-        datanets: vec![DatanetRef { datanet_id: 1, version: 1, root: root.clone() }, DatanetRef { datanet_id: 2, version: 3, root: h("other-root") }],
+        datanets: vec![
+            DatanetRef {
+                datanet_id: 1,
+                version: 1,
+                root: root.clone(),
+            },
+            DatanetRef {
+                datanet_id: 2,
+                version: 3,
+                root: h("other-root"),
+            },
+        ],
         input_hash: h("prompt"),
         output_hash: h("completion"),
         method_params: Some(Binary::from(br#"{"min_len":8}"#.to_vec())),
     };
     let result = AttestationResult {
         result_hash: h("scores"),
-        weights_bps: vec![DatanetWeight { datanet_id: 1, version: 1, bps: 7_000 }, DatanetWeight { datanet_id: 2, version: 3, bps: 3_000 }],
+        weights_bps: vec![
+            DatanetWeight {
+                datanet_id: 1,
+                version: 1,
+                bps: 7_000,
+            },
+            DatanetWeight {
+                datanet_id: 2,
+                version: 3,
+                bps: 3_000,
+            },
+        ],
     };
     let attester = "cosmwasm1attester";
     let salt = HexBinary::from(vec![0x5a; 16]);
@@ -42,7 +67,12 @@ fn attestation_vectors() {
         sequence: job_id,
         timeout_height: 0,
         timeout_timestamp: 0,
-        data: AttestationPacketData { request_id: job_id, spec_hash: spec.hash().unwrap(), attester: attester.into(), result: result.clone() },
+        data: AttestationPacketData {
+            request_id: job_id,
+            spec_hash: spec.hash().unwrap(),
+            attester: attester.into(),
+            result: result.clone(),
+        },
     };
     let key = SigningKey::from([1u8; 32]);
     let sign_bytes = packet.sign_bytes().unwrap();
@@ -66,10 +96,15 @@ fn attestation_vectors() {
         }
     });
     let text = serde_json::to_string_pretty(&v).unwrap() + "\n";
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../schemas/attestation-vectors.json");
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../schemas/attestation-vectors.json");
     if std::env::var("UPDATE_VECTORS").is_ok() {
         std::fs::write(&path, &text).unwrap();
     }
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(committed == text, "{} is stale: run UPDATE_VECTORS=1 cargo test -p openledger-types --test vectors", path.display());
+    assert!(
+        committed == text,
+        "{} is stale: run UPDATE_VECTORS=1 cargo test -p openledger-types --test vectors",
+        path.display()
+    );
 }
