@@ -6,12 +6,16 @@
 # Output: artifacts/<crate_name>.wasm (repo root, gitignored) and artifacts/checksums.txt
 # (sha256 of the uncompressed wasm = the VM's code checksum).
 #
-# Env: CARGO_BUILD_JOBS (e.g. 1 to be gentle on shared machines), CONTRACTS="a b" to build a subset.
+# Env: CARGO_BUILD_JOBS (e.g. 1 to be gentle on shared machines), CONTRACTS="a b" to build a subset,
+# CONTRACTS_TARGET_DIR (default contracts/target; CARGO_TARGET_DIR is ignored on purpose).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CONTRACTS_DIR="$ROOT/contracts"
 ARTIFACTS="$ROOT/artifacts"
+# Own target dir (never the node's, even if CARGO_TARGET_DIR is exported for it).
+export CARGO_TARGET_DIR="${CONTRACTS_TARGET_DIR:-$CONTRACTS_DIR/target}"
+TARGET_DIR="$CARGO_TARGET_DIR"
 TARGET=wasm32-unknown-unknown
 
 cd "$CONTRACTS_DIR"   # rust-toolchain.toml (repo root) pins the compiler
@@ -46,7 +50,7 @@ mkdir -p "$ARTIFACTS"
 step "collecting artifacts into $ARTIFACTS"
 for c in "${CONTRACTS[@]}"; do
   name="${c//-/_}"
-  src="$CONTRACTS_DIR/target/$TARGET/release/$name.wasm"
+  src="$TARGET_DIR/$TARGET/release/$name.wasm"
   [[ -f "$src" ]] || { echo "missing $src" >&2; exit 1; }
   cp "$src" "$ARTIFACTS/$name.wasm"
   # Cheap sanity checks of what check_wasm will look for: the interface marker and entry points.

@@ -13,6 +13,7 @@ CONTRACTS=(open-token datanet-registry model-registry attester-registry attribut
 MODE="${1:-write}"
 
 cd "$ROOT/contracts"
+export CARGO_TARGET_DIR="${CONTRACTS_TARGET_DIR:-$ROOT/contracts/target}"
 BIN_ARGS=()
 for c in "${CONTRACTS[@]}"; do BIN_ARGS+=(--bin "schema-$c"); done
 cargo build --locked --quiet "${BIN_ARGS[@]}"
@@ -26,7 +27,7 @@ fi
 
 for c in "${CONTRACTS[@]}"; do
   rm -rf "${OUT:?}/$c"
-  "$ROOT/contracts/target/debug/schema-$c" "$OUT/$c" > /dev/null
+  "$CARGO_TARGET_DIR/debug/schema-$c" "$OUT/$c" > /dev/null
 done
 
 if [[ "$MODE" == "--check" ]]; then
