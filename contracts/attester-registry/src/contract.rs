@@ -49,6 +49,8 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
+    // No entry point takes native coins (OPEN moves as CW20); refuse them instead of locking them.
+    cw_utils::nonpayable(&info)?;
     match msg {
         ExecuteMsg::Register {
             pubkey,

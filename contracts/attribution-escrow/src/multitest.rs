@@ -1050,6 +1050,24 @@ fn repeated_misses_jail() {
 }
 
 #[test]
+fn native_funds_are_refused() {
+    let mut w = ready();
+    let payer = w.payer.clone();
+    let err: ContractError = w
+        .app
+        .execute_contract(
+            payer,
+            w.escrow.clone(),
+            &ExecuteMsg::Claim {},
+            &coins(10, DENOM),
+        )
+        .unwrap_err()
+        .downcast()
+        .unwrap();
+    assert!(matches!(err, ContractError::Payment(_)), "{err:?}");
+}
+
+#[test]
 fn request_errors() {
     let mut w = ready();
     let expected = Uint128::new(5_100);

@@ -43,6 +43,8 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
+    // No entry point takes native coins (OPEN moves as CW20); refuse them instead of locking them.
+    cw_utils::nonpayable(&info)?;
     match msg {
         ExecuteMsg::Schedule {
             msgs,
@@ -371,6 +373,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(op.status, OperationStatus::Executed);
+    }
+
+    #[test]
+    fn native_funds_are_refused() {
+        let (mut deps, proposer) = setup();
+        let err = execute(
+            deps.as_mut(),
+            mock_env(),
+            message_info(&proposer, &coins(1, "uopen")),
+            ExecuteMsg::Cancel { operation_id: 1 },
+        )
+        .unwrap_err();
+        assert!(matches!(err, ContractError::Payment(_)));
     }
 
     #[test]

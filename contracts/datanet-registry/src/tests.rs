@@ -1038,3 +1038,19 @@ mod admin {
         assert_eq!(c.governance, alice);
     }
 }
+
+#[test]
+fn native_funds_are_refused() {
+    use cosmwasm_std::coins;
+    use cosmwasm_std::testing::{message_info, mock_dependencies, mock_env};
+    let mut deps = mock_dependencies();
+    let who = deps.api.addr_make("who");
+    let err = crate::contract::execute(
+        deps.as_mut(),
+        mock_env(),
+        message_info(&who, &coins(5, "uopen")),
+        ExecuteMsg::RequestToContribute { datanet_id: 1 },
+    )
+    .unwrap_err();
+    assert!(matches!(err, ContractError::Payment(_)), "{err:?}");
+}

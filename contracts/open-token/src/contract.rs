@@ -58,6 +58,8 @@ pub fn execute(
         ExecuteMsg::Deposit {} => execute_deposit(deps, info),
         ExecuteMsg::Withdraw { amount } => execute_withdraw(deps, env, info, amount),
         other => {
+            // only Deposit takes native coins; anything else sent here would be locked unbacked
+            cw_utils::nonpayable(&info)?;
             let cw20_msg = other.into_cw20().expect("wrapper variants handled above");
             Ok(base::execute(deps, env, info, cw20_msg)?)
         }
@@ -325,6 +327,23 @@ mod tests {
                 mock_env(),
                 message_info(&alice, &[coin(5, DENOM), coin(5, "uatom")]),
                 ExecuteMsg::Deposit {},
+            )
+            .unwrap_err();
+            assert!(matches!(err, ContractError::Payment(_)));
+        }
+
+        #[test]
+        fn cw20_messages_refuse_native_funds() {
+            let (mut deps, _, alice) = setup();
+            let bob = deps.api.addr_make("bob");
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &[coin(1, DENOM)]),
+                ExecuteMsg::Transfer {
+                    recipient: bob.to_string(),
+                    amount: Uint128::new(1),
+                },
             )
             .unwrap_err();
             assert!(matches!(err, ContractError::Payment(_)));
