@@ -513,3 +513,56 @@ fn native_funds_are_refused() {
     .unwrap_err();
     assert!(matches!(err, ContractError::Payment(_)), "{err:?}");
 }
+
+#[test]
+fn eligible_pages_past_one_query() {
+    let mut w = setup();
+    let token = w.token.clone();
+    let gov = w.gov.clone();
+    let n = 130usize;
+    let ops: Vec<Addr> = (0..n)
+        .map(|i| w.app.api().addr_make(&format!("many{i}")))
+        .collect();
+    // 1 OPEN each from op
+    for o in &ops {
+        w.app
+            .execute_contract(
+                w.op.clone(),
+                token.clone(),
+                &Cw20ExecuteMsg::Transfer {
+                    recipient: o.to_string(),
+                    amount: Uint128::new(1),
+                },
+                &[],
+            )
+            .unwrap();
+    }
+    // min bond 1 so a 1-token bond activates
+    w.exec(
+        &gov,
+        ExecuteMsg::UpdateConfig {
+            min_bond: Some(Uint128::new(1)),
+            unbonding_seconds: None,
+            slash_recipient: None,
+            verifier: None,
+        },
+    )
+    .unwrap();
+    for o in &ops {
+        w.register(o, caps(vec![Method::SuffixSpan], vec![]))
+            .unwrap();
+        w.bond(o, 1).unwrap();
+    }
+    let handle = openledger_types::attester::AttesterRegistry(w.reg.clone());
+    let all = handle
+        .eligible(&w.app.wrap(), Method::SuffixSpan, None, 1_000)
+        .unwrap();
+    assert_eq!(all.len(), n);
+    let capped = handle
+        .eligible(&w.app.wrap(), Method::SuffixSpan, None, 120)
+        .unwrap();
+    assert_eq!(capped.len(), 120);
+    let mut sorted = all.iter().map(|a| a.operator.clone()).collect::<Vec<_>>();
+    sorted.dedup();
+    assert_eq!(sorted.len(), n);
+}

@@ -5,7 +5,7 @@ use cosmwasm_std::{
     to_json_binary, Addr, Binary, CosmosMsg, Deps, DepsMut, Env, Event, HexBinary, MessageInfo,
     Response, StdResult, Storage, Uint128,
 };
-use openledger_types::attester::{AttesterRegistry, EligibleAttester, MAX_ELIGIBLE_LIMIT};
+use openledger_types::attester::{AttesterRegistry, EligibleAttester, MAX_CANDIDATES};
 use openledger_types::escrow::*;
 use openledger_types::model::{ModelRegistry, ModelStatus};
 use openledger_types::{check_hash32, sha256, Method, BPS};
@@ -125,7 +125,7 @@ pub fn execute_request_job(
             &deps.querier,
             method,
             Some(model.base_model_hash.clone()),
-            MAX_ELIGIBLE_LIMIT,
+            MAX_CANDIDATES,
         )?;
     if (eligible.len() as u32) < ask {
         return Err(ContractError::NotEnoughAttesters {
@@ -142,7 +142,9 @@ pub fn execute_request_job(
         &assignment_seed(&env, id, &spec_hash),
     );
     let mut total_stake = Uint128::zero();
-    let mut res = Response::new();
+    let mut res = Response::new()
+        .add_attribute("action", "request_job")
+        .add_attribute("job_id", id.to_string());
     let mut assigned = vec![];
     for i in &picked {
         let e = &eligible[*i];
@@ -201,8 +203,6 @@ pub fn execute_request_job(
         .add_attribute("reveal_deadline", job.reveal_deadline.to_string());
     Ok(res
         .add_event(event)
-        .add_attribute("action", "request_job")
-        .add_attribute("job_id", id.to_string())
         .add_attribute("payer", payer)
         .add_attribute("fee", fee)
         .add_attribute("spec_hash", spec_hash.to_hex())

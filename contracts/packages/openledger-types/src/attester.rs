@@ -113,6 +113,9 @@ pub enum QueryMsg {
 }
 
 pub const MAX_ELIGIBLE_LIMIT: u32 = 100;
+/// Upper bound on the assignment candidate set the escrow reads (10 pages); beyond it,
+/// operators later in address order are not sampled (bounded gas per job request).
+pub const MAX_CANDIDATES: usize = 1_000;
 
 #[cw_serde]
 pub struct ConfigResponse {
@@ -167,23 +170,32 @@ impl AttesterRegistry {
             },
         )
     }
+    /// All eligible operators (paging through `Eligible`), at most `max`.
     pub fn eligible(
         &self,
         q: &QuerierWrapper,
         method: Method,
         model_hash: Option<HexBinary>,
-        limit: u32,
+        max: usize,
     ) -> StdResult<Vec<EligibleAttester>> {
-        let r: EligibleResponse = q.query_wasm_smart(
-            &self.0,
-            &QueryMsg::Eligible {
-                method,
-                model_hash,
-                start_after: None,
-                limit: Some(limit),
-            },
-        )?;
-        Ok(r.attesters)
+        let mut out: Vec<EligibleAttester> = vec![];
+        loop {
+            let r: EligibleResponse = q.query_wasm_smart(
+                &self.0,
+                &QueryMsg::Eligible {
+                    method,
+                    model_hash: model_hash.clone(),
+                    start_after: out.last().map(|a| a.operator.to_string()),
+                    limit: Some(MAX_ELIGIBLE_LIMIT),
+                },
+            )?;
+            let full = r.attesters.len() == MAX_ELIGIBLE_LIMIT as usize;
+            out.extend(r.attesters);
+            if !full || out.len() >= max {
+                out.truncate(max);
+                return Ok(out);
+            }
+        }
     }
     pub fn slash_msg(
         &self,
