@@ -27,6 +27,63 @@ pub struct AppConfig {
     pub abci: AbciConfig,
     #[serde(default)]
     pub store: StoreConfig,
+    /// The Cosmos REST / LCD server (Keplr).
+    #[serde(default = "RestConfig::default_config")]
+    pub rest: ServerConfig,
+    /// The Cosmos gRPC server (Hermes).
+    #[serde(default = "GrpcConfig::default_config")]
+    pub grpc: ServerConfig,
+    /// Where the REST and gRPC servers reach CometBFT's RPC (blocks, txs, broadcast).
+    #[serde(default)]
+    pub cometbft: CometbftConfig,
+}
+
+/// `[rest]` / `[grpc]`: whether `openledgerd start` serves it, and where. Off by default
+/// (as in the SDK's app.toml for the API), so several nodes on one machine (localnet) do not
+/// collide on the ports; `--rest-addr` / `--grpc-addr` turn one on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    #[serde(default)]
+    pub enable: bool,
+    pub address: SocketAddr,
+}
+
+/// Defaults of `[rest]`: 127.0.0.1:1317.
+pub struct RestConfig;
+impl RestConfig {
+    pub fn default_config() -> ServerConfig {
+        ServerConfig {
+            enable: false,
+            address: SocketAddr::from(([127, 0, 0, 1], 1317)),
+        }
+    }
+}
+
+/// Defaults of `[grpc]`: 127.0.0.1:9090.
+pub struct GrpcConfig;
+impl GrpcConfig {
+    pub fn default_config() -> ServerConfig {
+        ServerConfig {
+            enable: false,
+            address: SocketAddr::from(([127, 0, 0, 1], 9090)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CometbftConfig {
+    /// CometBFT's RPC URL (`[rpc] laddr` in CometBFT's config.toml).
+    pub rpc: String,
+}
+
+impl Default for CometbftConfig {
+    fn default() -> Self {
+        Self {
+            rpc: "http://127.0.0.1:26657".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +115,9 @@ impl Default for AppConfig {
         Self {
             abci: AbciConfig::default(),
             store: StoreConfig::default(),
+            rest: RestConfig::default_config(),
+            grpc: GrpcConfig::default_config(),
+            cometbft: CometbftConfig::default(),
         }
     }
 }

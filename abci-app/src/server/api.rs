@@ -1,0 +1,156 @@
+//! What the REST and gRPC servers share: the error type (a gRPC status code and message, which
+//! REST renders as grpc-gateway JSON), typed calls into the query router over committed
+//! snapshots, and the `application_version` this node claims.
+
+use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{Module, VersionInfo};
+use prost::Message;
+use tonic::Code;
+
+use crate::app::error::QueryError;
+use crate::store::Storage;
+
+/// Header (REST) and metadata key (gRPC) selecting the height of a historical query; the
+/// answer carries the height it was served at under the same name.
+pub const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
+
+/// Versions claimed in `GetNodeInfo.application_version.build_deps` (client-surface.md §3.2):
+/// Hermes requires a CometBFT module and checks cosmos-sdk `>=0.46,<0.54` and ibc-go
+/// `>=6.3.1,<11`. These describe the protocol we are compatible with, not Go code we link.
+pub const CLAIMED_COSMOS_SDK: &str = "v0.50.13";
+pub const CLAIMED_IBC_GO: &str = "v8.7.0";
+pub const CLAIMED_COMETBFT: &str = "v0.38.26";
+
+/// A failed API call: a gRPC status code and the message clients see.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: Code,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: Code, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+    pub fn invalid_argument(message: impl Into<String>) -> Self {
+        Self::new(Code::InvalidArgument, message)
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(Code::NotFound, message)
+    }
+    pub fn unimplemented(message: impl Into<String>) -> Self {
+        Self::new(Code::Unimplemented, message)
+    }
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(Code::Unavailable, message)
+    }
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(Code::Internal, message)
+    }
+}
+
+/// The SDK's mapping: module query handlers return gRPC statuses; simulation failures are
+/// `Unknown` (x/auth/tx service `Simulate`).
+impl From<QueryError> for ApiError {
+    fn from(e: QueryError) -> Self {
+        match e {
+            QueryError::NotFound(detail) => Self::not_found(detail),
+            QueryError::InvalidArgument(detail) => Self::invalid_argument(detail),
+            QueryError::UnknownPath(path) => {
+                Self::unimplemented(format!("unknown service or method {path}"))
+            }
+            e @ QueryError::InvalidHeight(_) => Self::invalid_argument(e.to_string()),
+            e @ QueryError::Unsupported(_) => Self::unimplemented(e.to_string()),
+            QueryError::Tx(e) => Self::new(Code::Unknown, e.to_string()),
+        }
+    }
+}
+
+impl From<ApiError> for tonic::Status {
+    fn from(e: ApiError) -> Self {
+        tonic::Status::new(e.code, e.message)
+    }
+}
+
+/// Parse a requested height (`x-cosmos-block-height`); 0 or absent means the latest.
+pub fn parse_height(value: Option<&str>) -> Result<u64, ApiError> {
+    match value.map(str::trim) {
+        None | Some("") => Ok(0),
+        Some(text) => text.parse::<i64>().ok().and_then(|h| u64::try_from(h).ok()).ok_or_else(
+            || ApiError::invalid_argument(format!("invalid height header {BLOCK_HEIGHT_HEADER}: {text:?}")),
+        ),
+    }
+}
+
+/// Call the query router with a typed request on a blocking thread; returns the typed
+/// answer and the height it was served at.
+pub async fn query<Req, Resp>(
+    storage: &Storage,
+    path: &'static str,
+    req: Req,
+    height: u64,
+) -> Result<(Resp, u64), ApiError>
+where
+    Req: Message + Send + 'static,
+    Resp: Message + Default,
+{
+    let storage = storage.clone();
+    let data = req.encode_to_vec();
+    let answer = tokio::task::spawn_blocking(move || {
+        crate::query::query(&storage, path, &data, height, false)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format!("query task failed: {e}")))??;
+    let resp = Resp::decode(answer.value.as_slice())
+        .map_err(|e| ApiError::internal(format!("decoding {path} answer: {e}")))?;
+    Ok((resp, answer.height))
+}
+
+/// The `application_version` of `GetNodeInfo`.
+pub fn application_version() -> VersionInfo {
+    let module = |path: &str, version: &str| Module {
+        path: path.to_string(),
+        version: version.to_string(),
+        sum: String::new(),
+    };
+    VersionInfo {
+        name: "openledger".to_string(),
+        app_name: "openledgerd".to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        git_commit: String::new(),
+        build_tags: String::new(),
+        go_version: format!("rust (openledgerd {})", env!("CARGO_PKG_VERSION")),
+        build_deps: vec![
+            module("github.com/cometbft/cometbft", CLAIMED_COMETBFT),
+            module("github.com/cosmos/cosmos-sdk", CLAIMED_COSMOS_SDK),
+            module("github.com/cosmos/ibc-go/v8", CLAIMED_IBC_GO),
+        ],
+        cosmos_sdk_version: CLAIMED_COSMOS_SDK.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn heights_parse() {
+        assert_eq!(parse_height(None), Ok(0));
+        assert_eq!(parse_height(Some("12")), Ok(12));
+        assert!(parse_height(Some("-1")).is_err());
+        assert!(parse_height(Some("x")).is_err());
+    }
+
+    #[test]
+    fn query_errors_map_to_grpc_codes() {
+        let e: ApiError = QueryError::NotFound("account x not found".into()).into();
+        assert_eq!((e.code, e.message.as_str()), (Code::NotFound, "account x not found"));
+        let e: ApiError = QueryError::InvalidArgument("bad".into()).into();
+        assert_eq!(e.code, Code::InvalidArgument);
+        let e: ApiError = QueryError::UnknownPath("/x.Y/Z".into()).into();
+        assert_eq!(e.code, Code::Unimplemented);
+    }
+}

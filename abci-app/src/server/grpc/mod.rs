@@ -1,0 +1,125 @@
+//! The Cosmos gRPC server (tonic, plaintext HTTP/2, default `:9090`) that Hermes and Rust or
+//! Go clients use (client-surface.md §3.3): `cosmos.auth.v1beta1.Query`,
+//! `cosmos.bank.v1beta1.Query`, `cosmos.tx.v1beta1.Service` and
+//! `cosmos.base.tendermint.v1beta1.Service`. Methods this chain does not serve answer
+//! `UNIMPLEMENTED`. gRPC reflection is not offered: cosmos-sdk-proto ships no file
+//! descriptor sets to build it from.
+//!
+//! State queries go through the shared query router on committed snapshots; the
+//! `x-cosmos-block-height` request metadata selects a historical height and the response
+//! metadata carries the height answered.
+
+mod auth;
+mod bank;
+mod tendermint;
+mod tx;
+
+use std::net::SocketAddr;
+
+use cosmos_sdk_proto::cosmos::auth::v1beta1::query_server::QueryServer as AuthServer;
+use cosmos_sdk_proto::cosmos::bank::v1beta1::query_server::QueryServer as BankServer;
+use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::service_server::ServiceServer as TendermintServer;
+use cosmos_sdk_proto::cosmos::tx::v1beta1::service_server::ServiceServer as TxServer;
+use tokio_util::sync::CancellationToken;
+use tonic::metadata::MetadataValue;
+
+use crate::server::api::{parse_height, ApiError, BLOCK_HEIGHT_HEADER};
+use crate::server::cometbft::CometRpc;
+use crate::store::Storage;
+
+#[derive(Clone)]
+pub struct GrpcState {
+    pub storage: Storage,
+    pub rpc: CometRpc,
+}
+
+impl std::fmt::Debug for GrpcState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GrpcState").field("rpc", &self.rpc).finish()
+    }
+}
+
+/// Serve until `shutdown` is cancelled.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: GrpcState,
+    shutdown: CancellationToken,
+) -> Result<(), tonic::transport::Error> {
+    let addr: Option<SocketAddr> = listener.local_addr().ok();
+    tracing::info!(?addr, rpc = state.rpc.url(), "serving gRPC");
+    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+    tonic::transport::Server::builder()
+        .add_service(AuthServer::new(auth::Auth(state.clone())))
+        .add_service(BankServer::new(bank::Bank(state.clone())))
+        .add_service(TxServer::new(tx::TxService(state.clone())))
+        .add_service(TendermintServer::new(tendermint::Tendermint(state)))
+        .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
+        .await
+}
+
+/// The height asked for in `x-cosmos-block-height` metadata (0 = latest).
+pub fn requested_height<T>(request: &tonic::Request<T>) -> Result<u64, tonic::Status> {
+    let value = match request.metadata().get(BLOCK_HEIGHT_HEADER) {
+        Some(v) => Some(v.to_str().map_err(|_| {
+            tonic::Status::invalid_argument(format!("invalid {BLOCK_HEIGHT_HEADER} metadata"))
+        })?),
+        None => None,
+    };
+    Ok(parse_height(value)?)
+}
+
+/// A response carrying the height it was answered at.
+pub fn at_height<T>(message: T, height: u64) -> tonic::Response<T> {
+    let mut response = tonic::Response::new(message);
+    if let Ok(value) = MetadataValue::try_from(height.to_string()) {
+        response.metadata_mut().insert(BLOCK_HEIGHT_HEADER, value);
+    }
+    response
+}
+
+pub fn unimplemented(method: &str) -> tonic::Status {
+    ApiError::unimplemented(format!("{method} is not served by this node")).into()
+}
+
+/// Implements a generated query trait: listed methods go to the query router under their
+/// gRPC path, the others answer `UNIMPLEMENTED`.
+macro_rules! query_service {
+    (
+        $server:ty: $trait:path, $service:literal;
+        routed { $($name:ident($req:ident) -> $resp:ident = $method:literal;)* }
+        unimplemented { $($uname:ident($ureq:ident) -> $uresp:ident;)* }
+    ) => {
+        #[tonic::async_trait]
+        impl $trait for $server {
+            $(
+                async fn $name(
+                    &self,
+                    request: tonic::Request<$req>,
+                ) -> Result<tonic::Response<$resp>, tonic::Status> {
+                    let height = $crate::server::grpc::requested_height(&request)?;
+                    let (response, answered) = $crate::server::api::query::<$req, $resp>(
+                        &self.0.storage,
+                        concat!("/", $service, "/", $method),
+                        request.into_inner(),
+                        height,
+                    )
+                    .await?;
+                    Ok($crate::server::grpc::at_height(response, answered))
+                }
+            )*
+            $(
+                async fn $uname(
+                    &self,
+                    _request: tonic::Request<$ureq>,
+                ) -> Result<tonic::Response<$uresp>, tonic::Status> {
+                    Err($crate::server::grpc::unimplemented(concat!(
+                        $service,
+                        "/",
+                        stringify!($uname)
+                    )))
+                }
+            )*
+        }
+    };
+}
+pub(crate) use query_service;
