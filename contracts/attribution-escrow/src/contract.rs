@@ -131,6 +131,17 @@ pub fn execute(
             CONFIG.save(deps.storage, &cfg)?;
             Ok(Response::new().add_attribute("action", "update_params"))
         }
+        ExecuteMsg::UpdateTreasury { treasury } => {
+            let mut cfg = CONFIG.load(deps.storage)?;
+            if info.sender != cfg.governance {
+                return Err(ContractError::Unauthorized {});
+            }
+            cfg.treasury = deps.api.addr_validate(&treasury)?;
+            CONFIG.save(deps.storage, &cfg)?;
+            Ok(Response::new()
+                .add_attribute("action", "update_treasury")
+                .add_attribute("treasury", treasury))
+        }
         ExecuteMsg::UpdateGovernance { governance } => {
             let mut cfg = CONFIG.load(deps.storage)?;
             if info.sender != cfg.governance {

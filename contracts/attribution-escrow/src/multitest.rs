@@ -2191,3 +2191,23 @@ mod property {
         }
     }
 }
+
+#[test]
+fn governance_moves_the_treasury() {
+    let mut w = ready();
+    let (gov, payer) = (w.gov.clone(), w.payer.clone());
+    let upd = ExecuteMsg::UpdateTreasury {
+        treasury: payer.to_string(),
+    };
+    assert_eq!(
+        w.exec(&payer, &upd).unwrap_err(),
+        ContractError::Unauthorized {}
+    );
+    w.exec(&gov, &upd).unwrap();
+    let c: ConfigResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(&w.escrow, &QueryMsg::Config {})
+        .unwrap();
+    assert_eq!(c.treasury, payer);
+}

@@ -149,6 +149,17 @@ pub fn execute(
             grantee,
         } => execute_revoke_access(deps, info, datanet_id, grantee),
         ExecuteMsg::UpdateParams { params } => execute_update_params(deps, info, params),
+        ExecuteMsg::UpdateFeeCollector { fee_collector } => {
+            let mut cfg = CONFIG.load(deps.storage)?;
+            if info.sender != cfg.governance {
+                return Err(ContractError::Unauthorized {});
+            }
+            cfg.fee_collector = deps.api.addr_validate(&fee_collector)?;
+            CONFIG.save(deps.storage, &cfg)?;
+            Ok(Response::new()
+                .add_attribute("action", "update_fee_collector")
+                .add_attribute("fee_collector", fee_collector))
+        }
         ExecuteMsg::UpdateGovernance { governance } => {
             execute_update_governance(deps, info, governance)
         }

@@ -1054,3 +1054,23 @@ fn native_funds_are_refused() {
     .unwrap_err();
     assert!(matches!(err, ContractError::Payment(_)), "{err:?}");
 }
+
+mod fee_collector {
+    use super::*;
+
+    #[test]
+    fn governance_moves_the_fee_collector() {
+        let mut w = setup();
+        let (gov, alice) = (w.gov.clone(), w.alice.clone());
+        let upd = ExecuteMsg::UpdateFeeCollector {
+            fee_collector: alice.to_string(),
+        };
+        assert_eq!(
+            w.exec(&alice, upd.clone()).unwrap_err(),
+            ContractError::Unauthorized {}
+        );
+        w.exec(&gov, upd).unwrap();
+        let c: ConfigResponse = w.q(QueryMsg::Config {});
+        assert_eq!(c.fee_collector, alice);
+    }
+}

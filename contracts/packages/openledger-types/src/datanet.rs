@@ -174,6 +174,10 @@ pub enum ExecuteMsg {
     UpdateParams {
         params: DatanetParams,
     },
+    /// Governance: where publish / version fees and slashed bonds go.
+    UpdateFeeCollector {
+        fee_collector: String,
+    },
     UpdateGovernance {
         governance: String,
     },

@@ -205,6 +205,10 @@ pub enum ExecuteMsg {
     UpdateParams {
         params: EscrowParams,
     },
+    /// Governance: where platform fees, dust, forfeits and lost challenge bonds go.
+    UpdateTreasury {
+        treasury: String,
+    },
     UpdateGovernance {
         governance: String,
     },
