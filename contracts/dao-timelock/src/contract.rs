@@ -90,7 +90,7 @@ pub fn execute_schedule(
         msgs,
         description,
         scheduled_at: now,
-        ready_at: now + delay,
+        ready_at: now.saturating_add(delay),
         status: OperationStatus::Pending,
     };
     OPERATIONS.save(deps.storage, id, &op)?;
