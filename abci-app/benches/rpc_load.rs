@@ -6,6 +6,8 @@
 //! `scripts/bench-rpc.sh` (or `cargo bench -p openledger-node --bench rpc_load`);
 //! `BENCH_TXS` (default 2000) sizes the run.
 
+mod common;
+
 use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -15,15 +17,8 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
-use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
-use cosmos_sdk_proto::Any;
-use openledger_node::app::genesis::AppState;
+use common::{bank_sends, env_usize, genesis, signers, InProcessChain};
 use openledger_node::config::Home;
-use openledger_node::modules::auth::genesis::GenesisAccount;
-use openledger_node::modules::bank::genesis::{Balance, GenesisCoin};
-use openledger_node::signer::Signer;
-use prost::{Message, Name};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -54,103 +49,13 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
-fn coin(amount: u128) -> Vec<Coin> {
-    vec![Coin {
-        denom: "uopen".into(),
-        amount: amount.to_string(),
-    }]
-}
-
 fn main() {
-    let n: usize = std::env::var("BENCH_TXS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(2000);
-    let signers: Vec<Signer> = (0..n)
-        .map(|i| {
-            let mut secret = [7u8; 32];
-            secret[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
-            Signer::from_secret(&secret).expect("valid secret")
-        })
-        .collect();
-    let txs: Vec<Vec<u8>> = signers
-        .iter()
-        .enumerate()
-        .map(|(i, s)| {
-            let msg = MsgSend {
-                from_address: s.address.clone(),
-                to_address: signers[(i + 1) % n].address.clone(),
-                amount: coin(1),
-            };
-            let any = Any {
-                type_url: MsgSend::type_url(),
-                value: msg.encode_to_vec(),
-            };
-            s.sign_direct(CHAIN_ID, i as u64, 0, vec![any], coin(5000), 200_000, "")
-        })
-        .collect();
-    let mut state = AppState::new_chain();
-    for s in &signers {
-        state.auth.accounts.push(GenesisAccount {
-            address: s.address.clone(),
-        });
-        state.bank.balances.push(Balance {
-            address: s.address.clone(),
-            coins: vec![GenesisCoin {
-                denom: "uopen".into(),
-                amount: "1000000000".into(),
-            }],
-        });
-    }
-
+    let n = env_usize("BENCH_TXS", 2000);
+    let signers = signers(n, 7);
+    let txs = bank_sends(&signers, CHAIN_ID);
+    let state = genesis(&signers);
     // Baseline, same run: the same txs through FinalizeBlock+Commit in-process.
-    let in_process = {
-        use openledger_node::app::App;
-        use openledger_node::server::abci::AbciService;
-        use openledger_node::store::Storage;
-        use tendermint::v0_38::abci::{request, Request};
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut abci = AbciService::new(App::new(
-            Storage::open(dir.path().join("s.redb")).expect("storage"),
-        ));
-        let params: tendermint::consensus::Params = serde_json::from_value(serde_json::json!({
-            "block": {"max_bytes": "22020096", "max_gas": "-1"},
-            "evidence": {"max_age_num_blocks": "100000", "max_age_duration": "172800000000000", "max_bytes": "1048576"},
-            "validator": {"pub_key_types": ["ed25519"]}, "version": {"app": "0"},
-            "abci": {"vote_extensions_enable_height": "0"}
-        }))
-        .expect("params");
-        let time = |h: u64| {
-            tendermint::Time::from_unix_timestamp(1_750_000_000 + h as i64, 0).expect("time")
-        };
-        abci.handle(Request::InitChain(request::InitChain {
-            time: time(0),
-            chain_id: CHAIN_ID.into(),
-            consensus_params: params,
-            validators: vec![],
-            app_state_bytes: serde_json::to_vec(&state).expect("json").into(),
-            initial_height: 1u32.into(),
-        }));
-        let start = Instant::now();
-        for (h, chunk) in txs.chunks(500).enumerate() {
-            let h = h as u64 + 1;
-            abci.handle(Request::FinalizeBlock(request::FinalizeBlock {
-                txs: chunk.iter().map(|t| t.clone().into()).collect(),
-                decided_last_commit: tendermint::abci::types::CommitInfo {
-                    round: 0u8.into(),
-                    votes: vec![],
-                },
-                misbehavior: vec![],
-                hash: tendermint::Hash::Sha256([h as u8; 32]),
-                height: h.try_into().expect("height"),
-                time: time(h),
-                next_validators_hash: tendermint::Hash::Sha256([0; 32]),
-                proposer_address: tendermint::account::Id::new([1; 20]),
-            }));
-            abci.handle(Request::Commit);
-        }
-        n as f64 / start.elapsed().as_secs_f64()
-    };
+    let in_process = InProcessChain::new(CHAIN_ID, &state).throughput(&txs, 500);
 
     // The real chain.
     let dir = tempfile::tempdir().expect("tempdir");

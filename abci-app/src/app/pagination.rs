@@ -5,7 +5,7 @@ use std::ops::Bound;
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
 
 use super::error::QueryError;
-use crate::store::{prefix_end, StateRead};
+use crate::store::{bound_as_ref, prefix_end, StateRead};
 
 pub const DEFAULT_LIMIT: u64 = 100;
 pub const MAX_LIMIT: u64 = 1000;
@@ -43,7 +43,7 @@ pub fn paginate<S: StateRead>(
     let mut out = Vec::new();
     let mut next_key = Vec::new();
     loop {
-        let found = state.first_in_range(as_ref(&lower), as_ref(&upper), page.reverse);
+        let found = state.first_in_range(bound_as_ref(&lower), bound_as_ref(&upper), page.reverse);
         let Some((key, value)) = found else { break };
         if page.reverse {
             upper = Bound::Excluded(key.clone());
@@ -67,12 +67,4 @@ pub fn paginate<S: StateRead>(
         0
     };
     Ok((out, PageResponse { next_key, total }))
-}
-
-fn as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
-    match bound {
-        Bound::Included(k) => Bound::Included(k.as_slice()),
-        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
-        Bound::Unbounded => Bound::Unbounded,
-    }
 }

@@ -12,6 +12,7 @@
 mod overlay;
 mod storage;
 
+pub(crate) use overlay::bound_as_ref;
 pub use overlay::{Empty, Overlay};
 pub use storage::{CommitInfo, PendingCommit, ProofOpBytes, Snapshot, Storage, StoreError};
 

@@ -190,7 +190,7 @@ impl<B: StateRead> StateWrite for Overlay<B> {
     }
 }
 
-fn bound_to_owned(bound: Bound<&[u8]>) -> Bound<Vec<u8>> {
+pub(crate) fn bound_to_owned(bound: Bound<&[u8]>) -> Bound<Vec<u8>> {
     match bound {
         Bound::Included(k) => Bound::Included(k.to_vec()),
         Bound::Excluded(k) => Bound::Excluded(k.to_vec()),
@@ -198,7 +198,7 @@ fn bound_to_owned(bound: Bound<&[u8]>) -> Bound<Vec<u8>> {
     }
 }
 
-fn bound_as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+pub(crate) fn bound_as_ref(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     match bound {
         Bound::Included(k) => Bound::Included(k.as_slice()),
         Bound::Excluded(k) => Bound::Excluded(k.as_slice()),

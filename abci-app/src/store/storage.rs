@@ -401,13 +401,7 @@ impl Storage {
             let mut stale_nodes = txn.open_table(STALE_NODES).map_err(db_err)?;
             let mut main_nodes = txn.open_table(MAIN_NODES).map_err(db_err)?;
             let mut ibc_nodes = txn.open_table(IBC_NODES).map_err(db_err)?;
-            let entries: Vec<Vec<u8>> = stale_nodes
-                .range::<&[u8]>(..bound.as_slice())
-                .map_err(db_err)?
-                .map(|e| e.map(|(k, _)| k.value().to_vec()))
-                .collect::<Result<_, _>>()
-                .map_err(db_err)?;
-            for entry in entries {
+            for entry in keys_below(&stale_nodes, &bound)? {
                 let node_key = &entry[9..];
                 let table = if entry[8] == Substore::Ibc as u8 {
                     &mut ibc_nodes
@@ -420,13 +414,7 @@ impl Storage {
             }
             let mut stale_values = txn.open_table(STALE_VALUES).map_err(db_err)?;
             let mut values = txn.open_table(VALUES).map_err(db_err)?;
-            let entries: Vec<Vec<u8>> = stale_values
-                .range::<&[u8]>(..bound.as_slice())
-                .map_err(db_err)?
-                .map(|e| e.map(|(k, _)| k.value().to_vec()))
-                .collect::<Result<_, _>>()
-                .map_err(db_err)?;
-            for entry in entries {
+            for entry in keys_below(&stale_values, &bound)? {
                 values.remove(&entry[8..]).map_err(db_err)?;
                 stale_values.remove(entry.as_slice()).map_err(db_err)?;
                 removed += 1;
@@ -504,6 +492,19 @@ fn put(
         tree.put_value_set(set, version)
     };
     result.map_err(|e| StoreError::Tree(e.to_string()))
+}
+
+/// Every key of `table` below `bound`.
+fn keys_below(
+    table: &redb::Table<Bytes<'static>, Bytes<'static>>,
+    bound: &[u8],
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    table
+        .range::<&[u8]>(..bound)
+        .map_err(db_err)?
+        .map(|e| e.map(|(k, _)| k.value().to_vec()))
+        .collect::<Result<_, _>>()
+        .map_err(db_err)
 }
 
 fn value_key(substore: u8, key_hash: &KeyHash, version: Version) -> Vec<u8> {

@@ -225,7 +225,7 @@ impl Driver {
     }
 
     pub fn balance(&mut self, address: &str) -> u128 {
-        use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
+        use cosmos_sdk_proto::cosmos::bank::v1beta1::QueryBalanceRequest;
         let res = self.query(
             "/cosmos.bank.v1beta1.Query/Balance",
             QueryBalanceRequest {
@@ -235,11 +235,7 @@ impl Driver {
             .encode_to_vec(),
         );
         assert_eq!(res.code.value(), 0, "balance query: {}", res.log);
-        let balance = QueryBalanceResponse::decode(res.value.as_ref())
-            .expect("decode")
-            .balance
-            .expect("balance present");
-        balance.amount.parse().expect("amount")
+        decode_balance(&res.value)
     }
 
     /// (account number, sequence) or `None` when the account does not exist.
@@ -556,7 +552,7 @@ impl Comet {
     }
 
     pub fn balance(&mut self, address: &str) -> u128 {
-        use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
+        use cosmos_sdk_proto::cosmos::bank::v1beta1::QueryBalanceRequest;
         let res = self.query(
             "/cosmos.bank.v1beta1.Query/Balance",
             QueryBalanceRequest {
@@ -568,14 +564,20 @@ impl Comet {
             false,
         );
         assert_eq!(res.code, 0, "{}", res.log);
-        QueryBalanceResponse::decode(res.value.as_ref())
-            .expect("decode")
-            .balance
-            .expect("balance")
-            .amount
-            .parse()
-            .expect("amount")
+        decode_balance(&res.value)
     }
+}
+
+/// The uopen amount in a `QueryBalanceResponse`.
+pub fn decode_balance(value: &[u8]) -> u128 {
+    use cosmos_sdk_proto::cosmos::bank::v1beta1::QueryBalanceResponse;
+    QueryBalanceResponse::decode(value)
+        .expect("decode")
+        .balance
+        .expect("balance present")
+        .amount
+        .parse()
+        .expect("amount")
 }
 
 pub fn check_tx_request(tx: &[u8], recheck: bool) -> pb::request::Value {
