@@ -6,11 +6,13 @@ cd "$(dirname "$0")/.."
 PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
 
 RPC_PORT="${E2E_RPC_PORT:-36657}"
+REST_PORT="${E2E_REST_PORT:-36317}"
 home="$(mktemp -d)"
 log="$home/dev.log"
 cargo build -q -p openledger-node --bin openledgerd --locked
 ./target/debug/openledgerd dev --home "$home/node" --reset \
   --rpc-port "$RPC_PORT" --p2p-port "${E2E_P2P_PORT:-36656}" --abci-port "${E2E_ABCI_PORT:-36658}" \
+  --rest-port "$REST_PORT" --grpc-port "${E2E_GRPC_PORT:-36090}" \
   >"$log" 2>&1 &
 pid=$!
 cleanup() {
@@ -32,6 +34,5 @@ done
 grep -q "is running" "$log" || { echo "dev chain did not start in 60s" >&2; cat "$log" >&2; exit 1; }
 
 cd scripts/e2e
-# REST (:1317) is not served yet (issue 3); everything over CometBFT RPC runs.
-OPENLEDGER_E2E=1 OPENLEDGER_E2E_SKIP_REST=1 OPENLEDGER_RPC="http://127.0.0.1:$RPC_PORT" \
+OPENLEDGER_E2E=1 OPENLEDGER_RPC="http://127.0.0.1:$RPC_PORT" OPENLEDGER_REST="http://127.0.0.1:$REST_PORT" \
   npm run --silent test:e2e

@@ -210,8 +210,18 @@ async fn stop_child(child: &mut Child) {
     }
 }
 
-/// Run the dev chain until Ctrl-C (or SIGTERM), or until CometBFT dies.
+/// Run the dev chain until Ctrl-C (or SIGTERM), or until CometBFT dies (no REST or gRPC).
 pub async fn run(opts: DevOptions) -> Result<()> {
+    run_with(opts, None, None).await
+}
+
+/// Run the dev chain with the Cosmos REST (Keplr) and gRPC (Hermes) servers on these
+/// addresses; they serve once block 1 is committed and stop first on shutdown.
+pub async fn run_with(
+    opts: DevOptions,
+    rest: Option<SocketAddr>,
+    grpc: Option<SocketAddr>,
+) -> Result<()> {
     let cometbft = find_cometbft(opts.cometbft.as_deref())?;
     let home = prepare_home(&opts)?;
     let (_, app_state) = home.load_genesis()?;
@@ -227,6 +237,13 @@ pub async fn run(opts: DevOptions) -> Result<()> {
     let listener_check = std::net::TcpListener::bind(opts.abci)
         .with_context(|| format!("ABCI address {} is not free", opts.abci))?;
     drop(listener_check);
+    let client_api = server::client_api::bind_all(server::client_api::ClientApiConfig {
+        rest,
+        grpc,
+        cometbft_rpc: format!("http://{}", opts.rpc),
+    })
+    .await?;
+    let (rest_addr, grpc_addr) = (client_api.rest_addr(), client_api.grpc_addr());
     let abci_addr = opts.abci;
     let watch = storage.clone();
     let abci = tokio::spawn(async move { server::abci::serve(App::new(storage), abci_addr).await });
@@ -262,6 +279,7 @@ pub async fn run(opts: DevOptions) -> Result<()> {
         }
     }
 
+    let mut client_api = client_api.serve(watch.clone());
     println!(
         "OpenLedger dev chain {chain_id} is running (home {})",
         home.root.display()
@@ -270,6 +288,12 @@ pub async fn run(opts: DevOptions) -> Result<()> {
         "  CometBFT RPC  http://{}   (WebSocket ws://{}/websocket)",
         opts.rpc, opts.rpc
     );
+    if let Some(addr) = rest_addr {
+        println!("  REST (LCD)    http://{addr}");
+    }
+    if let Some(addr) = grpc_addr {
+        println!("  gRPC          http://{addr}   (plaintext HTTP/2)");
+    }
     println!("  ABCI          tcp://{}", opts.abci);
     println!("  CometBFT log  {}", log_path.display());
     println!("Funded accounts (mnemonic: \"{DEV_MNEMONIC}\", HD path m/44'/118'/0'/0/i):");
@@ -294,8 +318,10 @@ pub async fn run(opts: DevOptions) -> Result<()> {
         _ = sigterm.recv() => Ok(()),
         status = child.wait() => Err(anyhow::anyhow!("cometbft exited unexpectedly ({status:?}); see {}", log_path.display())),
         res = abci => Err(anyhow::anyhow!("ABCI server stopped: {res:?}")),
+        e = client_api.stopped() => Err(e),
     };
-    info!("stopping: cometbft first, then the ABCI server");
+    info!("stopping: REST and gRPC first, then cometbft, then the ABCI server");
+    client_api.shutdown().await;
     stop_child(&mut child).await;
     if outcome.is_ok() {
         println!("stopped.");

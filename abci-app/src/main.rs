@@ -45,6 +45,15 @@ enum Command {
         /// ABCI listen address (overrides app.toml).
         #[arg(long, env = "OPENLEDGERD_ABCI_ADDR")]
         abci_addr: Option<SocketAddr>,
+        /// Cosmos REST (LCD) listen address (overrides app.toml `[rest] address`).
+        #[arg(long, env = "OPENLEDGERD_REST_ADDR")]
+        rest_addr: Option<SocketAddr>,
+        /// Cosmos gRPC listen address (overrides app.toml `[grpc] address`).
+        #[arg(long, env = "OPENLEDGERD_GRPC_ADDR")]
+        grpc_addr: Option<SocketAddr>,
+        /// CometBFT RPC URL used by REST and gRPC (overrides app.toml `[cometbft] rpc`).
+        #[arg(long, env = "OPENLEDGERD_COMETBFT_RPC")]
+        cometbft_rpc: Option<String>,
     },
     /// Run a one-validator dev chain: real CometBFT as a supervised child, ABCI in-process.
     Dev {
@@ -72,6 +81,12 @@ enum Command {
         /// ABCI port.
         #[arg(long, default_value_t = 26658)]
         abci_port: u16,
+        /// Cosmos REST (LCD) port, for Keplr.
+        #[arg(long, default_value_t = 1317)]
+        rest_port: u16,
+        /// Cosmos gRPC port (plaintext HTTP/2), for Hermes.
+        #[arg(long, default_value_t = 9090)]
+        grpc_port: u16,
         /// Path to the cometbft binary (default: $COMETBFT, PATH, then $(go env GOPATH)/bin).
         #[arg(long, env = "COMETBFT")]
         cometbft: Option<PathBuf>,
@@ -196,6 +211,8 @@ fn main() -> Result<()> {
             rpc_port,
             p2p_port,
             abci_port,
+            rest_port,
+            grpc_port,
             cometbft,
         } => {
             let fund = fund
@@ -218,7 +235,11 @@ fn main() -> Result<()> {
                 abci: local(abci_port),
                 cometbft,
             };
-            tokio::runtime::Runtime::new()?.block_on(openledger_node::dev::run(opts))
+            tokio::runtime::Runtime::new()?.block_on(openledger_node::dev::run_with(
+                opts,
+                Some(local(rest_port)),
+                Some(local(grpc_port)),
+            ))
         }
         Command::Localnet { command } => {
             let (common, validators, chain_id, block_time, reset, base_port, run) = match command {
@@ -267,7 +288,13 @@ fn main() -> Result<()> {
             );
             Ok(())
         }
-        Command::Start { home, abci_addr } => {
+        Command::Start {
+            home,
+            abci_addr,
+            rest_addr,
+            grpc_addr,
+            cometbft_rpc,
+        } => {
             let home = Home::new(expand_home(&home));
             let config = home.load_config()?;
             // Refuse a broken genesis now rather than halting CometBFT at InitChain.
@@ -279,18 +306,27 @@ fn main() -> Result<()> {
             if let Some(latest) = storage.latest() {
                 tracing::info!(height = latest.height, app_hash = %hex::encode_upper(latest.app_hash), "state loaded");
             }
+            let api = server::client_api::ClientApiConfig {
+                rest: rest_addr.or(config.rest.enable.then_some(config.rest.address)),
+                grpc: grpc_addr.or(config.grpc.enable.then_some(config.grpc.address)),
+                cometbft_rpc: cometbft_rpc.unwrap_or(config.cometbft.rpc.clone()),
+            };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
+                let mut client_api = server::client_api::bind_all(api).await?.serve(storage.clone());
                 tracing::info!(%addr, "serving ABCI");
-                tokio::select! {
+                let outcome = tokio::select! {
                     res = server::abci::serve(App::new(storage).with_retain_blocks(config.store.retain_blocks), addr) => {
                         res.map_err(|e| anyhow::anyhow!("ABCI server on {addr}: {e}"))
                     }
+                    e = client_api.stopped() => Err(e),
                     _ = tokio::signal::ctrl_c() => {
                         tracing::info!("shutting down");
                         Ok(())
                     }
-                }
+                };
+                client_api.shutdown().await;
+                outcome
             })
         }
     }

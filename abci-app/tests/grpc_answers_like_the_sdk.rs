@@ -1,7 +1,6 @@
 //! The gRPC server (tonic, h2c) over real HTTP/2 on loopback with the SDK's generated
 //! clients, against a committed chain and a CometBFT RPC stub: auth, bank, tx and
 //! tendermint services, `x-cosmos-block-height` metadata, UNIMPLEMENTED for the rest.
-#![cfg(feature = "servers-wip")]
 
 mod api_support;
 mod support;
@@ -44,7 +43,9 @@ async fn start() -> Grpc {
         storage,
         rpc: CometRpc::new(&stub.url).expect("rpc url"),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("addr"));
     let token = CancellationToken::new();
     tokio::spawn(grpc::serve(listener, state, token.clone()));
@@ -75,7 +76,9 @@ async fn auth_and_bank_queries_with_heights() {
     let mut auth = AuthClient::new(g.channel.clone());
     let bob = g.fx.address("bob");
     let res = auth
-        .account(QueryAccountRequest { address: bob.clone() })
+        .account(QueryAccountRequest {
+            address: bob.clone(),
+        })
         .await
         .expect("account");
     assert_eq!(res.metadata().get("x-cosmos-block-height").unwrap(), "2");
@@ -85,7 +88,12 @@ async fn auth_and_bank_queries_with_heights() {
     assert_eq!((account.account_number, account.sequence), (1, 1));
 
     let old = auth
-        .account(at(QueryAccountRequest { address: bob.clone() }, "1"))
+        .account(at(
+            QueryAccountRequest {
+                address: bob.clone(),
+            },
+            "1",
+        ))
         .await
         .expect("account at 1");
     assert_eq!(old.metadata().get("x-cosmos-block-height").unwrap(), "1");
@@ -93,17 +101,26 @@ async fn auth_and_bank_queries_with_heights() {
     assert_eq!(account.sequence, 0);
 
     let missing = auth
-        .account(QueryAccountRequest { address: g.fx.address("carol") })
+        .account(QueryAccountRequest {
+            address: g.fx.address("carol"),
+        })
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound, "{missing:?}");
     let bad = auth
-        .account(QueryAccountRequest { address: "nope".into() })
+        .account(QueryAccountRequest {
+            address: "nope".into(),
+        })
         .await
         .unwrap_err();
     assert_eq!(bad.code(), Code::InvalidArgument);
     let future = auth
-        .account(at(QueryAccountRequest { address: bob.clone() }, "50"))
+        .account(at(
+            QueryAccountRequest {
+                address: bob.clone(),
+            },
+            "50",
+        ))
         .await
         .unwrap_err();
     assert_eq!(future.code(), Code::InvalidArgument);
@@ -116,7 +133,10 @@ async fn auth_and_bank_queries_with_heights() {
     let mut bank = BankClient::new(g.channel.clone());
     let alice = g.fx.address("alice");
     let balance = bank
-        .balance(QueryBalanceRequest { address: alice.clone(), denom: "uopen".into() })
+        .balance(QueryBalanceRequest {
+            address: alice.clone(),
+            denom: "uopen".into(),
+        })
         .await
         .expect("balance")
         .into_inner()
@@ -124,13 +144,23 @@ async fn auth_and_bank_queries_with_heights() {
         .expect("present");
     assert_eq!(balance.amount, (RICH + 10).to_string());
     let before = bank
-        .balance(at(QueryBalanceRequest { address: alice.clone(), denom: "uopen".into() }, "1"))
+        .balance(at(
+            QueryBalanceRequest {
+                address: alice.clone(),
+                denom: "uopen".into(),
+            },
+            "1",
+        ))
         .await
         .expect("balance at 1")
         .into_inner();
     assert_eq!(before.balance.unwrap().amount, RICH.to_string());
     let all = bank
-        .all_balances(QueryAllBalancesRequest { address: alice, pagination: None, resolve_denom: false })
+        .all_balances(QueryAllBalancesRequest {
+            address: alice,
+            pagination: None,
+            resolve_denom: false,
+        })
         .await
         .expect("all balances")
         .into_inner();
@@ -154,7 +184,10 @@ async fn tx_service_simulates_and_forwards_to_cometbft() {
 
     let signed = g.fx.tx("alice_send_seq0");
     let b = tx
-        .broadcast_tx(BroadcastTxRequest { tx_bytes: signed.clone(), mode: BroadcastMode::Sync as i32 })
+        .broadcast_tx(BroadcastTxRequest {
+            tx_bytes: signed.clone(),
+            mode: BroadcastMode::Sync as i32,
+        })
         .await
         .expect("broadcast")
         .into_inner()
@@ -163,23 +196,33 @@ async fn tx_service_simulates_and_forwards_to_cometbft() {
     assert_eq!((b.code, b.txhash.as_str()), (0, hash_hex(&signed).as_str()));
     assert_eq!(g.stub.calls("broadcast_tx_sync").len(), 1);
     let unspecified = tx
-        .broadcast_tx(BroadcastTxRequest { tx_bytes: signed, mode: 0 })
+        .broadcast_tx(BroadcastTxRequest {
+            tx_bytes: signed,
+            mode: 0,
+        })
         .await
         .unwrap_err();
     assert_eq!(unspecified.code(), Code::InvalidArgument);
 
     let known = g.fx.tx(KNOWN_TX);
     let got = tx
-        .get_tx(GetTxRequest { hash: hash_hex(&known) })
+        .get_tx(GetTxRequest {
+            hash: hash_hex(&known),
+        })
         .await
         .expect("get tx")
         .into_inner();
     let response = got.tx_response.expect("tx_response");
     assert_eq!(response.height, 2);
     assert_eq!(response.txhash, hash_hex(&known));
-    assert_eq!(got.tx.expect("tx").body.expect("body").messages[0].type_url, "/cosmos.bank.v1beta1.MsgSend");
+    assert_eq!(
+        got.tx.expect("tx").body.expect("body").messages[0].type_url,
+        "/cosmos.bank.v1beta1.MsgSend"
+    );
     let missing = tx
-        .get_tx(GetTxRequest { hash: "00".repeat(32) })
+        .get_tx(GetTxRequest {
+            hash: "00".repeat(32),
+        })
         .await
         .unwrap_err();
     assert_eq!(missing.code(), Code::NotFound);
@@ -193,7 +236,10 @@ async fn tx_service_simulates_and_forwards_to_cometbft() {
         .expect("search")
         .into_inner();
     assert_eq!((found.total, found.tx_responses.len()), (1, 1));
-    let empty = tx.get_txs_event(GetTxsEventRequest::default()).await.unwrap_err();
+    let empty = tx
+        .get_txs_event(GetTxsEventRequest::default())
+        .await
+        .unwrap_err();
     assert_eq!(empty.code(), Code::InvalidArgument);
 }
 
@@ -201,7 +247,11 @@ async fn tx_service_simulates_and_forwards_to_cometbft() {
 async fn tendermint_service_claims_sdk_versions_for_hermes() {
     let g = start().await;
     let mut tm = TmClient::new(g.channel.clone());
-    let info = tm.get_node_info(GetNodeInfoRequest {}).await.expect("node info").into_inner();
+    let info = tm
+        .get_node_info(GetNodeInfoRequest {})
+        .await
+        .expect("node info")
+        .into_inner();
     assert_eq!(info.default_node_info.expect("node info").network, CHAIN_ID);
     let version = info.application_version.expect("application_version");
     let dep = |path: &str| {
@@ -216,8 +266,18 @@ async fn tendermint_service_claims_sdk_versions_for_hermes() {
     assert!(dep("github.com/cosmos/cosmos-sdk").starts_with("v0.50."));
     assert!(dep("github.com/cosmos/ibc-go/v8").starts_with("v8."));
 
-    assert!(!tm.get_syncing(GetSyncingRequest {}).await.expect("syncing").into_inner().syncing);
-    let block = tm.get_latest_block(GetLatestBlockRequest {}).await.expect("block").into_inner();
+    assert!(
+        !tm.get_syncing(GetSyncingRequest {})
+            .await
+            .expect("syncing")
+            .into_inner()
+            .syncing
+    );
+    let block = tm
+        .get_latest_block(GetLatestBlockRequest {})
+        .await
+        .expect("block")
+        .into_inner();
     let sdk = block.sdk_block.expect("sdk_block");
     let header = sdk.header.expect("header");
     assert_eq!(header.height, 2);

@@ -1,7 +1,6 @@
 //! The REST / LCD server over real HTTP on loopback, against a committed chain and a
 //! CometBFT RPC stub: grpc-gateway JSON shapes, status codes, historical heights, and the
 //! endpoints Keplr calls (client-surface.md §2.3).
-#![cfg(feature = "servers-wip")]
 
 mod api_support;
 mod support;
@@ -30,7 +29,9 @@ async fn start() -> Rest {
         storage,
         rpc: CometRpc::new(&stub.url).expect("rpc url"),
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let token = CancellationToken::new();
     tokio::spawn(rest::serve(listener, state, token.clone()));
@@ -60,7 +61,9 @@ impl Rest {
 fn assert_error(answer: &api_support::HttpAnswer, status: u16, code: i64) {
     assert_eq!(answer.status, status, "{}", answer.body);
     assert_eq!(answer.body["code"], code, "{}", answer.body);
-    assert!(answer.body["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(answer.body["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
     assert_eq!(answer.body["details"], json!([]));
 }
 
@@ -75,13 +78,23 @@ async fn accounts_answer_base_accounts_and_404_for_unknown_ones() {
     assert_eq!(account["address"], bob.as_str());
     assert_eq!(account["account_number"], "1");
     assert_eq!(account["sequence"], "1", "bob sent one tx");
-    assert_eq!(account["pub_key"]["@type"], "/cosmos.crypto.secp256k1.PubKey");
-    let key = B64.decode(account["pub_key"]["key"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        account["pub_key"]["@type"],
+        "/cosmos.crypto.secp256k1.PubKey"
+    );
+    let key = B64
+        .decode(account["pub_key"]["key"].as_str().unwrap())
+        .unwrap();
     assert_eq!(key.len(), 33);
     assert_eq!(a.headers["grpc-metadata-x-cosmos-block-height"], "2");
 
     // Alice has never signed: pub_key is null, every field still present.
-    let alice = r.get(&format!("/cosmos/auth/v1beta1/accounts/{}", r.fx.address("alice"))).await;
+    let alice = r
+        .get(&format!(
+            "/cosmos/auth/v1beta1/accounts/{}",
+            r.fx.address("alice")
+        ))
+        .await;
     assert_eq!(
         alice.body["account"],
         json!({
@@ -104,11 +117,23 @@ async fn accounts_answer_base_accounts_and_404_for_unknown_ones() {
     assert_eq!(bob_at_1.headers["grpc-metadata-x-cosmos-block-height"], "1");
 
     // Unknown account: 404 / NotFound (5), which Keplr reads as a new account.
-    let carol = r.get(&format!("/cosmos/auth/v1beta1/accounts/{}", r.fx.address("carol"))).await;
+    let carol = r
+        .get(&format!(
+            "/cosmos/auth/v1beta1/accounts/{}",
+            r.fx.address("carol")
+        ))
+        .await;
     assert_error(&carol, 404, 5);
-    assert!(carol.body["message"].as_str().unwrap().contains("not found"));
+    assert!(carol.body["message"]
+        .as_str()
+        .unwrap()
+        .contains("not found"));
 
-    assert_error(&r.get("/cosmos/auth/v1beta1/accounts/cosmos1notours").await, 400, 3);
+    assert_error(
+        &r.get("/cosmos/auth/v1beta1/accounts/cosmos1notours").await,
+        400,
+        3,
+    );
     let params = r.get("/cosmos/auth/v1beta1/params").await;
     assert_eq!(params.body["params"]["max_memo_characters"], "256");
 }
@@ -117,23 +142,40 @@ async fn accounts_answer_base_accounts_and_404_for_unknown_ones() {
 async fn balances_supply_and_historical_heights() {
     let r = start().await;
     let (alice, carol) = (r.fx.address("alice"), r.fx.address("carol"));
-    let b = r.get(&format!("/cosmos/bank/v1beta1/balances/{alice}?pagination.limit=1000")).await;
+    let b = r
+        .get(&format!(
+            "/cosmos/bank/v1beta1/balances/{alice}?pagination.limit=1000"
+        ))
+        .await;
     assert_eq!(b.status, 200, "{}", b.body);
     let now = (RICH + 10).to_string();
-    assert_eq!(b.body["balances"], json!([{"denom": "uopen", "amount": now}]));
+    assert_eq!(
+        b.body["balances"],
+        json!([{"denom": "uopen", "amount": now}])
+    );
     assert_eq!(b.body["pagination"]["next_key"], Value::Null);
-    let empty = r.get(&format!("/cosmos/bank/v1beta1/balances/{carol}")).await;
+    let empty = r
+        .get(&format!("/cosmos/bank/v1beta1/balances/{carol}"))
+        .await;
     assert_eq!(empty.body["balances"], json!([]));
     assert_eq!(empty.body["pagination"]["next_key"], Value::Null);
 
     let by_denom = r
-        .get(&format!("/cosmos/bank/v1beta1/balances/{alice}/by_denom?denom=uopen"))
+        .get(&format!(
+            "/cosmos/bank/v1beta1/balances/{alice}/by_denom?denom=uopen"
+        ))
         .await;
-    assert_eq!(by_denom.body, json!({"balance": {"denom": "uopen", "amount": now}}));
+    assert_eq!(
+        by_denom.body,
+        json!({"balance": {"denom": "uopen", "amount": now}})
+    );
 
     let before = http(
         "GET",
-        &format!("{}/cosmos/bank/v1beta1/balances/{alice}/by_denom?denom=uopen", r.base),
+        &format!(
+            "{}/cosmos/bank/v1beta1/balances/{alice}/by_denom?denom=uopen",
+            r.base
+        ),
         &[("x-cosmos-block-height", "1")],
         None,
     )
@@ -142,19 +184,30 @@ async fn balances_supply_and_historical_heights() {
     assert_eq!(before.headers["grpc-metadata-x-cosmos-block-height"], "1");
     let future = http(
         "GET",
-        &format!("{}/cosmos/bank/v1beta1/balances/{alice}/by_denom?denom=uopen", r.base),
+        &format!(
+            "{}/cosmos/bank/v1beta1/balances/{alice}/by_denom?denom=uopen",
+            r.base
+        ),
         &[("x-cosmos-block-height", "99")],
         None,
     )
     .await;
     assert_error(&future, 400, 3);
 
-    let spendable = r.get(&format!("/cosmos/bank/v1beta1/spendable_balances/{alice}")).await;
+    let spendable = r
+        .get(&format!("/cosmos/bank/v1beta1/spendable_balances/{alice}"))
+        .await;
     assert_eq!(spendable.body["balances"], b.body["balances"]);
     // Keplr's feature probe: spendable_balances/test answers 400.
-    assert_error(&r.get("/cosmos/bank/v1beta1/spendable_balances/test").await, 400, 3);
+    assert_error(
+        &r.get("/cosmos/bank/v1beta1/spendable_balances/test").await,
+        400,
+        3,
+    );
 
-    let supply = r.get("/cosmos/bank/v1beta1/supply/by_denom?denom=uopen").await;
+    let supply = r
+        .get("/cosmos/bank/v1beta1/supply/by_denom?denom=uopen")
+        .await;
     assert_eq!(supply.body["amount"]["denom"], "uopen");
     let total = r.get("/cosmos/bank/v1beta1/supply").await;
     assert_eq!(total.body["supply"][0]["denom"], "uopen");
@@ -163,25 +216,48 @@ async fn balances_supply_and_historical_heights() {
     let metadata = r.get("/cosmos/bank/v1beta1/denoms_metadata/uopen").await;
     assert_eq!(metadata.body["metadata"]["base"], "uopen");
     assert!(metadata.body["metadata"]["denom_units"][0]["exponent"].is_number());
-    assert_eq!(r.get("/cosmos/bank/v1beta1/params").await.body["params"]["default_send_enabled"], true);
+    assert_eq!(
+        r.get("/cosmos/bank/v1beta1/params").await.body["params"]["default_send_enabled"],
+        true
+    );
 }
 
 #[tokio::test]
 async fn simulate_takes_keplrs_tx_bytes() {
     let r = start().await;
     let tx = r.fx.tx("simulate_alice_send");
-    let s = r.post("/cosmos/tx/v1beta1/simulate", json!({"tx_bytes": B64.encode(&tx)})).await;
+    let s = r
+        .post(
+            "/cosmos/tx/v1beta1/simulate",
+            json!({"tx_bytes": B64.encode(&tx)}),
+        )
+        .await;
     assert_eq!(s.status, 200, "{}", s.body);
-    let used: u64 = s.body["gas_info"]["gas_used"].as_str().unwrap().parse().unwrap();
+    let used: u64 = s.body["gas_info"]["gas_used"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(used > 0);
-    assert!(s.body["result"]["events"].as_array().is_some_and(|e| !e.is_empty()));
+    assert!(s.body["result"]["events"]
+        .as_array()
+        .is_some_and(|e| !e.is_empty()));
     assert_eq!(
         s.body["result"]["msg_responses"][0]["@type"],
         "/cosmos.bank.v1beta1.MsgSendResponse"
     );
 
-    assert_error(&r.post("/cosmos/tx/v1beta1/simulate", json!({})).await, 400, 3);
-    let bad = r.post("/cosmos/tx/v1beta1/simulate", json!({"tx_bytes": B64.encode(r.fx.tx("bob_unknown_msg"))})).await;
+    assert_error(
+        &r.post("/cosmos/tx/v1beta1/simulate", json!({})).await,
+        400,
+        3,
+    );
+    let bad = r
+        .post(
+            "/cosmos/tx/v1beta1/simulate",
+            json!({"tx_bytes": B64.encode(r.fx.tx("bob_unknown_msg"))}),
+        )
+        .await;
     assert!(bad.status >= 400, "{}", bad.body);
 }
 
@@ -190,7 +266,10 @@ async fn broadcast_and_tx_lookups_go_through_cometbft() {
     let r = start().await;
     let tx = r.fx.tx("alice_send_seq1");
     let b = r
-        .post("/cosmos/tx/v1beta1/txs", json!({"tx_bytes": B64.encode(&tx), "mode": "BROADCAST_MODE_SYNC"}))
+        .post(
+            "/cosmos/tx/v1beta1/txs",
+            json!({"tx_bytes": B64.encode(&tx), "mode": "BROADCAST_MODE_SYNC"}),
+        )
         .await;
     assert_eq!(b.status, 200, "{}", b.body);
     let resp = &b.body["tx_response"];
@@ -199,18 +278,33 @@ async fn broadcast_and_tx_lookups_go_through_cometbft() {
     assert_eq!(resp["height"], "0");
     assert_eq!(resp["logs"], json!([]));
     assert_eq!(resp["tx"], Value::Null);
-    assert_eq!(r.stub.calls("broadcast_tx_sync"), vec![json!({"tx": B64.encode(&tx)})]);
+    assert_eq!(
+        r.stub.calls("broadcast_tx_sync"),
+        vec![json!({"tx": B64.encode(&tx)})]
+    );
     assert_error(
-        &r.post("/cosmos/tx/v1beta1/txs", json!({"tx_bytes": B64.encode(&tx)})).await,
+        &r.post(
+            "/cosmos/tx/v1beta1/txs",
+            json!({"tx_bytes": B64.encode(&tx)}),
+        )
+        .await,
         400,
         3,
     );
 
     let known = r.fx.tx(KNOWN_TX);
-    let g = r.get(&format!("/cosmos/tx/v1beta1/txs/{}", hash_hex(&known))).await;
+    let g = r
+        .get(&format!("/cosmos/tx/v1beta1/txs/{}", hash_hex(&known)))
+        .await;
     assert_eq!(g.status, 200, "{}", g.body);
-    assert_eq!(g.body["tx"]["body"]["messages"][0]["@type"], "/cosmos.bank.v1beta1.MsgSend");
-    assert_eq!(g.body["tx"]["body"]["messages"][0]["to_address"], r.fx.address("alice"));
+    assert_eq!(
+        g.body["tx"]["body"]["messages"][0]["@type"],
+        "/cosmos.bank.v1beta1.MsgSend"
+    );
+    assert_eq!(
+        g.body["tx"]["body"]["messages"][0]["to_address"],
+        r.fx.address("alice")
+    );
     assert_eq!(
         g.body["tx"]["auth_info"]["signer_infos"][0]["mode_info"]["single"]["mode"],
         "SIGN_MODE_DIRECT"
@@ -226,7 +320,9 @@ async fn broadcast_and_tx_lookups_go_through_cometbft() {
     let hash_b64 = B64.encode(hex::decode(hash_hex(&known)).unwrap());
     assert_eq!(r.stub.calls("tx")[0]["hash"], hash_b64);
 
-    let missing = r.get(&format!("/cosmos/tx/v1beta1/txs/{}", "AB".repeat(32))).await;
+    let missing = r
+        .get(&format!("/cosmos/tx/v1beta1/txs/{}", "AB".repeat(32)))
+        .await;
     assert_error(&missing, 404, 5);
 
     let s = r
@@ -250,8 +346,14 @@ async fn node_info_and_blocks_come_from_cometbft() {
     assert_eq!(n.status, 200, "{}", n.body);
     let ni = &n.body["default_node_info"];
     assert_eq!(ni["network"], CHAIN_ID);
-    assert_eq!(ni["protocol_version"], json!({"p2p": "8", "block": "11", "app": "0"}));
-    assert_eq!(ni["channels"], B64.encode(hex::decode("40202122233038606100").unwrap()));
+    assert_eq!(
+        ni["protocol_version"],
+        json!({"p2p": "8", "block": "11", "app": "0"})
+    );
+    assert_eq!(
+        ni["channels"],
+        B64.encode(hex::decode("40202122233038606100").unwrap())
+    );
     assert_eq!(ni["other"]["tx_index"], "on");
     let deps: Vec<&str> = n.body["application_version"]["build_deps"]
         .as_array()
@@ -263,7 +365,10 @@ async fn node_info_and_blocks_come_from_cometbft() {
     assert!(deps.contains(&"github.com/cosmos/cosmos-sdk"));
     assert!(deps.contains(&"github.com/cosmos/ibc-go/v8"));
 
-    assert_eq!(r.get("/cosmos/base/tendermint/v1beta1/syncing").await.body, json!({"syncing": false}));
+    assert_eq!(
+        r.get("/cosmos/base/tendermint/v1beta1/syncing").await.body,
+        json!({"syncing": false})
+    );
 
     let latest = r.get("/cosmos/base/tendermint/v1beta1/blocks/latest").await;
     assert_eq!(latest.status, 200, "{}", latest.body);
@@ -278,24 +383,42 @@ async fn node_info_and_blocks_come_from_cometbft() {
         latest.body["block"]["last_commit"]["signatures"][0]["block_id_flag"],
         "BLOCK_ID_FLAG_COMMIT"
     );
-    let proposer = latest.body["sdk_block"]["header"]["proposer_address"].as_str().unwrap();
+    let proposer = latest.body["sdk_block"]["header"]["proposer_address"]
+        .as_str()
+        .unwrap();
     assert!(proposer.starts_with("openvalcons1"), "{proposer}");
-    assert_eq!(latest.body["block"]["data"]["txs"][0], B64.encode(r.fx.tx(KNOWN_TX)));
+    assert_eq!(
+        latest.body["block"]["data"]["txs"][0],
+        B64.encode(r.fx.tx(KNOWN_TX))
+    );
 
     let by_height = r.get("/cosmos/base/tendermint/v1beta1/blocks/2").await;
     assert_eq!(by_height.status, 200);
     assert_eq!(r.stub.calls("block").last().unwrap()["height"], "2");
-    assert_error(&r.get("/cosmos/base/tendermint/v1beta1/blocks/x").await, 400, 3);
+    assert_error(
+        &r.get("/cosmos/base/tendermint/v1beta1/blocks/x").await,
+        400,
+        3,
+    );
 }
 
 #[tokio::test]
 async fn staking_and_distribution_answer_valid_empty_results() {
     let r = start().await;
     let alice = r.fx.address("alice");
-    let d = r.get(&format!("/cosmos/staking/v1beta1/delegations/{alice}?pagination.limit=1000")).await;
-    assert_eq!(d.body, json!({"delegation_responses": [], "pagination": {"next_key": null, "total": "0"}}));
+    let d = r
+        .get(&format!(
+            "/cosmos/staking/v1beta1/delegations/{alice}?pagination.limit=1000"
+        ))
+        .await;
+    assert_eq!(
+        d.body,
+        json!({"delegation_responses": [], "pagination": {"next_key": null, "total": "0"}})
+    );
     let u = r
-        .get(&format!("/cosmos/staking/v1beta1/delegators/{alice}/unbonding_delegations"))
+        .get(&format!(
+            "/cosmos/staking/v1beta1/delegators/{alice}/unbonding_delegations"
+        ))
         .await;
     assert_eq!(u.body["unbonding_responses"], json!([]));
     let v = r
@@ -310,20 +433,32 @@ async fn staking_and_distribution_answer_valid_empty_results() {
         r.get("/cosmos/staking/v1beta1/pool").await.body["pool"]["bonded_tokens"],
         "0"
     );
-    let rewards = r.get(&format!("/cosmos/distribution/v1beta1/delegators/{alice}/rewards")).await;
+    let rewards = r
+        .get(&format!(
+            "/cosmos/distribution/v1beta1/delegators/{alice}/rewards"
+        ))
+        .await;
     assert_eq!(rewards.body, json!({"rewards": [], "total": []}));
     assert_eq!(
         r.get("/cosmos/distribution/v1beta1/params").await.body["params"]["withdraw_addr_enabled"],
         true
     );
-    assert_error(&r.get("/cosmos/staking/v1beta1/delegations/nope").await, 400, 3);
+    assert_error(
+        &r.get("/cosmos/staking/v1beta1/delegations/nope").await,
+        400,
+        3,
+    );
 }
 
 #[tokio::test]
 async fn probes_unknown_routes_and_cors() {
     let r = start().await;
     // Keplr's wasmd_0.24+ probe wants a 400 here.
-    assert_error(&r.get("/cosmwasm/wasm/v1/contract/test/smart/test").await, 400, 3);
+    assert_error(
+        &r.get("/cosmwasm/wasm/v1/contract/test/smart/test").await,
+        400,
+        3,
+    );
     // ibc-go probe: not served → not 200.
     assert_error(&r.get("/ibc/apps/transfer/v1/params").await, 404, 5);
 
@@ -339,7 +474,9 @@ async fn probes_unknown_routes_and_cors() {
     )
     .await;
     assert!(preflight.status < 300, "{}", preflight.status);
-    assert!(preflight.headers.contains_key("access-control-allow-origin"));
+    assert!(preflight
+        .headers
+        .contains_key("access-control-allow-origin"));
     let get = http(
         "GET",
         &format!("{}/cosmos/bank/v1beta1/params", r.base),

@@ -8,22 +8,19 @@
 //   OPENLEDGER_REST      REST / LCD     (default http://127.0.0.1:1317)
 //   OPENLEDGER_CHAIN_ID  expected chain id (default openledger-dev-1)
 //   OPENLEDGER_E2E=1     node is required; wait up to OPENLEDGER_E2E_WAIT_S (default 60) for it to come up
-//   OPENLEDGER_E2E_SKIP_REST=1  skip the Keplr REST connectivity test (while REST is not served yet)
+//   OPENLEDGER_E2E_SKIP_REST=1  skip the Keplr REST connectivity probe (a node started without REST)
 //
 // Dev accounts: the public BIP-39 test mnemonic "abandon … about", m/44'/118'/0'/0/i, prefix `open`:
 // alice = 0, bob = 1 (both funded at genesis). Each run sends to fresh random addresses, so the suite can be
 // re-run against the same chain.
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 
 import { Secp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/amino";
-import { toBech32, toHex } from "@cosmjs/encoding";
-import { sha256 } from "@cosmjs/crypto";
+import { toHex } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet, decodeTxRaw } from "@cosmjs/proto-signing";
 import {
   BroadcastTxError,
-  GasPrice,
   QueryClient,
   SigningStargateClient,
   StargateClient,
@@ -35,89 +32,23 @@ import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 import WebSocket from "ws";
 import { checkRPCConnectivity, checkRestConnectivity } from "@keplr-wallet/chain-validator";
 import { subscribeTxByHash } from "./wstx.mjs";
+import {
+  CHAIN_ID,
+  CLIENT_OPTS,
+  DENOM,
+  GAS_PRICE,
+  MNEMONIC,
+  PREFIX,
+  REST,
+  RPC,
+  UNREACHABLE,
+  freshAddress,
+  txHashHex,
+  waitFor,
+  withTimeout,
+} from "./chain-env.mjs";
 
-const RPC = (process.env.OPENLEDGER_RPC ?? "http://127.0.0.1:26657").replace(/\/+$/, "");
-const REST = (process.env.OPENLEDGER_REST ?? "http://127.0.0.1:1317").replace(/\/+$/, "");
-const CHAIN_ID = process.env.OPENLEDGER_CHAIN_ID ?? "openledger-dev-1";
-const REQUIRED = process.env.OPENLEDGER_E2E === "1";
-const WAIT_S = Number(process.env.OPENLEDGER_E2E_WAIT_S ?? 60);
 const SKIP_REST = process.env.OPENLEDGER_E2E_SKIP_REST === "1";
-
-const MNEMONIC =
-  "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-const PREFIX = "open";
-const DENOM = "uopen";
-const GAS_PRICE = GasPrice.fromString("0.025uopen");
-const CLIENT_OPTS = { gasPrice: GAS_PRICE, broadcastPollIntervalMs: 500, broadcastTimeoutMs: 30_000 };
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const freshAddress = () => toBech32(PREFIX, randomBytes(20));
-const txHashHex = (bytes) => toHex(sha256(bytes)).toUpperCase();
-
-async function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-async function waitFor(fn, { timeoutMs = 30_000, intervalMs = 250, what = "condition" } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
-    await sleep(intervalMs);
-  }
-}
-
-/** GET {rpc}/status; ok once the node answers with a committed block (status before block 1 breaks cosmjs). */
-async function probe() {
-  try {
-    const res = await fetch(`${RPC}/status`, { signal: AbortSignal.timeout(3000) });
-    if (!res.ok) return { ok: false, why: `HTTP ${res.status}` };
-    const body = await res.json();
-    const r = body.result ?? body;
-    if (!r?.sync_info?.latest_block_height || r.sync_info.latest_block_height === "0") {
-      return { ok: false, why: "no committed block yet" };
-    }
-    return { ok: true, status: r };
-  } catch (e) {
-    return { ok: false, why: e.cause?.code ?? e.message };
-  }
-}
-
-let reach = await probe();
-if (!reach.ok && REQUIRED) {
-  const deadline = Date.now() + WAIT_S * 1000;
-  while (!reach.ok && Date.now() < deadline) {
-    await sleep(1000);
-    reach = await probe();
-  }
-}
-const UNREACHABLE = reach.ok
-  ? null
-  : `no OpenLedger dev node at ${RPC} (${reach.why}). Start one with \`openledgerd dev\`; ` +
-    `set OPENLEDGER_E2E=1 to make this a failure instead of a skip.`;
-
-if (UNREACHABLE && !REQUIRED) {
-  console.log(`SKIP dev-chain e2e: ${UNREACHABLE}`);
-}
-if (UNREACHABLE && REQUIRED) {
-  test(`dev node is reachable at ${RPC} (OPENLEDGER_E2E=1)`, () => {
-    assert.fail(`OPENLEDGER_E2E=1 but ${UNREACHABLE} (waited ${WAIT_S}s)`);
-  });
-}
 
 describe(`cosmjs 0.38.1 against ${RPC} (${CHAIN_ID})`, { skip: UNREACHABLE ?? false }, () => {
   let comet; // auto-detected client

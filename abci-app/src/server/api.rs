@@ -79,9 +79,15 @@ impl From<ApiError> for tonic::Status {
 pub fn parse_height(value: Option<&str>) -> Result<u64, ApiError> {
     match value.map(str::trim) {
         None | Some("") => Ok(0),
-        Some(text) => text.parse::<i64>().ok().and_then(|h| u64::try_from(h).ok()).ok_or_else(
-            || ApiError::invalid_argument(format!("invalid height header {BLOCK_HEIGHT_HEADER}: {text:?}")),
-        ),
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .and_then(|h| u64::try_from(h).ok())
+            .ok_or_else(|| {
+                ApiError::invalid_argument(format!(
+                    "invalid height header {BLOCK_HEIGHT_HEADER}: {text:?}"
+                ))
+            }),
     }
 }
 
@@ -147,7 +153,10 @@ mod tests {
     #[test]
     fn query_errors_map_to_grpc_codes() {
         let e: ApiError = QueryError::NotFound("account x not found".into()).into();
-        assert_eq!((e.code, e.message.as_str()), (Code::NotFound, "account x not found"));
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            (Code::NotFound, "account x not found")
+        );
         let e: ApiError = QueryError::InvalidArgument("bad".into()).into();
         assert_eq!(e.code, Code::InvalidArgument);
         let e: ApiError = QueryError::UnknownPath("/x.Y/Z".into()).into();

@@ -49,11 +49,7 @@ pub async fn bind_all(config: ClientApiConfig) -> Result<Bound> {
         .with_context(|| format!("CometBFT RPC URL {:?}", config.cometbft_rpc))?;
     let rest = bind(config.rest, "REST").await?;
     let grpc = bind(config.grpc, "gRPC").await?;
-    Ok(Bound {
-        rpc,
-        rest,
-        grpc,
-    })
+    Ok(Bound { rpc, rest, grpc })
 }
 
 impl Bound {
@@ -73,13 +69,16 @@ impl Bound {
                 rpc: self.rpc.clone(),
             };
             let task = tokio::spawn(rest::serve(listener, state, token.clone()));
-            (addr, tokio::spawn(async move {
-                match task.await {
-                    Ok(Ok(())) => Ok(()),
-                    Ok(Err(e)) => Err(anyhow::anyhow!("REST server on {addr}: {e}")),
-                    Err(e) => Err(anyhow::anyhow!("REST server on {addr}: {e}")),
-                }
-            }))
+            (
+                addr,
+                tokio::spawn(async move {
+                    match task.await {
+                        Ok(Ok(())) => Ok(()),
+                        Ok(Err(e)) => Err(anyhow::anyhow!("REST server on {addr}: {e}")),
+                        Err(e) => Err(anyhow::anyhow!("REST server on {addr}: {e}")),
+                    }
+                }),
+            )
         });
         let grpc = self.grpc.map(|(addr, listener)| {
             let state = GrpcState {
@@ -87,13 +86,16 @@ impl Bound {
                 rpc: self.rpc.clone(),
             };
             let task = tokio::spawn(grpc::serve(listener, state, token.clone()));
-            (addr, tokio::spawn(async move {
-                match task.await {
-                    Ok(Ok(())) => Ok(()),
-                    Ok(Err(e)) => Err(anyhow::anyhow!("gRPC server on {addr}: {e}")),
-                    Err(e) => Err(anyhow::anyhow!("gRPC server on {addr}: {e}")),
-                }
-            }))
+            (
+                addr,
+                tokio::spawn(async move {
+                    match task.await {
+                        Ok(Ok(())) => Ok(()),
+                        Ok(Err(e)) => Err(anyhow::anyhow!("gRPC server on {addr}: {e}")),
+                        Err(e) => Err(anyhow::anyhow!("gRPC server on {addr}: {e}")),
+                    }
+                }),
+            )
         });
         Running {
             token,
@@ -131,7 +133,10 @@ impl Running {
     pub async fn shutdown(self) {
         self.token.cancel();
         for task in self.tasks {
-            if tokio::time::timeout(Duration::from_secs(5), task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(5), task)
+                .await
+                .is_err()
+            {
                 tracing::warn!("a client API server did not stop within 5s");
             }
         }

@@ -173,12 +173,13 @@ impl CometRpc {
             None => url.to_string(),
         };
         let normalized = normalized.trim_end_matches('/').to_string();
-        let uri: hyper::Uri = format!("{normalized}/")
-            .parse()
-            .map_err(|e| RpcError::Unreachable {
-                url: url.to_string(),
-                detail: format!("invalid URL: {e}"),
-            })?;
+        let uri: hyper::Uri =
+            format!("{normalized}/")
+                .parse()
+                .map_err(|e| RpcError::Unreachable {
+                    url: url.to_string(),
+                    detail: format!("invalid URL: {e}"),
+                })?;
         if uri.scheme_str() != Some("http") {
             return Err(RpcError::Unreachable {
                 url: url.to_string(),
@@ -281,7 +282,9 @@ impl CometRpc {
 
     pub async fn syncing(&self) -> Result<bool, ApiError> {
         let status = self.call("status", json!({})).await?;
-        Ok(status["sync_info"]["catching_up"].as_bool().unwrap_or(false))
+        Ok(status["sync_info"]["catching_up"]
+            .as_bool()
+            .unwrap_or(false))
     }
 
     /// A block (latest when `height` is `None`) as `(block_id, block, sdk_block)`.
@@ -413,20 +416,21 @@ impl CometRpc {
         if !order_by.is_empty() {
             params["order_by"] = json!(order_by);
         }
-        let result = self
-            .call("tx_search", params)
-            .await
-            .map_err(|e| match e {
-                RpcError::Rpc { data, .. } => ApiError::invalid_argument(data),
-                other => other.into(),
-            })?;
+        let result = self.call("tx_search", params).await.map_err(|e| match e {
+            RpcError::Rpc { data, .. } => ApiError::invalid_argument(data),
+            other => other.into(),
+        })?;
         let total = int(&result["total_count"]).unwrap_or(0).max(0) as u64;
         let mut times: HashMap<i64, String> = HashMap::new();
         let mut out = GetTxsEventResponse {
             total,
             ..Default::default()
         };
-        for item in result["txs"].as_array().map(Vec::as_slice).unwrap_or_default() {
+        for item in result["txs"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
             let height = int(&item["height"]).unwrap_or(0);
             let time = match times.get(&height) {
                 Some(t) => t.clone(),
@@ -452,7 +456,11 @@ pub fn search_query(query: &str, events: &[String]) -> Result<String, ApiError> 
     if !query.is_empty() {
         return Ok(query.to_string());
     }
-    let events: Vec<&str> = events.iter().map(|e| e.trim()).filter(|e| !e.is_empty()).collect();
+    let events: Vec<&str> = events
+        .iter()
+        .map(|e| e.trim())
+        .filter(|e| !e.is_empty())
+        .collect();
     if events.is_empty() {
         return Err(ApiError::invalid_argument("query cannot be empty"));
     }
@@ -540,7 +548,10 @@ mod tests {
             rfc3339_seconds("2024-05-01T10:00:00.123456789Z"),
             "2024-05-01T10:00:00Z"
         );
-        assert_eq!(rfc3339_seconds("2024-05-01T10:00:00Z"), "2024-05-01T10:00:00Z");
+        assert_eq!(
+            rfc3339_seconds("2024-05-01T10:00:00Z"),
+            "2024-05-01T10:00:00Z"
+        );
     }
 
     #[test]

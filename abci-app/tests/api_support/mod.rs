@@ -30,7 +30,12 @@ pub fn committed_chain(fx: &Fixture) -> Storage {
     d.init_chain(&fx.app_state());
     d.block(&[]);
     let res = d.block(&[fx.tx(KNOWN_TX)]);
-    assert_eq!(res.tx_results[0].code.value(), 0, "{}", res.tx_results[0].log);
+    assert_eq!(
+        res.tx_results[0].code.value(),
+        0,
+        "{}",
+        res.tx_results[0].log
+    );
     storage
 }
 
@@ -141,7 +146,9 @@ async fn rpc(State(state): State<Arc<StubState>>, Json(req): Json<Value>) -> Jso
             if params["hash"] == B64.encode(Sha256::digest(&state.tx)) {
                 tx_item(&state.tx)
             } else {
-                let hash = B64.decode(params["hash"].as_str().unwrap_or_default()).unwrap_or_default();
+                let hash = B64
+                    .decode(params["hash"].as_str().unwrap_or_default())
+                    .unwrap_or_default();
                 return Json(json!({"jsonrpc": "2.0", "id": id, "error": {
                     "code": -32603, "message": "Internal error",
                     "data": format!("tx ({}) not found", hex::encode_upper(hash))}}));
@@ -149,7 +156,9 @@ async fn rpc(State(state): State<Arc<StubState>>, Json(req): Json<Value>) -> Jso
         }
         "tx_search" => json!({"txs": [tx_item(&state.tx)], "total_count": "1"}),
         "broadcast_tx_sync" | "broadcast_tx_async" => {
-            let tx = B64.decode(params["tx"].as_str().unwrap_or_default()).unwrap_or_default();
+            let tx = B64
+                .decode(params["tx"].as_str().unwrap_or_default())
+                .unwrap_or_default();
             json!({"code": 0, "data": "", "log": "", "codespace": "", "hash": hash_hex(&tx)})
         }
         other => {
@@ -168,7 +177,9 @@ pub async fn comet_stub(tx: Vec<u8>) -> CometStub {
         calls: calls.clone(),
     });
     let app = Router::new().route("/", post(rpc)).with_state(state);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr: SocketAddr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await });
     CometStub {
@@ -184,7 +195,12 @@ pub struct HttpAnswer {
 }
 
 /// One HTTP/1.1 request; the body must be JSON (or empty).
-pub async fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Option<Value>) -> HttpAnswer {
+pub async fn http(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> HttpAnswer {
     let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
     let mut req = hyper::Request::builder().method(method).uri(url);
     for (k, v) in headers {
@@ -201,8 +217,16 @@ pub async fn http(method: &str, url: &str, headers: &[(&str, &str)], body: Optio
     let body = if bytes.is_empty() {
         Value::Null
     } else {
-        serde_json::from_slice(&bytes)
-            .unwrap_or_else(|e| panic!("{method} {url}: non-JSON body ({e}): {}", String::from_utf8_lossy(&bytes)))
+        serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            panic!(
+                "{method} {url}: non-JSON body ({e}): {}",
+                String::from_utf8_lossy(&bytes)
+            )
+        })
     };
-    HttpAnswer { status, headers, body }
+    HttpAnswer {
+        status,
+        headers,
+        body,
+    }
 }

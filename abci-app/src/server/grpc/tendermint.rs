@@ -83,6 +83,8 @@ impl Service for Tendermint {
         &self,
         _request: tonic::Request<AbciQueryRequest>,
     ) -> Answer<AbciQueryResponse> {
-        Err(unimplemented("cosmos.base.tendermint.v1beta1.Service/ABCIQuery"))
+        Err(unimplemented(
+            "cosmos.base.tendermint.v1beta1.Service/ABCIQuery",
+        ))
     }
 }

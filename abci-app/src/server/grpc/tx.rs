@@ -38,8 +38,9 @@ impl Service for TxService {
         request: tonic::Request<BroadcastTxRequest>,
     ) -> Answer<BroadcastTxResponse> {
         let req = request.into_inner();
-        let mode = BroadcastMode::try_from(req.mode)
-            .map_err(|_| ApiError::invalid_argument(format!("invalid broadcast mode {}", req.mode)))?;
+        let mode = BroadcastMode::try_from(req.mode).map_err(|_| {
+            ApiError::invalid_argument(format!("invalid broadcast mode {}", req.mode))
+        })?;
         let response = self.0.rpc.broadcast(&req.tx_bytes, mode).await?;
         Ok(tonic::Response::new(BroadcastTxResponse {
             tx_response: Some(response),
@@ -51,6 +52,7 @@ impl Service for TxService {
         request: tonic::Request<GetTxsEventRequest>,
     ) -> Answer<GetTxsEventResponse> {
         let req = request.into_inner();
+        #[allow(deprecated)] // `events` is the pre-0.50 field; still accepted.
         let query = search_query(&req.query, &req.events)?;
         let (page, limit, order) = search_paging(req.page, req.limit, req.order_by);
         Ok(tonic::Response::new(
@@ -65,11 +67,17 @@ impl Service for TxService {
         Err(unimplemented("cosmos.tx.v1beta1.Service/GetBlockWithTxs"))
     }
 
-    async fn tx_decode(&self, _request: tonic::Request<TxDecodeRequest>) -> Answer<TxDecodeResponse> {
+    async fn tx_decode(
+        &self,
+        _request: tonic::Request<TxDecodeRequest>,
+    ) -> Answer<TxDecodeResponse> {
         Err(unimplemented("cosmos.tx.v1beta1.Service/TxDecode"))
     }
 
-    async fn tx_encode(&self, _request: tonic::Request<TxEncodeRequest>) -> Answer<TxEncodeResponse> {
+    async fn tx_encode(
+        &self,
+        _request: tonic::Request<TxEncodeRequest>,
+    ) -> Answer<TxEncodeResponse> {
         Err(unimplemented("cosmos.tx.v1beta1.Service/TxEncode"))
     }
 

@@ -34,7 +34,10 @@ async fn account(
         height,
     )
     .await?;
-    Ok(ok(json!({"account": r.account.as_ref().map(j::any)}), Some(h)))
+    Ok(ok(
+        json!({"account": r.account.as_ref().map(j::any)}),
+        Some(h),
+    ))
 }
 
 async fn accounts(
@@ -68,7 +71,10 @@ async fn params(State(s): State<RestState>, Height(height): Height) -> Result<Re
         height,
     )
     .await?;
-    Ok(ok(json!({"params": r.params.as_ref().map(j::auth_params)}), Some(h)))
+    Ok(ok(
+        json!({"params": r.params.as_ref().map(j::auth_params)}),
+        Some(h),
+    ))
 }
 
 async fn bech32_prefix() -> Response {

@@ -19,7 +19,10 @@ use crate::server::api::query;
 pub fn routes() -> Router<RestState> {
     Router::new()
         .route("/cosmos/bank/v1beta1/balances/:address", get(all_balances))
-        .route("/cosmos/bank/v1beta1/balances/:address/by_denom", get(balance))
+        .route(
+            "/cosmos/bank/v1beta1/balances/:address/by_denom",
+            get(balance),
+        )
         .route(
             "/cosmos/bank/v1beta1/spendable_balances/:address",
             get(spendable_balances),
@@ -27,7 +30,10 @@ pub fn routes() -> Router<RestState> {
         .route("/cosmos/bank/v1beta1/supply", get(total_supply))
         .route("/cosmos/bank/v1beta1/supply/by_denom", get(supply_of))
         .route("/cosmos/bank/v1beta1/denoms_metadata", get(denoms_metadata))
-        .route("/cosmos/bank/v1beta1/denoms_metadata/:denom", get(denom_metadata))
+        .route(
+            "/cosmos/bank/v1beta1/denoms_metadata/:denom",
+            get(denom_metadata),
+        )
         .route("/cosmos/bank/v1beta1/params", get(params))
 }
 
@@ -45,7 +51,10 @@ async fn balance(
         height,
     )
     .await?;
-    Ok(ok(json!({"balance": r.balance.as_ref().map(j::coin)}), Some(h)))
+    Ok(ok(
+        json!({"balance": r.balance.as_ref().map(j::coin)}),
+        Some(h),
+    ))
 }
 
 async fn all_balances(
@@ -126,7 +135,10 @@ async fn supply_of(
         height,
     )
     .await?;
-    Ok(ok(json!({"amount": r.amount.as_ref().map(j::coin)}), Some(h)))
+    Ok(ok(
+        json!({"amount": r.amount.as_ref().map(j::coin)}),
+        Some(h),
+    ))
 }
 
 async fn denoms_metadata(
@@ -164,7 +176,10 @@ async fn denom_metadata(
         height,
     )
     .await?;
-    Ok(ok(json!({"metadata": r.metadata.as_ref().map(j::metadata)}), Some(h)))
+    Ok(ok(
+        json!({"metadata": r.metadata.as_ref().map(j::metadata)}),
+        Some(h),
+    ))
 }
 
 async fn params(State(s): State<RestState>, Height(height): Height) -> Result<Response, RestError> {
@@ -175,5 +190,8 @@ async fn params(State(s): State<RestState>, Height(height): Height) -> Result<Re
         height,
     )
     .await?;
-    Ok(ok(json!({"params": r.params.as_ref().map(j::bank_params)}), Some(h)))
+    Ok(ok(
+        json!({"params": r.params.as_ref().map(j::bank_params)}),
+        Some(h),
+    ))
 }

@@ -67,7 +67,13 @@ mod tests {
     fn codes_map_to_gateway_statuses() {
         assert_eq!(http_status(Code::NotFound), StatusCode::NOT_FOUND);
         assert_eq!(http_status(Code::InvalidArgument), StatusCode::BAD_REQUEST);
-        assert_eq!(http_status(Code::Unimplemented), StatusCode::NOT_IMPLEMENTED);
-        assert_eq!(http_status(Code::Unknown), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            http_status(Code::Unimplemented),
+            StatusCode::NOT_IMPLEMENTED
+        );
+        assert_eq!(
+            http_status(Code::Unknown),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
     }
 }

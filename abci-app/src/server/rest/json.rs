@@ -264,9 +264,10 @@ fn events(list: &[Event]) -> Value {
 }
 
 pub fn gas_info(g: Option<&GasInfo>) -> Value {
-    g.map_or(Value::Null, |g| {
-        json!({"gas_wanted": int64(g.gas_wanted), "gas_used": int64(g.gas_used)})
-    })
+    g.map_or(
+        Value::Null,
+        |g| json!({"gas_wanted": int64(g.gas_wanted), "gas_used": int64(g.gas_used)}),
+    )
 }
 
 #[allow(deprecated)] // `data` is deprecated in favour of `msg_responses`, still emitted.
@@ -352,6 +353,7 @@ fn tx_body(b: &TxBody) -> Value {
     })
 }
 
+#[allow(deprecated)] // AuthInfo.tip is deprecated in SDK 0.50 but still rendered.
 fn auth_info(a: &AuthInfo) -> Value {
     json!({
         "signer_infos": a.signer_infos.iter().map(signer_info).collect::<Vec<_>>(),
@@ -409,7 +411,10 @@ pub fn node_info(r: &GetNodeInfoResponse) -> Value {
 }
 
 fn part_set_header(p: Option<&PartSetHeader>) -> Value {
-    p.map_or(Value::Null, |p| json!({"total": p.total, "hash": bytes(&p.hash)}))
+    p.map_or(
+        Value::Null,
+        |p| json!({"total": p.total, "hash": bytes(&p.hash)}),
+    )
 }
 
 pub fn block_id(id: Option<&BlockId>) -> Value {
@@ -432,9 +437,10 @@ fn header_fields(
     let mut map = Map::new();
     map.insert(
         "version".into(),
-        version.map_or(Value::Null, |v| {
-            json!({"block": int64(v.block), "app": int64(v.app)})
-        }),
+        version.map_or(
+            Value::Null,
+            |v| json!({"block": int64(v.block), "app": int64(v.app)}),
+        ),
     );
     map.insert("chain_id".into(), json!(chain_id));
     map.insert("height".into(), int64(height));
@@ -490,16 +496,18 @@ fn sdk_header(h: &SdkHeader) -> Value {
 }
 
 fn data(d: Option<&Data>) -> Value {
-    d.map_or(Value::Null, |d| {
-        json!({"txs": d.txs.iter().map(|t| bytes_str(t)).collect::<Vec<_>>()})
-    })
+    d.map_or(
+        Value::Null,
+        |d| json!({"txs": d.txs.iter().map(|t| bytes_str(t)).collect::<Vec<_>>()}),
+    )
 }
 
 /// Evidence is rendered by type name only: this chain's blocks carry none in practice.
 fn evidence(e: Option<&EvidenceList>) -> Value {
-    e.map_or(Value::Null, |e| {
-        json!({"evidence": e.evidence.iter().map(|_| json!({})).collect::<Vec<_>>()})
-    })
+    e.map_or(
+        Value::Null,
+        |e| json!({"evidence": e.evidence.iter().map(|_| json!({})).collect::<Vec<_>>()}),
+    )
 }
 
 fn commit_sig(s: &CommitSig) -> Value {

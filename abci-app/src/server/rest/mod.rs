@@ -58,11 +58,13 @@ pub fn router(state: RestState) -> Router {
         .merge(staking::routes())
         .merge(wasm::routes())
         .fallback(not_found)
-        .layer((
-            CorsLayer::permissive(),
-            TraceLayer::new_for_http(),
-            TimeoutLayer::new(REQUEST_TIMEOUT),
+        // Innermost first: timeout, then CORS, then tracing around everything.
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
         ))
+        .layer(CorsLayer::permissive())
+        .layer(TraceLayer::new_for_http())
         .with_state(state)
 }
 

@@ -18,7 +18,10 @@ pub const UNBONDING_TIME: &str = "1814400s";
 
 pub fn routes() -> Router<RestState> {
     Router::new()
-        .route("/cosmos/staking/v1beta1/delegations/:delegator", get(delegations))
+        .route(
+            "/cosmos/staking/v1beta1/delegations/:delegator",
+            get(delegations),
+        )
         .route(
             "/cosmos/staking/v1beta1/delegators/:delegator/unbonding_delegations",
             get(unbonding),
@@ -32,7 +35,10 @@ pub fn routes() -> Router<RestState> {
             get(delegator_validators),
         )
         .route("/cosmos/staking/v1beta1/validators", get(validators))
-        .route("/cosmos/staking/v1beta1/validators/:validator", get(validator))
+        .route(
+            "/cosmos/staking/v1beta1/validators/:validator",
+            get(validator),
+        )
         .route("/cosmos/staking/v1beta1/pool", get(pool))
         .route("/cosmos/staking/v1beta1/params", get(staking_params))
         .route(
@@ -47,8 +53,14 @@ pub fn routes() -> Router<RestState> {
             "/cosmos/distribution/v1beta1/delegators/:delegator/withdraw_address",
             get(withdraw_address),
         )
-        .route("/cosmos/distribution/v1beta1/community_pool", get(community_pool))
-        .route("/cosmos/distribution/v1beta1/params", get(distribution_params))
+        .route(
+            "/cosmos/distribution/v1beta1/community_pool",
+            get(community_pool),
+        )
+        .route(
+            "/cosmos/distribution/v1beta1/params",
+            get(distribution_params),
+        )
 }
 
 fn delegator(address: &str) -> Result<(), RestError> {

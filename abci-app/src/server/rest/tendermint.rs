@@ -25,7 +25,10 @@ async fn syncing(State(s): State<RestState>) -> Result<Response, RestError> {
 }
 
 /// `blocks/latest` or `blocks/{height}`.
-async fn block(State(s): State<RestState>, Path(height): Path<String>) -> Result<Response, RestError> {
+async fn block(
+    State(s): State<RestState>,
+    Path(height): Path<String>,
+) -> Result<Response, RestError> {
     let height = match height.as_str() {
         "latest" => None,
         h => Some(

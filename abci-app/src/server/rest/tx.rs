@@ -11,7 +11,7 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::{
 };
 use serde_json::{json, Value};
 
-use super::{body_json, decode_b64, json as j, ok, Height, Params, RestError, RestState};
+use super::{body_json, decode_b64, json as j, ok, Params, RestError, RestState};
 use crate::server::api::query;
 use crate::server::cometbft::{search_paging, search_query};
 
@@ -55,8 +55,11 @@ async fn simulate(State(s): State<RestState>, body: Bytes) -> Result<Response, R
 fn broadcast_mode(value: &Value) -> Result<BroadcastMode, RestError> {
     let mode = match value {
         Value::Null => Some(BroadcastMode::Unspecified),
-        Value::String(name) => BroadcastMode::from_str_name(name)
-            .or_else(|| name.parse::<i32>().ok().and_then(|n| BroadcastMode::try_from(n).ok())),
+        Value::String(name) => BroadcastMode::from_str_name(name).or_else(|| {
+            name.parse::<i32>()
+                .ok()
+                .and_then(|n| BroadcastMode::try_from(n).ok())
+        }),
         Value::Number(n) => n
             .as_i64()
             .and_then(|n| i32::try_from(n).ok())
@@ -75,7 +78,10 @@ async fn broadcast(State(s): State<RestState>, body: Bytes) -> Result<Response, 
     Ok(ok(json!({"tx_response": j::tx_response(&response)}), None))
 }
 
-async fn get_tx(State(s): State<RestState>, Path(hash): Path<String>) -> Result<Response, RestError> {
+async fn get_tx(
+    State(s): State<RestState>,
+    Path(hash): Path<String>,
+) -> Result<Response, RestError> {
     let (tx, response) = s.rpc.tx(&hash).await?;
     Ok(ok(
         json!({"tx": j::tx(&tx), "tx_response": j::tx_response(&response)}),

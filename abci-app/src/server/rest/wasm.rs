@@ -34,7 +34,9 @@ async fn smart(
         RestError::invalid_argument("invalid value for field query_data: not base64")
     })?;
     if serde_json::from_slice::<Value>(&query_data).is_err() {
-        return Err(RestError::invalid_argument("query data must be json: invalid"));
+        return Err(RestError::invalid_argument(
+            "query data must be json: invalid",
+        ));
     }
     let (r, h): (QuerySmartContractStateResponse, _) = query(
         &s.storage,
