@@ -14,3 +14,4 @@ pub mod query;
 pub mod server;
 pub mod signer;
 pub mod store;
+pub mod version;

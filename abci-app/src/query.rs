@@ -2,14 +2,20 @@
 //! paths (`store/ibc/key`, `store/main/key`), shared by ABCI `Query` and, later, REST and gRPC.
 
 use cosmos_sdk_proto::cosmos::base::abci::v1beta1::{GasInfo, Result as AbciResult};
+use cosmos_sdk_proto::cosmos::base::node::v1beta1::{ConfigRequest, ConfigResponse};
+use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{
+    GetNodeInfoRequest, GetNodeInfoResponse,
+};
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse, TxRaw};
 use prost::Message;
 use tendermint::merkle::proof::{ProofOp, ProofOps};
 
-use crate::app::context::BlockInfo;
-use crate::app::error::QueryError;
+use crate::app::ante;
+use crate::app::coins::Dec;
+use crate::app::context::{BlockInfo, ReadOnly};
+use crate::app::error::{QueryError, TxError};
 use crate::app::tx::{run_tx, ExecMode};
-use crate::modules::{auth, bank};
+use crate::modules::{auth, bank, staking};
 use crate::store::{Overlay, Snapshot, StateRead, Storage};
 
 /// A successful query.
@@ -91,6 +97,9 @@ pub fn query(
             route!(paged bank::query::denoms_metadata, s, data)
         }
         "/cosmos.bank.v1beta1.Query/Params" => route!(bank::query::params, s, data),
+        "/cosmos.staking.v1beta1.Query/Params" => route!(staking::query::params, s, data),
+        "/cosmos.base.node.v1beta1.Service/Config" => route!(node_config, s, data),
+        "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo" => route!(node_info, s, data),
         "/cosmos.tx.v1beta1.Service/Simulate" => {
             simulate(s, height, decode(data)?).map(|r| r.encode_to_vec())
         }
@@ -101,6 +110,31 @@ pub fn query(
         value,
         proof: None,
         height,
+    })
+}
+
+/// `cosmos.base.node.v1beta1.Service/Config`: the minimum gas price as an SDK `DecCoins`
+/// string (`0.025000000000000000uopen`), which Hermes compares with its configured gas price.
+fn node_config<S: StateRead>(state: &S, _req: ConfigRequest) -> Result<ConfigResponse, QueryError> {
+    let fees = ante::fee_params(&mut ReadOnly(state))?;
+    let price = Dec::parse(&fees.min_gas_price)
+        .map_err(|e| TxError::InvalidRequest(format!("stored minimum gas price: {e}")))?;
+    Ok(ConfigResponse {
+        minimum_gas_price: format!("{price}{}", fees.fee_denom),
+        ..ConfigResponse::default()
+    })
+}
+
+/// `GetNodeInfo` over ABCI knows only the application's side; CometBFT's node info is on its
+/// own RPC (`status`), and the REST/gRPC servers merge the two. Hermes reads only
+/// `application_version` here.
+fn node_info<S: StateRead>(
+    _state: &S,
+    _req: GetNodeInfoRequest,
+) -> Result<GetNodeInfoResponse, QueryError> {
+    Ok(GetNodeInfoResponse {
+        default_node_info: None,
+        application_version: Some(crate::version::application_version()),
     })
 }
 

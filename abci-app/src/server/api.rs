@@ -1,24 +1,19 @@
 //! What the REST and gRPC servers share: the error type (a gRPC status code and message, which
 //! REST renders as grpc-gateway JSON), typed calls into the query router over committed
-//! snapshots, and the `application_version` this node claims.
+//! snapshots, and (re-exported) the `application_version` this node claims.
 
-use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{Module, VersionInfo};
 use prost::Message;
 use tonic::Code;
 
 use crate::app::error::QueryError;
 use crate::store::Storage;
+pub use crate::version::{
+    application_version, CLAIMED_COMETBFT, CLAIMED_COSMOS_SDK, CLAIMED_IBC_GO,
+};
 
 /// Header (REST) and metadata key (gRPC) selecting the height of a historical query; the
 /// answer carries the height it was served at under the same name.
 pub const BLOCK_HEIGHT_HEADER: &str = "x-cosmos-block-height";
-
-/// Versions claimed in `GetNodeInfo.application_version.build_deps` (client-surface.md §3.2):
-/// Hermes requires a CometBFT module and checks cosmos-sdk `>=0.46,<0.54` and ibc-go
-/// `>=6.3.1,<11`. These describe the protocol we are compatible with, not Go code we link.
-pub const CLAIMED_COSMOS_SDK: &str = "v0.50.13";
-pub const CLAIMED_IBC_GO: &str = "v8.7.0";
-pub const CLAIMED_COMETBFT: &str = "v0.38.26";
 
 /// A failed API call: a gRPC status code and the message clients see.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -113,29 +108,6 @@ where
     let resp = Resp::decode(answer.value.as_slice())
         .map_err(|e| ApiError::internal(format!("decoding {path} answer: {e}")))?;
     Ok((resp, answer.height))
-}
-
-/// The `application_version` of `GetNodeInfo`.
-pub fn application_version() -> VersionInfo {
-    let module = |path: &str, version: &str| Module {
-        path: path.to_string(),
-        version: version.to_string(),
-        sum: String::new(),
-    };
-    VersionInfo {
-        name: "openledger".to_string(),
-        app_name: "openledgerd".to_string(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        git_commit: String::new(),
-        build_tags: String::new(),
-        go_version: format!("rust (openledgerd {})", env!("CARGO_PKG_VERSION")),
-        build_deps: vec![
-            module("github.com/cometbft/cometbft", CLAIMED_COMETBFT),
-            module("github.com/cosmos/cosmos-sdk", CLAIMED_COSMOS_SDK),
-            module("github.com/cosmos/ibc-go/v8", CLAIMED_IBC_GO),
-        ],
-        cosmos_sdk_version: CLAIMED_COSMOS_SDK.to_string(),
-    }
 }
 
 #[cfg(test)]

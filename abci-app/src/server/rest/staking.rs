@@ -9,12 +9,8 @@ use axum::Router;
 use serde_json::{json, Value};
 
 use super::{json as j, ok, RestError, RestState};
+use crate::modules::staking;
 use crate::server::api::ApiError;
-
-/// Staking denom (the fee denom).
-pub const BOND_DENOM: &str = "uopen";
-/// 21 days, as the SDK default; Hermes derives its trusting period from it.
-pub const UNBONDING_TIME: &str = "1814400s";
 
 pub fn routes() -> Router<RestState> {
     Router::new()
@@ -109,13 +105,15 @@ async fn pool() -> Response {
 }
 
 async fn staking_params() -> Response {
+    let params = staking::params();
+    let unbonding = params.unbonding_time.unwrap_or_default();
     ok(
         json!({"params": {
-            "unbonding_time": UNBONDING_TIME,
-            "max_validators": 100,
-            "max_entries": 7,
-            "historical_entries": 1,
-            "bond_denom": BOND_DENOM,
+            "unbonding_time": format!("{}s", unbonding.seconds),
+            "max_validators": params.max_validators,
+            "max_entries": params.max_entries,
+            "historical_entries": params.historical_entries,
+            "bond_denom": params.bond_denom,
             "min_commission_rate": "0.000000000000000000",
         }}),
         None,
