@@ -1,7 +1,7 @@
 //! `openledgerd localnet`: N validators on loopback, each a CometBFT process driving its own
 //! `openledgerd start` process, with a shared genesis and persistent peers. No docker.
 //!
-//! Node `i` lives in `<dir>/node<i>` and listens on `base + 10·i + {6: p2p, 7: rpc, 8: abci}`
+//! Node `i` lives in `<dir>/node<i>` and listens on `base + 10·i + {1: rest, 6: p2p, 7: rpc, 8: abci, 9: grpc}`
 //! (the defaults give node0 the usual 26656/26657/26658).
 
 use std::net::SocketAddr;
@@ -53,6 +53,8 @@ pub struct NodePorts {
     pub p2p: SocketAddr,
     pub rpc: SocketAddr,
     pub abci: SocketAddr,
+    pub rest: SocketAddr,
+    pub grpc: SocketAddr,
 }
 
 pub fn ports(base: u16, index: usize) -> NodePorts {
@@ -61,6 +63,8 @@ pub fn ports(base: u16, index: usize) -> NodePorts {
         p2p: at(6),
         rpc: at(7),
         abci: at(8),
+        rest: at(1),
+        grpc: at(9),
     }
 }
 
@@ -214,12 +218,25 @@ pub async fn start(opts: &LocalnetOptions) -> Result<()> {
     for (i, home) in homes.iter().enumerate() {
         let p = ports(base_port, i);
         let root = home.root.to_string_lossy().to_string();
-        let abci = p.abci.to_string();
+        let (abci, rest, grpc) = (p.abci.to_string(), p.rest.to_string(), p.grpc.to_string());
+        let cometbft_rpc = format!("http://{}", p.rpc);
         children.push((
             format!("app{i}"),
             spawn_logged(
                 &me,
-                &["start", "--home", &root, "--abci-addr", &abci],
+                &[
+                    "start",
+                    "--home",
+                    &root,
+                    "--abci-addr",
+                    &abci,
+                    "--rest-addr",
+                    &rest,
+                    "--grpc-addr",
+                    &grpc,
+                    "--cometbft-rpc",
+                    &cometbft_rpc,
+                ],
                 home,
                 "app.log",
             )?,
@@ -242,8 +259,10 @@ pub async fn start(opts: &LocalnetOptions) -> Result<()> {
     for i in 0..homes.len() {
         let p = ports(base_port, i);
         println!(
-            "  node{i}: RPC http://{}  P2P {}  ABCI {}  logs {}/node{i}/{{app,cometbft}}.log",
+            "  node{i}: RPC http://{}  REST http://{}  gRPC {}  P2P {}  ABCI {}  logs {}/node{i}/{{app,cometbft}}.log",
             p.rpc,
+            p.rest,
+            p.grpc,
             p.p2p,
             p.abci,
             opts.dir.display()

@@ -131,7 +131,7 @@ enum LocalnetCommand {
         /// Delete an existing localnet in the directory first.
         #[arg(long)]
         reset: bool,
-        /// First port; node i uses base+10i+6 (P2P), +7 (RPC), +8 (ABCI).
+        /// First port; node i uses base+10i+1 (REST), +6 (P2P), +7 (RPC), +8 (ABCI), +9 (gRPC).
         #[arg(long, default_value_t = 26650)]
         base_port: u16,
     },
