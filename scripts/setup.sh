@@ -12,7 +12,7 @@
 #      rust-src / rustfmt / clippy components (rustup itself must already be installed).
 #   3. CometBFT ${COMETBFT_VERSION} via `go install github.com/cometbft/cometbft/cmd/cometbft@<version>`
 #      into $(go env GOPATH)/bin, verified with `cometbft version`.
-#   4. Node.js >= 20 check and `npm ci` in scripts/e2e (skipped while package-lock.json is unchanged).
+#   4. Node.js >= 20 check and `npm ci` in scripts/e2e and clients/ts (skipped while package-lock.json is unchanged).
 #
 # Environment knobs:
 #   OPENLEDGER_SETUP_NICE   niceness for heavy steps (default 10; the build machines have 2 shared cores)
@@ -183,26 +183,29 @@ if [ -x "$COMETBFT_BIN" ]; then
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
-step "Node.js >= $NODE_MIN_MAJOR and npm ci in scripts/e2e"
-E2E_DIR="$REPO_ROOT/scripts/e2e"
+step "Node.js >= $NODE_MIN_MAJOR and npm ci in scripts/e2e and clients/ts"
 command -v node >/dev/null 2>&1 || die "node not found (need Node.js >= $NODE_MIN_MAJOR)"
 command -v npm >/dev/null 2>&1 || die "npm not found"
 NODE_VER="$(node --version | sed 's/^v//')"
 [ "${NODE_VER%%.*}" -ge "$NODE_MIN_MAJOR" ] || die "node $NODE_VER is too old (need >= $NODE_MIN_MAJOR)"
 ok "node $NODE_VER, npm $(npm --version 2>/dev/null)"
-[ -f "$E2E_DIR/package-lock.json" ] || die "$E2E_DIR/package-lock.json missing"
-STAMP="$E2E_DIR/node_modules/.openledger-setup-stamp"
-WANT_STAMP="$(cat "$E2E_DIR/package.json" "$E2E_DIR/package-lock.json" | sha256sum | cut -d' ' -f1) node-$NODE_VER"
-if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_STAMP" ]; then
-  ok "scripts/e2e/node_modules up to date with package-lock.json"
-elif [ "$CHECK_ONLY" = 1 ]; then
-  missing "npm ci in scripts/e2e"
-else
-  info "npm ci (scripts/e2e) ..."
-  (cd "$E2E_DIR" && heavy npm ci --no-audit --no-fund)
-  printf '%s\n' "$WANT_STAMP" > "$STAMP"
-  ok "installed; cosmjs: $(cd "$E2E_DIR" && node -p 'require("./node_modules/@cosmjs/stargate/package.json").version')"
-fi
+# npm ci once per lockfile change; clients/ts also compiles its generated TypeScript (npm's `prepare`).
+for NPM_DIR in scripts/e2e clients/ts; do
+  PKG_DIR="$REPO_ROOT/$NPM_DIR"
+  [ -f "$PKG_DIR/package-lock.json" ] || die "$PKG_DIR/package-lock.json missing"
+  STAMP="$PKG_DIR/node_modules/.openledger-setup-stamp"
+  WANT_STAMP="$(cat "$PKG_DIR/package.json" "$PKG_DIR/package-lock.json" | sha256sum | cut -d' ' -f1) node-$NODE_VER"
+  if [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$WANT_STAMP" ]; then
+    ok "$NPM_DIR/node_modules up to date with package-lock.json"
+  elif [ "$CHECK_ONLY" = 1 ]; then
+    missing "npm ci in $NPM_DIR"
+  else
+    info "npm ci ($NPM_DIR) ..."
+    (cd "$PKG_DIR" && heavy npm ci --no-audit --no-fund)
+    printf '%s\n' "$WANT_STAMP" > "$STAMP"
+    ok "installed $NPM_DIR; cosmjs: $(cd "$PKG_DIR" && node -p 'require("./node_modules/@cosmjs/stargate/package.json").version')"
+  fi
+done
 
 # ---------------------------------------------------------------------------------------------------------------
 printf '\n'

@@ -22,8 +22,9 @@ scripts/test-oracle.sh
 section "contracts"
 scripts/test-contracts.sh
 
-section "client tooling (cosmjs fixtures, Keplr chain info)"
+section "client tooling (cosmjs fixtures, Keplr chain info, generated contract clients)"
 (cd scripts/e2e && npm run --silent test:offline)
+(cd clients/ts && npm run --silent check-codegen && npm run --silent build)
 
 section "end to end: unmodified cosmjs against openledgerd dev (real CometBFT)"
 scripts/e2e-dev.sh
