@@ -8,7 +8,6 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
 import { parseArgs } from "node:util";
 
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
@@ -110,7 +109,7 @@ function save() {
 }
 
 let stepNo = 0;
-const totalSteps = CODES.length * 2 + 3;
+const totalSteps = CODES.length * 2 + 2;
 function step(text) {
   stepNo += 1;
   console.log(`[${String(stepNo).padStart(2)}/${totalSteps}] ${text}`);
@@ -123,6 +122,8 @@ async function exists(what, check) {
     return false;
   }
 }
+
+process.on("unhandledRejection", (e) => fail(`${e?.message ?? e}\n(progress so far is in ${outFile}; re-run to resume)`));
 
 // 1. Codes: reuse a recorded or already uploaded code with the same checksum.
 const onChainCodes = await client.getCodes();
@@ -139,7 +140,8 @@ for (const name of CODES) {
     state.codes[name] = { code_id: uploaded.id, checksum };
     step(`code ${name}: ${uploaded.id} (already on chain)`);
   } else {
-    const res = await client.upload(deployer, gzipSync(wasm), "auto", `openledger ${name}`);
+    // cosmjs gzips the code itself (MsgStoreCode carries gzip; the node inflates it).
+    const res = await client.upload(deployer, wasm, "auto", `openledger ${name}`);
     state.codes[name] = { code_id: res.codeId, checksum, tx: res.transactionHash };
     step(`code ${name}: uploaded as ${res.codeId} (${wasm.length} B, gzip ${res.compressedSize} B) tx ${res.transactionHash}`);
   }
