@@ -59,3 +59,50 @@ pub enum OracleError {
     #[error("invalid input: {0}")]
     InvalidInput(String),
 }
+
+/// Errors raised by the LLM inference stack ([`crate::llm`]).
+#[derive(Debug, Error)]
+pub enum LlmError {
+    /// A GPU failure.
+    #[error(transparent)]
+    Gpu(#[from] GpuError),
+    /// Reading a model or adapter file failed.
+    #[error("reading {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A malformed GGUF file (bad magic, truncated, out-of-range offsets...).
+    #[error("malformed GGUF at byte {offset}: {reason}")]
+    Gguf {
+        /// Byte offset where parsing failed.
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The model lacks a required metadata key or tensor, or has inconsistent shapes.
+    #[error("model: {0}")]
+    Model(String),
+    /// A tensor type this crate does not implement.
+    #[error("unsupported tensor type {ggml_type} for {tensor}")]
+    UnsupportedType {
+        /// GGML type id.
+        ggml_type: u32,
+        /// Tensor name.
+        tensor: String,
+    },
+    /// A malformed LoRA adapter file or an adapter that does not fit the model.
+    #[error("adapter {id}: {reason}")]
+    Adapter {
+        /// Adapter id or path.
+        id: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Bad arguments (empty prompt, token id out of range, context overflow...).
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+}

@@ -6,6 +6,8 @@
 //! * [`attribution`]: Proof-of-Attribution methods (`suffix_span`, `gradient_influence`,
 //!   `rag_retrieval`). Each produces an [`attribution::AttributionResult`] with canonical bytes, a
 //!   SHA-256 result hash and `weights_bps` per (Datanet, version) summing to exactly 10 000.
+//! * [`llm`]: llama-architecture inference from GGUF files (wgpu and a CPU reference), BPE
+//!   tokenizer, sampling, unmerged LoRA adapters with an LRU cache, and the prefill verifier.
 //!
 //! *NOTE* - Everything that feeds a result hash MUST be deterministic: integer arithmetic only
 //! (wrapping i32 sums are associative, so any reduction order gives the same bits), canonical
@@ -18,10 +20,11 @@ pub mod attribution;
 pub mod error;
 pub mod gpu;
 pub mod kernels;
+pub mod llm;
 pub mod quant;
 pub mod rng;
 
-pub use error::{GpuError, OracleError};
+pub use error::{GpuError, LlmError, OracleError};
 pub use gpu::GpuContext;
 
 #[cfg(test)]
