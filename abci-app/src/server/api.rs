@@ -98,16 +98,28 @@ where
     Req: Message + Send + 'static,
     Resp: Message + Default,
 {
+    let (value, answered) =
+        query_raw(storage, path.to_string(), req.encode_to_vec(), height).await?;
+    let resp = Resp::decode(value.as_slice())
+        .map_err(|e| ApiError::internal(format!("decoding {path} answer: {e}")))?;
+    Ok((resp, answered))
+}
+
+/// Call the query router with request bytes on a blocking thread; returns the answer bytes
+/// and the height they were served at.
+pub async fn query_raw(
+    storage: &Storage,
+    path: String,
+    data: Vec<u8>,
+    height: u64,
+) -> Result<(Vec<u8>, u64), ApiError> {
     let storage = storage.clone();
-    let data = req.encode_to_vec();
     let answer = tokio::task::spawn_blocking(move || {
-        crate::query::query(&storage, path, &data, height, false)
+        crate::query::query(&storage, &path, &data, height, false)
     })
     .await
     .map_err(|e| ApiError::internal(format!("query task failed: {e}")))??;
-    let resp = Resp::decode(answer.value.as_slice())
-        .map_err(|e| ApiError::internal(format!("decoding {path} answer: {e}")))?;
-    Ok((resp, answer.height))
+    Ok((answer.value, answer.height))
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! The Cosmos gRPC server (tonic, plaintext HTTP/2, default `:9090`) that Hermes and Rust or
 //! Go clients use (client-surface.md §3.3): `cosmos.auth.v1beta1.Query`,
-//! `cosmos.bank.v1beta1.Query`, `cosmos.tx.v1beta1.Service` and
-//! `cosmos.base.tendermint.v1beta1.Service`. Methods this chain does not serve answer
+//! `cosmos.bank.v1beta1.Query`, `cosmos.tx.v1beta1.Service`,
+//! `cosmos.base.tendermint.v1beta1.Service` and `cosmwasm.wasm.v1.Query`. Methods this chain does not serve answer
 //! `UNIMPLEMENTED`. gRPC reflection is not offered: cosmos-sdk-proto ships no file
 //! descriptor sets to build it from.
 //!
@@ -13,6 +13,7 @@ mod auth;
 mod bank;
 mod tendermint;
 mod tx;
+mod wasm;
 
 use std::net::SocketAddr;
 
@@ -52,7 +53,8 @@ pub async fn serve(
         .add_service(AuthServer::new(auth::Auth(state.clone())))
         .add_service(BankServer::new(bank::Bank(state.clone())))
         .add_service(TxServer::new(tx::TxService(state.clone())))
-        .add_service(TendermintServer::new(tendermint::Tendermint(state)))
+        .add_service(TendermintServer::new(tendermint::Tendermint(state.clone())))
+        .add_service(wasm::WasmQueryServer(state))
         .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
         .await
 }
