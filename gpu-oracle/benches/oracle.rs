@@ -4,7 +4,11 @@
 //! * attribution throughput: suffix_span (index build, attribution), gradient_influence
 //!   (featurisation + scoring, GPU and CPU), rag_retrieval (GPU and CPU).
 //!
-//! Env: `BENCH_QUICK=1` for smaller shapes; `BENCH_MATMUL_SIZES=128,256,512` to choose sizes.
+//! * LLM inference: prefill and decode tokens/s of the wgpu decoder (with and without a LoRA
+//!   adapter) next to the CPU reference, on SmolLM2-135M Q4_1 when cached.
+//!
+//! Env: `BENCH_QUICK=1` for smaller shapes; `BENCH_MATMUL_SIZES=128,256,512` to choose sizes;
+//! `BENCH_LLM=0` skips the LLM section.
 #![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
@@ -17,6 +21,13 @@ use gpu_oracle::attribution::suffix_span::{Document, SuffixIndex, SuffixSpanPara
 use gpu_oracle::attribution::{Compute, ContributionRef};
 use gpu_oracle::gpu::Int8Path;
 use gpu_oracle::kernels::matmul_i8::{self, MatmulI8Kernel, PackedI8, Variant};
+use gpu_oracle::llm::ggml::GgmlType;
+use gpu_oracle::llm::gguf::Gguf;
+use gpu_oracle::llm::sample::argmax;
+use gpu_oracle::llm::{
+    smollm2_gguf_path, CpuDecoder, Decoder, GpuDecoder, LlamaConfig, LlamaWeights, LoraAdapter,
+    MatmulShape, Proj,
+};
 use gpu_oracle::rng::SplitMix64;
 use gpu_oracle::GpuContext;
 
@@ -246,4 +257,121 @@ fn main() {
     assert_eq!(hashes[0], hashes[1], "rag_retrieval GPU != CPU");
     println!();
     println!("bench: all GPU results bit-identical to the CPU reference");
+
+    if std::env::var("BENCH_LLM").is_ok_and(|v| v == "0") {
+        return;
+    }
+    llm_bench(&ctx, quick);
+}
+
+/// Decode and prefill tokens/s of the wgpu decoder next to the CPU reference, same run, same
+/// weights: SmolLM2-135M-Instruct Q4_1 when `scripts/fetch-models.sh` has cached it, otherwise
+/// seeded random weights of the same shape (speed depends only on the shapes).
+fn llm_bench(ctx: &GpuContext, quick: bool) {
+    let path = smollm2_gguf_path();
+    let (weights, what) = if path.is_file() {
+        let g = Gguf::open(&path).unwrap();
+        (
+            LlamaWeights::from_gguf(&g).unwrap(),
+            "SmolLM2-135M-Instruct Q4_1 (GGUF)",
+        )
+    } else {
+        let cfg = LlamaConfig {
+            vocab: 49152,
+            dim: 576,
+            ffn: 1536,
+            n_layers: 30,
+            n_heads: 9,
+            n_kv_heads: 3,
+            rope_base: 100_000.0,
+            norm_eps: 1e-5,
+            context: 8192,
+        };
+        (
+            LlamaWeights::synthetic(cfg, GgmlType::Q4_1, 1).unwrap(),
+            "synthetic SmolLM2-135M-shaped Q4_1 (model not cached: scripts/fetch-models.sh)",
+        )
+    };
+    let (prefill_len, decode_len) = if quick { (8, 4) } else { (32, 8) };
+    let weight_bytes: usize = weights
+        .layers
+        .iter()
+        .flat_map(|l| l.proj.iter().map(|t| t.data.len()))
+        .sum::<usize>()
+        + weights.lm_head().data.len();
+    println!();
+    println!(
+        "llm decode: {what}; prompt {prefill_len} tokens, {decode_len} greedy decode steps; \
+         {:.1} MB of quantised weights read per decoded token",
+        weight_bytes as f64 / 1e6
+    );
+    let mut rng = SplitMix64::new(6);
+    let prompt: Vec<u32> = (0..prefill_len)
+        .map(|_| 100 + rng.below(20_000) as u32)
+        .collect();
+    let ctx_len = prefill_len + decode_len + 1;
+
+    let run = |dec: &mut dyn Decoder| {
+        dec.reset();
+        let t = Instant::now();
+        let mut logits = dec.forward(&prompt, prompt.len() - 1).unwrap();
+        let t_prefill = t.elapsed();
+        let mut toks = Vec::new();
+        let t = Instant::now();
+        for _ in 0..decode_len {
+            let tok = argmax(&logits);
+            toks.push(tok);
+            logits = dec.forward(&[tok], 0).unwrap();
+        }
+        (t_prefill, t.elapsed(), toks)
+    };
+    let mut gpu = GpuDecoder::new(ctx, &weights, ctx_len, 64).unwrap();
+    let default_shape = gpu.matmul_shape();
+    let other_shape = match default_shape {
+        MatmulShape::Row => MatmulShape::Workgroup,
+        MatmulShape::Workgroup => MatmulShape::Row,
+    };
+    let (gp, gd, gt) = run(&mut gpu);
+    gpu.set_matmul_shape(other_shape);
+    let (op, od, _) = run(&mut gpu);
+    gpu.set_matmul_shape(default_shape);
+    let mut cpu = CpuDecoder::new(&weights, ctx_len).unwrap();
+    let (cp, cd, ct) = run(&mut cpu);
+    let lora = LoraAdapter::synthetic(&weights.config, 8, 0.5, &Proj::ALL, 7);
+    gpu.set_adapter(Some(std::sync::Arc::new(
+        gpu.upload_adapter(&lora, "bench").unwrap(),
+    )));
+    let (lp, ld, _) = run(&mut gpu);
+    let tps = |n: usize, d: Duration| n as f64 / d.as_secs_f64();
+    println!(
+        "{:>28} {:>16} {:>16} {:>14}",
+        "", "prefill tok/s", "decode tok/s", "decode GB/s"
+    );
+    let (n_def, n_other) = (
+        format!("wgpu {default_shape:?} (default)"),
+        format!("wgpu {other_shape:?}"),
+    );
+    for (name, p, d) in [
+        (n_def.as_str(), gp, gd),
+        (n_other.as_str(), op, od),
+        ("wgpu default + LoRA r=8 all", lp, ld),
+        ("CPU reference (1 thread)", cp, cd),
+    ] {
+        println!(
+            "{name:>28} {:>16.2} {:>16.2} {:>14.3}",
+            tps(prefill_len, p),
+            tps(decode_len, d),
+            weight_bytes as f64 * tps(decode_len, d) / 1e9
+        );
+    }
+    println!(
+        "llm: wgpu/CPU-reference ratio: decode {:.2}x, prefill {:.2}x; greedy tokens {}",
+        cd.as_secs_f64() / gd.as_secs_f64(),
+        cp.as_secs_f64() / gp.as_secs_f64(),
+        if gt == ct {
+            "identical"
+        } else {
+            "DIFFER (float order; see verifier)"
+        }
+    );
 }

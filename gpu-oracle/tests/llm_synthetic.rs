@@ -12,7 +12,7 @@ use gpu_oracle::llm::gguf::Gguf;
 use gpu_oracle::llm::gpu::LlmKernels;
 use gpu_oracle::llm::{
     generate, verify, CpuDecoder, Decoder, GenerateOptions, GpuDecoder, LlamaConfig, LlamaWeights,
-    LoraAdapter, LruCache, Proj, Sampling,
+    LoraAdapter, LruCache, MatmulShape, Proj, Sampling,
 };
 use gpu_oracle::rng::SplitMix64;
 use sha2::{Digest, Sha256};
@@ -104,32 +104,38 @@ fn synthetic_model_survives_a_gguf_round_trip() {
 }
 
 #[test]
-fn gpu_logits_match_cpu_reference_for_each_weight_type() {
+fn gpu_logits_match_cpu_reference_for_each_weight_type_and_matmul_shape() {
     let Some(g) = common::gpu() else { return };
     for ty in [GgmlType::Q4_1, GgmlType::Q8_0, GgmlType::F32] {
         let w = LlamaWeights::synthetic(cfg(), ty, 2).unwrap();
-        let mut cpu = CpuDecoder::new(&w, 32).unwrap();
-        // max_batch 3: the 7-token prompt runs as chunks 3 + 3 + 1.
-        let mut gpu = GpuDecoder::new(g.ctx, &w, 32, 3).unwrap();
-        let c = cpu.forward(&PROMPT, 0).unwrap();
-        let x = gpu.forward(&PROMPT, 0).unwrap();
-        assert_eq!(x.len(), PROMPT.len() * 256);
-        let e = rel_err(&x, &c);
-        assert!(e < 1e-4, "{ty:?}: relative error {e}");
+        let c = CpuDecoder::new(&w, 32)
+            .unwrap()
+            .forward(&PROMPT, 0)
+            .unwrap();
         assert!(
             c.iter().any(|v| v.abs() > 0.1),
             "logits should not be trivially small"
         );
-        // One more token through the KV cache equals the last row of a full prefill.
-        let step = gpu.forward(&[7], 0).unwrap();
-        let mut full = PROMPT.to_vec();
-        full.push(7);
-        let mut gpu2 = GpuDecoder::new(g.ctx, &w, 32, 16).unwrap();
-        let last = gpu2.forward(&full, full.len() - 1).unwrap();
-        assert!(
-            rel_err(&step, &last) < 1e-5,
-            "{ty:?}: cached step vs prefill"
-        );
+        for shape in [MatmulShape::Row, MatmulShape::Workgroup] {
+            // max_batch 3: the 7-token prompt runs as chunks 3 + 3 + 1.
+            let mut gpu = GpuDecoder::new(g.ctx, &w, 32, 3).unwrap();
+            gpu.set_matmul_shape(shape);
+            let x = gpu.forward(&PROMPT, 0).unwrap();
+            assert_eq!(x.len(), PROMPT.len() * 256);
+            let e = rel_err(&x, &c);
+            assert!(e < 1e-4, "{ty:?} {shape:?}: relative error {e}");
+            // One more token through the KV cache equals the last row of a full prefill.
+            let step = gpu.forward(&[7], 0).unwrap();
+            let mut full = PROMPT.to_vec();
+            full.push(7);
+            let mut gpu2 = GpuDecoder::new(g.ctx, &w, 32, 16).unwrap();
+            gpu2.set_matmul_shape(shape);
+            let last = gpu2.forward(&full, full.len() - 1).unwrap();
+            assert!(
+                rel_err(&step, &last) < 1e-5,
+                "{ty:?} {shape:?}: cached step vs prefill"
+            );
+        }
     }
 }
 

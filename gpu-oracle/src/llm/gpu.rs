@@ -1,5 +1,6 @@
 //! wgpu backend: weights stay in their GGUF encoding in GPU buffers and are dequantised inside
-//! the WGSL matmul (`shaders/w_q4_1.wgsl`, `w_q8_0.wgsl`); activations are f32. One forward
+//! the WGSL matmul (`shaders/w_q4_1.wgsl`, `w_q8_0.wgsl` prefixed to `matmul_row.wgsl` or
+//! `matmul_wg.wgsl`, see [`MatmulShape`]); activations are f32. One forward
 //! chunk (up to `max_batch` tokens) is one command buffer: per layer RMSNorm, Q/K/V projections
 //! (K and V written straight into the KV cache), RoPE, attention, output projection accumulated
 //! into the residual, RMSNorm, gate/up, SiLU·up, down projection accumulated into the residual;
@@ -24,18 +25,46 @@ use crate::llm::Decoder;
 /// Invocations per workgroup; mirrors `@workgroup_size(64)` in every LLM shader.
 pub const WORKGROUP: u32 = 64;
 
-const SRC_MATMUL_Q4_1: &str = concat!(
-    include_str!("shaders/w_q4_1.wgsl"),
-    include_str!("shaders/matmul_q.wgsl")
-);
-const SRC_MATMUL_Q8_0: &str = concat!(
-    include_str!("shaders/w_q8_0.wgsl"),
-    include_str!("shaders/matmul_q.wgsl")
-);
-const SRC_MATMUL_F32: &str = concat!(
-    include_str!("shaders/w_f32.wgsl"),
-    include_str!("shaders/matmul_q.wgsl")
-);
+/// Rows of x one invocation of `matmul_row.wgsl` handles, dequantising each weight once for
+/// all of them; mirrors its `TM`.
+pub const MATMUL_ROW_TM: u32 = 4;
+
+/// Rows of x one workgroup of `matmul_wg.wgsl` handles; mirrors its `TM`.
+pub const MATMUL_WG_TM: u32 = 8;
+
+/// How the matmul kernels spread a weight row over invocations. Both compute the same sums in a
+/// different float order (inference is checked by the top-k verifier, not by bits).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatmulShape {
+    /// One invocation per weight row (`matmul_row.wgsl`): fastest on CPU Vulkan (lavapipe).
+    Row,
+    /// One workgroup per weight row, 64 invocations striding it and a tree reduction
+    /// (`matmul_wg.wgsl`): coalesced loads for real GPUs.
+    Workgroup,
+}
+
+impl MatmulShape {
+    /// `GPU_ORACLE_LLM_MATMUL=row|workgroup`, else [`MatmulShape::Row`] on CPU devices and
+    /// [`MatmulShape::Workgroup`] on GPUs.
+    pub fn for_context(ctx: &GpuContext) -> Self {
+        match std::env::var("GPU_ORACLE_LLM_MATMUL").ok().as_deref() {
+            Some("row") => Self::Row,
+            Some("workgroup") => Self::Workgroup,
+            _ if ctx.is_cpu() => Self::Row,
+            _ => Self::Workgroup,
+        }
+    }
+}
+
+macro_rules! matmul_src {
+    ($fmt:literal, $body:literal) => {
+        concat!(
+            include_str!(concat!("shaders/w_", $fmt, ".wgsl")),
+            include_str!(concat!("shaders/", $body, ".wgsl"))
+        )
+    };
+}
+
 const SRC_DEQUANT_Q4_1: &str = concat!(
     include_str!("shaders/w_q4_1.wgsl"),
     include_str!("shaders/dequant.wgsl")
@@ -47,9 +76,6 @@ const SRC_DEQUANT_Q8_0: &str = concat!(
 
 #[derive(Clone, Copy, Debug)]
 enum Pipe {
-    MatQ4_1,
-    MatQ8_0,
-    MatF32,
     DeqQ4_1,
     DeqQ8_0,
     RmsNorm,
@@ -62,6 +88,8 @@ enum Pipe {
 #[derive(Debug)]
 pub struct LlmKernels {
     pipelines: Vec<wgpu::ComputePipeline>,
+    /// `[shape][format]`: [Row, Workgroup] × [Q4_1, Q8_0, F32].
+    matmul: [[wgpu::ComputePipeline; 3]; 2],
 }
 
 impl LlmKernels {
@@ -85,12 +113,21 @@ impl LlmKernels {
                         cache: None,
                     })
             };
-            // Order matches `Pipe`.
             Self {
+                matmul: [
+                    [
+                        make("llm.matmul_row.q4_1", matmul_src!("q4_1", "matmul_row")),
+                        make("llm.matmul_row.q8_0", matmul_src!("q8_0", "matmul_row")),
+                        make("llm.matmul_row.f32", matmul_src!("f32", "matmul_row")),
+                    ],
+                    [
+                        make("llm.matmul_wg.q4_1", matmul_src!("q4_1", "matmul_wg")),
+                        make("llm.matmul_wg.q8_0", matmul_src!("q8_0", "matmul_wg")),
+                        make("llm.matmul_wg.f32", matmul_src!("f32", "matmul_wg")),
+                    ],
+                ],
+                // Order matches `Pipe`.
                 pipelines: vec![
-                    make("llm.matmul.q4_1", SRC_MATMUL_Q4_1),
-                    make("llm.matmul.q8_0", SRC_MATMUL_Q8_0),
-                    make("llm.matmul.f32", SRC_MATMUL_F32),
                     make("llm.dequant.q4_1", SRC_DEQUANT_Q4_1),
                     make("llm.dequant.q8_0", SRC_DEQUANT_Q8_0),
                     make("llm.rmsnorm", include_str!("shaders/rmsnorm.wgsl")),
@@ -104,6 +141,15 @@ impl LlmKernels {
 
     fn get(&self, p: Pipe) -> &wgpu::ComputePipeline {
         &self.pipelines[p as usize]
+    }
+
+    fn matmul(&self, shape: MatmulShape, ty: GgmlType) -> &wgpu::ComputePipeline {
+        let f = match ty {
+            GgmlType::Q4_1 => 0,
+            GgmlType::Q8_0 => 1,
+            GgmlType::F32 | GgmlType::F16 => 2,
+        };
+        &self.matmul[shape as usize][f]
     }
 
     /// Dequantises whole blocks of a Q4_1 or Q8_0 tensor on the GPU (equal bit for bit to
@@ -336,17 +382,9 @@ impl GpuWeight {
             cols: t.cols,
         })
     }
-
-    fn pipe(&self) -> Pipe {
-        match self.ty {
-            GgmlType::Q4_1 => Pipe::MatQ4_1,
-            GgmlType::Q8_0 => Pipe::MatQ8_0,
-            GgmlType::F32 | GgmlType::F16 => Pipe::MatF32,
-        }
-    }
 }
 
-/// Matmul parameters; layout of `Params` in `matmul_q.wgsl`.
+/// Matmul parameters; layout of `Params` in `matmul_row.wgsl` and `matmul_wg.wgsl`.
 #[repr(C)]
 #[derive(Clone, Copy, bytemuck::Pod, bytemuck::Zeroable)]
 struct MatParams {
@@ -401,6 +439,7 @@ pub struct GpuDecoder<'c> {
     act: Activations,
     max_ctx: usize,
     max_batch: usize,
+    matmul: MatmulShape,
     pos: usize,
     adapter: Option<Arc<GpuLora>>,
 }
@@ -482,6 +521,7 @@ impl<'c> GpuDecoder<'c> {
             max_batch,
             pos: 0,
             adapter: None,
+            matmul: MatmulShape::for_context(ctx),
             cfg: c,
         })
     }
@@ -489,6 +529,16 @@ impl<'c> GpuDecoder<'c> {
     /// The compiled kernels (also usable for standalone dequantisation).
     pub fn kernels(&self) -> &LlmKernels {
         &self.kernels
+    }
+
+    /// The matmul shape in use ([`MatmulShape::for_context`] unless set).
+    pub fn matmul_shape(&self) -> MatmulShape {
+        self.matmul
+    }
+
+    /// Chooses the matmul shape (for tests and benchmarks; results differ only in float order).
+    pub fn set_matmul_shape(&mut self, shape: MatmulShape) {
+        self.matmul = shape;
     }
 
     /// Uploads an adapter's factors (checked against the model).
@@ -573,19 +623,29 @@ impl<'c> GpuDecoder<'c> {
             accumulate: u32::from(accumulate),
             alpha,
         };
+        // Weight rows go along x (folded into z past the per-dimension limit), blocks of
+        // tm rows of x along y: one invocation per (row, block) in the row shape, one
+        // workgroup in the workgroup shape.
         let lim = self.ctx.limits().max_compute_workgroups_per_dimension;
-        let gx = p.n.div_ceil(WORKGROUP);
-        if gx > lim || p.m > lim {
+        let (per_group, tm) = match self.matmul {
+            MatmulShape::Row => (WORKGROUP, MATMUL_ROW_TM),
+            MatmulShape::Workgroup => (1, MATMUL_WG_TM),
+        };
+        let groups = p.n.div_ceil(per_group);
+        let gx = groups.min(lim);
+        let gz = groups.div_ceil(gx.max(1));
+        let gy = p.m.div_ceil(tm);
+        if gy > lim || gz > lim {
             return Err(GpuError::Shape {
                 kernel: "llm.matmul",
                 reason: format!("{}×{} outputs", p.m, p.n),
             });
         }
         rec.op(
-            self.kernels.get(w.pipe()),
+            self.kernels.matmul(self.matmul, w.ty),
             &[&w.buf, x, y],
             bytemuck::bytes_of(&p),
-            [gx, p.m, 1],
+            [gx, gy, gz],
         );
         Ok(())
     }

@@ -20,7 +20,7 @@ pub mod tokenizer;
 use std::ops::ControlFlow;
 
 pub use cpu::CpuDecoder;
-pub use gpu::{GpuDecoder, GpuLora};
+pub use gpu::{GpuDecoder, GpuLora, MatmulShape};
 pub use lora::{LoraAdapter, LruCache};
 pub use model::{LlamaConfig, LlamaWeights, Proj};
 pub use sample::Sampling;

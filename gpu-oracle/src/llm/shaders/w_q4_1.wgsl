@@ -21,17 +21,23 @@ fn deq_elem(i: u32) -> f32 {
     return q4_1_elem(base, unpack2x16float(w[base >> 2u]), i % 32u);
 }
 
-// Σ_j W[row][j]·x[xoff + j] over k elements, the row starting at byte `rbase`; sequential
-// order, like the CPU reference.
-fn row_dot(rbase: u32, xoff: u32, k: u32) -> f32 {
-    var acc = 0.0;
-    for (var blk = 0u; blk < k / 32u; blk = blk + 1u) {
-        let base = rbase + blk * BLOCK_BYTES;
-        let dm = unpack2x16float(w[base >> 2u]);
-        let xb = xoff + blk * 32u;
-        for (var j = 0u; j < 32u; j = j + 1u) {
-            acc = acc + q4_1_elem(base, dm, j) * x[xb + j];
-        }
+// Elements 8·u .. 8·u + 8 of the row starting at byte `rbase` (4 units per block).
+fn unit_vals(rbase: u32, u: u32, k: u32) -> array<f32, 8> {
+    let base = rbase + (u / 4u) * BLOCK_BYTES;
+    let dm = unpack2x16float(w[base >> 2u]);
+    let j0 = (u % 4u) * 8u;
+    var v: array<f32, 8>;
+    for (var j = 0u; j < 8u; j = j + 1u) {
+        v[j] = q4_1_elem(base, dm, j0 + j);
     }
-    return acc;
+    return v;
+}
+
+// Block interface of matmul_row.wgsl: (d, m) of the block at byte `base`, and element j.
+fn blk_dm(base: u32) -> vec2<f32> {
+    return unpack2x16float(w[base >> 2u]);
+}
+
+fn blk_elem(base: u32, dm: vec2<f32>, j: u32) -> f32 {
+    return q4_1_elem(base, dm, j);
 }

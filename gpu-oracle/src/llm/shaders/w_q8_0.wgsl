@@ -22,15 +22,23 @@ fn deq_elem(i: u32) -> f32 {
     return q8_0_elem(base, q8_0_scale(base), i % 32u);
 }
 
-fn row_dot(rbase: u32, xoff: u32, k: u32) -> f32 {
-    var acc = 0.0;
-    for (var blk = 0u; blk < k / 32u; blk = blk + 1u) {
-        let base = rbase + blk * BLOCK_BYTES;
-        let d = q8_0_scale(base);
-        let xb = xoff + blk * 32u;
-        for (var j = 0u; j < 32u; j = j + 1u) {
-            acc = acc + q8_0_elem(base, d, j) * x[xb + j];
-        }
+// Elements 8·u .. 8·u + 8 of the row starting at byte `rbase` (4 units per block).
+fn unit_vals(rbase: u32, u: u32, k: u32) -> array<f32, 8> {
+    let base = rbase + (u / 4u) * BLOCK_BYTES;
+    let d = q8_0_scale(base);
+    let j0 = (u % 4u) * 8u;
+    var v: array<f32, 8>;
+    for (var j = 0u; j < 8u; j = j + 1u) {
+        v[j] = q8_0_elem(base, d, j0 + j);
     }
-    return acc;
+    return v;
+}
+
+// Block interface of matmul_row.wgsl: (d, 0) of the block at byte `base`, and element j.
+fn blk_dm(base: u32) -> vec2<f32> {
+    return vec2<f32>(q8_0_scale(base), 0.0);
+}
+
+fn blk_elem(base: u32, dm: vec2<f32>, j: u32) -> f32 {
+    return q8_0_elem(base, dm.x, j);
 }
