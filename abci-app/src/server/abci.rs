@@ -71,7 +71,18 @@ impl AbciService {
 
     fn query(&self, req: request::Query) -> response::Query {
         let height = u64::try_from(req.height.value()).unwrap_or(0);
-        match query::query(self.app.storage(), &req.path, &req.data, height, req.prove) {
+        let wasm = self.app.wasm().map(|runtime| query::WasmQueryCtx {
+            runtime,
+            block_time_unix_nanos: self.app.last_block_time(),
+        });
+        match query::query_with_wasm(
+            self.app.storage(),
+            wasm,
+            &req.path,
+            &req.data,
+            height,
+            req.prove,
+        ) {
             Ok(answer) => response::Query {
                 code: Code::Ok,
                 key: answer.key.into(),
