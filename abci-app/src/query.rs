@@ -55,13 +55,9 @@ macro_rules! route {
     }};
 }
 
-/// The contract runtime for queries that run contracts (smart queries, simulation), with the
-/// latest block time for their `env`.
-#[derive(Clone, Copy)]
-pub struct WasmQueryCtx<'a> {
-    pub runtime: &'a std::sync::Arc<WasmRuntime>,
-    pub block_time_unix_nanos: i128,
-}
+/// The contract runtime for queries that run contracts (smart queries, simulation); it also
+/// knows the last block time for their `env`. REST and gRPC pass `app.wasm()` here too.
+pub type WasmQueryCtx<'a> = &'a std::sync::Arc<WasmRuntime>;
 
 /// [`query_with_wasm`] without a contract runtime (smart queries are refused).
 pub fn query(
@@ -126,7 +122,7 @@ pub fn query_with_wasm(
             simulate_with_wasm(s, height, wasm, decode(data)?).map(|r| r.encode_to_vec())
         }
         "/cosmwasm.wasm.v1.Query/Code" => {
-            wasm::query::code(s, wasm.map(|w| w.runtime), decode(data)?).map(|r| r.encode_to_vec())
+            wasm::query::code(s, wasm, decode(data)?).map(|r| r.encode_to_vec())
         }
         "/cosmwasm.wasm.v1.Query/Codes" => route!(paged wasm::query::codes, s, data),
         "/cosmwasm.wasm.v1.Query/ContractInfo" => route!(wasm::query::contract_info, s, data),
@@ -142,6 +138,12 @@ pub fn query_with_wasm(
         "/cosmwasm.wasm.v1.Query/RawContractState" => {
             route!(wasm::query::raw_contract_state, s, data)
         }
+        "/cosmwasm.wasm.v1.Query/AllContractState" => {
+            route!(paged wasm::query::all_contract_state, s, data)
+        }
+        "/cosmwasm.wasm.v1.Query/PinnedCodes" => route!(wasm::query::pinned_codes, s, data),
+        "/cosmwasm.wasm.v1.Query/Params" => route!(wasm::query::params, s, data),
+        "/cosmwasm.wasm.v1.Query/BuildAddress" => route!(wasm::query::build_address, s, data),
         "/cosmwasm.wasm.v1.Query/SmartContractState" => {
             // Contracts iterate their storage: range scans exist at the latest height only.
             latest_only(s)?;
@@ -151,11 +153,10 @@ pub fn query_with_wasm(
                     .and_then(|b| String::from_utf8(b).ok())
                     .unwrap_or_default(),
                 height,
-                time_unix_nanos: wasm
-                    .map_or(0, |w| u64::try_from(w.block_time_unix_nanos).unwrap_or(0)),
+                time_unix_nanos: wasm.map_or(0, |w| u64::try_from(w.last_block_time()).unwrap_or(0)),
                 tx_index: None,
             };
-            wasm::query::smart_contract_state(s, wasm.map(|w| w.runtime), block, decode(data)?)
+            wasm::query::smart_contract_state(s, wasm, block, decode(data)?)
                 .map(|r| r.encode_to_vec())
         }
         other => Err(QueryError::UnknownPath(other.to_string())),
@@ -271,8 +272,8 @@ pub fn simulate_with_wasm(
             .and_then(|b| String::from_utf8(b).ok())
             .unwrap_or_default(),
         height: height + 1,
-        time_unix_nanos: wasm.map_or(0, |w| w.block_time_unix_nanos),
-        wasm: wasm.map(|w| crate::modules::wasm::WasmHandle::new(w.runtime.clone())),
+        time_unix_nanos: wasm.map_or(0, |w| w.last_block_time()),
+        wasm: wasm.map(|w| crate::modules::wasm::WasmHandle::new(w.clone())),
     };
     let outcome = run_tx(&mut state, &block, ExecMode::Simulate, &tx_bytes);
     let data = outcome.result?;

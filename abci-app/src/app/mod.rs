@@ -275,6 +275,10 @@ impl App {
                 .commit(pending)
                 .unwrap_or_else(|e| panic!("persisting a block must succeed: {e}"));
             info!(height = info.height, app_hash = %hex::encode_upper(info.app_hash), "committed");
+            // Queries see the committed state from now on: give their `env` the same block.
+            if let Some(wasm) = &self.wasm {
+                wasm.set_last_block_time(self.last_block_time);
+            }
         } else {
             warn!("Commit without a finalized block");
         }

@@ -71,13 +71,9 @@ impl AbciService {
 
     fn query(&self, req: request::Query) -> response::Query {
         let height = u64::try_from(req.height.value()).unwrap_or(0);
-        let wasm = self.app.wasm().map(|runtime| query::WasmQueryCtx {
-            runtime,
-            block_time_unix_nanos: self.app.last_block_time(),
-        });
         match query::query_with_wasm(
             self.app.storage(),
-            wasm,
+            self.app.wasm(),
             &req.path,
             &req.data,
             height,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use cosmwasm_std::{
     to_json_binary, Addr, AllBalanceResponse, BalanceResponse, BankQuery, Binary, Checksum,
     CodeInfoResponse, Coin, ContractInfoResponse, ContractResult, Empty, Env, Order, QueryRequest,
-    Record, SupplyResponse, SystemError, SystemResult, Uint128, WasmQuery,
+    Record, StakingQuery, SupplyResponse, SystemError, SystemResult, Uint128, WasmQuery,
 };
 use cosmwasm_vm::{
     call_query, Backend, BackendApi, BackendError, BackendResult, GasInfo, InstanceOptions,
@@ -29,6 +29,8 @@ use crate::store::{prefix_end, StateCheckpoint};
 
 /// CosmWasm gas per SDK gas (wasmd `DefaultGasMultiplier` since CosmWasm 2.0).
 pub const GAS_MULTIPLIER: u64 = 140_000;
+/// The staking denom contracts are told (`BondedDenom`): OPEN's base unit.
+pub const BOND_DENOM: &str = "uopen";
 /// Nested smart queries allowed at once (wasmd `max query stack size`).
 pub const MAX_QUERY_DEPTH: u32 = 10;
 
@@ -279,6 +281,9 @@ impl AppQuerier {
                 let have = kv.balance(&addr, denom).map_err(|e| invalid(e.to_string()))?;
                 json(to_json_binary(&BalanceResponse::new(Coin::new(amount(have), denom))))
             }
+            // Deprecated in cosmwasm-std 2 (unbounded), still sent by 1.x contracts; an
+            // account holds few denoms.
+            #[allow(deprecated)]
             BankQuery::AllBalances { address } => {
                 let addr = crypto::account_from_bech32(address).map_err(|e| invalid(e.to_string()))?;
                 let coins = state
@@ -454,12 +459,61 @@ impl Querier for AppQuerier {
                 self.smart(contract_addr, msg, gas_limit)
             }
             QueryRequest::Wasm(q) => (Ok(wrap(self.wasm_direct(q))), direct_gas),
+            QueryRequest::Staking(q) => (Ok(wrap(staking(q))), direct_gas),
+            QueryRequest::Grpc(q) => {
+                let state = self.state.borrow();
+                let answer = super::grpc::query(&*state, &q.path, &q.data);
+                (Ok(grpc_result(answer, &q.path)), direct_gas)
+            }
+            #[allow(deprecated)] // `Stargate` is the pre-2.0 name of `Grpc`, still sent.
+            QueryRequest::Stargate { path, data } => {
+                let state = self.state.borrow();
+                let answer = super::grpc::stargate_json(&*state, path, data);
+                (Ok(grpc_result(answer, path)), direct_gas)
+            }
             _ => (
                 Ok(SystemResult::Err(SystemError::UnsupportedRequest {
-                    kind: "only bank and wasm queries are supported".to_string(),
+                    kind: "only bank, wasm, staking and whitelisted gRPC queries are supported"
+                        .to_string(),
                 })),
                 GasInfo::free(),
             ),
         }
     }
+}
+
+/// A gRPC answer as the contract sees it: a path off the whitelist is an unsupported request
+/// (a system error), a failing query the queried module's error (a contract-level error).
+fn grpc_result(
+    answer: Result<Vec<u8>, super::grpc::GrpcQueryError>,
+    path: &str,
+) -> SystemResult<ContractResult<Binary>> {
+    match answer {
+        Ok(bytes) => SystemResult::Ok(ContractResult::Ok(Binary::from(bytes))),
+        Err(super::grpc::GrpcQueryError::NotAllowed(_)) => {
+            SystemResult::Err(SystemError::UnsupportedRequest {
+                kind: format!("'{path}' path is not allowed from the contract"),
+            })
+        }
+        Err(super::grpc::GrpcQueryError::Query(e)) => {
+            SystemResult::Ok(ContractResult::Err(e.to_string()))
+        }
+    }
+}
+
+/// Staking queries on a chain without a staking module: no validators, no delegations.
+fn staking(query: &StakingQuery) -> Result<Binary, SystemError> {
+    let value = match query {
+        StakingQuery::BondedDenom {} => serde_json::json!({ "denom": BOND_DENOM }),
+        StakingQuery::AllDelegations { .. } => serde_json::json!({ "delegations": [] }),
+        StakingQuery::Delegation { .. } => serde_json::json!({ "delegation": null }),
+        StakingQuery::AllValidators {} => serde_json::json!({ "validators": [] }),
+        StakingQuery::Validator { .. } => serde_json::json!({ "validator": null }),
+        _ => {
+            return Err(SystemError::UnsupportedRequest {
+                kind: "staking query".to_string(),
+            })
+        }
+    };
+    Ok(Binary::from(value.to_string().into_bytes()))
 }

@@ -24,7 +24,7 @@ use crate::app::error::TxError;
 use crate::app::events::event;
 use crate::app::gas::GasMeter;
 use crate::crypto;
-use crate::modules::bank::BankWrite;
+use crate::modules::bank::{BankRead, BankWrite};
 
 /// What a dispatched message answered: the handler's encoded response (the SDK's `Result.Data`)
 /// and its `msg_responses`.
@@ -66,12 +66,16 @@ fn wasm_events(events: &[tendermint::abci::Event]) -> Vec<cosmwasm_std::Event> {
     events
         .iter()
         .map(|e| {
-            cosmwasm_std::Event::new(e.kind.clone()).add_attributes(e.attributes.iter().map(|a| {
-                (
-                    String::from_utf8_lossy(a.key_bytes()).into_owned(),
-                    String::from_utf8_lossy(a.value_bytes()).into_owned(),
-                )
-            }))
+            // `add_attribute`, not `add_attributes`: the tuple conversion panics (in debug
+            // builds) on the reserved `_contract_address` key that wasmd's events carry.
+            e.attributes
+                .iter()
+                .fold(cosmwasm_std::Event::new(e.kind.clone()), |ev, a| {
+                    ev.add_attribute(
+                        String::from_utf8_lossy(a.key_bytes()).into_owned(),
+                        String::from_utf8_lossy(a.value_bytes()).into_owned(),
+                    )
+                })
         })
         .collect()
 }

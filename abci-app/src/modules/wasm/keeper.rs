@@ -39,13 +39,15 @@ use crate::app::context::{KvRead, KvWrite, TxCtx};
 use crate::app::error::TxError;
 use crate::app::gas::{kv_costs, GasMeter};
 use crate::crypto;
-use crate::modules::auth::AuthRead;
+use crate::modules::auth::{AuthRead, AuthWrite};
 use crate::modules::bank::BankWrite;
 use crate::store::{Overlay, StateRead};
 
 /// wasmd `types/gas_register.go` defaults, in SDK gas.
 pub mod costs {
     pub const INSTANCE: u64 = 60_000;
+    /// Charged instead of [`INSTANCE`] for a reply: the caller's module was just loaded.
+    pub const INSTANCE_DISCOUNT: u64 = 2_000;
     pub const COMPILE_PER_BYTE: u64 = 3;
     /// 0.15 per compressed byte.
     pub const UNCOMPRESS_PER_100_BYTES: u64 = 15;
@@ -570,7 +572,7 @@ impl Keeper {
         reply: &Reply,
     ) -> Result<Option<Vec<u8>>, TxError> {
         self.gas
-            .consume(costs::INSTANCE, "Loading CosmWasm module: reply")?;
+            .consume(costs::INSTANCE_DISCOUNT, "Loading CosmWasm module: reply")?;
         let (contract, _, checksum) = self.contract(contract_human)?;
         let response: Response<Empty> = self.call_vm(
             &checksum,

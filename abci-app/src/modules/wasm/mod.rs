@@ -13,6 +13,7 @@ pub mod address;
 pub mod backend;
 pub mod dispatch;
 pub mod events;
+pub mod grpc;
 pub mod keeper;
 pub mod msgs;
 pub mod query;

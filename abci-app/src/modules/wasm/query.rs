@@ -6,6 +6,9 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{
+    AccessConfig, Model, Params, QueryAllContractStateRequest, QueryAllContractStateResponse,
+    QueryBuildAddressRequest, QueryBuildAddressResponse, QueryParamsRequest, QueryParamsResponse,
+    QueryPinnedCodesRequest, QueryPinnedCodesResponse,
     CodeInfoResponse, QueryCodeRequest, QueryCodeResponse, QueryCodesRequest, QueryCodesResponse,
     QueryContractHistoryRequest, QueryContractHistoryResponse, QueryContractInfoRequest,
     QueryContractInfoResponse, QueryContractsByCodeRequest, QueryContractsByCodeResponse,
@@ -228,4 +231,77 @@ pub fn smart_contract_state<S: StateRead + Clone + 'static>(
         )),
         Err(e) => Err(failed(e.to_string())),
     }
+}
+
+/// `AccessType::Everybody`: anyone may upload and instantiate (no governance gate yet).
+pub const ACCESS_EVERYBODY: i32 = 3;
+
+/// The module parameters as wasmd reports them; fixed until governance can change them.
+pub fn params<S: StateRead>(_state: &S, _req: QueryParamsRequest) -> Result<QueryParamsResponse, QueryError> {
+    Ok(QueryParamsResponse {
+        params: Some(Params {
+            code_upload_access: Some(AccessConfig {
+                permission: ACCESS_EVERYBODY,
+                addresses: vec![],
+            }),
+            instantiate_default_permission: ACCESS_EVERYBODY,
+        }),
+    })
+}
+
+/// No code is pinned (pinning is a governance action in wasmd); the page is always empty but
+/// present, so clients that loop on `next_key` stop.
+pub fn pinned_codes<S: StateRead>(
+    _state: &S,
+    _req: QueryPinnedCodesRequest,
+) -> Result<QueryPinnedCodesResponse, QueryError> {
+    Ok(QueryPinnedCodesResponse {
+        code_ids: vec![],
+        pagination: Some(Default::default()),
+    })
+}
+
+pub fn all_contract_state<S: StateRead>(
+    state: &S,
+    req: QueryAllContractStateRequest,
+) -> Result<QueryAllContractStateResponse, QueryError> {
+    let addr = contract_address(&req.address)?;
+    if ReadOnly(state).contract_info(&addr)?.is_none() {
+        return Err(QueryError::NotFound(format!("address {}: no such contract", req.address)));
+    }
+    let (entries, pagination) =
+        paginate(state, &keys::contract_store(&addr), req.pagination.as_ref())?;
+    Ok(QueryAllContractStateResponse {
+        models: entries
+            .into_iter()
+            .map(|(key, value)| Model { key, value })
+            .collect(),
+        pagination: Some(pagination),
+    })
+}
+
+/// wasmd `BuildAddress`: the Instantiate2 address for hex `code_hash` and `salt`; `init_args`
+/// (JSON) are part of the address only when given (`fix_msg`).
+pub fn build_address<S: StateRead>(
+    _state: &S,
+    req: QueryBuildAddressRequest,
+) -> Result<QueryBuildAddressResponse, QueryError> {
+    let invalid = |what: &str, e: &dyn std::fmt::Display| {
+        QueryError::InvalidArgument(format!("invalid {what}: {e}"))
+    };
+    let code_hash = hex::decode(&req.code_hash).map_err(|e| invalid("code hash", &e))?;
+    let creator = crypto::account_from_bech32(&req.creator_address)
+        .map_err(|e| invalid("creator address", &e))?;
+    let salt = hex::decode(&req.salt).map_err(|e| invalid("salt", &e))?;
+    if salt.is_empty() {
+        return Err(QueryError::InvalidArgument("empty salt".to_string()));
+    }
+    if !req.init_args.is_empty() {
+        serde_json::from_slice::<serde_json::Value>(&req.init_args)
+            .map_err(|e| invalid("init args", &e))?;
+    }
+    let address = super::address::predictable(&code_hash, &creator, &salt, &req.init_args);
+    Ok(QueryBuildAddressResponse {
+        address: crypto::account_to_bech32(&address),
+    })
 }

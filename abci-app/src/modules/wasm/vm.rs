@@ -2,10 +2,12 @@
 //!
 //! Wasm blobs live under `<dir>/state/wasm` (their checksums are committed in `CodeInfo`);
 //! compiled modules under `<dir>/cache`. Settings as wasmd: 32 MiB instance memory, 100 MiB
-//! in-memory module cache, capabilities `iterator` and `cosmwasm_1_1` … `cosmwasm_2_2`.
+//! in-memory module cache, capabilities `iterator`, `staking`, `stargate` and `cosmwasm_1_1` …
+//! `cosmwasm_2_2` (cosmwasm-vm 2.3.5 knows nothing newer, toolchain.md §2.4).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 use cosmwasm_vm::{Cache, CacheOptions, Size};
@@ -18,9 +20,12 @@ pub type WasmCache = Cache<AddrApi, ContractStorage, AppQuerier>;
 pub const INSTANCE_MEMORY_LIMIT_MIB: usize = 32;
 /// wasmd `types.go` default memory cache size.
 pub const MEMORY_CACHE_MIB: usize = 100;
-/// Capabilities offered to contracts (only what this node implements).
+/// Capabilities offered to contracts. `staking` answers as a chain without validators
+/// (no staking module yet); `stargate` answers a whitelist of gRPC queries.
 pub const CAPABILITIES: &[&str] = &[
     "iterator",
+    "staking",
+    "stargate",
     "cosmwasm_1_1",
     "cosmwasm_1_2",
     "cosmwasm_1_3",
@@ -39,6 +44,9 @@ pub enum WasmRuntimeError {
 pub struct WasmRuntime {
     cache: WasmCache,
     dir: PathBuf,
+    /// Time of the last finalized block, for the `env` of queries served outside a block
+    /// (ABCI, REST and gRPC all hold this runtime, none of them the `App`).
+    last_block_time: AtomicI64,
 }
 
 impl std::fmt::Debug for WasmRuntime {
@@ -66,7 +74,21 @@ impl WasmRuntime {
             dir: dir.clone(),
             message: e.to_string(),
         })?;
-        Ok(Arc::new(Self { cache, dir }))
+        Ok(Arc::new(Self {
+            cache,
+            dir,
+            last_block_time: AtomicI64::new(0),
+        }))
+    }
+
+    /// Unix nanoseconds of the last finalized block (0 before the first since start).
+    pub fn last_block_time(&self) -> i128 {
+        i128::from(self.last_block_time.load(Ordering::Relaxed))
+    }
+
+    pub fn set_last_block_time(&self, unix_nanos: i128) {
+        let clamped = i64::try_from(unix_nanos).unwrap_or(if unix_nanos < 0 { 0 } else { i64::MAX });
+        self.last_block_time.store(clamped, Ordering::Relaxed);
     }
 
     pub fn cache(&self) -> &WasmCache {
