@@ -29,8 +29,6 @@ use crate::store::{prefix_end, StateCheckpoint};
 
 /// CosmWasm gas per SDK gas (wasmd `DefaultGasMultiplier` since CosmWasm 2.0).
 pub const GAS_MULTIPLIER: u64 = 140_000;
-/// The staking denom contracts are told (`BondedDenom`): OPEN's base unit.
-pub const BOND_DENOM: &str = "uopen";
 /// Nested smart queries allowed at once (wasmd `max query stack size`).
 pub const MAX_QUERY_DEPTH: u32 = 10;
 
@@ -504,7 +502,7 @@ fn grpc_result(
 /// Staking queries on a chain without a staking module: no validators, no delegations.
 fn staking(query: &StakingQuery) -> Result<Binary, SystemError> {
     let value = match query {
-        StakingQuery::BondedDenom {} => serde_json::json!({ "denom": BOND_DENOM }),
+        StakingQuery::BondedDenom {} => serde_json::json!({ "denom": crate::modules::staking::BOND_DENOM }),
         StakingQuery::AllDelegations { .. } => serde_json::json!({ "delegations": [] }),
         StakingQuery::Delegation { .. } => serde_json::json!({ "delegation": null }),
         StakingQuery::AllValidators {} => serde_json::json!({ "validators": [] }),

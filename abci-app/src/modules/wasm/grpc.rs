@@ -120,3 +120,54 @@ pub fn stargate_json(
     };
     Ok(value.to_string().into_bytes())
 }
+
+#[cfg(test)]
+mod tests {
+    use cosmos_sdk_proto::cosmos::bank::v1beta1::{QueryBalanceRequest, QueryBalanceResponse};
+
+    use super::*;
+    use crate::modules::bank::state::keys;
+    use crate::store::{Empty, Overlay, StateWrite};
+
+    fn state_with_balance(addr: &[u8], amount: u128) -> Overlay<Empty> {
+        let mut o = Overlay::new(Empty);
+        o.put(keys::balance(addr, "uopen"), amount.to_be_bytes().to_vec());
+        o
+    }
+
+    #[test]
+    fn grpc_answers_protobuf_and_stargate_json() {
+        let addr = [7u8; 20];
+        let state = state_with_balance(&addr, 42);
+        let req = QueryBalanceRequest {
+            address: crate::crypto::account_to_bech32(&addr),
+            denom: "uopen".into(),
+        }
+        .encode_to_vec();
+        let bytes = query(&state, "/cosmos.bank.v1beta1.Query/Balance", &req).unwrap();
+        let balance = QueryBalanceResponse::decode(bytes.as_slice()).unwrap().balance.unwrap();
+        assert_eq!(balance.amount, "42");
+        let json = stargate_json(&state, "/cosmos.bank.v1beta1.Query/Balance", &req).unwrap();
+        assert_eq!(
+            serde_json::from_slice::<Value>(&json).unwrap(),
+            json!({"balance": {"denom": "uopen", "amount": "42"}})
+        );
+    }
+
+    #[test]
+    fn off_the_whitelist_or_bad_bytes_is_an_error() {
+        let state = Overlay::new(Empty);
+        assert!(matches!(
+            query(&state, "/cosmwasm.wasm.v1.Query/SmartContractState", b""),
+            Err(GrpcQueryError::NotAllowed(_))
+        ));
+        assert!(matches!(
+            stargate_json(&state, "/cosmos.auth.v1beta1.Query/Account", b""),
+            Err(GrpcQueryError::NotAllowed(_))
+        ));
+        assert!(matches!(
+            query(&state, "/cosmos.bank.v1beta1.Query/Balance", &[0xff, 0xff]),
+            Err(GrpcQueryError::Query(_))
+        ));
+    }
+}
