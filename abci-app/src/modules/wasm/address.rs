@@ -56,7 +56,7 @@ mod tests {
         let addr = classic(1, 1);
         assert_eq!(
             crate::crypto::to_bech32("wasm", &addr),
-            "wasm14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9s4hmalr"
+            "wasm14hj2tavq8fpesdwxxcu44rty3hh90vhujrvcmstl4zr3txmfvw9s0phg4d"
         );
     }
 }
