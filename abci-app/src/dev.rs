@@ -246,7 +246,8 @@ pub async fn run_with(
     let (rest_addr, grpc_addr) = (client_api.rest_addr(), client_api.grpc_addr());
     let abci_addr = opts.abci;
     let watch = storage.clone();
-    let abci = tokio::spawn(async move { server::abci::serve(App::new(storage), abci_addr).await });
+    let app = App::new(storage).with_wasm(home.data_dir().join("wasm"))?;
+    let abci = tokio::spawn(async move { server::abci::serve(app, abci_addr).await });
 
     let log_path = home.root.join("cometbft.log");
     let log = std::fs::File::create(&log_path)

@@ -311,12 +311,16 @@ fn main() -> Result<()> {
                 grpc: grpc_addr.or(config.grpc.enable.then_some(config.grpc.address)),
                 cometbft_rpc: cometbft_rpc.unwrap_or(config.cometbft.rpc.clone()),
             };
+            // Contracts' wasm and compiled modules live beside the state, under the home.
+            let app = App::new(storage.clone())
+                .with_retain_blocks(config.store.retain_blocks)
+                .with_wasm(home.data_dir().join("wasm"))?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let mut client_api = server::client_api::bind_all(api).await?.serve(storage.clone());
                 tracing::info!(%addr, "serving ABCI");
                 let outcome = tokio::select! {
-                    res = server::abci::serve(App::new(storage).with_retain_blocks(config.store.retain_blocks), addr) => {
+                    res = server::abci::serve(app, addr) => {
                         res.map_err(|e| anyhow::anyhow!("ABCI server on {addr}: {e}"))
                     }
                     e = client_api.stopped() => Err(e),

@@ -15,7 +15,9 @@ use crate::app::coins::Dec;
 use crate::app::context::{BlockInfo, ReadOnly};
 use crate::app::error::{QueryError, TxError};
 use crate::app::tx::{run_tx, ExecMode};
-use crate::modules::{auth, bank, staking};
+use crate::modules::wasm::backend::EnvBlock;
+use crate::modules::wasm::WasmRuntime;
+use crate::modules::{auth, bank, staking, wasm};
 use crate::store::{Overlay, Snapshot, StateRead, Storage};
 
 /// A successful query.
@@ -53,8 +55,24 @@ macro_rules! route {
     }};
 }
 
+/// The contract runtime for queries that run contracts (smart queries, simulation); it also
+/// knows the last block time for their `env`. REST and gRPC pass `app.wasm()` here too.
+pub type WasmQueryCtx<'a> = &'a std::sync::Arc<WasmRuntime>;
+
+/// [`query_with_wasm`] without a contract runtime (smart queries are refused).
 pub fn query(
     storage: &Storage,
+    path: &str,
+    data: &[u8],
+    height: u64,
+    prove: bool,
+) -> Result<QueryAnswer, QueryError> {
+    query_with_wasm(storage, None, path, data, height, prove)
+}
+
+pub fn query_with_wasm(
+    storage: &Storage,
+    wasm: Option<WasmQueryCtx<'_>>,
     path: &str,
     data: &[u8],
     height: u64,
@@ -101,7 +119,45 @@ pub fn query(
         "/cosmos.base.node.v1beta1.Service/Config" => route!(node_config, s, data),
         "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo" => route!(node_info, s, data),
         "/cosmos.tx.v1beta1.Service/Simulate" => {
-            simulate(s, height, decode(data)?).map(|r| r.encode_to_vec())
+            simulate_with_wasm(s, height, wasm, decode(data)?).map(|r| r.encode_to_vec())
+        }
+        "/cosmwasm.wasm.v1.Query/Code" => {
+            wasm::query::code(s, wasm, decode(data)?).map(|r| r.encode_to_vec())
+        }
+        "/cosmwasm.wasm.v1.Query/Codes" => route!(paged wasm::query::codes, s, data),
+        "/cosmwasm.wasm.v1.Query/ContractInfo" => route!(wasm::query::contract_info, s, data),
+        "/cosmwasm.wasm.v1.Query/ContractsByCode" => {
+            route!(paged wasm::query::contracts_by_code, s, data)
+        }
+        "/cosmwasm.wasm.v1.Query/ContractsByCreator" => {
+            route!(paged wasm::query::contracts_by_creator, s, data)
+        }
+        "/cosmwasm.wasm.v1.Query/ContractHistory" => {
+            route!(paged wasm::query::contract_history, s, data)
+        }
+        "/cosmwasm.wasm.v1.Query/RawContractState" => {
+            route!(wasm::query::raw_contract_state, s, data)
+        }
+        "/cosmwasm.wasm.v1.Query/AllContractState" => {
+            route!(paged wasm::query::all_contract_state, s, data)
+        }
+        "/cosmwasm.wasm.v1.Query/PinnedCodes" => route!(wasm::query::pinned_codes, s, data),
+        "/cosmwasm.wasm.v1.Query/Params" => route!(wasm::query::params, s, data),
+        "/cosmwasm.wasm.v1.Query/BuildAddress" => route!(wasm::query::build_address, s, data),
+        "/cosmwasm.wasm.v1.Query/SmartContractState" => {
+            // Contracts iterate their storage: range scans exist at the latest height only.
+            latest_only(s)?;
+            let block = EnvBlock {
+                chain_id: s
+                    .get(crate::app::ante::CHAIN_ID_KEY)
+                    .and_then(|b| String::from_utf8(b).ok())
+                    .unwrap_or_default(),
+                height,
+                time_unix_nanos: wasm.map_or(0, |w| u64::try_from(w.last_block_time()).unwrap_or(0)),
+                tx_index: None,
+            };
+            wasm::query::smart_contract_state(s, wasm, block, decode(data)?)
+                .map(|r| r.encode_to_vec())
         }
         other => Err(QueryError::UnknownPath(other.to_string())),
     }?;
@@ -184,6 +240,16 @@ pub fn simulate(
     height: u64,
     req: SimulateRequest,
 ) -> Result<SimulateResponse, QueryError> {
+    simulate_with_wasm(snapshot, height, None, req)
+}
+
+/// [`simulate`] with the contract runtime, so wasm messages can be simulated.
+pub fn simulate_with_wasm(
+    snapshot: &Snapshot,
+    height: u64,
+    wasm: Option<WasmQueryCtx<'_>>,
+    req: SimulateRequest,
+) -> Result<SimulateResponse, QueryError> {
     #[allow(deprecated)] // `tx` is the pre-0.43 field, still accepted as the SDK does.
     let tx_bytes = match (req.tx_bytes.is_empty(), req.tx) {
         (false, _) => req.tx_bytes,
@@ -206,7 +272,8 @@ pub fn simulate(
             .and_then(|b| String::from_utf8(b).ok())
             .unwrap_or_default(),
         height: height + 1,
-        time_unix_nanos: 0,
+        time_unix_nanos: wasm.map_or(0, |w| w.last_block_time()),
+        wasm: wasm.map(|w| crate::modules::wasm::WasmHandle::new(w.clone())),
     };
     let outcome = run_tx(&mut state, &block, ExecMode::Simulate, &tx_bytes);
     let data = outcome.result?;

@@ -93,9 +93,22 @@ fn time(h: u64) -> tendermint::Time {
 
 impl InProcessChain {
     pub fn new(chain_id: &str, state: &AppState) -> Self {
+        Self::build(chain_id, state, false)
+    }
+
+    /// With the CosmWasm runtime (module cache in the same temp dir).
+    pub fn with_wasm(chain_id: &str, state: &AppState) -> Self {
+        Self::build(chain_id, state, true)
+    }
+
+    fn build(chain_id: &str, state: &AppState, wasm: bool) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let storage = Storage::open(dir.path().join("bench.redb")).expect("storage");
-        let mut abci = AbciService::new(App::new(storage));
+        let mut app = App::new(storage);
+        if wasm {
+            app = app.with_wasm(dir.path().join("wasm")).expect("wasm runtime");
+        }
+        let mut abci = AbciService::new(app);
         let params: tendermint::consensus::Params = serde_json::from_value(serde_json::json!({
             "block": {"max_bytes": "22020096", "max_gas": "-1"},
             "evidence": {"max_age_num_blocks": "100000", "max_age_duration": "172800000000000", "max_bytes": "1048576"},
@@ -121,6 +134,11 @@ impl InProcessChain {
 
     /// FinalizeBlock + Commit; every tx must succeed.
     pub fn block(&mut self, txs: &[Vec<u8>]) {
+        self.finalize(txs);
+    }
+
+    /// FinalizeBlock + Commit, returning the results; every tx must succeed.
+    pub fn finalize(&mut self, txs: &[Vec<u8>]) -> tendermint::abci::response::FinalizeBlock {
         self.height += 1;
         let h = self.height;
         let res = self
@@ -141,11 +159,11 @@ impl InProcessChain {
         let Response::FinalizeBlock(res) = res else {
             panic!("finalize")
         };
-        assert!(
-            res.tx_results.iter().all(|r| r.code.value() == 0),
-            "bench txs must succeed"
-        );
+        if let Some(bad) = res.tx_results.iter().find(|r| r.code.value() != 0) {
+            panic!("bench txs must succeed: code {} {}", bad.code.value(), bad.log);
+        }
         self.abci.handle(Request::Commit);
+        res
     }
 
     /// Txs per second through FinalizeBlock+Commit, `per_block` txs per block.

@@ -29,6 +29,8 @@ pub struct BlockInfo {
     pub height: u64,
     /// Block time (BFT time from the header), never wall-clock time.
     pub time_unix_nanos: i128,
+    /// The contract runtime (`None`: wasm messages fail as not supported).
+    pub wasm: Option<crate::modules::wasm::WasmHandle>,
 }
 
 /// Execution context of one transaction: the block overlay, its gas meter and its events.
@@ -125,9 +127,9 @@ impl<S: StateWrite> KvWrite for Unmetered<'_, S> {
 }
 
 /// Read-only unmetered access (queries).
-pub struct ReadOnly<'a, S>(pub &'a S);
+pub struct ReadOnly<'a, S: ?Sized>(pub &'a S);
 
-impl<S: StateRead> KvRead for ReadOnly<'_, S> {
+impl<S: StateRead + ?Sized> KvRead for ReadOnly<'_, S> {
     fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
         Ok(self.0.get(key))
     }

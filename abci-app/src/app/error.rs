@@ -58,6 +58,13 @@ pub enum TxError {
     BankInputOutputMismatch(String),
     #[error("{0}: multiple senders not allowed")]
     BankMultipleSenders(String),
+    /// An `x/wasm` error (codespace `wasm`, wasmd's `types/errors.go` codes and descriptions).
+    #[error("{detail}: {description}")]
+    Wasm {
+        code: u32,
+        description: &'static str,
+        detail: String,
+    },
 }
 
 impl TxError {
@@ -67,6 +74,7 @@ impl TxError {
             | TxError::BankNoOutputs(_)
             | TxError::BankInputOutputMismatch(_)
             | TxError::BankMultipleSenders(_) => "bank",
+            TxError::Wasm { .. } => "wasm",
             _ => "sdk",
         }
     }
@@ -97,6 +105,7 @@ impl TxError {
             TxError::BankNoOutputs(_) => 3,
             TxError::BankInputOutputMismatch(_) => 4,
             TxError::BankMultipleSenders(_) => 9,
+            TxError::Wasm { code, .. } => *code,
         }
     }
 }

@@ -25,6 +25,7 @@ use self::context::BlockInfo;
 use self::error::TxError;
 use self::genesis::AppState;
 use self::tx::{run_decoded, run_tx, ExecMode, TxOutcome};
+use crate::modules::wasm::{WasmHandle, WasmRuntime, WasmRuntimeError};
 use crate::store::{Overlay, PendingCommit, Snapshot, StateRead, Storage};
 
 pub const APP_VERSION: u64 = 1;
@@ -41,6 +42,8 @@ pub struct App {
     last_block_time: i128,
     /// Heights of state (and CometBFT blocks) to keep; 0 keeps everything.
     retain_blocks: u64,
+    /// The CosmWasm runtime (module cache under the node home); `None` refuses wasm messages.
+    wasm: Option<std::sync::Arc<WasmRuntime>>,
 }
 
 impl App {
@@ -53,7 +56,24 @@ impl App {
             check,
             last_block_time: 0,
             retain_blocks: 0,
+            wasm: None,
         }
+    }
+
+    /// Run CosmWasm contracts, with the module cache (wasm blobs and compiled modules) in
+    /// `dir`, which this node must own (e.g. `<home>/data/wasm`; tests use a tempdir).
+    pub fn with_wasm(mut self, dir: impl AsRef<std::path::Path>) -> Result<Self, WasmRuntimeError> {
+        self.wasm = Some(WasmRuntime::open(dir)?);
+        Ok(self)
+    }
+
+    pub fn wasm(&self) -> Option<&std::sync::Arc<WasmRuntime>> {
+        self.wasm.as_ref()
+    }
+
+    /// Time of the last finalized block (0 before the first one since start).
+    pub fn last_block_time(&self) -> i128 {
+        self.last_block_time
     }
 
     /// Keep only the last `blocks` heights of state, and tell CometBFT to prune its blocks
@@ -141,6 +161,7 @@ impl App {
             chain_id: Self::chain_id(state),
             height,
             time_unix_nanos: time,
+            wasm: self.wasm.clone().map(WasmHandle::new),
         }
     }
 
@@ -223,7 +244,13 @@ impl App {
         let tx_results = req
             .txs
             .iter()
-            .map(|tx| exec_result(run_tx(&mut state, &block, ExecMode::Deliver, tx)))
+            .enumerate()
+            .map(|(index, tx)| {
+                if let Some(wasm) = &block.wasm {
+                    wasm.set_tx_index(index);
+                }
+                exec_result(run_tx(&mut state, &block, ExecMode::Deliver, tx))
+            })
             .collect::<Vec<_>>();
         let pending = self
             .storage
@@ -248,6 +275,10 @@ impl App {
                 .commit(pending)
                 .unwrap_or_else(|e| panic!("persisting a block must succeed: {e}"));
             info!(height = info.height, app_hash = %hex::encode_upper(info.app_hash), "committed");
+            // Queries see the committed state from now on: give their `env` the same block.
+            if let Some(wasm) = &self.wasm {
+                wasm.set_last_block_time(self.last_block_time);
+            }
         } else {
             warn!("Commit without a finalized block");
         }

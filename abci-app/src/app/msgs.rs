@@ -9,12 +9,16 @@ use serde_json::{json, Value};
 use tendermint::abci::Event;
 
 use super::error::TxError;
-use crate::modules::bank::{self, BankWrite};
+use super::context::TxCtx;
+use crate::modules::bank;
+use crate::modules::wasm::{self, WasmMsg};
+use crate::store::{Overlay, StateRead};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
     BankSend(MsgSend),
     BankMultiSend(MsgMultiSend),
+    Wasm(WasmMsg),
 }
 
 fn decode<M: Message + Default>(any: &Any) -> Result<M, TxError> {
@@ -26,6 +30,9 @@ fn decode<M: Message + Default>(any: &Any) -> Result<M, TxError> {
 
 impl Msg {
     pub fn from_any(any: &Any) -> Result<Self, TxError> {
+        if let Some(wasm) = WasmMsg::from_any(any) {
+            return wasm.map(Msg::Wasm);
+        }
         match any.type_url.as_str() {
             url if url == MsgSend::type_url() => Ok(Msg::BankSend(decode(any)?)),
             url if url == MsgMultiSend::type_url() => Ok(Msg::BankMultiSend(decode(any)?)),
@@ -39,12 +46,14 @@ impl Msg {
         match self {
             Msg::BankSend(_) => MsgSend::type_url(),
             Msg::BankMultiSend(_) => MsgMultiSend::type_url(),
+            Msg::Wasm(m) => m.type_url(),
         }
     }
 
     pub fn module(&self) -> &'static str {
         match self {
             Msg::BankSend(_) | Msg::BankMultiSend(_) => bank::NAME,
+            Msg::Wasm(_) => wasm::NAME,
         }
     }
 
@@ -53,6 +62,7 @@ impl Msg {
         match self {
             Msg::BankSend(m) => vec![m.from_address.clone()],
             Msg::BankMultiSend(m) => m.inputs.iter().map(|i| i.address.clone()).collect(),
+            Msg::Wasm(m) => m.signers(),
         }
     }
 
@@ -60,13 +70,18 @@ impl Msg {
         match self {
             Msg::BankSend(m) => bank::msgs::validate_send(m),
             Msg::BankMultiSend(m) => bank::msgs::validate_multi_send(m),
+            Msg::Wasm(m) => m.validate_basic(),
         }
     }
 
-    pub fn execute<S: BankWrite>(&self, state: &mut S) -> Result<(Vec<Event>, Any), TxError> {
+    pub fn execute<B: StateRead + Clone + 'static>(
+        &self,
+        ctx: &mut TxCtx<'_, Overlay<B>>,
+    ) -> Result<(Vec<Event>, Any), TxError> {
         match self {
-            Msg::BankSend(m) => bank::msgs::send(state, m),
-            Msg::BankMultiSend(m) => bank::msgs::multi_send(state, m),
+            Msg::BankSend(m) => bank::msgs::send(ctx, m),
+            Msg::BankMultiSend(m) => bank::msgs::multi_send(ctx, m),
+            Msg::Wasm(m) => wasm::execute(ctx, m),
         }
     }
 
@@ -88,6 +103,7 @@ impl Msg {
                     "outputs": m.outputs.iter().map(|o| json!({"address": o.address, "coins": coins_json(&o.coins)})).collect::<Vec<_>>(),
                 }
             }),
+            Msg::Wasm(m) => m.amino_json(),
         }
     }
 }

@@ -163,7 +163,7 @@ pub struct TxOutcome {
 
 /// Run one transaction on `state`. Ante writes (fee, sequence) stay even when a message
 /// fails; message writes are all or nothing. A tx whose ante fails changes nothing.
-pub fn run_tx<B: StateRead>(
+pub fn run_tx<B: StateRead + Clone + 'static>(
     state: &mut Overlay<B>,
     block: &BlockInfo,
     mode: ExecMode,
@@ -184,7 +184,7 @@ pub fn run_tx<B: StateRead>(
     run_decoded(state, block, mode, &tx)
 }
 
-pub fn run_decoded<B: StateRead>(
+pub fn run_decoded<B: StateRead + Clone + 'static>(
     state: &mut Overlay<B>,
     block: &BlockInfo,
     mode: ExecMode,
@@ -295,6 +295,15 @@ fn with_context(e: TxError, index: u32) -> TxError {
         TxError::InvalidAddress(m) => TxError::InvalidAddress(prefix + &m),
         TxError::UnknownRequest(m) => TxError::UnknownRequest(prefix + &m),
         TxError::InvalidRequest(m) => TxError::InvalidRequest(prefix + &m),
+        TxError::Wasm {
+            code,
+            description,
+            detail,
+        } => TxError::Wasm {
+            code,
+            description,
+            detail: prefix + &detail,
+        },
         other => other,
     }
 }

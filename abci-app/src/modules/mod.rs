@@ -5,3 +5,4 @@
 pub mod auth;
 pub mod bank;
 pub mod staking;
+pub mod wasm;

@@ -71,7 +71,14 @@ impl AbciService {
 
     fn query(&self, req: request::Query) -> response::Query {
         let height = u64::try_from(req.height.value()).unwrap_or(0);
-        match query::query(self.app.storage(), &req.path, &req.data, height, req.prove) {
+        match query::query_with_wasm(
+            self.app.storage(),
+            self.app.wasm(),
+            &req.path,
+            &req.data,
+            height,
+            req.prove,
+        ) {
             Ok(answer) => response::Query {
                 code: Code::Ok,
                 key: answer.key.into(),

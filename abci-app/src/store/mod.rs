@@ -78,6 +78,18 @@ pub trait StateWrite: StateRead {
     fn delete(&mut self, key: Vec<u8>);
 }
 
+/// A writable view with nested checkpoints (the block overlay). Used through a trait object
+/// by the CosmWasm runtime, which shares the overlay with VM callbacks and reverts a failed
+/// submessage's writes.
+pub trait StateCheckpoint: StateWrite {
+    /// Open a nested checkpoint.
+    fn checkpoint(&mut self);
+    /// Keep the writes since the last checkpoint in the enclosing level.
+    fn commit_checkpoint(&mut self);
+    /// Drop every write since the last checkpoint.
+    fn revert_checkpoint(&mut self);
+}
+
 /// The smallest key greater than every key with this prefix (`None` when there is none).
 pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     let mut end = prefix.to_vec();

@@ -190,6 +190,18 @@ impl<B: StateRead> StateWrite for Overlay<B> {
     }
 }
 
+impl<B: StateRead> super::StateCheckpoint for Overlay<B> {
+    fn checkpoint(&mut self) {
+        Overlay::checkpoint(self);
+    }
+    fn commit_checkpoint(&mut self) {
+        Overlay::commit_checkpoint(self);
+    }
+    fn revert_checkpoint(&mut self) {
+        Overlay::revert_checkpoint(self);
+    }
+}
+
 pub(crate) fn bound_to_owned(bound: Bound<&[u8]>) -> Bound<Vec<u8>> {
     match bound {
         Bound::Included(k) => Bound::Included(k.to_vec()),

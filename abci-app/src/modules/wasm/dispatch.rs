@@ -1,0 +1,263 @@
+//! Contract messages and submessages (wasmd `msg_dispatcher.go`, `handler_plugin_encoders.go`).
+//!
+//! Each submessage runs inside an overlay checkpoint: kept on success, reverted on failure.
+//! `ReplyOn::Success`/`Never` with an error aborts the whole tx; an error passed to `reply`
+//! is redacted to `codespace: X, code: N`; out of gas is never caught unless the submessage
+//! had its own gas limit.
+
+use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSendResponse;
+use cosmos_sdk_proto::cosmos::base::v1beta1::Coin as ProtoCoin;
+use cosmos_sdk_proto::cosmwasm::wasm::v1::{
+    MsgClearAdminResponse, MsgExecuteContractResponse, MsgInstantiateContract2Response,
+    MsgInstantiateContractResponse, MsgMigrateContractResponse, MsgUpdateAdminResponse,
+};
+use cosmwasm_std::{
+    BankMsg, Binary, Coin, CosmosMsg, Empty, MsgResponse, Reply, ReplyOn, SubMsg,
+    SubMsgResponse, SubMsgResult, WasmMsg,
+};
+use prost::{Message, Name};
+
+use super::errors;
+use super::keeper::Keeper;
+use crate::app::coins::Coins;
+use crate::app::error::TxError;
+use crate::app::events::event;
+use crate::app::gas::GasMeter;
+use crate::crypto;
+use crate::modules::bank::{BankRead, BankWrite};
+
+/// What a dispatched message answered: the handler's encoded response (the SDK's `Result.Data`)
+/// and its `msg_responses`.
+struct Dispatched {
+    data: Vec<u8>,
+    responses: Vec<MsgResponse>,
+}
+
+fn responded<M: Message + Name>(msg: M) -> Dispatched {
+    let value = msg.encode_to_vec();
+    Dispatched {
+        data: value.clone(),
+        responses: vec![MsgResponse {
+            type_url: M::type_url(),
+            value: Binary::from(value),
+        }],
+    }
+}
+
+fn proto_coins(coins: &[Coin]) -> Result<Coins, TxError> {
+    let mut sorted: Vec<ProtoCoin> = coins
+        .iter()
+        .filter(|c| !c.amount.is_zero())
+        .map(|c| ProtoCoin {
+            denom: c.denom.clone(),
+            amount: c.amount.to_string(),
+        })
+        .collect();
+    sorted.sort_by(|a, b| a.denom.cmp(&b.denom));
+    Coins::from_proto(&sorted)
+}
+
+fn to_proto(coins: &[Coin]) -> Result<Vec<ProtoCoin>, TxError> {
+    Ok(proto_coins(coins)?.to_proto())
+}
+
+/// tendermint events → cosmwasm events (for `SubMsgResponse.events`).
+fn wasm_events(events: &[tendermint::abci::Event]) -> Vec<cosmwasm_std::Event> {
+    events
+        .iter()
+        .map(|e| {
+            // `add_attribute`, not `add_attributes`: the tuple conversion panics (in debug
+            // builds) on the reserved `_contract_address` key that wasmd's events carry.
+            e.attributes
+                .iter()
+                .fold(cosmwasm_std::Event::new(e.kind.clone()), |ev, a| {
+                    ev.add_attribute(
+                        String::from_utf8_lossy(a.key_bytes()).into_owned(),
+                        String::from_utf8_lossy(a.value_bytes()).into_owned(),
+                    )
+                })
+        })
+        .collect()
+}
+
+impl Keeper {
+    pub(crate) fn dispatch_submessages(
+        &mut self,
+        contract: &str,
+        messages: Vec<SubMsg<Empty>>,
+    ) -> Result<Option<Vec<u8>>, TxError> {
+        let mut answer = None;
+        for sub in messages {
+            let mark = self.events.len();
+            let gas_before = self.gas.consumed();
+            let limit = sub.gas_limit.filter(|l| *l < self.remaining_sdk_gas());
+            self.state.borrow_mut().checkpoint();
+            let result = match limit {
+                Some(limit) => {
+                    let parent = std::mem::replace(&mut self.gas, GasMeter::new(limit));
+                    let r = self.dispatch(contract, &sub.msg);
+                    let sub_meter = std::mem::replace(&mut self.gas, parent);
+                    // A submessage that ran out of its own limit is charged the whole limit.
+                    match self.gas.consume(sub_meter.consumed().min(limit), "submessage") {
+                        Ok(()) => r,
+                        Err(e) => Err(e),
+                    }
+                }
+                None => self.dispatch(contract, &sub.msg),
+            };
+            match &result {
+                Ok(_) => {
+                    self.state.borrow_mut().commit_checkpoint();
+                    let tail = self.events.split_off(mark);
+                    self.events
+                        .extend(tail.into_iter().filter(|e| e.kind != "message"));
+                }
+                Err(_) => {
+                    self.state.borrow_mut().revert_checkpoint();
+                    self.events.truncate(mark);
+                }
+            }
+            let gas_used = self.gas.consumed().saturating_sub(gas_before);
+            let result = match result {
+                // Out of the tx's own gas: nothing can continue.
+                Err(e @ TxError::OutOfGas { .. }) if limit.is_none() || self.remaining_sdk_gas() == 0 => {
+                    return Err(e)
+                }
+                Err(e) if matches!(sub.reply_on, ReplyOn::Success | ReplyOn::Never) => {
+                    return Err(e)
+                }
+                Ok(_) if matches!(sub.reply_on, ReplyOn::Never | ReplyOn::Error) => continue,
+                other => other,
+            };
+            #[allow(deprecated)] // `data` is still filled, as wasmd does.
+            let result = match result {
+                Ok(d) => SubMsgResult::Ok(SubMsgResponse {
+                    events: wasm_events(&self.events[mark..]),
+                    data: (!d.data.is_empty()).then(|| Binary::from(d.data)),
+                    msg_responses: d.responses,
+                }),
+                Err(e) => SubMsgResult::Err(format!(
+                    "codespace: {}, code: {}",
+                    e.codespace(),
+                    e.code()
+                )),
+            };
+            let reply = Reply {
+                id: sub.id,
+                payload: sub.payload,
+                gas_used,
+                result,
+            };
+            if let Some(data) = self.reply(contract, &reply)? {
+                answer = Some(data);
+            }
+        }
+        Ok(answer)
+    }
+
+    /// One `CosmosMsg` sent by `contract`.
+    fn dispatch(&mut self, contract: &str, msg: &CosmosMsg<Empty>) -> Result<Dispatched, TxError> {
+        let contract_bytes = crypto::account_from_bech32(contract)
+            .map_err(|e| TxError::InvalidAddress(e.to_string()))?;
+        match msg {
+            CosmosMsg::Bank(BankMsg::Send { to_address, amount }) => {
+                let coins = proto_coins(amount)?;
+                if !coins.is_empty() {
+                    let to = crypto::account_from_bech32(to_address).map_err(|e| {
+                        TxError::InvalidAddress(format!("invalid to address {to_address:?}: {e}"))
+                    })?;
+                    let ev = self.send_coins(&contract_bytes, &to, &coins)?;
+                    self.events.extend(ev);
+                }
+                Ok(responded(MsgSendResponse {}))
+            }
+            CosmosMsg::Bank(BankMsg::Burn { amount }) => {
+                let coins = proto_coins(amount)?;
+                self.sub_coins(&contract_bytes, &coins)?;
+                for (denom, amount) in coins.iter() {
+                    let supply = self.supply_of(denom)?.saturating_sub(*amount);
+                    self.set_supply(denom, supply)?;
+                }
+                let amount = coins.to_string();
+                self.events.push(event("coin_spent", &[("spender", contract), ("amount", &amount)]));
+                self.events.push(event("burn", &[("burner", contract), ("amount", &amount)]));
+                Ok(Dispatched {
+                    data: vec![],
+                    responses: vec![],
+                })
+            }
+            CosmosMsg::Wasm(WasmMsg::Execute {
+                contract_addr,
+                msg,
+                funds,
+            }) => {
+                let data = self.execute(contract, contract_addr, msg, &to_proto(funds)?)?;
+                Ok(responded(MsgExecuteContractResponse { data }))
+            }
+            CosmosMsg::Wasm(WasmMsg::Instantiate {
+                admin,
+                code_id,
+                msg,
+                funds,
+                label,
+            }) => {
+                check_json(msg)?;
+                let admin = admin.clone().unwrap_or_default();
+                let (address, data) = self.instantiate(
+                    contract, &admin, *code_id, label, msg, &to_proto(funds)?, None,
+                )?;
+                Ok(responded(MsgInstantiateContractResponse { address, data }))
+            }
+            CosmosMsg::Wasm(WasmMsg::Instantiate2 {
+                admin,
+                code_id,
+                label,
+                msg,
+                funds,
+                salt,
+            }) => {
+                check_json(msg)?;
+                let admin = admin.clone().unwrap_or_default();
+                let (address, data) = self.instantiate(
+                    contract,
+                    &admin,
+                    *code_id,
+                    label,
+                    msg,
+                    &to_proto(funds)?,
+                    Some((salt.as_slice(), false)),
+                )?;
+                Ok(responded(MsgInstantiateContract2Response { address, data }))
+            }
+            CosmosMsg::Wasm(WasmMsg::Migrate {
+                contract_addr,
+                new_code_id,
+                msg,
+            }) => {
+                let data = self.migrate(contract, contract_addr, *new_code_id, msg)?;
+                Ok(responded(MsgMigrateContractResponse { data }))
+            }
+            CosmosMsg::Wasm(WasmMsg::UpdateAdmin {
+                contract_addr,
+                admin,
+            }) => {
+                self.set_admin(contract, contract_addr, admin)?;
+                Ok(responded(MsgUpdateAdminResponse {}))
+            }
+            CosmosMsg::Wasm(WasmMsg::ClearAdmin { contract_addr }) => {
+                self.set_admin(contract, contract_addr, "")?;
+                Ok(responded(MsgClearAdminResponse {}))
+            }
+            other => Err(errors::unknown_msg(format!(
+                "unsupported message from contract: {}",
+                serde_json::to_string(other).unwrap_or_default()
+            ))),
+        }
+    }
+}
+
+fn check_json(msg: &[u8]) -> Result<(), TxError> {
+    serde_json::from_slice::<serde_json::Value>(msg)
+        .map(|_| ())
+        .map_err(|e| errors::invalid(format!("msg: invalid JSON: {e}")))
+}
