@@ -235,6 +235,13 @@ impl LlamaWeights {
                     t.dims
                 )));
             }
+            // Blocks never straddle rows (row slicing and the GPU kernels rely on it).
+            if !(cols as u64).is_multiple_of(t.ty.block_len()) {
+                return Err(LlmError::Model(format!(
+                    "tensor {name}: rows of {cols} elements are not whole {:?} blocks",
+                    t.ty
+                )));
+            }
             Ok(QTensor {
                 ty: t.ty,
                 rows,
