@@ -155,6 +155,16 @@ fn smollm2_tokenizer_matches_hf_tokenizers_ids() {
         assert_eq!(t.encode(text).unwrap(), *ids, "{text:?}");
         assert_eq!(t.decode(ids).unwrap(), *text, "round trip of {text:?}");
     }
+    // The SmolLM2 chat template (default system prompt added), ids from the same reference.
+    let chat = Tokenizer::smollm2_chat_prompt(&[("user", "What is the capital of France?")]);
+    assert_eq!(
+        t.encode(&chat).unwrap(),
+        [
+            1, 9690, 198, 2683, 359, 253, 5356, 5646, 11173, 3365, 3511, 308, 34519, 28, 7018, 411,
+            407, 19712, 8182, 2, 198, 1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1,
+            520, 9531, 198
+        ]
+    );
     // Streaming decode holds back the bytes of a character split across tokens (東 = æĿ±).
     let mut s = TextStream::default();
     let pieces: Vec<String> = [17097, 247, 126]

@@ -409,3 +409,66 @@ impl LlamaWeights {
         gguf::write(&meta, &ts)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> LlamaConfig {
+        LlamaConfig {
+            vocab: 32,
+            dim: 32,
+            ffn: 64,
+            n_layers: 1,
+            n_heads: 2,
+            n_kv_heads: 1,
+            rope_base: 10_000.0,
+            norm_eps: 1e-5,
+            context: 16,
+        }
+    }
+
+    #[test]
+    fn loader_refuses_other_architectures_and_missing_tensors() {
+        let w = LlamaWeights::synthetic(cfg(), GgmlType::Q8_0, 1).unwrap();
+        let ok = Gguf::parse(w.to_gguf_bytes()).unwrap();
+        assert!(LlamaWeights::from_gguf(&ok).is_ok());
+        let mut meta: Vec<(String, MetaValue)> = ok
+            .metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let tensors: Vec<_> = ok
+            .tensors
+            .iter()
+            .map(|t| {
+                (
+                    t.name.clone(),
+                    t.dims.clone(),
+                    t.ty,
+                    ok.tensor_data(t).to_vec(),
+                )
+            })
+            .collect();
+        // Drop one projection.
+        let missing: Vec<_> = tensors
+            .iter()
+            .filter(|t| t.0 != "blk.0.attn_k.weight")
+            .cloned()
+            .collect();
+        let e = LlamaWeights::from_gguf(&Gguf::parse(gguf::write(&meta, &missing)).unwrap());
+        assert!(matches!(e, Err(LlmError::Model(m)) if m.contains("blk.0.attn_k.weight")));
+        // Another architecture.
+        for (k, v) in &mut meta {
+            if k == "general.architecture" {
+                *v = MetaValue::String("gpt2".into());
+            }
+        }
+        let e = LlamaWeights::from_gguf(&Gguf::parse(gguf::write(&meta, &tensors)).unwrap());
+        assert!(matches!(e, Err(LlmError::Model(m)) if m.contains("gpt2")));
+        // Heads that do not divide the width.
+        let mut bad = cfg();
+        bad.n_heads = 3;
+        assert!(LlamaWeights::synthetic(bad, GgmlType::F32, 1).is_err());
+    }
+}
