@@ -52,7 +52,9 @@ fn main() {
     println!("  secp256k1 verify (baseline):        {verify_rate:>8.0} sigs/s");
     println!("  bank send via FinalizeBlock+Commit: {node_rate:>8.0} txs/s");
     println!("  ratio node/verify: {:.3}", node_rate / verify_rate);
-    println!("  CW20 transfer via FinalizeBlock+Commit: {cw20_rate:>8.0} txs/s (cw20-base, real VM)");
+    println!(
+        "  CW20 transfer via FinalizeBlock+Commit: {cw20_rate:>8.0} txs/s (cw20-base, real VM)"
+    );
     println!("  ratio cw20/bank: {:.3}", cw20_rate / node_rate);
 }
 
@@ -104,7 +106,9 @@ fn cw20_transfers(signers: &[openledger_node::signer::Signer], per_block: usize)
         "",
     );
     let res = chain.finalize(&[store]);
-    let code_id: u64 = attr(&res, "store_code", "code_id").parse().expect("code id");
+    let code_id: u64 = attr(&res, "store_code", "code_id")
+        .parse()
+        .expect("code id");
     let balances: Vec<_> = signers
         .iter()
         .map(|s| serde_json::json!({"address": s.address, "amount": "1000"}))

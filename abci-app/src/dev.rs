@@ -247,6 +247,7 @@ pub async fn run_with(
     let abci_addr = opts.abci;
     let watch = storage.clone();
     let app = App::new(storage).with_wasm(home.data_dir().join("wasm"))?;
+    let chain_view = server::api::ChainView::new(watch.clone(), app.wasm().cloned());
     let abci = tokio::spawn(async move { server::abci::serve(app, abci_addr).await });
 
     let log_path = home.root.join("cometbft.log");
@@ -280,7 +281,7 @@ pub async fn run_with(
         }
     }
 
-    let mut client_api = client_api.serve(watch.clone());
+    let mut client_api = client_api.serve(chain_view);
     println!(
         "OpenLedger dev chain {chain_id} is running (home {})",
         home.root.display()

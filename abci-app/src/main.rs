@@ -317,7 +317,8 @@ fn main() -> Result<()> {
                 .with_wasm(home.data_dir().join("wasm"))?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
-                let mut client_api = server::client_api::bind_all(api).await?.serve(storage.clone());
+                let chain = server::api::ChainView::new(storage, app.wasm().cloned());
+                let mut client_api = server::client_api::bind_all(api).await?.serve(chain);
                 tracing::info!(%addr, "serving ABCI");
                 let outcome = tokio::select! {
                     res = server::abci::serve(app, addr) => {

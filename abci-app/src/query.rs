@@ -153,7 +153,8 @@ pub fn query_with_wasm(
                     .and_then(|b| String::from_utf8(b).ok())
                     .unwrap_or_default(),
                 height,
-                time_unix_nanos: wasm.map_or(0, |w| u64::try_from(w.last_block_time()).unwrap_or(0)),
+                time_unix_nanos: wasm
+                    .map_or(0, |w| u64::try_from(w.last_block_time()).unwrap_or(0)),
                 tx_index: None,
             };
             wasm::query::smart_contract_state(s, wasm, block, decode(data)?)

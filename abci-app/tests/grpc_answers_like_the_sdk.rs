@@ -20,6 +20,7 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::service_client::ServiceClient as TxCl
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{
     BroadcastMode, BroadcastTxRequest, GetTxRequest, GetTxsEventRequest, SimulateRequest,
 };
+use openledger_node::server::api::ChainView;
 use openledger_node::server::cometbft::CometRpc;
 use openledger_node::server::grpc::{self, GrpcState};
 use prost::Message;
@@ -40,7 +41,7 @@ async fn start() -> Grpc {
     let storage = committed_chain(&fx);
     let stub = comet_stub(fx.tx(KNOWN_TX)).await;
     let state = GrpcState {
-        storage,
+        chain: ChainView::new(storage, None),
         rpc: CometRpc::new(&stub.url).expect("rpc url"),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -283,4 +284,40 @@ async fn tendermint_service_claims_sdk_versions_for_hermes() {
     assert_eq!(header.height, 2);
     assert!(header.proposer_address.starts_with("openvalcons1"));
     assert_eq!(block.block_id.expect("block id").hash, vec![0xBB; 32]);
+}
+
+#[tokio::test]
+async fn wasm_queries_are_served_through_the_router() {
+    use cosmos_sdk_proto::cosmwasm::wasm::v1::query_client::QueryClient as WasmClient;
+    use cosmos_sdk_proto::cosmwasm::wasm::v1::{
+        QueryCodesRequest, QueryContractInfoRequest, QueryParamsRequest,
+    };
+    let g = start().await;
+    let mut wasm = WasmClient::new(g.channel.clone());
+    let codes = wasm
+        .codes(QueryCodesRequest { pagination: None })
+        .await
+        .expect("Codes");
+    assert!(codes.metadata().get("x-cosmos-block-height").is_some());
+    assert!(codes.into_inner().code_infos.is_empty());
+    let params = wasm
+        .params(QueryParamsRequest {})
+        .await
+        .expect("Params")
+        .into_inner();
+    assert!(params.params.is_some());
+    let unknown = wasm
+        .contract_info(QueryContractInfoRequest {
+            address: g.fx.address("alice"),
+        })
+        .await
+        .expect_err("alice is not a contract");
+    assert_eq!(unknown.code(), Code::NotFound, "{unknown}");
+    let garbage = wasm
+        .contract_info(QueryContractInfoRequest {
+            address: "not-an-address".into(),
+        })
+        .await
+        .expect_err("bad address");
+    assert_eq!(garbage.code(), Code::InvalidArgument, "{garbage}");
 }

@@ -8,6 +8,7 @@ mod support;
 use api_support::{comet_stub, committed_chain, hash_hex, http, CometStub, KNOWN_TX};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
+use openledger_node::server::api::ChainView;
 use openledger_node::server::cometbft::CometRpc;
 use openledger_node::server::rest::{self, RestState};
 use serde_json::{json, Value};
@@ -26,7 +27,7 @@ async fn start() -> Rest {
     let storage = committed_chain(&fx);
     let stub = comet_stub(fx.tx(KNOWN_TX)).await;
     let state = RestState {
-        storage,
+        chain: ChainView::new(storage, None),
         rpc: CometRpc::new(&stub.url).expect("rpc url"),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

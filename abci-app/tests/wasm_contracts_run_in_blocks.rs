@@ -11,9 +11,8 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     QueryCodeRequest, QueryCodeResponse, QueryCodesRequest, QueryCodesResponse,
     QueryContractHistoryRequest, QueryContractHistoryResponse, QueryContractInfoRequest,
     QueryContractInfoResponse, QueryContractsByCodeRequest, QueryContractsByCodeResponse,
-    QueryContractsByCreatorRequest, QueryContractsByCreatorResponse,
-    QueryRawContractStateRequest, QueryRawContractStateResponse,
-    QuerySmartContractStateRequest, QuerySmartContractStateResponse,
+    QueryContractsByCreatorRequest, QueryContractsByCreatorResponse, QueryRawContractStateRequest,
+    QueryRawContractStateResponse, QuerySmartContractStateRequest, QuerySmartContractStateResponse,
 };
 use cosmos_sdk_proto::Any;
 use openledger_node::app::genesis::AppState;
@@ -28,7 +27,10 @@ use serde_json::{json, Value};
 use support::{Driver, CHAIN_ID};
 use tendermint::abci::types::ExecTxResult;
 
-const ARTIFACTS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/wasm-contracts/artifacts");
+const ARTIFACTS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/wasm-contracts/artifacts"
+);
 
 fn artifact(name: &str) -> Vec<u8> {
     std::fs::read(format!("{ARTIFACTS}/{name}.wasm"))
@@ -175,7 +177,12 @@ impl Chain {
             .encode_to_vec(),
         );
         if res.code.value() != 0 {
-            return Err(format!("{} ({}/{})", res.log, res.codespace, res.code.value()));
+            return Err(format!(
+                "{} ({}/{})",
+                res.log,
+                res.codespace,
+                res.code.value()
+            ));
         }
         let data = QuerySmartContractStateResponse::decode(res.value.as_ref())
             .unwrap()
@@ -209,7 +216,10 @@ fn cw20_instantiate_transfer_and_query() {
         }),
         vec![],
     );
-    assert!(contract.starts_with("open1") && contract.len() == 63, "{contract}");
+    assert!(
+        contract.starts_with("open1") && contract.len() == 63,
+        "{contract}"
+    );
 
     let transfer = Chain::execute_msg(
         &alice,
@@ -217,14 +227,25 @@ fn cw20_instantiate_transfer_and_query() {
         json!({"transfer": {"recipient": bob.address, "amount": "250"}}),
     );
     let r = c.ok(&alice, vec![transfer], 400_000);
-    eprintln!("cw20 transfer: gas_used {} (gas_wanted {})", r.gas_used, r.gas_wanted);
-    assert_eq!(attr(&r, "execute", "_contract_address").as_deref(), Some(contract.as_str()));
+    eprintln!(
+        "cw20 transfer: gas_used {} (gas_wanted {})",
+        r.gas_used, r.gas_wanted
+    );
+    assert_eq!(
+        attr(&r, "execute", "_contract_address").as_deref(),
+        Some(contract.as_str())
+    );
     assert_eq!(attr(&r, "wasm", "action").as_deref(), Some("transfer"));
-    assert_eq!(attr(&r, "wasm", "_contract_address").as_deref(), Some(contract.as_str()));
+    assert_eq!(
+        attr(&r, "wasm", "_contract_address").as_deref(),
+        Some(contract.as_str())
+    );
     assert_eq!(attr(&r, "message", "module").as_deref(), Some("wasm"));
 
     let bal = |c: &mut Chain, who: &str| {
-        c.smart(&contract, json!({"balance": {"address": who}})).unwrap()["balance"].clone()
+        c.smart(&contract, json!({"balance": {"address": who}}))
+            .unwrap()["balance"]
+            .clone()
     };
     assert_eq!(bal(&mut c, &bob.address), json!("250"));
     assert_eq!(bal(&mut c, &alice.address), json!("999750"));
@@ -239,12 +260,24 @@ fn cw20_instantiate_transfer_and_query() {
         json!({"transfer": {"recipient": alice.address, "amount": "251"}}),
     );
     let r = c.tx(&bob, vec![too_much], 400_000);
-    assert_eq!((r.code.value(), r.codespace.as_str()), (5, "wasm"), "{}", r.log);
-    assert!(r.log.contains("Overflow") || r.log.contains("overflow"), "{}", r.log);
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (5, "wasm"),
+        "{}",
+        r.log
+    );
+    assert!(
+        r.log.contains("Overflow") || r.log.contains("overflow"),
+        "{}",
+        r.log
+    );
     assert_eq!(bal(&mut c, &bob.address), json!("250"));
 
     // cosmjs's CosmWasmClient queries.
-    let codes: QueryCodesResponse = c.query("/cosmwasm.wasm.v1.Query/Codes", QueryCodesRequest { pagination: None });
+    let codes: QueryCodesResponse = c.query(
+        "/cosmwasm.wasm.v1.Query/Codes",
+        QueryCodesRequest { pagination: None },
+    );
     assert_eq!(codes.code_infos.len(), 1);
     assert_eq!(codes.code_infos[0].creator, alice.address);
     assert_eq!(
@@ -252,17 +285,26 @@ fn cw20_instantiate_transfer_and_query() {
         <sha2::Sha256 as sha2::Digest>::digest(&wasm).to_vec()
     );
     assert!(codes.pagination.unwrap().next_key.is_empty());
-    let code: QueryCodeResponse = c.query("/cosmwasm.wasm.v1.Query/Code", QueryCodeRequest { code_id });
+    let code: QueryCodeResponse =
+        c.query("/cosmwasm.wasm.v1.Query/Code", QueryCodeRequest { code_id });
     assert_eq!(code.data, wasm);
     let ci: QueryContractInfoResponse = c.query(
         "/cosmwasm.wasm.v1.Query/ContractInfo",
-        QueryContractInfoRequest { address: contract.clone() },
+        QueryContractInfoRequest {
+            address: contract.clone(),
+        },
     );
     let ci_info = ci.contract_info.unwrap();
-    assert_eq!((ci_info.code_id, ci_info.creator.as_str()), (1, alice.address.as_str()));
+    assert_eq!(
+        (ci_info.code_id, ci_info.creator.as_str()),
+        (1, alice.address.as_str())
+    );
     let by_code: QueryContractsByCodeResponse = c.query(
         "/cosmwasm.wasm.v1.Query/ContractsByCode",
-        QueryContractsByCodeRequest { code_id, pagination: None },
+        QueryContractsByCodeRequest {
+            code_id,
+            pagination: None,
+        },
     );
     assert_eq!(by_code.contracts, vec![contract.clone()]);
     assert!(by_code.pagination.is_some());
@@ -276,13 +318,19 @@ fn cw20_instantiate_transfer_and_query() {
     assert_eq!(by_creator.contract_addresses, vec![contract.clone()]);
     let history: QueryContractHistoryResponse = c.query(
         "/cosmwasm.wasm.v1.Query/ContractHistory",
-        QueryContractHistoryRequest { address: contract.clone(), pagination: None },
+        QueryContractHistoryRequest {
+            address: contract.clone(),
+            pagination: None,
+        },
     );
     assert_eq!(history.entries.len(), 1);
     assert_eq!(history.entries[0].operation, 1);
     let raw: QueryRawContractStateResponse = c.query(
         "/cosmwasm.wasm.v1.Query/RawContractState",
-        QueryRawContractStateRequest { address: contract.clone(), query_data: b"token_info".to_vec() },
+        QueryRawContractStateRequest {
+            address: contract.clone(),
+            query_data: b"token_info".to_vec(),
+        },
     );
     let token_info: Value = serde_json::from_slice(&raw.data).unwrap();
     assert_eq!(token_info["decimals"], 6);
@@ -329,12 +377,13 @@ fn submessage_replies_and_failed_submessage_rolls_back() {
         &alice,
         code_id,
         json!({}),
-        vec![Coin { denom: "uopen".into(), amount: "5000".into() }],
+        vec![Coin {
+            denom: "uopen".into(),
+            amount: "5000".into(),
+        }],
     );
     let b = c.instantiate(&alice, code_id, json!({}), vec![]);
-    let exec = |contract: &str, msg: Value| {
-        json!({"wasm": {"execute": {"contract_addr": contract, "msg": cosmwasm_std::to_json_binary(&msg).unwrap(), "funds": []}}})
-    };
+    let exec = |contract: &str, msg: Value| json!({"wasm": {"execute": {"contract_addr": contract, "msg": cosmwasm_std::to_json_binary(&msg).unwrap(), "funds": []}}});
     let bob_before = c.d.balance(&bob.address);
 
     let dispatch = json!({"dispatch": {"msgs": [
@@ -342,14 +391,24 @@ fn submessage_replies_and_failed_submessage_rolls_back() {
         {"id": 2, "msg": exec(&b, json!({"set": {"key": "y", "value": "2"}})), "gas_limit": null, "reply_on": "success"},
         {"id": 3, "msg": {"bank": {"send": {"to_address": bob.address, "amount": [{"denom": "uopen", "amount": "1234"}]}}}, "gas_limit": null, "reply_on": "never"},
     ]}});
-    let r = c.ok(&alice, vec![Chain::execute_msg(&alice, &a, dispatch)], 3_000_000);
+    let r = c.ok(
+        &alice,
+        vec![Chain::execute_msg(&alice, &a, dispatch)],
+        3_000_000,
+    );
     // Events: both replies, the successful submessage's custom event, the bank transfer.
     assert!(r.events.iter().any(|e| e.kind == "reply"));
     assert!(r.events.iter().any(|e| e.kind == "wasm-stored"));
     assert!(r.events.iter().any(|e| e.kind == "transfer"));
     // The failed submessage's write was reverted; the successful one's kept.
-    assert_eq!(c.smart(&b, json!({"get": {"key": "x"}})).unwrap(), Value::Null);
-    assert_eq!(c.smart(&b, json!({"get": {"key": "y"}})).unwrap(), json!("2"));
+    assert_eq!(
+        c.smart(&b, json!({"get": {"key": "x"}})).unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        c.smart(&b, json!({"get": {"key": "y"}})).unwrap(),
+        json!("2")
+    );
     // Replies: the error is redacted as wasmd does; success carries events.
     assert_eq!(
         c.smart(&a, json!({"get": {"key": "reply/1"}})).unwrap(),
@@ -358,7 +417,8 @@ fn submessage_replies_and_failed_submessage_rolls_back() {
     let reply2 = c.smart(&a, json!({"get": {"key": "reply/2"}})).unwrap();
     assert!(reply2.as_str().unwrap().starts_with("ok:"), "{reply2}");
     // The reply's data replaced the caller's (MsgExecuteContractResponse.data).
-    let data = cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData::decode(r.data.as_ref()).unwrap();
+    let data =
+        cosmos_sdk_proto::cosmos::base::abci::v1beta1::TxMsgData::decode(r.data.as_ref()).unwrap();
     let resp = cosmos_sdk_proto::cosmwasm::wasm::v1::MsgExecuteContractResponse::decode(
         data.msg_responses[0].value.as_slice(),
     )
@@ -372,26 +432,51 @@ fn submessage_replies_and_failed_submessage_rolls_back() {
         {"id": 4, "msg": exec(&b, json!({"set": {"key": "z", "value": "3"}})), "gas_limit": null, "reply_on": "never"},
         {"id": 5, "msg": exec(&b, json!({"set_then_fail": {"key": "w", "value": "4"}})), "gas_limit": null, "reply_on": "success"},
     ]}});
-    let r = c.tx(&alice, vec![Chain::execute_msg(&alice, &a, abort)], 3_000_000);
-    assert_eq!((r.code.value(), r.codespace.as_str()), (5, "wasm"), "{}", r.log);
+    let r = c.tx(
+        &alice,
+        vec![Chain::execute_msg(&alice, &a, abort)],
+        3_000_000,
+    );
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (5, "wasm"),
+        "{}",
+        r.log
+    );
     assert!(r.log.contains("set_then_fail always fails"), "{}", r.log);
-    assert_eq!(c.smart(&b, json!({"get": {"key": "z"}})).unwrap(), Value::Null);
-    assert_eq!(c.smart(&b, json!({"get": {"key": "w"}})).unwrap(), Value::Null);
+    assert_eq!(
+        c.smart(&b, json!({"get": {"key": "z"}})).unwrap(),
+        Value::Null
+    );
+    assert_eq!(
+        c.smart(&b, json!({"get": {"key": "w"}})).unwrap(),
+        Value::Null
+    );
 
     // A submessage with its own gas limit that runs out is caught and replied to.
     let limited = json!({"dispatch": {"msgs": [
         {"id": 6, "msg": exec(&b, json!({"set": {"key": "v", "value": "5"}})), "gas_limit": 1000, "reply_on": "always"},
     ]}});
-    c.ok(&alice, vec![Chain::execute_msg(&alice, &a, limited)], 3_000_000);
+    c.ok(
+        &alice,
+        vec![Chain::execute_msg(&alice, &a, limited)],
+        3_000_000,
+    );
     assert_eq!(
         c.smart(&a, json!({"get": {"key": "reply/6"}})).unwrap(),
         json!("err:codespace: sdk, code: 11")
     );
-    assert_eq!(c.smart(&b, json!({"get": {"key": "v"}})).unwrap(), Value::Null);
+    assert_eq!(
+        c.smart(&b, json!({"get": {"key": "v"}})).unwrap(),
+        Value::Null
+    );
 
     // The querier: bank balance and a wasm smart query from inside a contract.
     let q = c
-        .smart(&a, json!({"chain": {"request": {"bank": {"balance": {"address": a, "denom": "uopen"}}}}}))
+        .smart(
+            &a,
+            json!({"chain": {"request": {"bank": {"balance": {"address": a, "denom": "uopen"}}}}}),
+        )
         .unwrap();
     assert_eq!(q["amount"]["amount"], json!((5000 - 1234).to_string()));
     let nested = c
@@ -399,7 +484,10 @@ fn submessage_replies_and_failed_submessage_rolls_back() {
         .unwrap();
     assert_eq!(nested, json!("2"));
     let info = c
-        .smart(&a, json!({"chain": {"request": {"wasm": {"contract_info": {"contract_addr": b}}}}}))
+        .smart(
+            &a,
+            json!({"chain": {"request": {"wasm": {"contract_info": {"contract_addr": b}}}}}),
+        )
         .unwrap();
     assert_eq!(info["code_id"], json!(code_id));
 }
@@ -416,11 +504,20 @@ fn infinite_loop_runs_out_of_gas_and_the_node_keeps_going() {
     let started = std::time::Instant::now();
     let r = c.tx(
         &alice,
-        vec![Chain::execute_msg(&alice, &contract, json!({"write": {"key": "k", "value": "v"}}))],
+        vec![Chain::execute_msg(
+            &alice,
+            &contract,
+            json!({"write": {"key": "k", "value": "v"}}),
+        )],
         gas,
     );
     eprintln!("loop to out-of-gas at {gas} gas: {:?}", started.elapsed());
-    assert_eq!((r.code.value(), r.codespace.as_str()), (11, "sdk"), "{}", r.log);
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (11, "sdk"),
+        "{}",
+        r.log
+    );
     assert!(r.log.contains("out of gas"), "{}", r.log);
     assert!(r.gas_used as u64 >= gas);
     // Fee kept, sequence used, contract write reverted.
@@ -428,14 +525,21 @@ fn infinite_loop_runs_out_of_gas_and_the_node_keeps_going() {
     assert_eq!(c.d.account(&alice.address).unwrap().1, seq_before + 1);
     let raw: QueryRawContractStateResponse = c.query(
         "/cosmwasm.wasm.v1.Query/RawContractState",
-        QueryRawContractStateRequest { address: contract.clone(), query_data: b"k".to_vec() },
+        QueryRawContractStateRequest {
+            address: contract.clone(),
+            query_data: b"k".to_vec(),
+        },
     );
     assert!(raw.data.is_empty());
     // A looping smart query stops at its own gas cap.
     let err = c.smart(&contract, json!({"loop": {}})).unwrap_err();
     assert!(err.contains("out of gas"), "{err}");
     // The chain goes on.
-    let r = c.ok(&alice, vec![Chain::execute_msg(&alice, &contract, json!({"ok": {}}))], 500_000);
+    let r = c.ok(
+        &alice,
+        vec![Chain::execute_msg(&alice, &contract, json!({"ok": {}}))],
+        500_000,
+    );
     assert_eq!(attr(&r, "wasm", "action").as_deref(), Some("ok"));
 }
 
@@ -450,19 +554,50 @@ fn invalid_or_oversized_uploads_are_refused_clearly() {
             instantiate_permission: None,
         })
     };
-    let r = c.tx(&alice, vec![upload(b"\0asm this is not wasm".to_vec())], 10_000_000);
-    assert_eq!((r.code.value(), r.codespace.as_str()), (2, "wasm"), "{}", r.log);
+    let r = c.tx(
+        &alice,
+        vec![upload(b"\0asm this is not wasm".to_vec())],
+        10_000_000,
+    );
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (2, "wasm"),
+        "{}",
+        r.log
+    );
     assert!(r.log.contains("create wasm contract failed"), "{}", r.log);
     let r = c.tx(&alice, vec![upload(vec![0x42; 900 * 1024])], 10_000_000);
-    assert_eq!((r.code.value(), r.codespace.as_str()), (13, "wasm"), "{}", r.log);
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (13, "wasm"),
+        "{}",
+        r.log
+    );
     assert!(r.log.contains("exceeds"), "{}", r.log);
     // A small gzip that inflates past the limit.
-    let r = c.tx(&alice, vec![upload(gzip(&vec![0u8; 2 * 1024 * 1024]))], 10_000_000);
-    assert_eq!((r.code.value(), r.codespace.as_str()), (13, "wasm"), "{}", r.log);
+    let r = c.tx(
+        &alice,
+        vec![upload(gzip(&vec![0u8; 2 * 1024 * 1024]))],
+        10_000_000,
+    );
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (13, "wasm"),
+        "{}",
+        r.log
+    );
     let r = c.tx(&alice, vec![upload(vec![])], 10_000_000);
-    assert_eq!((r.code.value(), r.codespace.as_str()), (12, "wasm"), "{}", r.log);
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (12, "wasm"),
+        "{}",
+        r.log
+    );
     // Nothing was stored.
-    let codes: QueryCodesResponse = c.query("/cosmwasm.wasm.v1.Query/Codes", QueryCodesRequest { pagination: None });
+    let codes: QueryCodesResponse = c.query(
+        "/cosmwasm.wasm.v1.Query/Codes",
+        QueryCodesRequest { pagination: None },
+    );
     assert!(codes.code_infos.is_empty());
 }
 
@@ -480,10 +615,26 @@ fn wasm_heavy_blocks(c: &mut Chain) -> Vec<[u8; 32]> {
                "initial_balances": [{"address": alice.address, "amount": "1000"}]}),
         vec![],
     );
-    let r = c.instantiate(&bob, reflect, json!({}), vec![Coin { denom: "uopen".into(), amount: "77".into() }]);
+    let r = c.instantiate(
+        &bob,
+        reflect,
+        json!({}),
+        vec![Coin {
+            denom: "uopen".into(),
+            amount: "77".into(),
+        }],
+    );
     hashes.push(c.d.app_hash());
     // Several txs in one block, including a failing one.
-    let t1 = c.signed(&alice, vec![Chain::execute_msg(&alice, &token, json!({"transfer": {"recipient": bob.address, "amount": "10"}}))], 400_000);
+    let t1 = c.signed(
+        &alice,
+        vec![Chain::execute_msg(
+            &alice,
+            &token,
+            json!({"transfer": {"recipient": bob.address, "amount": "10"}}),
+        )],
+        400_000,
+    );
     let t2 = c.signed(&bob, vec![Chain::execute_msg(&bob, &r, json!({"dispatch": {"msgs": [
         {"id": 9, "msg": {"bank": {"send": {"to_address": alice.address, "amount": [{"denom": "uopen", "amount": "7"}]}}}, "gas_limit": null, "reply_on": "always"},
         {"id": 10, "msg": {"wasm": {"execute": {"contract_addr": token, "msg": cosmwasm_std::to_json_binary(&json!({"burn": {"amount": "1"}})).unwrap(), "funds": []}}}, "gas_limit": null, "reply_on": "error"},
@@ -571,32 +722,56 @@ fn migrate_update_and_clear_admin() {
     };
     // Only the admin migrates; a refused migration changes nothing.
     let r = c.tx(&bob, vec![migrate(&bob, v2)], 3_000_000);
-    assert_eq!((r.code.value(), r.codespace.as_str()), (4, "sdk"), "{}", r.log);
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (4, "sdk"),
+        "{}",
+        r.log
+    );
     assert!(r.log.contains("can not migrate"), "{}", r.log);
     let r = c.ok(&alice, vec![migrate(&alice, v2)], 3_000_000);
-    assert_eq!(attr(&r, "migrate", "code_id").as_deref(), Some(v2.to_string().as_str()));
+    assert_eq!(
+        attr(&r, "migrate", "code_id").as_deref(),
+        Some(v2.to_string().as_str())
+    );
     let history: QueryContractHistoryResponse = c.query(
         "/cosmwasm.wasm.v1.Query/ContractHistory",
-        QueryContractHistoryRequest { address: token.clone(), pagination: None },
+        QueryContractHistoryRequest {
+            address: token.clone(),
+            pagination: None,
+        },
     );
-    let ops: Vec<(i32, u64)> = history.entries.iter().map(|e| (e.operation, e.code_id)).collect();
+    let ops: Vec<(i32, u64)> = history
+        .entries
+        .iter()
+        .map(|e| (e.operation, e.code_id))
+        .collect();
     assert_eq!(ops, vec![(1, v1), (2, v2)]);
     let by_code = |c: &mut Chain, code_id| -> Vec<String> {
         let r: QueryContractsByCodeResponse = c.query(
             "/cosmwasm.wasm.v1.Query/ContractsByCode",
-            QueryContractsByCodeRequest { code_id, pagination: None },
+            QueryContractsByCodeRequest {
+                code_id,
+                pagination: None,
+            },
         );
         r.contracts
     };
     assert!(by_code(&mut c, v1).is_empty());
     assert_eq!(by_code(&mut c, v2), vec![token.clone()]);
     // State survived the migration.
-    assert_eq!(c.smart(&token, json!({"balance": {"address": alice.address}})).unwrap()["balance"], "5");
+    assert_eq!(
+        c.smart(&token, json!({"balance": {"address": alice.address}}))
+            .unwrap()["balance"],
+        "5"
+    );
 
     let admin = |c: &mut Chain| -> String {
         let r: QueryContractInfoResponse = c.query(
             "/cosmwasm.wasm.v1.Query/ContractInfo",
-            QueryContractInfoRequest { address: token.clone() },
+            QueryContractInfoRequest {
+                address: token.clone(),
+            },
         );
         r.contract_info.unwrap().admin
     };
@@ -612,10 +787,16 @@ fn migrate_update_and_clear_admin() {
     );
     assert_eq!(admin(&mut c), bob.address);
     // The old admin lost the right.
-    let clear_by_alice = any(&MsgClearAdmin { sender: alice.address.clone(), contract: token.clone() });
+    let clear_by_alice = any(&MsgClearAdmin {
+        sender: alice.address.clone(),
+        contract: token.clone(),
+    });
     let r = c.tx(&alice, vec![clear_by_alice], 500_000);
     assert_eq!(r.code.value(), 4, "{}", r.log);
-    let clear = any(&MsgClearAdmin { sender: bob.address.clone(), contract: token.clone() });
+    let clear = any(&MsgClearAdmin {
+        sender: bob.address.clone(),
+        contract: token.clone(),
+    });
     c.ok(&bob, vec![clear], 500_000);
     assert_eq!(admin(&mut c), "");
     let r = c.tx(&bob, vec![migrate(&bob, v1)], 3_000_000);
@@ -635,15 +816,26 @@ fn module_queries_params_pinned_all_state_build_address() {
     let code_id = c.store(&alice, artifact("test_reflect"));
     let contract = c.instantiate(&alice, code_id, json!({}), vec![]);
     for (k, v) in [("a", "1"), ("b", "2")] {
-        c.ok(&alice, vec![Chain::execute_msg(&alice, &contract, json!({"set": {"key": k, "value": v}}))], 500_000);
+        c.ok(
+            &alice,
+            vec![Chain::execute_msg(
+                &alice,
+                &contract,
+                json!({"set": {"key": k, "value": v}}),
+            )],
+            500_000,
+        );
     }
 
-    let params: QueryParamsResponse = c.query("/cosmwasm.wasm.v1.Query/Params", QueryParamsRequest {});
+    let params: QueryParamsResponse =
+        c.query("/cosmwasm.wasm.v1.Query/Params", QueryParamsRequest {});
     let params = params.params.unwrap();
     assert_eq!(params.code_upload_access.unwrap().permission, 3);
     assert_eq!(params.instantiate_default_permission, 3);
-    let pinned: QueryPinnedCodesResponse =
-        c.query("/cosmwasm.wasm.v1.Query/PinnedCodes", QueryPinnedCodesRequest { pagination: None });
+    let pinned: QueryPinnedCodesResponse = c.query(
+        "/cosmwasm.wasm.v1.Query/PinnedCodes",
+        QueryPinnedCodesRequest { pagination: None },
+    );
     assert!(pinned.code_ids.is_empty() && pinned.pagination.is_some());
 
     // All state, paged one entry at a time: "a", "b", "owner" in key order.
@@ -654,10 +846,18 @@ fn module_queries_params_pinned_all_state_build_address() {
             "/cosmwasm.wasm.v1.Query/AllContractState",
             QueryAllContractStateRequest {
                 address: contract.clone(),
-                pagination: Some(PageRequest { key: next.clone(), limit: 1, ..Default::default() }),
+                pagination: Some(PageRequest {
+                    key: next.clone(),
+                    limit: 1,
+                    ..Default::default()
+                }),
             },
         );
-        keys.extend(page.models.iter().map(|m| String::from_utf8(m.key.clone()).unwrap()));
+        keys.extend(
+            page.models
+                .iter()
+                .map(|m| String::from_utf8(m.key.clone()).unwrap()),
+        );
         next = page.pagination.unwrap().next_key;
         if next.is_empty() {
             break;
@@ -666,7 +866,8 @@ fn module_queries_params_pinned_all_state_build_address() {
     assert_eq!(keys, vec!["a", "b", "owner"]);
 
     // BuildAddress agrees with where Instantiate2 puts the contract.
-    let code: QueryCodeResponse = c.query("/cosmwasm.wasm.v1.Query/Code", QueryCodeRequest { code_id });
+    let code: QueryCodeResponse =
+        c.query("/cosmwasm.wasm.v1.Query/Code", QueryCodeRequest { code_id });
     let checksum = code.code_info.unwrap().data_hash;
     let salt = b"e2e-salt".to_vec();
     let built: QueryBuildAddressResponse = c.query(
@@ -692,7 +893,10 @@ fn module_queries_params_pinned_all_state_build_address() {
         })],
         3_000_000,
     );
-    assert_eq!(attr(&r, "instantiate", "_contract_address").unwrap(), built.address);
+    assert_eq!(
+        attr(&r, "instantiate", "_contract_address").unwrap(),
+        built.address
+    );
     // The same salt again collides (wasm/15) and changes nothing.
     let r = c.tx(
         &alice,
@@ -708,20 +912,36 @@ fn module_queries_params_pinned_all_state_build_address() {
         })],
         3_000_000,
     );
-    assert_eq!((r.code.value(), r.codespace.as_str()), (15, "wasm"), "{}", r.log);
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (15, "wasm"),
+        "{}",
+        r.log
+    );
     // Bad input to a query is a clear error, not a panic.
     let res = c.d.query(
         "/cosmwasm.wasm.v1.Query/BuildAddress",
-        QueryBuildAddressRequest { code_hash: "zz".into(), creator_address: alice.address.clone(), salt: "00".into(), init_args: vec![] }
-            .encode_to_vec(),
+        QueryBuildAddressRequest {
+            code_hash: "zz".into(),
+            creator_address: alice.address.clone(),
+            salt: "00".into(),
+            init_args: vec![],
+        }
+        .encode_to_vec(),
     );
     assert_eq!(res.code.value(), 18, "{}", res.log);
-    let res = c.d.query("/cosmwasm.wasm.v1.Query/SmartContractState", vec![0xff, 0xff, 0xff]);
+    let res = c.d.query(
+        "/cosmwasm.wasm.v1.Query/SmartContractState",
+        vec![0xff, 0xff, 0xff],
+    );
     assert_ne!(res.code.value(), 0);
     let res = c.d.query(
         "/cosmwasm.wasm.v1.Query/SmartContractState",
-        QuerySmartContractStateRequest { address: contract.clone(), query_data: b"not json".to_vec() }
-            .encode_to_vec(),
+        QuerySmartContractStateRequest {
+            address: contract.clone(),
+            query_data: b"not json".to_vec(),
+        }
+        .encode_to_vec(),
     );
     assert_eq!(res.code.value(), 18, "{}", res.log);
 }
@@ -736,16 +956,24 @@ fn contract_querier_staking_grpc_and_stargate() {
         &alice,
         code_id,
         json!({}),
-        vec![Coin { denom: "uopen".into(), amount: "42".into() }],
+        vec![Coin {
+            denom: "uopen".into(),
+            amount: "42".into(),
+        }],
     );
-    let chain = |c: &mut Chain, request: Value| c.smart(&contract, json!({"chain": {"request": request}}));
+    let chain =
+        |c: &mut Chain, request: Value| c.smart(&contract, json!({"chain": {"request": request}}));
 
     let denom = chain(&mut c, json!({"staking": {"bonded_denom": {}}})).unwrap();
     assert_eq!(denom["denom"], "uopen");
     let validators = chain(&mut c, json!({"staking": {"all_validators": {}}})).unwrap();
     assert_eq!(validators["validators"], json!([]));
 
-    let request = QueryBalanceRequest { address: contract.clone(), denom: "uopen".into() }.encode_to_vec();
+    let request = QueryBalanceRequest {
+        address: contract.clone(),
+        denom: "uopen".into(),
+    }
+    .encode_to_vec();
     let b64 = |b: &[u8]| {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD.encode(b)
@@ -765,7 +993,10 @@ fn contract_querier_staking_grpc_and_stargate() {
         json!({"stargate": {"path": "/cosmos.bank.v1beta1.Query/Balance", "data": b64(&request)}}),
     )
     .unwrap();
-    assert_eq!(stargate, json!({"balance": {"denom": "uopen", "amount": "42"}}));
+    assert_eq!(
+        stargate,
+        json!({"balance": {"denom": "uopen", "amount": "42"}})
+    );
     // Off the whitelist: a system error the contract sees, not a node failure.
     let err = chain(
         &mut c,
@@ -789,19 +1020,34 @@ fn simulate_runs_contracts_without_changing_state() {
                "initial_balances": [{"address": alice.address, "amount": "100"}]}),
         vec![],
     );
-    let transfer = Chain::execute_msg(&alice, &token, json!({"transfer": {"recipient": bob.address, "amount": "7"}}));
+    let transfer = Chain::execute_msg(
+        &alice,
+        &token,
+        json!({"transfer": {"recipient": bob.address, "amount": "7"}}),
+    );
     let tx = c.signed(&alice, vec![transfer.clone()], 400_000);
     let res = c.d.query(
         "/cosmos.tx.v1beta1.Service/Simulate",
-        SimulateRequest { tx_bytes: tx, ..Default::default() }.encode_to_vec(),
+        SimulateRequest {
+            tx_bytes: tx,
+            ..Default::default()
+        }
+        .encode_to_vec(),
     );
     assert_eq!(res.code.value(), 0, "{}", res.log);
     let sim = SimulateResponse::decode(res.value.as_ref()).unwrap();
     let simulated = sim.gas_info.unwrap().gas_used;
     assert!(simulated > 60_000, "{simulated}");
-    assert_eq!(c.smart(&token, json!({"balance": {"address": bob.address}})).unwrap()["balance"], "0");
+    assert_eq!(
+        c.smart(&token, json!({"balance": {"address": bob.address}}))
+            .unwrap()["balance"],
+        "0"
+    );
     // The real tx uses about what was simulated (the ante's signature cost differs a little).
     let r = c.ok(&alice, vec![transfer], 400_000);
     let used = r.gas_used as u64;
-    assert!(used.abs_diff(simulated) < 5_000, "simulated {simulated}, used {used}");
+    assert!(
+        used.abs_diff(simulated) < 5_000,
+        "simulated {simulated}, used {used}"
+    );
 }

@@ -106,7 +106,9 @@ impl InProcessChain {
         let storage = Storage::open(dir.path().join("bench.redb")).expect("storage");
         let mut app = App::new(storage);
         if wasm {
-            app = app.with_wasm(dir.path().join("wasm")).expect("wasm runtime");
+            app = app
+                .with_wasm(dir.path().join("wasm"))
+                .expect("wasm runtime");
         }
         let mut abci = AbciService::new(app);
         let params: tendermint::consensus::Params = serde_json::from_value(serde_json::json!({
@@ -160,7 +162,11 @@ impl InProcessChain {
             panic!("finalize")
         };
         if let Some(bad) = res.tx_results.iter().find(|r| r.code.value() != 0) {
-            panic!("bench txs must succeed: code {} {}", bad.code.value(), bad.log);
+            panic!(
+                "bench txs must succeed: code {} {}",
+                bad.code.value(),
+                bad.log
+            );
         }
         self.abci.handle(Request::Commit);
         res

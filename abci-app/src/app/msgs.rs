@@ -8,8 +8,8 @@ use prost::{Message, Name};
 use serde_json::{json, Value};
 use tendermint::abci::Event;
 
-use super::error::TxError;
 use super::context::TxCtx;
+use super::error::TxError;
 use crate::modules::bank;
 use crate::modules::wasm::{self, WasmMsg};
 use crate::store::{Overlay, StateRead};

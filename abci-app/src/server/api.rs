@@ -2,10 +2,13 @@
 //! REST renders as grpc-gateway JSON), typed calls into the query router over committed
 //! snapshots, and (re-exported) the `application_version` this node claims.
 
+use std::sync::Arc;
+
 use prost::Message;
 use tonic::Code;
 
 use crate::app::error::QueryError;
+use crate::modules::wasm::WasmRuntime;
 use crate::store::Storage;
 pub use crate::version::{
     application_version, CLAIMED_COMETBFT, CLAIMED_COSMOS_SDK, CLAIMED_IBC_GO,
@@ -86,10 +89,24 @@ pub fn parse_height(value: Option<&str>) -> Result<u64, ApiError> {
     }
 }
 
+/// What REST and gRPC read: committed state, and the contract runtime that smart queries and
+/// simulations of contract calls run in (`None` on a node without contracts).
+#[derive(Clone)]
+pub struct ChainView {
+    pub storage: Storage,
+    pub wasm: Option<Arc<WasmRuntime>>,
+}
+
+impl ChainView {
+    pub fn new(storage: Storage, wasm: Option<Arc<WasmRuntime>>) -> Self {
+        Self { storage, wasm }
+    }
+}
+
 /// Call the query router with a typed request on a blocking thread; returns the typed
 /// answer and the height it was served at.
 pub async fn query<Req, Resp>(
-    storage: &Storage,
+    chain: &ChainView,
     path: &'static str,
     req: Req,
     height: u64,
@@ -98,8 +115,7 @@ where
     Req: Message + Send + 'static,
     Resp: Message + Default,
 {
-    let (value, answered) =
-        query_raw(storage, path.to_string(), req.encode_to_vec(), height).await?;
+    let (value, answered) = query_raw(chain, path.to_string(), req.encode_to_vec(), height).await?;
     let resp = Resp::decode(value.as_slice())
         .map_err(|e| ApiError::internal(format!("decoding {path} answer: {e}")))?;
     Ok((resp, answered))
@@ -108,14 +124,21 @@ where
 /// Call the query router with request bytes on a blocking thread; returns the answer bytes
 /// and the height they were served at.
 pub async fn query_raw(
-    storage: &Storage,
+    chain: &ChainView,
     path: String,
     data: Vec<u8>,
     height: u64,
 ) -> Result<(Vec<u8>, u64), ApiError> {
-    let storage = storage.clone();
+    let chain = chain.clone();
     let answer = tokio::task::spawn_blocking(move || {
-        crate::query::query(&storage, &path, &data, height, false)
+        crate::query::query_with_wasm(
+            &chain.storage,
+            chain.wasm.as_ref(),
+            &path,
+            &data,
+            height,
+            false,
+        )
     })
     .await
     .map_err(|e| ApiError::internal(format!("query task failed: {e}")))??;

@@ -10,10 +10,10 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+use super::api::ChainView;
 use super::cometbft::CometRpc;
 use super::grpc::{self, GrpcState};
 use super::rest::{self, RestState};
-use crate::store::Storage;
 
 /// Where to serve; `None` disables a server.
 #[derive(Debug, Clone, Default)]
@@ -61,11 +61,11 @@ impl Bound {
     }
 
     /// Start serving committed state from `storage`.
-    pub fn serve(self, storage: Storage) -> Running {
+    pub fn serve(self, chain: ChainView) -> Running {
         let token = CancellationToken::new();
         let rest = self.rest.map(|(addr, listener)| {
             let state = RestState {
-                storage: storage.clone(),
+                chain: chain.clone(),
                 rpc: self.rpc.clone(),
             };
             let task = tokio::spawn(rest::serve(listener, state, token.clone()));
@@ -82,7 +82,7 @@ impl Bound {
         });
         let grpc = self.grpc.map(|(addr, listener)| {
             let state = GrpcState {
-                storage,
+                chain,
                 rpc: self.rpc.clone(),
             };
             let task = tokio::spawn(grpc::serve(listener, state, token.clone()));

@@ -45,9 +45,12 @@ mod tests {
         let checksum = [7u8; 32];
         let creator = [9u8; 20];
         let salt = b"salt-1";
-        let expected = instantiate2_address(&checksum, &CanonicalAddr::from(creator.to_vec()), salt)
-            .unwrap();
-        assert_eq!(predictable(&checksum, &creator, salt, b""), expected.to_vec());
+        let expected =
+            instantiate2_address(&checksum, &CanonicalAddr::from(creator.to_vec()), salt).unwrap();
+        assert_eq!(
+            predictable(&checksum, &creator, salt, b""),
+            expected.to_vec()
+        );
     }
 
     #[test]

@@ -55,7 +55,9 @@ impl BackendApi for AddrApi {
             Ok(_) => Err(BackendError::user_err(format!(
                 "address {input} is not normalized"
             ))),
-            Err(e) => Err(BackendError::user_err(format!("invalid address {input}: {e}"))),
+            Err(e) => Err(BackendError::user_err(format!(
+                "invalid address {input}: {e}"
+            ))),
         };
         (result, gas)
     }
@@ -271,24 +273,34 @@ impl AppQuerier {
             error: e,
             request: Binary::default(),
         };
-        let json = |r: Result<Binary, cosmwasm_std::StdError>| r.map_err(|e| invalid(e.to_string()));
+        let json =
+            |r: Result<Binary, cosmwasm_std::StdError>| r.map_err(|e| invalid(e.to_string()));
         let amount = |a: u128| Uint128::new(a);
         match query {
             BankQuery::Balance { address, denom } => {
-                let addr = crypto::account_from_bech32(address).map_err(|e| invalid(e.to_string()))?;
-                let have = kv.balance(&addr, denom).map_err(|e| invalid(e.to_string()))?;
-                json(to_json_binary(&BalanceResponse::new(Coin::new(amount(have), denom))))
+                let addr =
+                    crypto::account_from_bech32(address).map_err(|e| invalid(e.to_string()))?;
+                let have = kv
+                    .balance(&addr, denom)
+                    .map_err(|e| invalid(e.to_string()))?;
+                json(to_json_binary(&BalanceResponse::new(Coin::new(
+                    amount(have),
+                    denom,
+                ))))
             }
             // Deprecated in cosmwasm-std 2 (unbounded), still sent by 1.x contracts; an
             // account holds few denoms.
             #[allow(deprecated)]
             BankQuery::AllBalances { address } => {
-                let addr = crypto::account_from_bech32(address).map_err(|e| invalid(e.to_string()))?;
+                let addr =
+                    crypto::account_from_bech32(address).map_err(|e| invalid(e.to_string()))?;
                 let coins = state
                     .scan_prefix(&bank_keys::balances_of(&addr), None, usize::MAX)
                     .into_iter()
                     .map(|(k, v)| {
-                        let denom = String::from_utf8_lossy(&k[bank_keys::balances_of(&addr).len()..]).into_owned();
+                        let denom =
+                            String::from_utf8_lossy(&k[bank_keys::balances_of(&addr).len()..])
+                                .into_owned();
                         let a = crate::modules::bank::state::decode_amount(&v).unwrap_or(0);
                         Coin::new(amount(a), denom)
                     })
@@ -297,7 +309,10 @@ impl AppQuerier {
             }
             BankQuery::Supply { denom } => {
                 let supply = kv.supply_of(denom).map_err(|e| invalid(e.to_string()))?;
-                json(to_json_binary(&SupplyResponse::new(Coin::new(amount(supply), denom))))
+                json(to_json_binary(&SupplyResponse::new(Coin::new(
+                    amount(supply),
+                    denom,
+                ))))
             }
             _ => Err(SystemError::UnsupportedRequest {
                 kind: "bank query".to_string(),
@@ -315,7 +330,8 @@ impl AppQuerier {
         match query {
             WasmQuery::Raw { contract_addr, key } => {
                 let addr = self.contract_addr(contract_addr)?;
-                let value = state.get(&[keys::contract_store(&addr).as_slice(), key.as_slice()].concat());
+                let value =
+                    state.get(&[keys::contract_store(&addr).as_slice(), key.as_slice()].concat());
                 Ok(Binary::from(value.unwrap_or_default()))
             }
             WasmQuery::ContractInfo { contract_addr } => {
@@ -364,9 +380,11 @@ impl AppQuerier {
         msg: &[u8],
         gas_limit: u64,
     ) -> BackendResult<SystemResult<ContractResult<Binary>>> {
-        let no_such = || SystemResult::Err(SystemError::NoSuchContract {
-            addr: contract_addr.to_string(),
-        });
+        let no_such = || {
+            SystemResult::Err(SystemError::NoSuchContract {
+                addr: contract_addr.to_string(),
+            })
+        };
         let Ok(addr) = crypto::account_from_bech32(contract_addr) else {
             return (Ok(no_such()), GasInfo::free());
         };
@@ -414,16 +432,15 @@ impl AppQuerier {
         let result = call_query(&mut instance, &env, msg);
         self.depth.set(self.depth.get() - 1);
         let report = instance.create_gas_report();
-        let used = GasInfo::with_cost(
-            report
-                .used_internally
-                .saturating_add(lookup_gas.cost),
-        );
+        let used = GasInfo::with_cost(report.used_internally.saturating_add(lookup_gas.cost));
         match result {
             Ok(contract_result) => (Ok(SystemResult::Ok(contract_result)), used),
             Err(VmError::GasDepletion { .. }) => (Err(BackendError::out_of_gas()), used),
             // Deterministic VM failures of the queried contract are its error.
-            Err(e) => (Ok(SystemResult::Ok(ContractResult::Err(e.to_string()))), used),
+            Err(e) => (
+                Ok(SystemResult::Ok(ContractResult::Err(e.to_string()))),
+                used,
+            ),
         }
     }
 }
@@ -502,7 +519,9 @@ fn grpc_result(
 /// Staking queries on a chain without a staking module: no validators, no delegations.
 fn staking(query: &StakingQuery) -> Result<Binary, SystemError> {
     let value = match query {
-        StakingQuery::BondedDenom {} => serde_json::json!({ "denom": crate::modules::staking::BOND_DENOM }),
+        StakingQuery::BondedDenom {} => {
+            serde_json::json!({ "denom": crate::modules::staking::BOND_DENOM })
+        }
         StakingQuery::AllDelegations { .. } => serde_json::json!({ "delegations": [] }),
         StakingQuery::Delegation { .. } => serde_json::json!({ "delegation": null }),
         StakingQuery::AllValidators {} => serde_json::json!({ "validators": [] }),

@@ -12,8 +12,8 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     MsgInstantiateContractResponse, MsgMigrateContractResponse, MsgUpdateAdminResponse,
 };
 use cosmwasm_std::{
-    BankMsg, Binary, Coin, CosmosMsg, Empty, MsgResponse, Reply, ReplyOn, SubMsg,
-    SubMsgResponse, SubMsgResult, WasmMsg,
+    BankMsg, Binary, Coin, CosmosMsg, Empty, MsgResponse, Reply, ReplyOn, SubMsg, SubMsgResponse,
+    SubMsgResult, WasmMsg,
 };
 use prost::{Message, Name};
 
@@ -98,7 +98,10 @@ impl Keeper {
                     let r = self.dispatch(contract, &sub.msg);
                     let sub_meter = std::mem::replace(&mut self.gas, parent);
                     // A submessage that ran out of its own limit is charged the whole limit.
-                    match self.gas.consume(sub_meter.consumed().min(limit), "submessage") {
+                    match self
+                        .gas
+                        .consume(sub_meter.consumed().min(limit), "submessage")
+                    {
                         Ok(()) => r,
                         Err(e) => Err(e),
                     }
@@ -120,7 +123,9 @@ impl Keeper {
             let gas_used = self.gas.consumed().saturating_sub(gas_before);
             let result = match result {
                 // Out of the tx's own gas: nothing can continue.
-                Err(e @ TxError::OutOfGas { .. }) if limit.is_none() || self.remaining_sdk_gas() == 0 => {
+                Err(e @ TxError::OutOfGas { .. })
+                    if limit.is_none() || self.remaining_sdk_gas() == 0 =>
+                {
                     return Err(e)
                 }
                 Err(e) if matches!(sub.reply_on, ReplyOn::Success | ReplyOn::Never) => {
@@ -136,11 +141,9 @@ impl Keeper {
                     data: (!d.data.is_empty()).then(|| Binary::from(d.data)),
                     msg_responses: d.responses,
                 }),
-                Err(e) => SubMsgResult::Err(format!(
-                    "codespace: {}, code: {}",
-                    e.codespace(),
-                    e.code()
-                )),
+                Err(e) => {
+                    SubMsgResult::Err(format!("codespace: {}, code: {}", e.codespace(), e.code()))
+                }
             };
             let reply = Reply {
                 id: sub.id,
@@ -179,8 +182,12 @@ impl Keeper {
                     self.set_supply(denom, supply)?;
                 }
                 let amount = coins.to_string();
-                self.events.push(event("coin_spent", &[("spender", contract), ("amount", &amount)]));
-                self.events.push(event("burn", &[("burner", contract), ("amount", &amount)]));
+                self.events.push(event(
+                    "coin_spent",
+                    &[("spender", contract), ("amount", &amount)],
+                ));
+                self.events
+                    .push(event("burn", &[("burner", contract), ("amount", &amount)]));
                 Ok(Dispatched {
                     data: vec![],
                     responses: vec![],
@@ -204,7 +211,13 @@ impl Keeper {
                 check_json(msg)?;
                 let admin = admin.clone().unwrap_or_default();
                 let (address, data) = self.instantiate(
-                    contract, &admin, *code_id, label, msg, &to_proto(funds)?, None,
+                    contract,
+                    &admin,
+                    *code_id,
+                    label,
+                    msg,
+                    &to_proto(funds)?,
+                    None,
                 )?;
                 Ok(responded(MsgInstantiateContractResponse { address, data }))
             }

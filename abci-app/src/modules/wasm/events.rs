@@ -10,7 +10,10 @@ pub const CONTRACT_ADDR: &str = "_contract_address";
 pub fn store_code(checksum_hex: &str, code_id: u64) -> Event {
     event(
         "store_code",
-        &[("code_checksum", checksum_hex), ("code_id", &code_id.to_string())],
+        &[
+            ("code_checksum", checksum_hex),
+            ("code_id", &code_id.to_string()),
+        ],
     )
 }
 

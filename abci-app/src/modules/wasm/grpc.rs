@@ -60,17 +60,27 @@ pub fn query(
 ) -> Result<Vec<u8>, GrpcQueryError> {
     let view = &View(state);
     Ok(match path {
-        "/cosmos.auth.v1beta1.Query/Account" => answer!(auth::query::account, view, data)?.encode_to_vec(),
-        "/cosmos.auth.v1beta1.Query/Params" => answer!(auth::query::params, view, data)?.encode_to_vec(),
-        "/cosmos.bank.v1beta1.Query/Balance" => answer!(bank::query::balance, view, data)?.encode_to_vec(),
+        "/cosmos.auth.v1beta1.Query/Account" => {
+            answer!(auth::query::account, view, data)?.encode_to_vec()
+        }
+        "/cosmos.auth.v1beta1.Query/Params" => {
+            answer!(auth::query::params, view, data)?.encode_to_vec()
+        }
+        "/cosmos.bank.v1beta1.Query/Balance" => {
+            answer!(bank::query::balance, view, data)?.encode_to_vec()
+        }
         "/cosmos.bank.v1beta1.Query/AllBalances" => {
             answer!(bank::query::all_balances, view, data)?.encode_to_vec()
         }
-        "/cosmos.bank.v1beta1.Query/SupplyOf" => answer!(bank::query::supply_of, view, data)?.encode_to_vec(),
+        "/cosmos.bank.v1beta1.Query/SupplyOf" => {
+            answer!(bank::query::supply_of, view, data)?.encode_to_vec()
+        }
         "/cosmos.bank.v1beta1.Query/DenomMetadata" => {
             answer!(bank::query::denom_metadata, view, data)?.encode_to_vec()
         }
-        "/cosmos.bank.v1beta1.Query/Params" => answer!(bank::query::params, view, data)?.encode_to_vec(),
+        "/cosmos.bank.v1beta1.Query/Params" => {
+            answer!(bank::query::params, view, data)?.encode_to_vec()
+        }
         "/cosmwasm.wasm.v1.Query/ContractInfo" => {
             answer!(super::query::contract_info, view, data)?.encode_to_vec()
         }
@@ -100,7 +110,11 @@ pub fn stargate_json(
         }
         "/cosmos.bank.v1beta1.Query/AllBalances" => {
             let r = answer!(bank::query::all_balances, view, data)?;
-            let next_key = r.pagination.as_ref().map(|p| p.next_key.clone()).unwrap_or_default();
+            let next_key = r
+                .pagination
+                .as_ref()
+                .map(|p| p.next_key.clone())
+                .unwrap_or_default();
             json!({
                 "balances": r.balances.iter().map(coin_json).collect::<Vec<_>>(),
                 "pagination": {
@@ -145,7 +159,10 @@ mod tests {
         }
         .encode_to_vec();
         let bytes = query(&state, "/cosmos.bank.v1beta1.Query/Balance", &req).unwrap();
-        let balance = QueryBalanceResponse::decode(bytes.as_slice()).unwrap().balance.unwrap();
+        let balance = QueryBalanceResponse::decode(bytes.as_slice())
+            .unwrap()
+            .balance
+            .unwrap();
         assert_eq!(balance.amount, "42");
         let json = stargate_json(&state, "/cosmos.bank.v1beta1.Query/Balance", &req).unwrap();
         assert_eq!(

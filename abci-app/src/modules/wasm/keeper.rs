@@ -21,15 +21,13 @@ use cosmwasm_std::{
     Addr, Checksum, Coin, ContractResult, Empty, Env, MessageInfo, Reply, Response, Uint128,
 };
 use cosmwasm_vm::{
-    call_execute, call_instantiate, call_migrate, call_reply, Backend, Instance,
-    InstanceOptions, VmError, VmResult,
+    call_execute, call_instantiate, call_migrate, call_reply, Backend, Instance, InstanceOptions,
+    VmError, VmResult,
 };
 use prost::{Message, Name};
 use tendermint::abci::Event;
 
-use super::backend::{
-    AddrApi, AppQuerier, ContractStorage, EnvBlock, SharedState, GAS_MULTIPLIER,
-};
+use super::backend::{AddrApi, AppQuerier, ContractStorage, EnvBlock, SharedState, GAS_MULTIPLIER};
 use super::msgs::{WasmMsg, MAX_WASM_SIZE};
 use super::state::{WasmRead, WasmWrite, SEQ_CODE_ID, SEQ_CONTRACT_ID};
 use super::vm::WasmRuntime;
@@ -203,8 +201,11 @@ impl Keeper {
     fn handle(&mut self, msg: &WasmMsg) -> Result<Any, TxError> {
         match msg {
             WasmMsg::StoreCode(m) => {
-                let (code_id, checksum) =
-                    self.store_code(&m.sender, &m.wasm_byte_code, m.instantiate_permission.clone())?;
+                let (code_id, checksum) = self.store_code(
+                    &m.sender,
+                    &m.wasm_byte_code,
+                    m.instantiate_permission.clone(),
+                )?;
                 Ok(any(&MsgStoreCodeResponse { code_id, checksum }))
             }
             WasmMsg::Instantiate(m) => {
@@ -290,7 +291,9 @@ impl Keeper {
         drop(instance);
         if let Err(VmError::GasDepletion { .. }) = result {
             // All that was left is spent; fail the way the SDK meter does.
-            let _ = self.gas.consume(remaining.saturating_add(1), "wasm contract");
+            let _ = self
+                .gas
+                .consume(remaining.saturating_add(1), "wasm contract");
             return Err(TxError::OutOfGas {
                 location: "wasm contract".to_string(),
                 limit: self.gas.limit().unwrap_or(SIMULATION_GAS_CAP),
@@ -353,8 +356,10 @@ impl Keeper {
             })),
         };
         self.set_code_info(code_id, &info)?;
-        self.events
-            .push(events::store_code(&hex::encode(checksum.as_slice()), code_id));
+        self.events.push(events::store_code(
+            &hex::encode(checksum.as_slice()),
+            code_id,
+        ));
         Ok((code_id, checksum.as_slice().to_vec()))
     }
 
@@ -456,7 +461,10 @@ impl Keeper {
         Ok((contract_human, data.unwrap_or_default()))
     }
 
-    fn contract(&mut self, contract_human: &str) -> Result<(Vec<u8>, ContractInfo, Checksum), TxError> {
+    fn contract(
+        &mut self,
+        contract_human: &str,
+    ) -> Result<(Vec<u8>, ContractInfo, Checksum), TxError> {
         let contract = crypto::account_from_bech32(contract_human)
             .map_err(|_| errors::no_such_contract(contract_human))?;
         let info = self
@@ -540,7 +548,8 @@ impl Keeper {
                 msg: msg.to_vec(),
             },
         )?;
-        self.events.push(events::migrate(contract_human, new_code_id));
+        self.events
+            .push(events::migrate(contract_human, new_code_id));
         Ok(self
             .handle_response(contract_human, response)?
             .unwrap_or_default())
@@ -555,9 +564,7 @@ impl Keeper {
     ) -> Result<(), TxError> {
         let (contract, mut info, _) = self.contract(contract_human)?;
         if info.admin.is_empty() || info.admin != sender {
-            return Err(TxError::Unauthorized(
-                "can not modify contract".to_string(),
-            ));
+            return Err(TxError::Unauthorized("can not modify contract".to_string()));
         }
         info.admin = new_admin.to_string();
         self.set_contract_info(&contract, &info)?;
@@ -635,7 +642,9 @@ impl Keeper {
         for e in &custom {
             let kind = e.ty.trim();
             if kind.len() < 2 {
-                return Err(errors::invalid_event(format!("Event type too short: {kind:?}")));
+                return Err(errors::invalid_event(format!(
+                    "Event type too short: {kind:?}"
+                )));
             }
             check(&e.attributes)?;
             self.events.push(events::contract_event(
@@ -648,7 +657,9 @@ impl Keeper {
             return Ok(data.map(|d| d.to_vec()));
         }
         if self.depth >= MAX_CALL_DEPTH {
-            return Err(errors::limit(format!("max call depth {MAX_CALL_DEPTH} exceeded")));
+            return Err(errors::limit(format!(
+                "max call depth {MAX_CALL_DEPTH} exceeded"
+            )));
         }
         self.depth += 1;
         let dispatched = self.dispatch_submessages(contract_human, messages);

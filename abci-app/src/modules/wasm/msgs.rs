@@ -53,7 +53,9 @@ fn label(label: &str) -> Result<(), TxError> {
         return Err(errors::empty("label is required"));
     }
     if label.len() > MAX_LABEL_SIZE {
-        return Err(errors::limit(format!("label cannot be longer than {MAX_LABEL_SIZE} characters")));
+        return Err(errors::limit(format!(
+            "label cannot be longer than {MAX_LABEL_SIZE} characters"
+        )));
     }
     Ok(())
 }
@@ -153,7 +155,9 @@ impl WasmMsg {
                     return Err(errors::empty("salt is required"));
                 }
                 if m.salt.len() > MAX_SALT_SIZE {
-                    return Err(errors::limit(format!("salt cannot be longer than {MAX_SALT_SIZE} bytes")));
+                    return Err(errors::limit(format!(
+                        "salt cannot be longer than {MAX_SALT_SIZE} bytes"
+                    )));
                 }
                 funds(&m.funds)?;
                 json_msg(&m.msg)?;
@@ -262,7 +266,9 @@ pub fn validate_access(config: &AccessConfig) -> Result<(), TxError> {
             }
             Ok(())
         }
-        other => Err(errors::invalid(format!("invalid instantiate permission {other}"))),
+        other => Err(errors::invalid(format!(
+            "invalid instantiate permission {other}"
+        ))),
     }
 }
 

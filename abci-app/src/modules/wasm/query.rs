@@ -6,15 +6,15 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{
-    AccessConfig, Model, Params, QueryAllContractStateRequest, QueryAllContractStateResponse,
-    QueryBuildAddressRequest, QueryBuildAddressResponse, QueryParamsRequest, QueryParamsResponse,
-    QueryPinnedCodesRequest, QueryPinnedCodesResponse,
-    CodeInfoResponse, QueryCodeRequest, QueryCodeResponse, QueryCodesRequest, QueryCodesResponse,
+    AccessConfig, CodeInfoResponse, Model, Params, QueryAllContractStateRequest,
+    QueryAllContractStateResponse, QueryBuildAddressRequest, QueryBuildAddressResponse,
+    QueryCodeRequest, QueryCodeResponse, QueryCodesRequest, QueryCodesResponse,
     QueryContractHistoryRequest, QueryContractHistoryResponse, QueryContractInfoRequest,
     QueryContractInfoResponse, QueryContractsByCodeRequest, QueryContractsByCodeResponse,
-    QueryContractsByCreatorRequest, QueryContractsByCreatorResponse,
-    QueryRawContractStateRequest, QueryRawContractStateResponse,
-    QuerySmartContractStateRequest, QuerySmartContractStateResponse,
+    QueryContractsByCreatorRequest, QueryContractsByCreatorResponse, QueryParamsRequest,
+    QueryParamsResponse, QueryPinnedCodesRequest, QueryPinnedCodesResponse,
+    QueryRawContractStateRequest, QueryRawContractStateResponse, QuerySmartContractStateRequest,
+    QuerySmartContractStateResponse,
 };
 use cosmwasm_std::{Checksum, ContractResult};
 use cosmwasm_vm::{call_query, Backend, InstanceOptions, VmError};
@@ -81,9 +81,11 @@ pub fn codes<S: StateRead>(
     let code_infos = entries
         .into_iter()
         .map(|(k, v)| {
-            let id = u64::from_be_bytes(k.as_slice().try_into().map_err(|_| {
-                QueryError::InvalidArgument("stored code key".to_string())
-            })?);
+            let id = u64::from_be_bytes(
+                k.as_slice()
+                    .try_into()
+                    .map_err(|_| QueryError::InvalidArgument("stored code key".to_string()))?,
+            );
             let info: cosmos_sdk_proto::cosmwasm::wasm::v1::CodeInfo = decode("code info", &v)?;
             Ok(CodeInfoResponse {
                 code_id: id,
@@ -104,9 +106,9 @@ pub fn contract_info<S: StateRead>(
     req: QueryContractInfoRequest,
 ) -> Result<QueryContractInfoResponse, QueryError> {
     let addr = contract_address(&req.address)?;
-    let info = ReadOnly(state)
-        .contract_info(&addr)?
-        .ok_or_else(|| QueryError::NotFound(format!("address {}: no such contract", req.address)))?;
+    let info = ReadOnly(state).contract_info(&addr)?.ok_or_else(|| {
+        QueryError::NotFound(format!("address {}: no such contract", req.address))
+    })?;
     Ok(QueryContractInfoResponse {
         address: req.address,
         contract_info: Some(info),
@@ -170,10 +172,19 @@ pub fn raw_contract_state<S: StateRead>(
 ) -> Result<QueryRawContractStateResponse, QueryError> {
     let addr = contract_address(&req.address)?;
     if ReadOnly(state).contract_info(&addr)?.is_none() {
-        return Err(QueryError::NotFound(format!("address {}: no such contract", req.address)));
+        return Err(QueryError::NotFound(format!(
+            "address {}: no such contract",
+            req.address
+        )));
     }
     let data = state
-        .get(&[keys::contract_store(&addr).as_slice(), req.query_data.as_slice()].concat())
+        .get(
+            &[
+                keys::contract_store(&addr).as_slice(),
+                req.query_data.as_slice(),
+            ]
+            .concat(),
+        )
         .unwrap_or_default();
     Ok(QueryRawContractStateResponse { data })
 }
@@ -185,15 +196,14 @@ pub fn smart_contract_state<S: StateRead + Clone + 'static>(
     block: EnvBlock,
     req: QuerySmartContractStateRequest,
 ) -> Result<QuerySmartContractStateResponse, QueryError> {
-    let runtime = runtime.ok_or_else(|| {
-        QueryError::Unsupported("this node has no contract runtime".to_string())
-    })?;
+    let runtime = runtime
+        .ok_or_else(|| QueryError::Unsupported("this node has no contract runtime".to_string()))?;
     let addr = contract_address(&req.address)?;
     serde_json::from_slice::<serde_json::Value>(&req.query_data)
         .map_err(|e| QueryError::InvalidArgument(format!("query data must be JSON: {e}")))?;
-    let info = ReadOnly(state)
-        .contract_info(&addr)?
-        .ok_or_else(|| QueryError::NotFound(format!("address {}: no such contract", req.address)))?;
+    let info = ReadOnly(state).contract_info(&addr)?.ok_or_else(|| {
+        QueryError::NotFound(format!("address {}: no such contract", req.address))
+    })?;
     let code = code_response(state, info.code_id)?;
     let checksum = Checksum::try_from(code.data_hash.as_slice())
         .map_err(|e| QueryError::NotFound(format!("stored checksum: {e}")))?;
@@ -222,13 +232,13 @@ pub fn smart_contract_state<S: StateRead + Clone + 'static>(
             data: data.to_vec(),
         }),
         Ok(ContractResult::Err(e)) => Err(failed(e)),
-        Err(VmError::GasDepletion { .. }) => Err(QueryError::Tx(
-            crate::app::error::TxError::OutOfGas {
+        Err(VmError::GasDepletion { .. }) => {
+            Err(QueryError::Tx(crate::app::error::TxError::OutOfGas {
                 location: "smart query".to_string(),
                 limit: SMART_QUERY_GAS_LIMIT,
                 used: SMART_QUERY_GAS_LIMIT,
-            },
-        )),
+            }))
+        }
         Err(e) => Err(failed(e.to_string())),
     }
 }
@@ -237,7 +247,10 @@ pub fn smart_contract_state<S: StateRead + Clone + 'static>(
 pub const ACCESS_EVERYBODY: i32 = 3;
 
 /// The module parameters as wasmd reports them; fixed until governance can change them.
-pub fn params<S: StateRead>(_state: &S, _req: QueryParamsRequest) -> Result<QueryParamsResponse, QueryError> {
+pub fn params<S: StateRead>(
+    _state: &S,
+    _req: QueryParamsRequest,
+) -> Result<QueryParamsResponse, QueryError> {
     Ok(QueryParamsResponse {
         params: Some(Params {
             code_upload_access: Some(AccessConfig {
@@ -267,7 +280,10 @@ pub fn all_contract_state<S: StateRead>(
 ) -> Result<QueryAllContractStateResponse, QueryError> {
     let addr = contract_address(&req.address)?;
     if ReadOnly(state).contract_info(&addr)?.is_none() {
-        return Err(QueryError::NotFound(format!("address {}: no such contract", req.address)));
+        return Err(QueryError::NotFound(format!(
+            "address {}: no such contract",
+            req.address
+        )));
     }
     let (entries, pagination) =
         paginate(state, &keys::contract_store(&addr), req.pagination.as_ref())?;

@@ -87,7 +87,8 @@ impl WasmRuntime {
     }
 
     pub fn set_last_block_time(&self, unix_nanos: i128) {
-        let clamped = i64::try_from(unix_nanos).unwrap_or(if unix_nanos < 0 { 0 } else { i64::MAX });
+        let clamped =
+            i64::try_from(unix_nanos).unwrap_or(if unix_nanos < 0 { 0 } else { i64::MAX });
         self.last_block_time.store(clamped, Ordering::Relaxed);
     }
 

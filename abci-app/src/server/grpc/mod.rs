@@ -24,13 +24,13 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::service_server::ServiceServer as TxSe
 use tokio_util::sync::CancellationToken;
 use tonic::metadata::MetadataValue;
 
+use crate::server::api::ChainView;
 use crate::server::api::{parse_height, ApiError, BLOCK_HEIGHT_HEADER};
 use crate::server::cometbft::CometRpc;
-use crate::store::Storage;
 
 #[derive(Clone)]
 pub struct GrpcState {
-    pub storage: Storage,
+    pub chain: ChainView,
     pub rpc: CometRpc,
 }
 
@@ -100,7 +100,7 @@ macro_rules! query_service {
                 ) -> Result<tonic::Response<$resp>, tonic::Status> {
                     let height = $crate::server::grpc::requested_height(&request)?;
                     let (response, answered) = $crate::server::api::query::<$req, $resp>(
-                        &self.0.storage,
+                        &self.0.chain,
                         concat!("/", $service, "/", $method),
                         request.into_inner(),
                         height,

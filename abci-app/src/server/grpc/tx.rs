@@ -16,7 +16,7 @@ type Answer<T> = Result<tonic::Response<T>, tonic::Status>;
 impl Service for TxService {
     async fn simulate(&self, request: tonic::Request<SimulateRequest>) -> Answer<SimulateResponse> {
         let (response, height) = query::<SimulateRequest, SimulateResponse>(
-            &self.0.storage,
+            &self.0.chain,
             "/cosmos.tx.v1beta1.Service/Simulate",
             request.into_inner(),
             0,

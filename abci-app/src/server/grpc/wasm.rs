@@ -56,11 +56,11 @@ impl UnaryService<Vec<u8>> for RoutedMethod {
     type Future = BoxFuture<tonic::Response<Vec<u8>>, Status>;
 
     fn call(&mut self, request: tonic::Request<Vec<u8>>) -> Self::Future {
-        let storage = self.state.storage.clone();
+        let chain = self.state.chain.clone();
         let path = std::mem::take(&mut self.path);
         Box::pin(async move {
             let height = requested_height(&request)?;
-            let (value, answered) = query_raw(&storage, path, request.into_inner(), height).await?;
+            let (value, answered) = query_raw(&chain, path, request.into_inner(), height).await?;
             Ok(at_height(value, answered))
         })
     }

@@ -28,7 +28,7 @@ async fn account(
     Path(address): Path<String>,
 ) -> Result<Response, RestError> {
     let (r, h): (QueryAccountResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.auth.v1beta1.Query/Account",
         QueryAccountRequest { address },
         height,
@@ -46,7 +46,7 @@ async fn accounts(
     params: Params,
 ) -> Result<Response, RestError> {
     let (r, h): (QueryAccountsResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.auth.v1beta1.Query/Accounts",
         QueryAccountsRequest {
             pagination: params.page_request()?,
@@ -65,7 +65,7 @@ async fn accounts(
 
 async fn params(State(s): State<RestState>, Height(height): Height) -> Result<Response, RestError> {
     let (r, h): (QueryParamsResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.auth.v1beta1.Query/Params",
         QueryParamsRequest {},
         height,

@@ -45,7 +45,7 @@ async fn balance(
 ) -> Result<Response, RestError> {
     let denom = params.get("denom").unwrap_or_default().to_string();
     let (r, h): (QueryBalanceResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.bank.v1beta1.Query/Balance",
         QueryBalanceRequest { address, denom },
         height,
@@ -64,7 +64,7 @@ async fn all_balances(
     params: Params,
 ) -> Result<Response, RestError> {
     let (r, h): (QueryAllBalancesResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.bank.v1beta1.Query/AllBalances",
         QueryAllBalancesRequest {
             address,
@@ -87,7 +87,7 @@ async fn spendable_balances(
     params: Params,
 ) -> Result<Response, RestError> {
     let (r, h): (QuerySpendableBalancesResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.bank.v1beta1.Query/SpendableBalances",
         QuerySpendableBalancesRequest {
             address,
@@ -108,7 +108,7 @@ async fn total_supply(
     params: Params,
 ) -> Result<Response, RestError> {
     let (r, h): (QueryTotalSupplyResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.bank.v1beta1.Query/TotalSupply",
         QueryTotalSupplyRequest {
             pagination: params.page_request()?,
@@ -129,7 +129,7 @@ async fn supply_of(
 ) -> Result<Response, RestError> {
     let denom = params.get("denom").unwrap_or_default().to_string();
     let (r, h): (QuerySupplyOfResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.bank.v1beta1.Query/SupplyOf",
         QuerySupplyOfRequest { denom },
         height,
@@ -147,7 +147,7 @@ async fn denoms_metadata(
     params: Params,
 ) -> Result<Response, RestError> {
     let (r, h): (QueryDenomsMetadataResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.bank.v1beta1.Query/DenomsMetadata",
         QueryDenomsMetadataRequest {
             pagination: params.page_request()?,
@@ -170,7 +170,7 @@ async fn denom_metadata(
     Path(denom): Path<String>,
 ) -> Result<Response, RestError> {
     let (r, h): (QueryDenomMetadataResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.bank.v1beta1.Query/DenomMetadata",
         QueryDenomMetadataRequest { denom },
         height,
@@ -184,7 +184,7 @@ async fn denom_metadata(
 
 async fn params(State(s): State<RestState>, Height(height): Height) -> Result<Response, RestError> {
     let (r, h): (QueryParamsResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmos.bank.v1beta1.Query/Params",
         QueryParamsRequest {},
         height,

@@ -28,9 +28,9 @@ use tower_http::cors::CorsLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::server::api::ChainView;
 use crate::server::api::{self, ApiError, BLOCK_HEIGHT_HEADER};
 use crate::server::cometbft::CometRpc;
-use crate::store::Storage;
 pub use error::RestError;
 
 /// Longest a request may take (a `BROADCAST_MODE_BLOCK` broadcast waits for a commit).
@@ -38,7 +38,7 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 #[derive(Clone)]
 pub struct RestState {
-    pub storage: Storage,
+    pub chain: ChainView,
     pub rpc: CometRpc,
 }
 

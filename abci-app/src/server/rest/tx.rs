@@ -42,7 +42,7 @@ async fn simulate(State(s): State<RestState>, body: Bytes) -> Result<Response, R
         ..Default::default()
     };
     let (r, h): (SimulateResponse, _) =
-        query(&s.storage, "/cosmos.tx.v1beta1.Service/Simulate", req, 0).await?;
+        query(&s.chain, "/cosmos.tx.v1beta1.Service/Simulate", req, 0).await?;
     Ok(ok(
         json!({
             "gas_info": j::gas_info(r.gas_info.as_ref()),

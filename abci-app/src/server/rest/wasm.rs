@@ -52,7 +52,7 @@ async fn smart(
         ));
     }
     let (r, h): (QuerySmartContractStateResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmwasm.wasm.v1.Query/SmartContractState",
         QuerySmartContractStateRequest {
             address,
@@ -74,7 +74,7 @@ async fn raw(
         RestError::invalid_argument("invalid value for field query_data: not base64")
     })?;
     let (r, h): (QueryRawContractStateResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmwasm.wasm.v1.Query/RawContractState",
         QueryRawContractStateRequest {
             address,
@@ -92,7 +92,7 @@ async fn contract_info(
     Path(address): Path<String>,
 ) -> Result<Response, RestError> {
     let (r, h): (QueryContractInfoResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmwasm.wasm.v1.Query/ContractInfo",
         QueryContractInfoRequest { address },
         height,
@@ -129,7 +129,7 @@ async fn contracts_by_code(
         .parse::<u64>()
         .map_err(|_| RestError::invalid_argument(format!("code_id: invalid number {code_id:?}")))?;
     let (r, h): (QueryContractsByCodeResponse, _) = query(
-        &s.storage,
+        &s.chain,
         "/cosmwasm.wasm.v1.Query/ContractsByCode",
         QueryContractsByCodeRequest {
             code_id,
