@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start a throw-away `openledgerd dev` chain (real CometBFT child) on spare ports and run the
+# Start a throw-away `openledgerd dev` chain (real CometBFT child) on spare ports, deploy every
+# contract on it (scripts/deploy.sh, needs artifacts/ from scripts/build-contracts.sh), and run the
 # unmodified-cosmjs end-to-end suite against it. Used by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +34,8 @@ for _ in $(seq 1 120); do
 done
 grep -q "is running" "$log" || { echo "dev chain did not start in 60s" >&2; cat "$log" >&2; exit 1; }
 
+scripts/deploy.sh --rpc "http://127.0.0.1:$RPC_PORT" --out "$home/contracts.json"
+
 cd scripts/e2e
 OPENLEDGER_E2E=1 OPENLEDGER_RPC="http://127.0.0.1:$RPC_PORT" OPENLEDGER_REST="http://127.0.0.1:$REST_PORT" \
-  npm run --silent test:e2e
+  OPENLEDGER_CONTRACTS="$home/contracts.json" npm run --silent test:e2e
