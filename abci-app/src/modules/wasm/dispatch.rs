@@ -286,8 +286,8 @@ impl Keeper {
             type_url: type_url.to_string(),
             value: value.to_vec(),
         };
-        let known = type_url == "/cosmos.bank.v1beta1.MsgSend"
-            || super::WasmMsg::from_any(&any).is_some();
+        let known =
+            type_url == "/cosmos.bank.v1beta1.MsgSend" || super::WasmMsg::from_any(&any).is_some();
         if !known {
             return Err(errors::unknown_msg(format!(
                 "unsupported message from contract: {type_url}"
@@ -369,7 +369,10 @@ fn wasm_coins(coins: &[ProtoCoin]) -> Result<Vec<Coin>, TxError> {
                 .amount
                 .parse::<u128>()
                 .map_err(|e| TxError::InvalidCoins(format!("{}{}: {e}", c.amount, c.denom)))?;
-            Ok(Coin::new(cosmwasm_std::Uint128::new(amount), c.denom.clone()))
+            Ok(Coin::new(
+                cosmwasm_std::Uint128::new(amount),
+                c.denom.clone(),
+            ))
         })
         .collect()
 }
