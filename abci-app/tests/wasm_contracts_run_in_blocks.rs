@@ -1051,3 +1051,93 @@ fn simulate_runs_contracts_without_changing_state() {
         "simulated {simulated}, used {used}"
     );
 }
+
+#[test]
+fn contract_any_messages_run_as_the_contract_only() {
+    use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
+    let mut c = Chain::new();
+    let alice = c.alice.clone();
+    let bob = c.bob.clone();
+    let code_id = c.store(&alice, artifact("test_reflect"));
+    let a = c.instantiate(
+        &alice,
+        code_id,
+        json!({}),
+        vec![Coin {
+            denom: "uopen".into(),
+            amount: "900".into(),
+        }],
+    );
+    let b = c.instantiate(&alice, code_id, json!({}), vec![]);
+    let b64 = |bytes: Vec<u8>| {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    let send = |from: &str, amount: &str| {
+        b64(MsgSend {
+            from_address: from.into(),
+            to_address: bob.address.clone(),
+            amount: vec![Coin {
+                denom: "uopen".into(),
+                amount: amount.into(),
+            }],
+        }
+        .encode_to_vec())
+    };
+    let exec_b = b64(MsgExecuteContract {
+        sender: a.clone(),
+        contract: b.clone(),
+        msg: json!({"set": {"key": "via-any", "value": "yes"}})
+            .to_string()
+            .into_bytes(),
+        funds: vec![],
+    }
+    .encode_to_vec());
+    let bob_before = c.d.balance(&bob.address);
+    let dispatch = json!({"dispatch": {"msgs": [
+        {"id": 1, "msg": {"any": {"type_url": "/cosmos.bank.v1beta1.MsgSend", "value": send(&a, "300")}}, "gas_limit": null, "reply_on": "never"},
+        {"id": 2, "msg": {"stargate": {"type_url": "/cosmwasm.wasm.v1.MsgExecuteContract", "value": exec_b}}, "gas_limit": null, "reply_on": "never"},
+    ]}});
+    c.ok(
+        &alice,
+        vec![Chain::execute_msg(&alice, &a, dispatch)],
+        3_000_000,
+    );
+    assert_eq!(c.d.balance(&bob.address), bob_before + 300);
+    assert_eq!(
+        c.smart(&b, json!({"get": {"key": "via-any"}})).unwrap(),
+        json!("yes")
+    );
+
+    // A message signed by someone else (alice's funds) is refused and the tx changes nothing.
+    let steal = json!({"dispatch": {"msgs": [
+        {"id": 3, "msg": {"any": {"type_url": "/cosmos.bank.v1beta1.MsgSend", "value": send(&alice.address, "1")}}, "gas_limit": null, "reply_on": "never"},
+    ]}});
+    let r = c.tx(
+        &alice,
+        vec![Chain::execute_msg(&alice, &a, steal)],
+        3_000_000,
+    );
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (4, "sdk"),
+        "{}",
+        r.log
+    );
+    // An unknown type is wasmd's "unknown message from the contract".
+    let unknown = json!({"dispatch": {"msgs": [
+        {"id": 4, "msg": {"any": {"type_url": "/cosmos.gov.v1.MsgVote", "value": ""}}, "gas_limit": null, "reply_on": "never"},
+    ]}});
+    let r = c.tx(
+        &alice,
+        vec![Chain::execute_msg(&alice, &a, unknown)],
+        3_000_000,
+    );
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (20, "wasm"),
+        "{}",
+        r.log
+    );
+    assert_eq!(c.d.balance(&bob.address), bob_before + 300);
+}

@@ -5,6 +5,9 @@
 // Environment as dev-chain.test.mjs (chain-env.mjs): OPENLEDGER_RPC, OPENLEDGER_CHAIN_ID, OPENLEDGER_E2E.
 // Uploads the committed test CW20 (abci-app/tests/wasm-contracts/artifacts/test_cw20.wasm, cw20-base 2.0 with
 // its own entry points). Every run stores a new code id and fresh contracts, so it can be re-run on one chain.
+// package.json pins @cosmjs/encoding's @scure/base to 2.2.0: from 2.3.0 `bech32.decode` rejects the `limit =
+// Infinity` default of cosmjs 0.38.1's `fromBech32`, which `instantiate2Address()` uses ("limit: expected safe
+// integer, got Infinity").
 import { describe, test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";

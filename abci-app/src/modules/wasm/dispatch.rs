@@ -261,12 +261,120 @@ impl Keeper {
                 self.set_admin(contract, contract_addr, "")?;
                 Ok(responded(MsgClearAdminResponse {}))
             }
+            CosmosMsg::Any(any) => self.dispatch_any(contract, &any.type_url, any.value.as_slice()),
+            #[allow(deprecated)] // `Stargate` is the pre-2.0 name of `Any`, still sent.
+            CosmosMsg::Stargate { type_url, value } => {
+                self.dispatch_any(contract, type_url, value.as_slice())
+            }
             other => Err(errors::unknown_msg(format!(
                 "unsupported message from contract: {}",
                 serde_json::to_string(other).unwrap_or_default()
             ))),
         }
     }
+
+    /// A protobuf message from a contract (`CosmosMsg::Any`): the chain messages whose effect
+    /// the native variants already have (bank send, the wasm messages), signed by the contract
+    /// itself, run as those variants do. Anything else is an unknown message.
+    fn dispatch_any(
+        &mut self,
+        contract: &str,
+        type_url: &str,
+        value: &[u8],
+    ) -> Result<Dispatched, TxError> {
+        let any = cosmos_sdk_proto::Any {
+            type_url: type_url.to_string(),
+            value: value.to_vec(),
+        };
+        let known =
+            type_url == "/cosmos.bank.v1beta1.MsgSend" || super::WasmMsg::from_any(&any).is_some();
+        if !known {
+            return Err(errors::unknown_msg(format!(
+                "unsupported message from contract: {type_url}"
+            )));
+        }
+        let msg = crate::app::msgs::Msg::from_any(&any)?;
+        msg.validate_basic()?;
+        // wasmd checks the signers of a contract's message: only the contract itself.
+        if msg.signers().iter().any(|s| s != contract) {
+            return Err(TxError::Unauthorized(format!(
+                "contract {contract} may only send messages it signs itself ({type_url})"
+            )));
+        }
+        let native: CosmosMsg<Empty> = match msg {
+            crate::app::msgs::Msg::BankSend(m) => CosmosMsg::Bank(BankMsg::Send {
+                to_address: m.to_address,
+                amount: wasm_coins(&m.amount)?,
+            }),
+            crate::app::msgs::Msg::Wasm(super::WasmMsg::Execute(m)) => {
+                CosmosMsg::Wasm(WasmMsg::Execute {
+                    contract_addr: m.contract,
+                    msg: Binary::from(m.msg),
+                    funds: wasm_coins(&m.funds)?,
+                })
+            }
+            crate::app::msgs::Msg::Wasm(super::WasmMsg::Instantiate(m)) => {
+                CosmosMsg::Wasm(WasmMsg::Instantiate {
+                    admin: (!m.admin.is_empty()).then_some(m.admin),
+                    code_id: m.code_id,
+                    msg: Binary::from(m.msg),
+                    funds: wasm_coins(&m.funds)?,
+                    label: m.label,
+                })
+            }
+            crate::app::msgs::Msg::Wasm(super::WasmMsg::Instantiate2(m)) if !m.fix_msg => {
+                CosmosMsg::Wasm(WasmMsg::Instantiate2 {
+                    admin: (!m.admin.is_empty()).then_some(m.admin),
+                    code_id: m.code_id,
+                    label: m.label,
+                    msg: Binary::from(m.msg),
+                    funds: wasm_coins(&m.funds)?,
+                    salt: Binary::from(m.salt),
+                })
+            }
+            crate::app::msgs::Msg::Wasm(super::WasmMsg::Migrate(m)) => {
+                CosmosMsg::Wasm(WasmMsg::Migrate {
+                    contract_addr: m.contract,
+                    new_code_id: m.code_id,
+                    msg: Binary::from(m.msg),
+                })
+            }
+            crate::app::msgs::Msg::Wasm(super::WasmMsg::UpdateAdmin(m)) => {
+                CosmosMsg::Wasm(WasmMsg::UpdateAdmin {
+                    contract_addr: m.contract,
+                    admin: m.new_admin,
+                })
+            }
+            crate::app::msgs::Msg::Wasm(super::WasmMsg::ClearAdmin(m)) => {
+                CosmosMsg::Wasm(WasmMsg::ClearAdmin {
+                    contract_addr: m.contract,
+                })
+            }
+            _ => {
+                return Err(errors::unknown_msg(format!(
+                    "unsupported message from contract: {type_url}"
+                )))
+            }
+        };
+        self.dispatch(contract, &native)
+    }
+}
+
+/// Proto coins (validated by the message's `validate_basic`) as contract coins.
+fn wasm_coins(coins: &[ProtoCoin]) -> Result<Vec<Coin>, TxError> {
+    coins
+        .iter()
+        .map(|c| {
+            let amount = c
+                .amount
+                .parse::<u128>()
+                .map_err(|e| TxError::InvalidCoins(format!("{}{}: {e}", c.amount, c.denom)))?;
+            Ok(Coin::new(
+                cosmwasm_std::Uint128::new(amount),
+                c.denom.clone(),
+            ))
+        })
+        .collect()
 }
 
 fn check_json(msg: &[u8]) -> Result<(), TxError> {
