@@ -13,14 +13,15 @@ section() { printf '\n=== %s (%ds elapsed) ===\n' "$*" "$(( $(date +%s) - start 
 section "setup"
 scripts/setup.sh
 
-section "node (openledgerd): unit, conformance, crash-safety, determinism, property tests"
-cargo test -p openledger-node --locked
-
-section "gpu-oracle"
-scripts/test-oracle.sh
-
-section "contracts"
+# Contracts first: their wasm artifacts are what the node's check_wasm test and the e2e deploy use.
+section "contracts: unit, multi-test, property tests, schemas, wasm build"
 scripts/test-contracts.sh
+
+section "node (openledgerd): unit, conformance, crash-safety, determinism, wasm, property tests"
+OPENLEDGER_REQUIRE_ARTIFACTS=1 cargo test -p openledger-node --locked
+
+section "gpu-oracle: kernels (GPU == CPU), attribution, GGUF inference on lavapipe"
+scripts/test-oracle.sh
 
 section "client tooling (cosmjs fixtures, Keplr chain info, generated contract clients)"
 (cd scripts/e2e && npm run --silent test:offline)

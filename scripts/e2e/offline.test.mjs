@@ -276,7 +276,8 @@ test("keplr: localnet/keplr-chain-info.json passes validateBasicChainInfoType (+
   assert.equal(ci.rpc, "http://127.0.0.1:26657");
   assert.equal(ci.rest, "http://127.0.0.1:1317");
   assert.deepEqual(ci.feeCurrencies[0].gasPriceStep, { low: 0.025, average: 0.03, high: 0.04 });
-  assert.deepEqual(ci.features, []);
+  // The dev chain runs CosmWasm; wasmd_0.24+ selects the /cosmwasm/wasm/v1 REST paths.
+  assert.deepEqual(ci.features, ["cosmwasm", "wasmd_0.24+"]);
   assert.equal(ci.bech32Config.bech32PrefixAccAddr, fixture.bech32_prefix);
   assert.equal(ci.feeCurrencies[0].coinMinimalDenom, fixture.fee_denom);
 });
