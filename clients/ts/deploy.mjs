@@ -115,7 +115,7 @@ function step(text) {
   console.log(`[${String(stepNo).padStart(2)}/${totalSteps}] ${text}`);
 }
 
-async function exists(what, check) {
+async function exists(check) {
   try {
     return Boolean(await check());
   } catch {
@@ -131,7 +131,7 @@ for (const name of CODES) {
   const wasm = readFileSync(join(opts.artifacts, `${name}.wasm`));
   const checksum = createHash("sha256").update(wasm).digest("hex");
   const recorded = state.codes[name];
-  if (recorded?.checksum === checksum && (await exists("code", () => client.getCodeDetails(recorded.code_id)))) {
+  if (recorded?.checksum === checksum && (await exists(() => client.getCodeDetails(recorded.code_id)))) {
     step(`code ${name}: ${recorded.code_id} (recorded)`);
     continue;
   }
@@ -150,7 +150,7 @@ for (const name of CODES) {
 
 async function instantiate(key, codeName, msg, label, admin) {
   const recorded = state.contracts[key];
-  if (recorded && (await exists("contract", () => client.getContract(recorded.address)))) {
+  if (recorded && (await exists(() => client.getContract(recorded.address)))) {
     step(`${key}: ${recorded.address} (recorded)`);
     return recorded.address;
   }
