@@ -4,11 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# One clean pass: incremental caches only cost disk here.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
 export PATH
 
 start=$(date +%s)
-section() { printf '\n=== %s (%ds elapsed) ===\n' "$*" "$(( $(date +%s) - start ))"; }
+section() {
+  printf '\n=== %s (%ds elapsed, %s free on disk) ===\n' "$*" "$(( $(date +%s) - start ))" \
+    "$(df -h --output=avail . 2>/dev/null | tail -1 | tr -d ' ')"
+}
 
 section "setup"
 scripts/setup.sh
