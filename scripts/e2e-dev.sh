@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Start a throw-away `openledgerd dev` chain (real CometBFT child) on spare ports, deploy every
 # contract on it (scripts/deploy.sh, needs artifacts/ from scripts/build-contracts.sh), and run the
-# unmodified-cosmjs end-to-end suite against it. Used by scripts/test.sh.
+# unmodified-cosmjs end-to-end suite against it; then runs the whole lifecycle on it
+# (scripts/demo.sh --liar --crash: three attester daemons, one lying, one killed mid-job) and
+# checks the receipt (lifecycle.test.mjs). Used by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
@@ -10,7 +12,7 @@ RPC_PORT="${E2E_RPC_PORT:-36657}"
 REST_PORT="${E2E_REST_PORT:-36317}"
 home="$(mktemp -d)"
 log="$home/dev.log"
-cargo build -q -p openledger-node --bin openledgerd --locked
+cargo build -q --locked -p openledger-node --bin openledgerd -p openledger-attester --bin openledger-attester
 ./target/debug/openledgerd dev --home "$home/node" --reset \
   --rpc-port "$RPC_PORT" --p2p-port "${E2E_P2P_PORT:-36656}" --abci-port "${E2E_ABCI_PORT:-36658}" \
   --rest-port "$REST_PORT" --grpc-port "${E2E_GRPC_PORT:-36090}" \
@@ -36,6 +38,17 @@ grep -q "is running" "$log" || { echo "dev chain did not start in 60s" >&2; cat 
 
 scripts/deploy.sh --rpc "http://127.0.0.1:$RPC_PORT" --out "$home/contracts.json"
 
-cd scripts/e2e
-OPENLEDGER_E2E=1 OPENLEDGER_RPC="http://127.0.0.1:$RPC_PORT" OPENLEDGER_REST="http://127.0.0.1:$REST_PORT" \
-  OPENLEDGER_CONTRACTS="$home/contracts.json" npm run --silent test:e2e
+export OPENLEDGER_E2E=1 OPENLEDGER_RPC="http://127.0.0.1:$RPC_PORT" OPENLEDGER_REST="http://127.0.0.1:$REST_PORT" \
+  OPENLEDGER_CONTRACTS="$home/contracts.json" OPENLEDGER_RECEIPT="$home/receipt.json"
+(cd scripts/e2e && npm run --silent test:e2e)
+
+echo "e2e: the lifecycle story (scripts/demo.sh --liar --crash) on the same chain"
+if ! scripts/demo.sh --debug --rpc "$OPENLEDGER_RPC" --contracts "$OPENLEDGER_CONTRACTS" \
+  --home "$home/demo" --liar --crash --receipt "$OPENLEDGER_RECEIPT"; then
+  for f in "$home"/demo/attester-*/attester.log; do
+    echo "--- $f (last 40 lines)" >&2
+    tail -n 40 "$f" >&2 || true
+  done
+  exit 1
+fi
+(cd scripts/e2e && npm run --silent test:lifecycle)

@@ -1,0 +1,379 @@
+//! The chain as an attester sees it: CometBFT JSON-RPC for queries (`abci_query` through the
+//! node's gRPC-path router), simulation, broadcast and inclusion; transactions built and signed
+//! with cosmrs (`SIGN_MODE_DIRECT`, the bytes cosmjs would sign).
+
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use cosmos_sdk_proto::cosmos::auth::v1beta1::{BaseAccount, QueryAccountRequest, QueryAccountResponse};
+use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
+use cosmos_sdk_proto::cosmwasm::wasm::v1::{
+    QuerySmartContractStateRequest, QuerySmartContractStateResponse,
+};
+use cosmrs::cosmwasm::MsgExecuteContract;
+use cosmrs::tx::{Body, Fee, Msg as _, SignDoc, SignerInfo};
+use cosmrs::{AccountId, Coin};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use prost::Message;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::error::{AttesterError, Result};
+use crate::keys::Keys;
+
+const RPC_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a broadcast tx may take to appear in a block.
+const INCLUSION_TIMEOUT: Duration = Duration::from_secs(30);
+/// SDK code of "account not found" (`ErrKeyNotFound`, codespace sdk).
+const CODE_NOT_FOUND: u32 = 22;
+
+#[derive(Clone)]
+pub struct Chain {
+    url: String,
+    uri: hyper::Uri,
+    client: Client<HttpConnector, Full<Bytes>>,
+    chain_id: String,
+    gas_price: f64,
+    fee_denom: String,
+    gas_adjustment: f64,
+}
+
+/// One included transaction.
+#[derive(Clone, Debug)]
+pub struct Included {
+    pub hash: String,
+    pub height: u64,
+    pub gas_used: u64,
+    pub events: Value,
+}
+
+impl Chain {
+    pub fn new(
+        url: &str,
+        chain_id: &str,
+        gas_price: (f64, String),
+        gas_adjustment: f64,
+    ) -> Result<Self> {
+        let normalized = url
+            .strip_prefix("tcp://")
+            .map(|r| format!("http://{r}"))
+            .unwrap_or_else(|| url.to_string())
+            .trim_end_matches('/')
+            .to_string();
+        let uri: hyper::Uri = format!("{normalized}/")
+            .parse()
+            .map_err(|e| AttesterError::Rpc {
+                url: url.into(),
+                message: format!("invalid URL: {e}"),
+            })?;
+        if uri.scheme_str() != Some("http") {
+            return Err(AttesterError::Rpc {
+                url: url.into(),
+                message: "only http:// CometBFT RPC URLs are supported".into(),
+            });
+        }
+        Ok(Chain {
+            url: normalized,
+            uri,
+            client: Client::builder(TokioExecutor::new()).build_http(),
+            chain_id: chain_id.into(),
+            gas_price: gas_price.0,
+            fee_denom: gas_price.1,
+            gas_adjustment,
+        })
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn rpc_err(&self, message: impl Into<String>) -> AttesterError {
+        AttesterError::Rpc {
+            url: self.url.clone(),
+            message: message.into(),
+        }
+    }
+
+    /// One JSON-RPC call; returns `result`.
+    async fn call(&self, method: &str, params: Value) -> Result<Value> {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+        let request = hyper::Request::post(self.uri.clone())
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(body.to_string())))
+            .map_err(|e| self.rpc_err(e.to_string()))?;
+        let exchange = async {
+            let response = self
+                .client
+                .request(request)
+                .await
+                .map_err(|e| self.rpc_err(format!("{method}: {e}")))?;
+            let bytes = response
+                .into_body()
+                .collect()
+                .await
+                .map_err(|e| self.rpc_err(format!("{method}: {e}")))?
+                .to_bytes();
+            Ok::<_, AttesterError>(bytes)
+        };
+        let bytes = tokio::time::timeout(RPC_TIMEOUT, exchange)
+            .await
+            .map_err(|_| self.rpc_err(format!("no answer to {method} within {RPC_TIMEOUT:?}")))??;
+        let mut reply: Value = serde_json::from_slice(&bytes).map_err(|_| {
+            self.rpc_err(format!(
+                "{method}: not JSON-RPC: {}",
+                String::from_utf8_lossy(&bytes).chars().take(200).collect::<String>()
+            ))
+        })?;
+        if let Some(error) = reply.get("error").filter(|e| !e.is_null()) {
+            return Err(self.rpc_err(format!("{method}: {error}")));
+        }
+        match reply.get_mut("result") {
+            Some(result) => Ok(result.take()),
+            None => Err(self.rpc_err(format!("{method}: no result"))),
+        }
+    }
+
+    /// Height of the latest committed block.
+    pub async fn latest_height(&self) -> Result<u64> {
+        let status = self.call("status", json!({})).await?;
+        let chain_id = status["node_info"]["network"].as_str().unwrap_or_default();
+        if chain_id != self.chain_id {
+            return Err(self.rpc_err(format!(
+                "the node is on chain {chain_id:?}, the config says {:?}",
+                self.chain_id
+            )));
+        }
+        as_u64(&status["sync_info"]["latest_block_height"])
+            .ok_or_else(|| self.rpc_err("status: no latest_block_height"))
+    }
+
+    /// `abci_query` of a gRPC method path with a protobuf request.
+    async fn abci_query<Resp: Message + Default>(
+        &self,
+        path: &str,
+        request: impl Message,
+    ) -> Result<Resp> {
+        let r = self
+            .call(
+                "abci_query",
+                json!({"path": path, "data": hex::encode(request.encode_to_vec()), "prove": false}),
+            )
+            .await?;
+        let resp = &r["response"];
+        let code = resp["code"].as_u64().unwrap_or(0) as u32;
+        if code != 0 {
+            return Err(AttesterError::Query {
+                path: path.into(),
+                code,
+                log: resp["log"].as_str().unwrap_or_default().into(),
+            });
+        }
+        let value = base64::engine::general_purpose::STANDARD
+            .decode(resp["value"].as_str().unwrap_or_default())
+            .map_err(|e| self.rpc_err(format!("{path}: value: {e}")))?;
+        Resp::decode(value.as_slice()).map_err(|e| self.rpc_err(format!("{path}: {e}")))
+    }
+
+    /// A contract's smart query, JSON in and out.
+    pub async fn smart<Q: Serialize, R: DeserializeOwned>(&self, contract: &str, query: &Q) -> Result<R> {
+        let query_data = serde_json::to_vec(query).map_err(|e| self.rpc_err(e.to_string()))?;
+        let r: QuerySmartContractStateResponse = self
+            .abci_query(
+                "/cosmwasm.wasm.v1.Query/SmartContractState",
+                QuerySmartContractStateRequest {
+                    address: contract.into(),
+                    query_data,
+                },
+            )
+            .await?;
+        serde_json::from_slice(&r.data).map_err(|e| {
+            self.rpc_err(format!(
+                "smart query of {contract}: unexpected answer ({e}): {}",
+                String::from_utf8_lossy(&r.data).chars().take(200).collect::<String>()
+            ))
+        })
+    }
+
+    /// (account number, sequence); `None` for an account the chain has never seen.
+    pub async fn account(&self, address: &str) -> Result<Option<(u64, u64)>> {
+        let r: Result<QueryAccountResponse> = self
+            .abci_query(
+                "/cosmos.auth.v1beta1.Query/Account",
+                QueryAccountRequest {
+                    address: address.into(),
+                },
+            )
+            .await;
+        match r {
+            Ok(r) => {
+                let any = r.account.ok_or_else(|| self.rpc_err("account: empty answer"))?;
+                let base = BaseAccount::decode(any.value.as_slice())
+                    .map_err(|e| self.rpc_err(format!("account {address}: {e}")))?;
+                Ok(Some((base.account_number, base.sequence)))
+            }
+            Err(AttesterError::Query { code, .. }) if code == CODE_NOT_FOUND => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Signs `msgs` (contract executions as JSON) from `keys`, simulates for the gas, broadcasts
+    /// and waits until the tx is in a block. `what` names the tx in errors and logs.
+    pub async fn execute(
+        &self,
+        keys: &Keys,
+        what: &str,
+        msgs: &[(String, Value, Vec<Coin>)],
+    ) -> Result<Included> {
+        let sender: AccountId = keys
+            .address
+            .parse()
+            .map_err(|e| self.rpc_err(format!("own address: {e}")))?;
+        let mut anys = Vec::with_capacity(msgs.len());
+        for (contract, msg, funds) in msgs {
+            let m = MsgExecuteContract {
+                sender: sender.clone(),
+                contract: contract
+                    .parse()
+                    .map_err(|e| self.rpc_err(format!("contract address {contract}: {e}")))?,
+                msg: serde_json::to_vec(msg).map_err(|e| self.rpc_err(e.to_string()))?,
+                funds: funds.clone(),
+            };
+            anys.push(m.to_any().map_err(|e| self.rpc_err(e.to_string()))?);
+        }
+        let (account_number, sequence) =
+            self.account(&keys.address).await?.ok_or_else(|| AttesterError::Tx {
+                what: what.into(),
+                code: CODE_NOT_FOUND,
+                log: format!(
+                    "account {} does not exist on chain {}: fund it first",
+                    keys.address, self.chain_id
+                ),
+                hash: None,
+            })?;
+        let body = Body::new(anys, format!("openledger-attester: {what}"), 0u32);
+        let simulated = self
+            .sign(keys, &body, account_number, sequence, 0)?;
+        let sim: SimulateResponse = self
+            .abci_query(
+                "/cosmos.tx.v1beta1.Service/Simulate",
+                SimulateRequest {
+                    tx_bytes: simulated,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                AttesterError::Query { code, log, .. } => AttesterError::Tx {
+                    what: what.into(),
+                    code,
+                    log,
+                    hash: None,
+                },
+                e => e,
+            })?;
+        let used = sim.gas_info.map(|g| g.gas_used).unwrap_or(0);
+        let gas_limit = ((used as f64) * self.gas_adjustment).ceil() as u64 + 10_000;
+        let tx = self.sign(keys, &body, account_number, sequence, gas_limit)?;
+        let hash = hex::encode_upper(sha2_256(&tx));
+        let r = self
+            .call(
+                "broadcast_tx_sync",
+                json!({"tx": base64::engine::general_purpose::STANDARD.encode(&tx)}),
+            )
+            .await?;
+        let code = r["code"].as_u64().unwrap_or(0) as u32;
+        if code != 0 {
+            return Err(AttesterError::Tx {
+                what: what.into(),
+                code,
+                log: r["log"].as_str().unwrap_or_default().into(),
+                hash: Some(hash),
+            });
+        }
+        self.wait_for(what, &hash).await
+    }
+
+    fn sign(
+        &self,
+        keys: &Keys,
+        body: &Body,
+        account_number: u64,
+        sequence: u64,
+        gas_limit: u64,
+    ) -> Result<Vec<u8>> {
+        let amount = (gas_limit as f64 * self.gas_price).ceil() as u128;
+        let fee = Fee::from_amount_and_gas(
+            Coin {
+                denom: self
+                    .fee_denom
+                    .parse()
+                    .map_err(|e| self.rpc_err(format!("fee denom: {e}")))?,
+                amount,
+            },
+            gas_limit,
+        );
+        let auth_info =
+            SignerInfo::single_direct(Some(keys.account.public_key()), sequence).auth_info(fee);
+        let chain_id = self
+            .chain_id
+            .parse()
+            .map_err(|e| self.rpc_err(format!("chain id: {e}")))?;
+        SignDoc::new(body, &auth_info, &chain_id, account_number)
+            .and_then(|doc| doc.sign(&keys.account))
+            .and_then(|raw| raw.to_bytes())
+            .map_err(|e| self.rpc_err(format!("signing: {e}")))
+    }
+
+    /// Polls `tx` until the hash is in a block; its DeliverTx code decides the outcome.
+    async fn wait_for(&self, what: &str, hash: &str) -> Result<Included> {
+        let start = Instant::now();
+        let hash_b64 = base64::engine::general_purpose::STANDARD
+            .encode(hex::decode(hash).unwrap_or_default());
+        loop {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            match self.call("tx", json!({"hash": hash_b64, "prove": false})).await {
+                Ok(r) => {
+                    let res = &r["tx_result"];
+                    let code = res["code"].as_u64().unwrap_or(0) as u32;
+                    if code != 0 {
+                        return Err(AttesterError::Tx {
+                            what: what.into(),
+                            code,
+                            log: res["log"].as_str().unwrap_or_default().into(),
+                            hash: Some(hash.into()),
+                        });
+                    }
+                    return Ok(Included {
+                        hash: hash.into(),
+                        height: as_u64(&r["height"]).unwrap_or(0),
+                        gas_used: as_u64(&res["gas_used"]).unwrap_or(0),
+                        events: res["events"].clone(),
+                    });
+                }
+                // "tx (HASH) not found" until it is indexed; keep asking until the timeout.
+                Err(_) if start.elapsed() < INCLUSION_TIMEOUT => continue,
+                Err(_) => {
+                    return Err(AttesterError::TxTimeout {
+                        hash: hash.into(),
+                        seconds: INCLUSION_TIMEOUT.as_secs(),
+                    })
+                }
+            }
+        }
+    }
+}
+
+fn sha2_256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).into()
+}
+
+/// CometBFT writes int64 as JSON strings.
+fn as_u64(v: &Value) -> Option<u64> {
+    v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}

@@ -1,0 +1,106 @@
+//! Content-addressed inputs: Datanet contributions, inference inputs and outputs, each a file
+//! named by the lowercase hex sha256 of its bytes. Every read is checked against its hash, so
+//! a store (a shared directory, a mirror) need not be trusted.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{AttesterError, Result};
+
+#[derive(Clone, Debug)]
+pub struct ContentStore {
+    dirs: Vec<PathBuf>,
+}
+
+impl ContentStore {
+    pub fn new(dirs: Vec<PathBuf>) -> Self {
+        ContentStore { dirs }
+    }
+
+    /// The bytes whose sha256 is `hash`, from the first directory that has them.
+    pub fn get(&self, hash: &[u8]) -> Result<Vec<u8>> {
+        let name = hex::encode(hash);
+        let bad = |message: String| AttesterError::Content {
+            hash: name.clone(),
+            message,
+        };
+        if hash.len() != 32 {
+            return Err(bad(format!("not a sha256 ({} bytes)", hash.len())));
+        }
+        for dir in &self.dirs {
+            let path = dir.join(&name);
+            match std::fs::read(&path) {
+                Ok(bytes) => {
+                    if Sha256::digest(&bytes)[..] != *hash {
+                        return Err(bad(format!(
+                            "{} does not hash to its name (corrupt or tampered)",
+                            path.display()
+                        )));
+                    }
+                    return Ok(bytes);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(AttesterError::io(path, e)),
+            }
+        }
+        Err(bad(format!("not found in {}", self.describe())))
+    }
+
+    /// Stores `bytes` in the first directory; returns their sha256.
+    pub fn put(&self, bytes: &[u8]) -> Result<[u8; 32]> {
+        let hash: [u8; 32] = Sha256::digest(bytes).into();
+        let dir = self.dirs.first().ok_or_else(|| AttesterError::Content {
+            hash: hex::encode(hash),
+            message: "no content directory configured".into(),
+        })?;
+        write_atomic(&dir.join(hex::encode(hash)), bytes)?;
+        Ok(hash)
+    }
+
+    fn describe(&self) -> String {
+        self.dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Writes through a temporary file, fsyncs, renames and fsyncs the directory: after a crash the
+/// file is either complete or absent.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| AttesterError::io(dir, e))?;
+    let tmp = path.with_extension("tmp");
+    let mut f = std::fs::File::create(&tmp).map_err(|e| AttesterError::io(&tmp, e))?;
+    f.write_all(bytes)
+        .and_then(|_| f.sync_all())
+        .map_err(|e| AttesterError::io(&tmp, e))?;
+    std::fs::rename(&tmp, path).map_err(|e| AttesterError::io(path, e))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_are_checked_against_their_hash() {
+        let a = tempfile::tempdir().unwrap();
+        let b = tempfile::tempdir().unwrap();
+        let store = ContentStore::new(vec![a.path().into(), b.path().into()]);
+        let h = ContentStore::new(vec![b.path().into()]).put(b"row one").unwrap();
+        assert_eq!(store.get(&h).unwrap(), b"row one", "found in the second dir");
+        std::fs::write(a.path().join(hex::encode(h)), b"row 1").unwrap();
+        let e = store.get(&h).unwrap_err().to_string();
+        assert!(e.contains("does not hash"), "{e}");
+        let e = store.get(&[7u8; 32]).unwrap_err().to_string();
+        assert!(e.contains("not found"), "{e}");
+        assert!(store.get(&[1, 2]).is_err());
+    }
+}

@@ -1,0 +1,547 @@
+//! The attester's work loop. Each poll reads the jobs assigned to this key from the escrow and
+//! moves every one a step along its lifecycle:
+//!
+//! ```text
+//! Assigned ──compute, journal──▶ Commit tx ──(all committed or commit deadline)──▶ Reveal tx
+//!          (salt + result to disk first)              (the journaled salt and result)
+//! Revealed ──(reveal deadline, nobody tallied)──▶ Tally tx   Finalized ──(challenge over)──▶ Settle tx
+//! ```
+//!
+//! Network and chain failures are retried with exponential backoff (a chain that restarts is
+//! simply waited for); answers that will not change (an unsupported job, missing inputs) are
+//! logged once and the job is left to expire.
+
+use std::collections::HashSet;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cosmrs::Coin;
+use cosmwasm_std::{to_json_binary, Binary, HexBinary, Uint128};
+use openledger_types::attester::{
+    AttesterInfo, Capabilities, ExecuteMsg as RegistryExecute, QueryMsg as RegistryQuery,
+    ReceiveMsg as RegistryReceive,
+};
+use openledger_types::common::Method;
+use openledger_types::escrow::{
+    commitment, AssignmentStatus, AttestationPacket, AttestationPacketData, AttesterJob,
+    AttesterJobsResponse, BalanceResponse, ExecuteMsg as EscrowExecute, JobResponse, JobStatus,
+    QueryMsg as EscrowQuery, ATTEST_PORT,
+};
+use rand_core::{OsRng, RngCore};
+use serde_json::{json, Value};
+use tracing::{info, warn};
+
+use crate::attest::{self, ServedModel};
+use crate::chain::{Chain, Included};
+use crate::config::{Config, Deployment};
+use crate::content::ContentStore;
+use crate::error::{AttesterError, Result};
+use crate::journal::{Entry, Journal, Phase};
+use crate::keys::Keys;
+use crate::metrics::Metrics;
+
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Blocks past a deadline after which any assigned attester, not only the designated one,
+/// sends the Tally / Settle.
+const KEEPER_GRACE_BLOCKS: u64 = 5;
+
+pub struct Attester {
+    cfg: Config,
+    keys: Keys,
+    chain: Chain,
+    deployment: Deployment,
+    content: ContentStore,
+    model: Arc<ServedModel>,
+    journal: Journal,
+    metrics: Arc<Metrics>,
+    /// Every job with an id ≤ this is over for us: polls start after it.
+    cursor: Option<u64>,
+    /// Jobs we cannot attest (logged once).
+    given_up: HashSet<u64>,
+    seen: HashSet<u64>,
+}
+
+impl Attester {
+    pub fn new(cfg: Config) -> Result<Self> {
+        let keys = Keys::load(&cfg.key_file, &cfg.prefix)?;
+        let deployment = Deployment::load(&cfg.contracts, &cfg.chain_id)?;
+        let gas_price = cfg.gas_price_parts().map_err(|message| AttesterError::Config {
+            path: cfg.contracts.clone(),
+            message,
+        })?;
+        let chain = Chain::new(&cfg.rpc, &cfg.chain_id, gas_price, cfg.gas_adjustment)?;
+        let model = Arc::new(ServedModel::load(&cfg.model)?);
+        Ok(Attester {
+            content: ContentStore::new(cfg.content_dirs.clone()),
+            journal: Journal::open(cfg.state_dir.clone())?,
+            keys,
+            chain,
+            deployment,
+            model,
+            metrics: Arc::new(Metrics::default()),
+            cursor: None,
+            given_up: HashSet::new(),
+            seen: HashSet::new(),
+            cfg,
+        })
+    }
+
+    pub fn address(&self) -> &str {
+        &self.keys.address
+    }
+    pub fn metrics(&self) -> Arc<Metrics> {
+        self.metrics.clone()
+    }
+    pub fn model_hash(&self) -> [u8; 32] {
+        self.model.hash
+    }
+    fn escrow(&self) -> &str {
+        &self.deployment.contracts.attribution_escrow.address
+    }
+    fn registry(&self) -> &str {
+        &self.deployment.contracts.attester_registry.address
+    }
+
+    /// Polls until `shutdown` resolves; a poll in progress is finished first, so no transaction
+    /// is left half-recorded.
+    pub async fn run(&mut self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        tokio::pin!(shutdown);
+        let mut backoff = self.cfg.poll_interval();
+        info!(
+            attester = %self.keys.address,
+            escrow = %self.escrow(),
+            rpc = %self.chain.url(),
+            model = %hex::encode(self.model.hash),
+            "attester running"
+        );
+        loop {
+            let wait = match self.poll_once().await {
+                Ok(()) => {
+                    backoff = self.cfg.poll_interval();
+                    backoff
+                }
+                Err(e) => {
+                    Metrics::inc(&self.metrics.chain_errors_total);
+                    backoff = (backoff * 2).min(MAX_BACKOFF);
+                    warn!("{e}; retrying in {backoff:?}");
+                    backoff
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => {
+                    info!("shutting down");
+                    return Ok(());
+                }
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+
+    /// One pass over the assigned jobs. Transient failures end the pass (and are retried);
+    /// a job's permanent failure only ends that job.
+    pub async fn poll_once(&mut self) -> Result<()> {
+        let height = self.chain.latest_height().await?;
+        Metrics::set(&self.metrics.chain_height, height);
+        let jobs = self.assigned_jobs().await?;
+        let mut first_open: Option<u64> = None;
+        let mut last = self.cursor;
+        for aj in &jobs {
+            let id = aj.job.id;
+            if self.seen.insert(id) {
+                Metrics::inc(&self.metrics.jobs_seen_total);
+                info!(job = id, status = ?aj.job.status, assignment = ?aj.assignment.status, "job assigned to us");
+            }
+            let over = match self.step(height, aj).await {
+                Ok(over) => over,
+                Err(e) if e.is_transient() => return Err(e),
+                Err(e) => {
+                    if let AttesterError::Tx { .. } = e {
+                        Metrics::inc(&self.metrics.tx_errors_total);
+                    }
+                    warn!(job = id, "{e}");
+                    false
+                }
+            };
+            if !over && first_open.is_none() {
+                first_open = Some(id);
+            }
+            last = Some(id);
+        }
+        let in_flight = jobs.iter().filter(|j| first_open.is_some_and(|f| j.job.id >= f)).count() as u64;
+        // Jobs come in id order: everything before the first open one is over for good.
+        self.cursor = match first_open {
+            Some(id) => id.checked_sub(1),
+            None => last,
+        };
+        Metrics::set(&self.metrics.jobs_in_flight, in_flight);
+        Ok(())
+    }
+
+    async fn assigned_jobs(&self) -> Result<Vec<AttesterJob>> {
+        let mut out = vec![];
+        let mut start_after = self.cursor;
+        loop {
+            let page: AttesterJobsResponse = self
+                .chain
+                .smart(
+                    self.escrow(),
+                    &EscrowQuery::JobsByAttester {
+                        attester: self.keys.address.clone(),
+                        start_after,
+                        limit: Some(openledger_types::common::MAX_LIMIT),
+                    },
+                )
+                .await?;
+            let full = page.jobs.len() == openledger_types::common::MAX_LIMIT as usize;
+            start_after = page.jobs.last().map(|j| j.job.id);
+            out.extend(page.jobs);
+            if !full {
+                return Ok(out);
+            }
+        }
+    }
+
+    /// Moves one job along; `Ok(true)` once nothing is left to do for it.
+    async fn step(&mut self, height: u64, aj: &AttesterJob) -> Result<bool> {
+        let job = &aj.job;
+        let id = job.id;
+        if matches!(
+            job.status,
+            JobStatus::Settled | JobStatus::Failed | JobStatus::Expired
+        ) {
+            self.finish(id, &aj.assignment.status, job.status)?;
+            return Ok(true);
+        }
+        match aj.assignment.status {
+            AssignmentStatus::Assigned => {
+                if job.status != JobStatus::Committing || height > job.commit_deadline {
+                    // Missed the commit window; the tally records it (and someone must send it).
+                    self.keep(height, aj).await?;
+                    return Ok(false);
+                }
+                if self.given_up.contains(&id) {
+                    return Ok(false);
+                }
+                let entry = match self.journal.load(id)? {
+                    Some(e) => e,
+                    None => match self.compute(aj).await {
+                        Ok(e) => e,
+                        Err(e) if e.is_transient() => return Err(e),
+                        Err(e) => {
+                            self.given_up.insert(id);
+                            Metrics::inc(&self.metrics.jobs_failed_total);
+                            return Err(e);
+                        }
+                    },
+                };
+                let msg = EscrowExecute::Commit {
+                    job_id: id,
+                    commitment: entry.commitment.clone(),
+                };
+                let tx = self.execute(&format!("commit job {id}"), msg).await?;
+                Metrics::inc(&self.metrics.commits_total);
+                info!(job = id, tx = %tx.hash, height = tx.height, "committed");
+                self.save(Entry {
+                    phase: Phase::Committed,
+                    commit_tx: Some(tx.hash),
+                    ..entry
+                })?;
+                Ok(false)
+            }
+            AssignmentStatus::Committed => {
+                let reveal_open = job.status == JobStatus::Revealing
+                    || (job.status == JobStatus::Committing && height > job.commit_deadline);
+                if height > job.reveal_deadline {
+                    self.keep(height, aj).await?;
+                    return Ok(false);
+                }
+                if !reveal_open {
+                    return Ok(false);
+                }
+                let Some(entry) = self.journal.load(id)? else {
+                    self.given_up.insert(id);
+                    return Err(AttesterError::Job {
+                        job_id: id,
+                        message: format!(
+                            "committed on chain but {} has no journal entry (state_dir lost?): \
+                             cannot reveal",
+                            self.cfg.state_dir.display()
+                        ),
+                    });
+                };
+                let packet = AttestationPacket {
+                    source_port: ATTEST_PORT.into(),
+                    source_channel: "channel-0".into(),
+                    dest_port: format!("wasm.{}", self.escrow()),
+                    dest_channel: "channel-0".into(),
+                    sequence: id,
+                    timeout_height: job.reveal_deadline,
+                    timeout_timestamp: 0,
+                    data: AttestationPacketData {
+                        request_id: id,
+                        spec_hash: job.spec_hash.clone(),
+                        attester: self.keys.address.clone(),
+                        result: entry.result.clone(),
+                    },
+                };
+                let sign_bytes = packet.sign_bytes().map_err(|e| AttesterError::Job {
+                    job_id: id,
+                    message: e.to_string(),
+                })?;
+                let signature = Binary::from(self.keys.packet.sign(&sign_bytes).to_bytes().to_vec());
+                let msg = EscrowExecute::Reveal {
+                    job_id: id,
+                    packet,
+                    salt: entry.salt.clone(),
+                    signature,
+                };
+                let tx = self.execute(&format!("reveal job {id}"), msg).await?;
+                Metrics::inc(&self.metrics.reveals_total);
+                info!(job = id, tx = %tx.hash, height = tx.height, "revealed");
+                self.save(Entry {
+                    phase: Phase::Revealed,
+                    reveal_tx: Some(tx.hash),
+                    ..entry
+                })?;
+                Ok(false)
+            }
+            _ => {
+                self.keep(height, aj).await?;
+                Ok(false)
+            }
+        }
+    }
+
+    /// Keeper duty: the tally once the reveal window is over, the settlement once the challenge
+    /// window is. The first in-quorum (or revealing) attester of the job sends it; the others
+    /// join in only if it has not happened `KEEPER_GRACE_BLOCKS` later.
+    async fn keep(&mut self, height: u64, aj: &AttesterJob) -> Result<()> {
+        let job = &aj.job;
+        let (due_after, what) = match job.status {
+            JobStatus::Committing | JobStatus::Revealing => (job.reveal_deadline, "tally"),
+            JobStatus::Finalized => match job.challenge_deadline {
+                Some(d) => (d, "settle"),
+                None => return Ok(()),
+            },
+            _ => return Ok(()),
+        };
+        if height <= due_after {
+            return Ok(());
+        }
+        if height <= due_after + KEEPER_GRACE_BLOCKS {
+            let r: JobResponse = self
+                .chain
+                .smart(self.escrow(), &EscrowQuery::Job { job_id: job.id })
+                .await?;
+            let designated = r.assignments.iter().find(|a| {
+                matches!(
+                    a.status,
+                    AssignmentStatus::InQuorum | AssignmentStatus::Revealed
+                )
+            });
+            if designated.is_some_and(|a| a.attester.as_str() != self.keys.address) {
+                return Ok(());
+            }
+        }
+        let msg = if what == "tally" {
+            EscrowExecute::Tally { job_id: job.id }
+        } else {
+            EscrowExecute::Settle { job_id: job.id }
+        };
+        match self.execute(&format!("{what} job {}", job.id), msg).await {
+            Ok(tx) => {
+                Metrics::inc(&self.metrics.keeper_txs_total);
+                info!(job = job.id, tx = %tx.hash, "{what} sent");
+                Ok(())
+            }
+            // Someone else was first: nothing lost but the fee.
+            Err(AttesterError::Tx { log, .. }) if log.contains("status") => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn finish(&mut self, id: u64, assignment: &AssignmentStatus, status: JobStatus) -> Result<()> {
+        if let Some(entry) = self.journal.load(id)? {
+            if entry.phase != Phase::Done {
+                info!(job = id, job_status = ?status, ours = ?assignment, "job over");
+                self.save(Entry {
+                    phase: Phase::Done,
+                    outcome: Some(format!("{status:?}/{assignment:?}")),
+                    ..entry
+                })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn save(&self, entry: Entry) -> Result<()> {
+        self.journal.save(&entry)
+    }
+
+    /// Gathers the inputs, computes the result, draws the salt and journals all of it before
+    /// anything is sent.
+    async fn compute(&mut self, aj: &AttesterJob) -> Result<Entry> {
+        let job = aj.job.clone();
+        let id = job.id;
+        let t = Instant::now();
+        info!(
+            job = id,
+            datanets = job.spec.datanets.len(),
+            "computing suffix_span attribution: fetching Datanet rows and the output"
+        );
+        let inputs = attest::gather(
+            &self.chain,
+            &self.deployment.contracts.datanet_registry.address,
+            &self.content,
+            &self.model,
+            &job,
+        )
+        .await?;
+        let rows = inputs.docs.len();
+        info!(job = id, rows, "inputs verified against their hashes; tokenising and indexing");
+        let model = self.model.clone();
+        let job2 = job.clone();
+        let (mut result, full) = tokio::task::spawn_blocking(move || attest::compute(&job2, &model, inputs))
+            .await
+            .map_err(|e| AttesterError::Job {
+                job_id: id,
+                message: format!("compute task: {e}"),
+            })??;
+        // The full per-contribution scores behind result_hash, content-addressed, for receipts
+        // and challenges.
+        self.content.put(&full.canonical_bytes())?;
+        if self.cfg.testing.lie {
+            warn!(job = id, "testing.lie is set: committing a WRONG result on purpose");
+            let mut h = result.result_hash.to_vec();
+            h[0] ^= 0xff;
+            result.result_hash = HexBinary::from(h);
+        }
+        let mut salt = [0u8; 32];
+        OsRng.fill_bytes(&mut salt);
+        let commitment = commitment(&salt, id, &result, &self.keys.address).map_err(|e| {
+            AttesterError::Job {
+                job_id: id,
+                message: e.to_string(),
+            }
+        })?;
+        let ms = t.elapsed().as_millis() as u64;
+        self.metrics
+            .compute_milliseconds_total
+            .fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
+        Metrics::inc(&self.metrics.jobs_computed_total);
+        info!(
+            job = id,
+            rows,
+            contributions_with_influence = full.contributions.len(),
+            weights = ?result.weights_bps.iter().map(|w| (w.datanet_id, w.version, w.bps)).collect::<Vec<_>>(),
+            result_hash = %result.result_hash,
+            ms,
+            "attribution computed"
+        );
+        let entry = Entry {
+            job_id: id,
+            spec_hash: job.spec_hash.clone(),
+            salt: HexBinary::from(salt.to_vec()),
+            result,
+            commitment,
+            phase: Phase::Computed,
+            commit_tx: None,
+            reveal_tx: None,
+            outcome: None,
+        };
+        self.save(entry.clone())?;
+        Ok(entry)
+    }
+
+    async fn execute(&self, what: &str, msg: EscrowExecute) -> Result<Included> {
+        let value = serde_json::to_value(&msg).map_err(|e| AttesterError::Rpc {
+            url: self.chain.url().into(),
+            message: e.to_string(),
+        })?;
+        self.chain
+            .execute(&self.keys, what, &[(self.escrow().to_string(), value, vec![])])
+            .await
+    }
+
+    /// Registers this key with the attester registry (if it is not yet) and bonds `bond` uopen:
+    /// wraps it into CW20 OPEN and sends it to the registry, in one transaction.
+    pub async fn register(&self, bond: u128, backend: &str) -> Result<Included> {
+        let registry = self.registry().to_string();
+        let token = self.deployment.contracts.open_token.address.clone();
+        let mut msgs: Vec<(String, Value, Vec<Coin>)> = vec![];
+        if self.attester_info().await?.is_none() {
+            let register = RegistryExecute::Register {
+                pubkey: Binary::from(self.keys.packet_pubkey().to_vec()),
+                capabilities: Capabilities {
+                    methods: vec![Method::SuffixSpan],
+                    model_hashes: vec![HexBinary::from(self.model.hash.to_vec())],
+                    backend: backend.into(),
+                    max_job_bytes: 5 << 20,
+                },
+            };
+            msgs.push((registry.clone(), to_value(&register)?, vec![]));
+        }
+        if bond > 0 {
+            let (_, denom) = self.cfg.gas_price_parts().unwrap_or((0.0, "uopen".into()));
+            let funds = vec![Coin {
+                denom: denom.parse().map_err(|e| AttesterError::Rpc {
+                    url: self.chain.url().into(),
+                    message: format!("denom: {e}"),
+                })?,
+                amount: bond,
+            }];
+            msgs.push((token.clone(), json!({"deposit": {}}), funds));
+            let hook = to_json_binary(&RegistryReceive::Bond {}).map_err(|e| AttesterError::Rpc {
+                url: self.chain.url().into(),
+                message: e.to_string(),
+            })?;
+            msgs.push((
+                token,
+                json!({"send": {"contract": registry, "amount": Uint128::new(bond), "msg": hook}}),
+                vec![],
+            ));
+        }
+        self.chain.execute(&self.keys, "register and bond", &msgs).await
+    }
+
+    pub async fn attester_info(&self) -> Result<Option<AttesterInfo>> {
+        let q = RegistryQuery::Attester {
+            operator: self.keys.address.clone(),
+        };
+        match self.chain.smart(self.registry(), &q).await {
+            Ok(info) => Ok(Some(info)),
+            Err(AttesterError::Query { log, .. }) if log.contains("not found") => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The escrow balance credited to this attester (rewards), then claims it if non-zero.
+    pub async fn claim(&self) -> Result<(Uint128, Option<Included>)> {
+        let b: BalanceResponse = self
+            .chain
+            .smart(
+                self.escrow(),
+                &EscrowQuery::Balance {
+                    address: self.keys.address.clone(),
+                },
+            )
+            .await?;
+        if b.balance.is_zero() {
+            return Ok((b.balance, None));
+        }
+        let tx = self.execute("claim rewards", EscrowExecute::Claim {}).await?;
+        Ok((b.balance, Some(tx)))
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+}
+
+fn to_value<T: serde::Serialize>(v: &T) -> Result<Value> {
+    serde_json::to_value(v).map_err(|e| AttesterError::Rpc {
+        url: String::new(),
+        message: e.to_string(),
+    })
+}

@@ -1,0 +1,62 @@
+use std::path::PathBuf;
+
+/// Errors of the attester library; the binary reports them with context.
+#[derive(Debug, thiserror::Error)]
+pub enum AttesterError {
+    #[error("config {path}: {message}")]
+    Config { path: PathBuf, message: String },
+    #[error("key file {path}: {message}")]
+    Keys { path: PathBuf, message: String },
+    #[error("I/O on {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The chain could not be reached or answered something unreadable; retried with backoff.
+    #[error("chain RPC {url}: {message}")]
+    Rpc { url: String, message: String },
+    /// A query the chain answered with an error code.
+    #[error("query {path} failed (code {code}): {log}")]
+    Query { path: String, code: u32, log: String },
+    /// A transaction the chain refused (CheckTx) or executed with an error (DeliverTx).
+    #[error("tx {what} failed (code {code}{}): {log}", .hash.as_ref().map(|h| format!(", hash {h}")).unwrap_or_default())]
+    Tx {
+        what: String,
+        code: u32,
+        log: String,
+        hash: Option<String>,
+    },
+    #[error("tx {hash} was not included within {seconds}s")]
+    TxTimeout { hash: String, seconds: u64 },
+    #[error("content {hash}: {message}")]
+    Content { hash: String, message: String },
+    #[error("job {job_id}: {message}")]
+    Job { job_id: u64, message: String },
+    #[error("model {path}: {message}")]
+    Model { path: PathBuf, message: String },
+    #[error(transparent)]
+    Oracle(#[from] gpu_oracle::OracleError),
+    #[error(transparent)]
+    Llm(#[from] gpu_oracle::LlmError),
+}
+
+impl AttesterError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        AttesterError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// True for failures worth retrying as they are (network, chain restarting, tx not yet
+    /// included); false for answers that will not change by asking again.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            AttesterError::Rpc { .. } | AttesterError::TxTimeout { .. }
+        ) || matches!(self, AttesterError::Tx { code: 32, .. }) // wrong sequence: refetch, retry
+    }
+}
+
+pub type Result<T, E = AttesterError> = std::result::Result<T, E>;

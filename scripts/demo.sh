@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# The whole OpenLedger loop, from a Datanet contribution to OPEN in a contributor's wallet, on
+# your machine: starts a dev chain (real CometBFT), deploys the contracts, starts three
+# openledger-attester daemons and walks the story (clients/ts/demo.mjs), ending with an
+# attribution receipt. Run scripts/setup.sh once first.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
+
+usage() {
+  cat <<'USAGE'
+Usage: scripts/demo.sh [options]
+
+Starts a throw-away dev chain, deploys every contract, runs three attesters and the story.
+
+Options:
+  --home DIR        work directory (default .openledger/demo; wiped first)
+  --rpc URL         use this running chain instead of starting one (needs --contracts)
+  --contracts FILE  its addresses file from scripts/deploy.sh
+  --liar            the third attester commits a wrong result (and is slashed)
+  --crash           kill -9 the second attester after its commit, then restart it
+  --receipt FILE    where the receipt JSON goes (default DIR/receipt.json)
+  --debug           use debug builds (faster to build, slower to run)
+  --keep            leave the dev chain running at the end (Ctrl-C stops it)
+  -h, --help        this text
+
+Ports of the demo chain: RPC 46657, P2P 46656, ABCI 46658, REST 46317, gRPC 46090.
+USAGE
+}
+
+home="$ROOT/.openledger/demo"
+rpc="" contracts="" profile=release keep=0
+story=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --home) home="$2"; shift 2 ;;
+    --rpc) rpc="$2"; shift 2 ;;
+    --contracts) contracts="$2"; shift 2 ;;
+    --liar|--crash) story+=("$1"); shift ;;
+    --receipt) story+=(--receipt "$2"); shift 2 ;;
+    --debug) profile=debug; shift ;;
+    --keep) keep=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+done
+if [[ -n "$rpc" && -z "$contracts" ]]; then
+  echo "demo: --rpc needs --contracts (the chain's scripts/deploy.sh addresses file)" >&2
+  exit 2
+fi
+scripts/fetch-models.sh --check >/dev/null || { echo "demo: the SmolLM2 model is not cached; run scripts/setup.sh" >&2; exit 1; }
+[[ -f clients/ts/dist/index.js ]] || { echo "demo: clients/ts is not built; run scripts/setup.sh" >&2; exit 1; }
+
+build_args=(--locked -p openledger-node --bin openledgerd -p openledger-attester --bin openledger-attester)
+[[ "$profile" == release ]] && build_args=(--release "${build_args[@]}")
+echo "demo: building openledgerd and openledger-attester ($profile)"
+cargo build -q "${build_args[@]}"
+bin="$ROOT/target/$profile"
+
+rm -rf "$home"
+mkdir -p "$home"
+pid=""
+cleanup() {
+  if [[ -n "$pid" ]]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+if [[ -z "$rpc" ]]; then
+  [[ -f artifacts/open_token.wasm ]] || { echo "demo: building the contracts (scripts/build-contracts.sh)"; scripts/build-contracts.sh; }
+  rpc="http://127.0.0.1:46657"
+  log="$home/chain.log"
+  echo "demo: starting a dev chain in $home/node (log: $log)"
+  "$bin/openledgerd" dev --home "$home/node" --reset --rpc-port 46657 --p2p-port 46656 --abci-port 46658 \
+    --rest-port 46317 --grpc-port 46090 >"$log" 2>&1 &
+  pid=$!
+  for _ in $(seq 1 120); do
+    grep -q "is running" "$log" && break
+    kill -0 "$pid" 2>/dev/null || { echo "demo: the dev chain exited:" >&2; cat "$log" >&2; exit 1; }
+    sleep 0.5
+  done
+  grep -q "is running" "$log" || { echo "demo: the dev chain did not start in 60s" >&2; cat "$log" >&2; exit 1; }
+  contracts="$home/contracts.json"
+  echo "demo: deploying the contracts"
+  scripts/deploy.sh --rpc "$rpc" --out "$contracts"
+fi
+
+node clients/ts/demo.mjs --rpc "$rpc" --contracts "$contracts" --home "$home" \
+  --attester-bin "$bin/openledger-attester" "${story[@]}"
+
+if [[ "$keep" == 1 && -n "$pid" ]]; then
+  echo "demo: the chain keeps running at $rpc (Ctrl-C stops it)"
+  wait "$pid"
+fi
