@@ -22,6 +22,7 @@ Options:
   --crash           kill -9 the second attester after its commit, then restart it
   --receipt FILE    where the receipt JSON goes (default DIR/receipt.json)
   --debug           use debug builds (faster to build, slower to run)
+  --bin-dir DIR     use the openledgerd and openledger-attester already in DIR (no build)
   --keep            leave the dev chain running at the end (Ctrl-C stops it)
   -h, --help        this text
 
@@ -30,7 +31,7 @@ USAGE
 }
 
 home="$ROOT/.openledger/demo"
-rpc="" contracts="" profile=release keep=0
+rpc="" contracts="" profile=release keep=0 bin=""
 story=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -40,6 +41,7 @@ while [[ $# -gt 0 ]]; do
     --liar|--crash) story+=("$1"); shift ;;
     --receipt) story+=(--receipt "$2"); shift 2 ;;
     --debug) profile=debug; shift ;;
+    --bin-dir) bin="$(cd "$2" && pwd)"; shift 2 ;;
     --keep) keep=1; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "demo: unknown option $1 (see --help)" >&2; exit 2 ;;
@@ -52,11 +54,18 @@ fi
 scripts/fetch-models.sh --check >/dev/null || { echo "demo: the SmolLM2 model is not cached; run scripts/setup.sh" >&2; exit 1; }
 [[ -f clients/ts/dist/index.js ]] || { echo "demo: clients/ts is not built; run scripts/setup.sh" >&2; exit 1; }
 
-build_args=(--locked -p openledger-node --bin openledgerd -p openledger-attester --bin openledger-attester)
-[[ "$profile" == release ]] && build_args=(--release "${build_args[@]}")
-echo "demo: building openledgerd and openledger-attester ($profile)"
-cargo build -q "${build_args[@]}"
-bin="$ROOT/target/$profile"
+if [[ -z "$bin" ]]; then
+  build_args=(--locked)
+  [[ "$profile" == release ]] && build_args+=(--release)
+  echo "demo: building openledgerd and openledger-attester ($profile)"
+  # One package per build, so each reuses what its own earlier builds made.
+  cargo build -q "${build_args[@]}" -p openledger-node --bin openledgerd
+  cargo build -q "${build_args[@]}" -p openledger-attester --bin openledger-attester
+  bin="$ROOT/target/$profile"
+fi
+for b in openledgerd openledger-attester; do
+  [[ -x "$bin/$b" ]] || { echo "demo: $bin/$b is missing" >&2; exit 1; }
+done
 
 rm -rf "$home"
 mkdir -p "$home"

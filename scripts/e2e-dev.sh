@@ -12,7 +12,10 @@ RPC_PORT="${E2E_RPC_PORT:-36657}"
 REST_PORT="${E2E_REST_PORT:-36317}"
 home="$(mktemp -d)"
 log="$home/dev.log"
-cargo build -q --locked -p openledger-node --bin openledgerd -p openledger-attester --bin openledger-attester
+# The binaries the packages' own integration tests built (target/debug): `cargo build` would
+# resolve features without the dev-dependencies and rebuild most of the tree.
+cargo test -q --locked -p openledger-node --no-run
+cargo test -q --locked -p gpu-oracle -p openledger-attester --no-run
 ./target/debug/openledgerd dev --home "$home/node" --reset \
   --rpc-port "$RPC_PORT" --p2p-port "${E2E_P2P_PORT:-36656}" --abci-port "${E2E_ABCI_PORT:-36658}" \
   --rest-port "$REST_PORT" --grpc-port "${E2E_GRPC_PORT:-36090}" \
@@ -43,7 +46,7 @@ export OPENLEDGER_E2E=1 OPENLEDGER_RPC="http://127.0.0.1:$RPC_PORT" OPENLEDGER_R
 (cd scripts/e2e && npm run --silent test:e2e)
 
 echo "e2e: the lifecycle story (scripts/demo.sh --liar --crash) on the same chain"
-if ! scripts/demo.sh --debug --rpc "$OPENLEDGER_RPC" --contracts "$OPENLEDGER_CONTRACTS" \
+if ! scripts/demo.sh --bin-dir target/debug --rpc "$OPENLEDGER_RPC" --contracts "$OPENLEDGER_CONTRACTS" \
   --home "$home/demo" --liar --crash --receipt "$OPENLEDGER_RECEIPT"; then
   for f in "$home"/demo/attester-*/attester.log; do
     echo "--- $f (last 40 lines)" >&2

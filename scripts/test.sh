@@ -32,7 +32,7 @@ section "client tooling (cosmjs fixtures, Keplr chain info, generated contract c
 (cd scripts/e2e && npm run --silent test:offline)
 (cd clients/ts && npm run --silent check-codegen && npm run --silent build)
 
-section "end to end: unmodified cosmjs against openledgerd dev (real CometBFT)"
+section "end to end: unmodified cosmjs against openledgerd dev (real CometBFT), then the lifecycle with three attester daemons"
 scripts/e2e-dev.sh
 
 section "done"

@@ -71,16 +71,19 @@ if (!existsSync(bin)) fail(`${bin} is missing: cargo build -p openledger-atteste
 const deployment = JSON.parse(readFileSync(opts.contracts, "utf8"));
 const addr = Object.fromEntries(Object.entries(deployment.contracts).map(([k, v]) => [k, v.address]));
 const corpus = JSON.parse(readFileSync(join(repo, "scripts/demo/corpus.json"), "utf8"));
+const modelPath = opts.model ? resolve(opts.model) : defaultModelPath();
+if (!existsSync(modelPath)) fail(`${modelPath} is missing: run scripts/setup.sh (it fetches the model)`);
+const modelHash = sha256hex(readFileSync(modelPath));
 const children = [];
 process.on("exit", () => children.forEach((c) => c.proc?.kill("SIGTERM")));
 process.on("unhandledRejection", (e) => fail(`${e?.stack ?? e}`));
 
-const TOTAL = 14;
+const TOTAL = 13;
 let stepNo = 0;
 const step = (text) => console.log(`\n[${String(++stepNo).padStart(2)}/${TOTAL}] ${text}`);
 const note = (text) => console.log(`        ${text}`);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const sha256hex = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
 const b64json = (v) => Buffer.from(JSON.stringify(v)).toString("base64");
 
 /** An attribute of the wasm events of an execute result. */
@@ -169,6 +172,13 @@ const BOND = 1_000_000n;
 for (const a of attesters) {
   note(runAttester(["register", "-c", a.config, "--bond", String(BOND), "--backend", "wgpu"], `${a.name} register`));
 }
+// The escrow samples among every eligible attester: ones left registered by an earlier run on
+// this chain (their daemons gone) would be assigned and miss, and the story would not settle.
+const eligible = await registryQuery.eligible({ method: "suffix_span", modelHash, limit: 100 });
+const strangers = eligible.attesters.filter((e) => !attesters.some((a) => a.address === e.operator));
+if (strangers.length > 0) {
+  fail(`${strangers.length} other attester(s) on this chain serve the same model (an earlier demo run?); ` + "jobs would be assigned to them too. Run the demo on a fresh chain (scripts/demo.sh without --rpc).");
+}
 function startDaemon(a) {
   const proc = spawn(bin, ["run", "-c", a.config], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "info" } });
   const write = (d) => writeFileSync(a.log, d, { flag: "a" });
@@ -232,8 +242,6 @@ const version = await datanetQuery.version({ datanetId, version: 1 });
 note(`v1: ${version.leaf_count} rows, root ${version.merkle_root}, fee ${publishFee} (tx ${published.transactionHash})`);
 
 step("A model trained on v1 is registered (SmolLM2-135M-Instruct; access granted by the owner)");
-const modelPath = opts.model ? resolve(opts.model) : defaultModelPath();
-const modelHash = sha256hex(readFileSync(modelPath));
 await datanets(owner).grantAccess({ datanetId, grantee: cast.model_owner.address });
 // 170 000 per 1k tokens: every share of this demo divides exactly (contributor weights are multiples
 // of 500 summing to 85 × 500), so the escrow ends with nothing left in it.
@@ -252,7 +260,7 @@ note(`model ${modelId}, hash ${modelHash} (tx ${modelRes.transactionHash})`);
 step(`The model serves an inference: "${corpus.prompt}"`);
 process.stdout.write("        answer:");
 const served = await new Promise((ok, ko) => {
-  const p = spawn(bin, ["infer", "--model", modelPath, "--content-dir", contentDir, "--prompt", corpus.prompt, "--max-tokens", "24"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "warn" } });
+  const p = spawn(bin, ["infer", "--model", modelPath, "--content-dir", contentDir, "--prompt", corpus.prompt, "--chat", "--max-tokens", "32"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "warn" } });
   let out = "";
   p.stdout.on("data", (d) => (out += d));
   p.stderr.on("data", (d) => process.stdout.write(d.toString().replace(/\n/g, " ")));
@@ -392,6 +400,10 @@ console.log(`\nreceipt written to ${receiptFile}`);
 process.exit(0);
 
 // ---------------------------------------------------------------------------------------------
+function sha256hex(bytes) {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
 function defaultModelPath() {
   if (process.env.OPENLEDGER_SMOLLM2_GGUF) return process.env.OPENLEDGER_SMOLLM2_GGUF;
   const cache = process.env.OPENLEDGER_MODEL_CACHE || join(process.env.HOME ?? ".", ".cache/openledger/models");

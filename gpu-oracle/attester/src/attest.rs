@@ -60,10 +60,11 @@ struct SuffixSpanJson {
 pub fn suffix_span_params(job: &JobInfo) -> Result<SuffixSpanParams> {
     let mut p = SuffixSpanParams::default();
     if let Some(raw) = &job.spec.method_params {
-        let j: SuffixSpanJson = serde_json::from_slice(raw.as_slice()).map_err(|e| AttesterError::Job {
-            job_id: job.id,
-            message: format!("method_params: {e}"),
-        })?;
+        let j: SuffixSpanJson =
+            serde_json::from_slice(raw.as_slice()).map_err(|e| AttesterError::Job {
+                job_id: job.id,
+                message: format!("method_params: {e}"),
+            })?;
         p.min_len = j.min_len.unwrap_or(p.min_len);
         p.max_cnt = j.max_cnt.unwrap_or(p.max_cnt);
     }
@@ -90,7 +91,10 @@ pub async fn gather(
         message,
     };
     if job.spec.method != Method::SuffixSpan {
-        return Err(err(format!("method {:?} is not served by this attester", job.spec.method)));
+        return Err(err(format!(
+            "method {:?} is not served by this attester",
+            job.spec.method
+        )));
     }
     if job.spec.model_hash.as_slice() != model.hash {
         return Err(err(format!(
@@ -101,7 +105,9 @@ pub async fn gather(
         )));
     }
     if job.spec.adapter_hash.is_some() {
-        return Err(err("LoRA adapters are not attributed by suffix_span yet".into()));
+        return Err(err(
+            "LoRA adapters are not attributed by suffix_span yet".into()
+        ));
     }
     let mut docs = vec![];
     for dn in &job.spec.datanets {
@@ -197,7 +203,10 @@ pub fn compute(
     job: &JobInfo,
     model: &Arc<ServedModel>,
     inputs: Inputs,
-) -> Result<(AttestationResult, gpu_oracle::attribution::AttributionResult)> {
+) -> Result<(
+    AttestationResult,
+    gpu_oracle::attribution::AttributionResult,
+)> {
     let err = |message: String| AttesterError::Job {
         job_id: job.id,
         message,

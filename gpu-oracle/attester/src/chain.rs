@@ -5,7 +5,9 @@
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use cosmos_sdk_proto::cosmos::auth::v1beta1::{BaseAccount, QueryAccountRequest, QueryAccountResponse};
+use cosmos_sdk_proto::cosmos::auth::v1beta1::{
+    BaseAccount, QueryAccountRequest, QueryAccountResponse,
+};
 use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse};
 use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     QuerySmartContractStateRequest, QuerySmartContractStateResponse,
@@ -126,7 +128,10 @@ impl Chain {
         let mut reply: Value = serde_json::from_slice(&bytes).map_err(|_| {
             self.rpc_err(format!(
                 "{method}: not JSON-RPC: {}",
-                String::from_utf8_lossy(&bytes).chars().take(200).collect::<String>()
+                String::from_utf8_lossy(&bytes)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
             ))
         })?;
         if let Some(error) = reply.get("error").filter(|e| !e.is_null()) {
@@ -180,7 +185,11 @@ impl Chain {
     }
 
     /// A contract's smart query, JSON in and out.
-    pub async fn smart<Q: Serialize, R: DeserializeOwned>(&self, contract: &str, query: &Q) -> Result<R> {
+    pub async fn smart<Q: Serialize, R: DeserializeOwned>(
+        &self,
+        contract: &str,
+        query: &Q,
+    ) -> Result<R> {
         let query_data = serde_json::to_vec(query).map_err(|e| self.rpc_err(e.to_string()))?;
         let r: QuerySmartContractStateResponse = self
             .abci_query(
@@ -194,7 +203,10 @@ impl Chain {
         serde_json::from_slice(&r.data).map_err(|e| {
             self.rpc_err(format!(
                 "smart query of {contract}: unexpected answer ({e}): {}",
-                String::from_utf8_lossy(&r.data).chars().take(200).collect::<String>()
+                String::from_utf8_lossy(&r.data)
+                    .chars()
+                    .take(200)
+                    .collect::<String>()
             ))
         })
     }
@@ -211,7 +223,9 @@ impl Chain {
             .await;
         match r {
             Ok(r) => {
-                let any = r.account.ok_or_else(|| self.rpc_err("account: empty answer"))?;
+                let any = r
+                    .account
+                    .ok_or_else(|| self.rpc_err("account: empty answer"))?;
                 let base = BaseAccount::decode(any.value.as_slice())
                     .map_err(|e| self.rpc_err(format!("account {address}: {e}")))?;
                 Ok(Some((base.account_number, base.sequence)))
@@ -228,6 +242,19 @@ impl Chain {
         keys: &Keys,
         what: &str,
         msgs: &[(String, Value, Vec<Coin>)],
+    ) -> Result<Included> {
+        self.execute_with_allowance(keys, what, msgs, 0).await
+    }
+
+    /// As [`Chain::execute`], with `extra_gas` on top of the simulated amount: for a message whose
+    /// work can grow between simulation and inclusion (a reveal that turns out to be the last
+    /// one runs the tally).
+    pub async fn execute_with_allowance(
+        &self,
+        keys: &Keys,
+        what: &str,
+        msgs: &[(String, Value, Vec<Coin>)],
+        extra_gas: u64,
     ) -> Result<Included> {
         let sender: AccountId = keys
             .address
@@ -246,18 +273,19 @@ impl Chain {
             anys.push(m.to_any().map_err(|e| self.rpc_err(e.to_string()))?);
         }
         let (account_number, sequence) =
-            self.account(&keys.address).await?.ok_or_else(|| AttesterError::Tx {
-                what: what.into(),
-                code: CODE_NOT_FOUND,
-                log: format!(
-                    "account {} does not exist on chain {}: fund it first",
-                    keys.address, self.chain_id
-                ),
-                hash: None,
-            })?;
+            self.account(&keys.address)
+                .await?
+                .ok_or_else(|| AttesterError::Tx {
+                    what: what.into(),
+                    code: CODE_NOT_FOUND,
+                    log: format!(
+                        "account {} does not exist on chain {}: fund it first",
+                        keys.address, self.chain_id
+                    ),
+                    hash: None,
+                })?;
         let body = Body::new(anys, format!("openledger-attester: {what}"), 0u32);
-        let simulated = self
-            .sign(keys, &body, account_number, sequence, 0)?;
+        let simulated = self.sign(keys, &body, account_number, sequence, 0)?;
         let sim: SimulateResponse = self
             .abci_query(
                 "/cosmos.tx.v1beta1.Service/Simulate",
@@ -277,7 +305,7 @@ impl Chain {
                 e => e,
             })?;
         let used = sim.gas_info.map(|g| g.gas_used).unwrap_or(0);
-        let gas_limit = ((used as f64) * self.gas_adjustment).ceil() as u64 + 10_000;
+        let gas_limit = ((used as f64) * self.gas_adjustment).ceil() as u64 + 10_000 + extra_gas;
         let tx = self.sign(keys, &body, account_number, sequence, gas_limit)?;
         let hash = hex::encode_upper(sha2_256(&tx));
         let r = self
@@ -307,16 +335,26 @@ impl Chain {
         gas_limit: u64,
     ) -> Result<Vec<u8>> {
         let amount = (gas_limit as f64 * self.gas_price).ceil() as u128;
-        let fee = Fee::from_amount_and_gas(
-            Coin {
-                denom: self
-                    .fee_denom
-                    .parse()
-                    .map_err(|e| self.rpc_err(format!("fee denom: {e}")))?,
-                amount,
-            },
-            gas_limit,
-        );
+        // A zero coin is invalid; the simulation (gas 0) carries no fee amount, as cosmjs does.
+        let fee = if amount == 0 {
+            Fee {
+                amount: vec![],
+                gas_limit,
+                payer: None,
+                granter: None,
+            }
+        } else {
+            Fee::from_amount_and_gas(
+                Coin {
+                    denom: self
+                        .fee_denom
+                        .parse()
+                        .map_err(|e| self.rpc_err(format!("fee denom: {e}")))?,
+                    amount,
+                },
+                gas_limit,
+            )
+        };
         let auth_info =
             SignerInfo::single_direct(Some(keys.account.public_key()), sequence).auth_info(fee);
         let chain_id = self
@@ -332,11 +370,14 @@ impl Chain {
     /// Polls `tx` until the hash is in a block; its DeliverTx code decides the outcome.
     async fn wait_for(&self, what: &str, hash: &str) -> Result<Included> {
         let start = Instant::now();
-        let hash_b64 = base64::engine::general_purpose::STANDARD
-            .encode(hex::decode(hash).unwrap_or_default());
+        let hash_b64 =
+            base64::engine::general_purpose::STANDARD.encode(hex::decode(hash).unwrap_or_default());
         loop {
             tokio::time::sleep(Duration::from_millis(300)).await;
-            match self.call("tx", json!({"hash": hash_b64, "prove": false})).await {
+            match self
+                .call("tx", json!({"hash": hash_b64, "prove": false}))
+                .await
+            {
                 Ok(r) => {
                     let res = &r["tx_result"];
                     let code = res["code"].as_u64().unwrap_or(0) as u32;
@@ -375,5 +416,6 @@ fn sha2_256(bytes: &[u8]) -> [u8; 32] {
 
 /// CometBFT writes int64 as JSON strings.
 fn as_u64(v: &Value) -> Option<u64> {
-    v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    v.as_u64()
+        .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
 }

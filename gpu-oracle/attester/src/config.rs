@@ -86,10 +86,11 @@ impl Config {
         for d in &mut cfg.content_dirs {
             *d = base.join(&*d);
         }
-        cfg.gas_price_parts().map_err(|message| AttesterError::Config {
-            path: path.into(),
-            message,
-        })?;
+        cfg.gas_price_parts()
+            .map_err(|message| AttesterError::Config {
+                path: path.into(),
+                message,
+            })?;
         if !(cfg.gas_adjustment >= 1.0) {
             return Err(AttesterError::Config {
                 path: path.into(),
@@ -176,7 +177,7 @@ mod tests {
 
     #[test]
     fn relative_paths_resolve_against_the_config_dir_and_bad_values_are_named() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::TestDir::new();
         let path = dir.path().join("config.toml");
         let good = r#"
 chain_id = "openledger-dev-1"

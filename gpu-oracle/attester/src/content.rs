@@ -91,11 +91,17 @@ mod tests {
 
     #[test]
     fn reads_are_checked_against_their_hash() {
-        let a = tempfile::tempdir().unwrap();
-        let b = tempfile::tempdir().unwrap();
+        let a = crate::TestDir::new();
+        let b = crate::TestDir::new();
         let store = ContentStore::new(vec![a.path().into(), b.path().into()]);
-        let h = ContentStore::new(vec![b.path().into()]).put(b"row one").unwrap();
-        assert_eq!(store.get(&h).unwrap(), b"row one", "found in the second dir");
+        let h = ContentStore::new(vec![b.path().into()])
+            .put(b"row one")
+            .unwrap();
+        assert_eq!(
+            store.get(&h).unwrap(),
+            b"row one",
+            "found in the second dir"
+        );
         std::fs::write(a.path().join(hex::encode(h)), b"row 1").unwrap();
         let e = store.get(&h).unwrap_err().to_string();
         assert!(e.contains("does not hash"), "{e}");

@@ -25,8 +25,8 @@ use openledger_types::attester::{
 use openledger_types::common::Method;
 use openledger_types::escrow::{
     commitment, AssignmentStatus, AttestationPacket, AttestationPacketData, AttesterJob,
-    AttesterJobsResponse, BalanceResponse, ExecuteMsg as EscrowExecute, JobResponse, JobStatus,
-    QueryMsg as EscrowQuery, ATTEST_PORT,
+    AttesterJobsResponse, BalanceResponse, ExecuteMsg as EscrowExecute, JobInfo, JobResponse,
+    JobStatus, QueryMsg as EscrowQuery, ATTEST_PORT,
 };
 use rand_core::{OsRng, RngCore};
 use serde_json::{json, Value};
@@ -45,6 +45,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Blocks past a deadline after which any assigned attester, not only the designated one,
 /// sends the Tally / Settle.
 const KEEPER_GRACE_BLOCKS: u64 = 5;
+/// Gas for the tally a reveal runs when it is the last one (measured: a reveal ≈ 135k gas, the
+/// last reveal with tally and slash ≈ 404k), added when others may reveal before ours lands.
+const TALLY_GAS_ALLOWANCE: u64 = 400_000;
 
 pub struct Attester {
     cfg: Config,
@@ -66,10 +69,12 @@ impl Attester {
     pub fn new(cfg: Config) -> Result<Self> {
         let keys = Keys::load(&cfg.key_file, &cfg.prefix)?;
         let deployment = Deployment::load(&cfg.contracts, &cfg.chain_id)?;
-        let gas_price = cfg.gas_price_parts().map_err(|message| AttesterError::Config {
-            path: cfg.contracts.clone(),
-            message,
-        })?;
+        let gas_price = cfg
+            .gas_price_parts()
+            .map_err(|message| AttesterError::Config {
+                path: cfg.contracts.clone(),
+                message,
+            })?;
         let chain = Chain::new(&cfg.rpc, &cfg.chain_id, gas_price, cfg.gas_adjustment)?;
         let model = Arc::new(ServedModel::load(&cfg.model)?);
         Ok(Attester {
@@ -168,7 +173,10 @@ impl Attester {
             }
             last = Some(id);
         }
-        let in_flight = jobs.iter().filter(|j| first_open.is_some_and(|f| j.job.id >= f)).count() as u64;
+        let in_flight = jobs
+            .iter()
+            .filter(|j| first_open.is_some_and(|f| j.job.id >= f))
+            .count() as u64;
         // Jobs come in id order: everything before the first open one is over for good.
         self.cursor = match first_open {
             Some(id) => id.checked_sub(1),
@@ -223,7 +231,7 @@ impl Attester {
                 if self.given_up.contains(&id) {
                     return Ok(false);
                 }
-                let entry = match self.journal.load(id)? {
+                let entry = match self.journaled(job)? {
                     Some(e) => e,
                     None => match self.compute(aj).await {
                         Ok(e) => e,
@@ -259,7 +267,7 @@ impl Attester {
                 if !reveal_open {
                     return Ok(false);
                 }
-                let Some(entry) = self.journal.load(id)? else {
+                let Some(entry) = self.journaled(job)? else {
                     self.given_up.insert(id);
                     return Err(AttesterError::Job {
                         job_id: id,
@@ -289,14 +297,34 @@ impl Attester {
                     job_id: id,
                     message: e.to_string(),
                 })?;
-                let signature = Binary::from(self.keys.packet.sign(&sign_bytes).to_bytes().to_vec());
+                let signature =
+                    Binary::from(self.keys.packet.sign(&sign_bytes).to_bytes().to_vec());
                 let msg = EscrowExecute::Reveal {
                     job_id: id,
                     packet,
                     salt: entry.salt.clone(),
                     signature,
                 };
-                let tx = self.execute(&format!("reveal job {id}"), msg).await?;
+                // Simulated now, ours may still become the last reveal (which runs the tally).
+                let r: JobResponse = self
+                    .chain
+                    .smart(self.escrow(), &EscrowQuery::Job { job_id: id })
+                    .await?;
+                let others_pending = r.assignments.iter().any(|a| {
+                    a.attester.as_str() != self.keys.address
+                        && matches!(
+                            a.status,
+                            AssignmentStatus::Assigned | AssignmentStatus::Committed
+                        )
+                });
+                let extra = if others_pending {
+                    TALLY_GAS_ALLOWANCE
+                } else {
+                    0
+                };
+                let tx = self
+                    .execute_with_allowance(&format!("reveal job {id}"), msg, extra)
+                    .await?;
                 Metrics::inc(&self.metrics.reveals_total);
                 info!(job = id, tx = %tx.hash, height = tx.height, "revealed");
                 self.save(Entry {
@@ -375,6 +403,15 @@ impl Attester {
         Ok(())
     }
 
+    /// The journal entry of `job`. One for another spec is from an earlier chain that reused
+    /// the job id, and does not count.
+    fn journaled(&self, job: &JobInfo) -> Result<Option<Entry>> {
+        Ok(self
+            .journal
+            .load(job.id)?
+            .filter(|e| e.spec_hash == job.spec_hash))
+    }
+
     fn save(&self, entry: Entry) -> Result<()> {
         self.journal.save(&entry)
     }
@@ -399,32 +436,38 @@ impl Attester {
         )
         .await?;
         let rows = inputs.docs.len();
-        info!(job = id, rows, "inputs verified against their hashes; tokenising and indexing");
+        info!(
+            job = id,
+            rows, "inputs verified against their hashes; tokenising and indexing"
+        );
         let model = self.model.clone();
         let job2 = job.clone();
-        let (mut result, full) = tokio::task::spawn_blocking(move || attest::compute(&job2, &model, inputs))
-            .await
-            .map_err(|e| AttesterError::Job {
-                job_id: id,
-                message: format!("compute task: {e}"),
-            })??;
+        let (mut result, full) =
+            tokio::task::spawn_blocking(move || attest::compute(&job2, &model, inputs))
+                .await
+                .map_err(|e| AttesterError::Job {
+                    job_id: id,
+                    message: format!("compute task: {e}"),
+                })??;
         // The full per-contribution scores behind result_hash, content-addressed, for receipts
         // and challenges.
         self.content.put(&full.canonical_bytes())?;
         if self.cfg.testing.lie {
-            warn!(job = id, "testing.lie is set: committing a WRONG result on purpose");
+            warn!(
+                job = id,
+                "testing.lie is set: committing a WRONG result on purpose"
+            );
             let mut h = result.result_hash.to_vec();
             h[0] ^= 0xff;
             result.result_hash = HexBinary::from(h);
         }
         let mut salt = [0u8; 32];
         OsRng.fill_bytes(&mut salt);
-        let commitment = commitment(&salt, id, &result, &self.keys.address).map_err(|e| {
-            AttesterError::Job {
+        let commitment =
+            commitment(&salt, id, &result, &self.keys.address).map_err(|e| AttesterError::Job {
                 job_id: id,
                 message: e.to_string(),
-            }
-        })?;
+            })?;
         let ms = t.elapsed().as_millis() as u64;
         self.metrics
             .compute_milliseconds_total
@@ -455,12 +498,23 @@ impl Attester {
     }
 
     async fn execute(&self, what: &str, msg: EscrowExecute) -> Result<Included> {
-        let value = serde_json::to_value(&msg).map_err(|e| AttesterError::Rpc {
-            url: self.chain.url().into(),
-            message: e.to_string(),
-        })?;
+        self.execute_with_allowance(what, msg, 0).await
+    }
+
+    async fn execute_with_allowance(
+        &self,
+        what: &str,
+        msg: EscrowExecute,
+        extra_gas: u64,
+    ) -> Result<Included> {
+        let value = to_value(&msg)?;
         self.chain
-            .execute(&self.keys, what, &[(self.escrow().to_string(), value, vec![])])
+            .execute_with_allowance(
+                &self.keys,
+                what,
+                &[(self.escrow().to_string(), value, vec![])],
+                extra_gas,
+            )
             .await
     }
 
@@ -492,17 +546,20 @@ impl Attester {
                 amount: bond,
             }];
             msgs.push((token.clone(), json!({"deposit": {}}), funds));
-            let hook = to_json_binary(&RegistryReceive::Bond {}).map_err(|e| AttesterError::Rpc {
-                url: self.chain.url().into(),
-                message: e.to_string(),
-            })?;
+            let hook =
+                to_json_binary(&RegistryReceive::Bond {}).map_err(|e| AttesterError::Rpc {
+                    url: self.chain.url().into(),
+                    message: e.to_string(),
+                })?;
             msgs.push((
                 token,
                 json!({"send": {"contract": registry, "amount": Uint128::new(bond), "msg": hook}}),
                 vec![],
             ));
         }
-        self.chain.execute(&self.keys, "register and bond", &msgs).await
+        self.chain
+            .execute(&self.keys, "register and bond", &msgs)
+            .await
     }
 
     pub async fn attester_info(&self) -> Result<Option<AttesterInfo>> {
@@ -530,7 +587,9 @@ impl Attester {
         if b.balance.is_zero() {
             return Ok((b.balance, None));
         }
-        let tx = self.execute("claim rewards", EscrowExecute::Claim {}).await?;
+        let tx = self
+            .execute("claim rewards", EscrowExecute::Claim {})
+            .await?;
         Ok((b.balance, Some(tx)))
     }
 

@@ -18,7 +18,11 @@ pub enum AttesterError {
     Rpc { url: String, message: String },
     /// A query the chain answered with an error code.
     #[error("query {path} failed (code {code}): {log}")]
-    Query { path: String, code: u32, log: String },
+    Query {
+        path: String,
+        code: u32,
+        log: String,
+    },
     /// A transaction the chain refused (CheckTx) or executed with an error (DeliverTx).
     #[error("tx {what} failed (code {code}{}): {log}", .hash.as_ref().map(|h| format!(", hash {h}")).unwrap_or_default())]
     Tx {

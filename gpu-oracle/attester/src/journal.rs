@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn entries_survive_reopening_and_list_in_job_order() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::TestDir::new();
         let j = Journal::open(dir.path().into()).unwrap();
         assert_eq!(j.load(3).unwrap(), None);
         let entry = |job_id| Entry {
@@ -135,7 +135,11 @@ mod tests {
         assert_eq!(j2.load(3).unwrap(), Some(e));
         let ids: Vec<u64> = j2.entries().unwrap().iter().map(|e| e.job_id).collect();
         assert_eq!(ids, [3, 12]);
-        std::fs::write(dir.path().join("jobs").join(format!("{:020}.json", 5)), b"{").unwrap();
+        std::fs::write(
+            dir.path().join("jobs").join(format!("{:020}.json", 5)),
+            b"{",
+        )
+        .unwrap();
         assert!(j2.load(5).is_err());
     }
 }

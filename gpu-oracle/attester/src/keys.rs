@@ -27,7 +27,9 @@ pub struct Keys {
 
 impl std::fmt::Debug for Keys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Keys").field("address", &self.address).finish()
+        f.debug_struct("Keys")
+            .field("address", &self.address)
+            .finish()
     }
 }
 
@@ -79,8 +81,8 @@ impl Keys {
         };
         let secp = hex32(&file.secp256k1).map_err(|e| bad(format!("secp256k1: {e}")))?;
         let ed = hex32(&file.ed25519).map_err(|e| bad(format!("ed25519: {e}")))?;
-        let account = secp256k1::SigningKey::from_slice(&secp)
-            .map_err(|e| bad(format!("secp256k1: {e}")))?;
+        let account =
+            secp256k1::SigningKey::from_slice(&secp).map_err(|e| bad(format!("secp256k1: {e}")))?;
         let address = account
             .public_key()
             .account_id(prefix)
@@ -101,7 +103,8 @@ impl Keys {
 
 fn hex32(s: &str) -> Result<[u8; 32], String> {
     let v = hex::decode(s.trim()).map_err(|e| e.to_string())?;
-    v.try_into().map_err(|v: Vec<u8>| format!("{} bytes, want 32", v.len()))
+    v.try_into()
+        .map_err(|v: Vec<u8>| format!("{} bytes, want 32", v.len()))
 }
 
 #[cfg(unix)]
@@ -130,7 +133,7 @@ mod tests {
 
     #[test]
     fn generated_keys_reload_identically_and_are_not_overwritten() {
-        let dir = tempfile::tempdir().unwrap();
+        let dir = crate::TestDir::new();
         let path = dir.path().join("keys.json");
         let k = Keys::generate(&path, "open").unwrap();
         assert!(k.address.starts_with("open1"));

@@ -127,7 +127,15 @@ fn main() -> Result<()> {
             content_dirs,
             model,
             metrics_addr,
-        } => init(home, chain_id, rpc, contracts, content_dirs, model, metrics_addr),
+        } => init(
+            home,
+            chain_id,
+            rpc,
+            contracts,
+            content_dirs,
+            model,
+            metrics_addr,
+        ),
         Command::Infer {
             model,
             content_dir,
@@ -143,7 +151,10 @@ fn main() -> Result<()> {
         } => runtime()?.block_on(async {
             let a = attester(&config)?;
             let tx = a.register(bond, &backend).await.context("register")?;
-            let info = a.attester_info().await?.context("registered, yet the registry does not know us")?;
+            let info = a
+                .attester_info()
+                .await?
+                .context("registered, yet the registry does not know us")?;
             println!(
                 "{} registered: bonded {} OPEN base units, status {:?} (tx {})",
                 a.address(),
@@ -211,13 +222,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -296,7 +308,11 @@ fn infer(
     };
     let mut stream = TextStream::default();
     let mut err = std::io::stderr();
+    let eos = tok.eos;
     let mut on_token = |t: u32| {
+        if Some(t) == eos {
+            return ControlFlow::Continue(());
+        }
         if let Ok(piece) = stream.push(&tok, t) {
             let _ = write!(err, "{piece}");
             let _ = err.flush();

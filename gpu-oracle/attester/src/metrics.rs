@@ -124,6 +124,9 @@ mod tests {
         let text = m.render();
         assert!(text.contains("# TYPE openledger_attester_commits_total counter\nopenledger_attester_commits_total 2\n"), "{text}");
         assert!(text.contains("# TYPE openledger_attester_chain_height gauge\nopenledger_attester_chain_height 42\n"), "{text}");
-        assert!(text.contains("# HELP openledger_attester_reveals_total Reveal transactions included."), "{text}");
+        assert!(
+            text.contains("# HELP openledger_attester_reveals_total Reveal transactions included."),
+            "{text}"
+        );
     }
 }
