@@ -228,8 +228,9 @@ for (const row of corpus.rows) {
   note(`#${id} by ${who.name}: "${row.text.slice(0, 60)}${row.text.length > 60 ? "…" : ""}"`);
 }
 
-step("The owner curates: accepts rows with validation scores, rejects a wrong one");
-for (const r of rows) {
+step("The owner curates: accepts rows with validation scores, rejects a wrong one (newest first)");
+// Newest first, so the Merkle tree's (acceptance) order is not the id order the attesters list.
+for (const r of [...rows].reverse()) {
   const res = await datanets(owner).reviewContribution({ contributionId: r.id, accept: r.accept, validationScoreBps: r.score_bps });
   r.review_tx = res.transactionHash;
   note(`#${r.id} ${r.accept ? `accepted, score ${r.score_bps}` : "rejected"}`);

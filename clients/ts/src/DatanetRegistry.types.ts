@@ -245,6 +245,7 @@ export interface ContributionInfo {
   created_at: Timestamp;
   datanet_id: number;
   id: number;
+  leaf_index?: number | null;
   license: string;
   reviewer?: Addr | null;
   size: number;

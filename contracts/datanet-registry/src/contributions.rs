@@ -114,6 +114,7 @@ pub fn execute_contribute(
         reviewer: None,
         created_at: env.block.time,
         version: None,
+        leaf_index: None,
     };
     contributions().save(deps.storage, id, &c)?;
     update_stats(deps.storage, datanet_id, &info.sender, |st| {
@@ -161,6 +162,7 @@ pub fn execute_review_contribution(
         let mut acc = MERKLE.may_load(deps.storage, dn.id)?.unwrap_or_default();
         let leaf: [u8; 32] = c.content_hash.to_array()?;
         acc.push(&leaf);
+        c.leaf_index = Some(acc.count - 1);
         MERKLE.save(deps.storage, dn.id, &acc)?;
         // Weight checkpoints effective from the next version.
         let add = Uint128::from(validation_score_bps);

@@ -620,6 +620,60 @@ mod versions {
     use super::*;
 
     #[test]
+    fn leaf_indexes_rebuild_the_root_when_reviews_come_out_of_order() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        let (owner, alice, bob) = (w.owner.clone(), w.alice.clone(), w.bob.clone());
+        let c1 = w.contribute(&alice, id, 1, 10).unwrap();
+        let c2 = w.contribute(&bob, id, 2, 10).unwrap();
+        let c3 = w.contribute(&alice, id, 3, 10).unwrap();
+        let c4 = w.contribute(&bob, id, 4, 10).unwrap();
+        // accepted in the order 3, 1, 4; 2 rejected
+        w.review(&owner, c3, true, 9_000).unwrap();
+        w.review(&owner, c2, false, 0).unwrap();
+        w.review(&owner, c1, true, 9_000).unwrap();
+        w.review(&owner, c4, true, 9_000).unwrap();
+        let fee: FeeResponse = w.q(QueryMsg::PublishFee { datanet_id: id });
+        w.send(
+            &owner,
+            fee.fee.u128(),
+            ReceiveMsg::Publish { datanet_id: id },
+        )
+        .unwrap();
+        let rows: ContributionsResponse = w.q(QueryMsg::ListContributions {
+            datanet_id: id,
+            start_after: None,
+            limit: None,
+        });
+        let index: Vec<Option<u64>> = rows.contributions.iter().map(|c| c.leaf_index).collect();
+        assert_eq!(index, [Some(1), None, Some(0), Some(2)]);
+        let mut accepted: Vec<&ContributionInfo> = rows
+            .contributions
+            .iter()
+            .filter(|c| c.leaf_index.is_some())
+            .collect();
+        let by_id: Vec<[u8; 32]> = accepted
+            .iter()
+            .map(|c| c.content_hash.to_array().unwrap())
+            .collect();
+        accepted.sort_by_key(|c| c.leaf_index);
+        let leaves: Vec<[u8; 32]> = accepted
+            .iter()
+            .map(|c| c.content_hash.to_array().unwrap())
+            .collect();
+        let v1: VersionInfo = w.q(QueryMsg::Version {
+            datanet_id: id,
+            version: 1,
+        });
+        assert_eq!(v1.merkle_root, merkle_root(&leaves));
+        assert_ne!(
+            v1.merkle_root,
+            merkle_root(&by_id),
+            "id order is not the tree's order"
+        );
+    }
+
+    #[test]
     fn publish_and_new_version() {
         let mut w = setup();
         let id = w.create(ContributionPolicy::Open);

@@ -17,6 +17,7 @@ use openledger_types::datanet::{
     VersionInfo,
 };
 use openledger_types::escrow::{AttestationResult, DatanetWeight, JobInfo};
+use openledger_types::merkle::merkle_root;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -180,8 +181,6 @@ async fn accepted_rows(
             c.status == ContributionStatus::Accepted && c.version.is_some_and(|v| v <= dn.version)
         }));
     }
-    // The version's Merkle tree has exactly these leaves (in acceptance order, which the
-    // registry does not expose; the count and every content hash are what we can check).
     if rows.len() as u64 != version.leaf_count {
         return Err(AttesterError::Job {
             job_id,
@@ -193,6 +192,36 @@ async fn accepted_rows(
                 version.leaf_count
             ),
         });
+    }
+    // The rows, in acceptance order, must rebuild the version's Merkle root: the chain pinned
+    // exactly these bytes (each is checked against its content hash when fetched).
+    if rows.iter().all(|c| c.leaf_index.is_some()) {
+        rows.sort_by_key(|c| c.leaf_index);
+        let mut leaves = Vec::with_capacity(rows.len());
+        for (i, c) in rows.iter().enumerate() {
+            let leaf: Option<[u8; 32]> = c.content_hash.as_slice().try_into().ok();
+            match leaf {
+                Some(leaf) if c.leaf_index == Some(i as u64) => leaves.push(leaf),
+                _ => {
+                    return Err(AttesterError::Job {
+                        job_id,
+                        message: format!(
+                            "Datanet {} v{}: contribution {} has leaf index {:?}, expected {i}",
+                            dn.datanet_id, dn.version, c.id, c.leaf_index
+                        ),
+                    })
+                }
+            }
+        }
+        if merkle_root(&leaves) != version.merkle_root {
+            return Err(AttesterError::Job {
+                job_id,
+                message: format!(
+                    "Datanet {} v{}: its accepted rows do not rebuild the root {}",
+                    dn.datanet_id, dn.version, version.merkle_root
+                ),
+            });
+        }
     }
     Ok(rows)
 }

@@ -320,6 +320,10 @@ pub struct ContributionInfo {
     pub created_at: Timestamp,
     /// First version whose Merkle root includes this contribution.
     pub version: Option<u32>,
+    /// Position among the Datanet's accepted contributions, in acceptance order: the leaf
+    /// index in its versions' Merkle trees, so anyone can rebuild a version's root.
+    #[serde(default)]
+    pub leaf_index: Option<u64>,
 }
 
 #[cw_serde]
