@@ -151,6 +151,7 @@ impl Attester {
         let jobs = self.assigned_jobs().await?;
         let mut first_open: Option<u64> = None;
         let mut last = self.cursor;
+        let mut in_flight = 0;
         for aj in &jobs {
             let id = aj.job.id;
             if self.seen.insert(id) {
@@ -168,15 +169,12 @@ impl Attester {
                     false
                 }
             };
-            if !over && first_open.is_none() {
-                first_open = Some(id);
+            if !over {
+                in_flight += 1;
+                first_open.get_or_insert(id);
             }
             last = Some(id);
         }
-        let in_flight = jobs
-            .iter()
-            .filter(|j| first_open.is_some_and(|f| j.job.id >= f))
-            .count() as u64;
         // Jobs come in id order: everything before the first open one is over for good.
         self.cursor = match first_open {
             Some(id) => id.checked_sub(1),
