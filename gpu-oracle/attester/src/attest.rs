@@ -274,3 +274,142 @@ pub fn compute(
         result,
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::{Addr, Binary, Uint128};
+    use openledger_types::escrow::{JobSpec, JobStatus};
+
+    /// GPT-2 byte-level vocabulary with no merges: one token per byte.
+    fn byte_tokenizer() -> Tokenizer {
+        let printable = |b: u32| {
+            (33..=126).contains(&b) || (161..=172).contains(&b) || (174..=255).contains(&b)
+        };
+        let mut n = 0;
+        let tokens = (0u32..256)
+            .map(|b| {
+                let c = if printable(b) {
+                    b
+                } else {
+                    n += 1;
+                    255 + n
+                };
+                char::from_u32(c).unwrap().to_string()
+            })
+            .collect();
+        Tokenizer::new(tokens, &[], vec![], None, None).unwrap()
+    }
+
+    fn model() -> Arc<ServedModel> {
+        Arc::new(ServedModel {
+            path: "test.gguf".into(),
+            hash: [7; 32],
+            tokenizer: byte_tokenizer(),
+        })
+    }
+
+    fn job(datanets: &[(u64, u32)], method_params: Option<&str>) -> JobInfo {
+        let refs = datanets
+            .iter()
+            .map(|&(datanet_id, version)| DatanetRef {
+                datanet_id,
+                version,
+                root: HexBinary::from(vec![0; 32]),
+            })
+            .collect();
+        JobInfo {
+            id: 9,
+            payer: Addr::unchecked("payer"),
+            model_owner: Addr::unchecked("owner"),
+            spec: JobSpec {
+                method: Method::SuffixSpan,
+                model_id: 1,
+                model_hash: HexBinary::from(vec![7; 32]),
+                adapter_hash: None,
+                datanets: refs,
+                input_hash: HexBinary::from(vec![1; 32]),
+                output_hash: HexBinary::from(vec![2; 32]),
+                method_params: method_params.map(|p| Binary::from(p.as_bytes())),
+            },
+            spec_hash: HexBinary::from(vec![3; 32]),
+            input_tokens: 1,
+            output_tokens: 1,
+            fee: Uint128::new(1),
+            platform_fee: Uint128::zero(),
+            status: JobStatus::Committing,
+            created_height: 1,
+            commit_deadline: 10,
+            reveal_deadline: 20,
+            challenge_deadline: None,
+            total_stake: Uint128::new(1),
+            result: None,
+            challenger: None,
+            challenge_bond: Uint128::zero(),
+        }
+    }
+
+    fn doc(m: &ServedModel, datanet_id: u64, id: u64, text: &str) -> Document {
+        Document {
+            contribution: ContributionRef::new(datanet_id, 1, id),
+            tokens: m.tokenizer.encode(text).unwrap(),
+        }
+    }
+
+    #[test]
+    fn weights_follow_the_spec_order_and_sum_to_10000() {
+        let m = model();
+        // The spec names Datanet 2 first; gpu-oracle sorts by id.
+        let j = job(&[(2, 1), (1, 1)], Some(r#"{"min_len": 6}"#));
+        let inputs = || Inputs {
+            docs: vec![
+                doc(&m, 1, 1, "the river Seine flows through Paris"),
+                doc(&m, 2, 2, "Paris is the capital of France"),
+            ],
+            output: b"Paris is the capital of France; the river Seine flows".to_vec(),
+        };
+        let (result, full) = compute(&j, &m, inputs()).unwrap();
+        let order: Vec<u64> = result.weights_bps.iter().map(|w| w.datanet_id).collect();
+        assert_eq!(order, [2, 1]);
+        assert_eq!(
+            result.weights_bps.iter().map(|w| w.bps).sum::<u64>(),
+            10_000
+        );
+        assert!(
+            result.weights_bps[0].bps > result.weights_bps[1].bps,
+            "the longer span weighs more"
+        );
+        assert_eq!(result.result_hash.as_slice(), full.result_hash());
+        // Deterministic: the same inputs give the same bytes.
+        assert_eq!(compute(&j, &m, inputs()).unwrap().0, result);
+    }
+
+    #[test]
+    fn bad_params_and_outputs_without_influence_are_refused() {
+        let m = model();
+        let inputs = || Inputs {
+            docs: vec![doc(&m, 1, 1, "Paris is the capital of France")],
+            output: b"zzzz qqqq".to_vec(),
+        };
+        let e = compute(&job(&[(1, 1)], None), &m, inputs())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("nothing to attribute"), "{e}");
+        let e = compute(
+            &job(&[(1, 1)], Some(r#"{"min_len": 4, "k": 2}"#)),
+            &m,
+            inputs(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("method_params"), "{e}");
+        let bad_utf8 = Inputs {
+            docs: vec![doc(&m, 1, 1, "Paris")],
+            output: vec![0xff, 0xfe],
+        };
+        let e = compute(&job(&[(1, 1)], None), &m, bad_utf8)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("UTF-8"), "{e}");
+    }
+}

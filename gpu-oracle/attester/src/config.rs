@@ -91,7 +91,8 @@ impl Config {
                 path: path.into(),
                 message,
             })?;
-        if !(cfg.gas_adjustment >= 1.0) {
+        // NaN fails too.
+        if !cfg.gas_adjustment.is_finite() || cfg.gas_adjustment < 1.0 {
             return Err(AttesterError::Config {
                 path: path.into(),
                 message: format!("gas_adjustment must be ≥ 1, got {}", cfg.gas_adjustment),
@@ -124,8 +125,8 @@ impl Config {
         let amount: f64 = amount
             .parse()
             .map_err(|_| format!("gas_price {s:?}: {amount:?} is not a number"))?;
-        if !(amount >= 0.0) {
-            return Err(format!("gas_price {s:?} is negative"));
+        if !amount.is_finite() || amount < 0.0 {
+            return Err(format!("gas_price {s:?} is not a non-negative number"));
         }
         Ok((amount, denom.to_string()))
     }

@@ -2,7 +2,7 @@
 
 use std::io::Write as _;
 use std::ops::ControlFlow;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -213,7 +213,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("tokio runtime")
 }
 
-fn attester(config: &PathBuf) -> Result<Attester> {
+fn attester(config: &Path) -> Result<Attester> {
     let cfg = Config::load(config)?;
     Attester::new(cfg).with_context(|| format!("starting the attester from {}", config.display()))
 }
