@@ -45,6 +45,13 @@ pub struct Chain {
     gas_adjustment: f64,
 }
 
+/// A signed tx and its hash (uppercase hex of its sha256, as CometBFT names it).
+#[derive(Clone, Debug)]
+pub struct SignedTx {
+    pub bytes: Vec<u8>,
+    pub hash: String,
+}
+
 /// One included transaction.
 #[derive(Clone, Debug)]
 pub struct Included {
@@ -256,6 +263,18 @@ impl Chain {
         msgs: &[(String, Value, Vec<Coin>)],
         extra_gas: u64,
     ) -> Result<Included> {
+        let tx = self.prepare(keys, what, msgs, extra_gas).await?;
+        self.submit(what, tx).await
+    }
+
+    /// Builds, simulates and signs a tx without sending it, so its hash can be recorded first.
+    pub async fn prepare(
+        &self,
+        keys: &Keys,
+        what: &str,
+        msgs: &[(String, Value, Vec<Coin>)],
+        extra_gas: u64,
+    ) -> Result<SignedTx> {
         let sender: AccountId = keys
             .address
             .parse()
@@ -306,8 +325,14 @@ impl Chain {
             })?;
         let used = sim.gas_info.map(|g| g.gas_used).unwrap_or(0);
         let gas_limit = ((used as f64) * self.gas_adjustment).ceil() as u64 + 10_000 + extra_gas;
-        let tx = self.sign(keys, &body, account_number, sequence, gas_limit)?;
-        let hash = hex::encode_upper(sha2_256(&tx));
+        let bytes = self.sign(keys, &body, account_number, sequence, gas_limit)?;
+        let hash = hex::encode_upper(sha2_256(&bytes));
+        Ok(SignedTx { bytes, hash })
+    }
+
+    /// Broadcasts a [`Chain::prepare`]d tx and waits until it is in a block.
+    pub async fn submit(&self, what: &str, tx: SignedTx) -> Result<Included> {
+        let SignedTx { bytes: tx, hash } = tx;
         let r = self
             .call(
                 "broadcast_tx_sync",

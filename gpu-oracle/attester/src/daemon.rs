@@ -245,12 +245,23 @@ impl Attester {
                     job_id: id,
                     commitment: entry.commitment.clone(),
                 };
-                let tx = self.execute(&format!("commit job {id}"), msg).await?;
+                let what = format!("commit job {id}");
+                let signed = self
+                    .chain
+                    .prepare(&self.keys, &what, &[self.escrow_msg(&msg)?], 0)
+                    .await?;
+                // The hash goes to the journal before the tx leaves: a crash right after the
+                // broadcast still knows which tx holds its commitment.
+                let entry = Entry {
+                    commit_tx: Some(signed.hash.clone()),
+                    ..entry
+                };
+                self.save(entry.clone())?;
+                let tx = self.chain.submit(&what, signed).await?;
                 Metrics::inc(&self.metrics.commits_total);
                 info!(job = id, tx = %tx.hash, height = tx.height, "committed");
                 self.save(Entry {
                     phase: Phase::Committed,
-                    commit_tx: Some(tx.hash),
                     ..entry
                 })?;
                 Ok(false)
@@ -417,7 +428,7 @@ impl Attester {
     /// Gathers the inputs, computes the result, draws the salt and journals all of it before
     /// anything is sent.
     async fn compute(&mut self, aj: &AttesterJob) -> Result<Entry> {
-        let job = aj.job.clone();
+        let job = &aj.job;
         let id = job.id;
         let t = Instant::now();
         info!(
@@ -430,7 +441,7 @@ impl Attester {
             &self.deployment.contracts.datanet_registry.address,
             &self.content,
             &self.model,
-            &job,
+            job,
         )
         .await?;
         let rows = inputs.docs.len();
@@ -439,9 +450,9 @@ impl Attester {
             rows, "inputs verified against their hashes; tokenising and indexing"
         );
         let model = self.model.clone();
-        let job2 = job.clone();
+        let owned = job.clone();
         let (mut result, full) =
-            tokio::task::spawn_blocking(move || attest::compute(&job2, &model, inputs))
+            tokio::task::spawn_blocking(move || attest::compute(&owned, &model, inputs))
                 .await
                 .map_err(|e| AttesterError::Job {
                     job_id: id,
@@ -505,15 +516,14 @@ impl Attester {
         msg: EscrowExecute,
         extra_gas: u64,
     ) -> Result<Included> {
-        let value = to_value(&msg)?;
         self.chain
-            .execute_with_allowance(
-                &self.keys,
-                what,
-                &[(self.escrow().to_string(), value, vec![])],
-                extra_gas,
-            )
+            .execute_with_allowance(&self.keys, what, &[self.escrow_msg(&msg)?], extra_gas)
             .await
+    }
+
+    /// `msg` as an execution of the escrow, without funds.
+    fn escrow_msg(&self, msg: &EscrowExecute) -> Result<(String, Value, Vec<Coin>)> {
+        Ok((self.escrow().to_string(), to_value(msg)?, vec![]))
     }
 
     /// Registers this key with the attester registry (if it is not yet) and bonds `bond` uopen:
@@ -535,9 +545,14 @@ impl Attester {
             msgs.push((registry.clone(), to_value(&register)?, vec![]));
         }
         if bond > 0 {
-            let (_, denom) = self.cfg.gas_price_parts().unwrap_or((0.0, "uopen".into()));
+            // OPEN wraps the token's own native denom (its `wrap_info`).
+            #[derive(serde::Deserialize)]
+            struct WrapInfo {
+                native_denom: String,
+            }
+            let wrap: WrapInfo = self.chain.smart(&token, &json!({"wrap_info": {}})).await?;
             let funds = vec![Coin {
-                denom: denom.parse().map_err(|e| AttesterError::Rpc {
+                denom: wrap.native_denom.parse().map_err(|e| AttesterError::Rpc {
                     url: self.chain.url().into(),
                     message: format!("denom: {e}"),
                 })?,
