@@ -51,7 +51,7 @@ if [[ -n "$rpc" && -z "$contracts" ]]; then
   echo "demo: --rpc needs --contracts (the chain's scripts/deploy.sh addresses file)" >&2
   exit 2
 fi
-scripts/fetch-models.sh --check >/dev/null || { echo "demo: the SmolLM2 model is not cached; run scripts/setup.sh" >&2; exit 1; }
+model="$(scripts/fetch-models.sh --check)" || { echo "demo: the SmolLM2 model is not cached; run scripts/setup.sh" >&2; exit 1; }
 [[ -f clients/ts/dist/index.js ]] || { echo "demo: clients/ts is not built; run scripts/setup.sh" >&2; exit 1; }
 
 if [[ -z "$bin" ]]; then
@@ -69,11 +69,11 @@ done
 
 rm -rf "$home"
 mkdir -p "$home"
-pid=""
+DEV_CHAIN_PID=""
 cleanup() {
-  if [[ -n "$pid" ]]; then
-    kill -TERM "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
+  if [[ -n "$DEV_CHAIN_PID" ]]; then
+    kill -TERM "$DEV_CHAIN_PID" 2>/dev/null || true
+    wait "$DEV_CHAIN_PID" 2>/dev/null || true
   fi
 }
 trap cleanup EXIT
@@ -83,24 +83,18 @@ if [[ -z "$rpc" ]]; then
   rpc="http://127.0.0.1:46657"
   log="$home/chain.log"
   echo "demo: starting a dev chain in $home/node (log: $log)"
-  "$bin/openledgerd" dev --home "$home/node" --reset --rpc-port 46657 --p2p-port 46656 --abci-port 46658 \
-    --rest-port 46317 --grpc-port 46090 >"$log" 2>&1 &
-  pid=$!
-  for _ in $(seq 1 120); do
-    grep -q "is running" "$log" && break
-    kill -0 "$pid" 2>/dev/null || { echo "demo: the dev chain exited:" >&2; cat "$log" >&2; exit 1; }
-    sleep 0.5
-  done
-  grep -q "is running" "$log" || { echo "demo: the dev chain did not start in 60s" >&2; cat "$log" >&2; exit 1; }
+  # shellcheck source=lib/dev-chain.sh
+  source scripts/lib/dev-chain.sh
+  start_dev_chain "$bin/openledgerd" "$home/node" "$log" 46657 46656 46658 46317 46090
   contracts="$home/contracts.json"
   echo "demo: deploying the contracts"
   scripts/deploy.sh --rpc "$rpc" --out "$contracts"
 fi
 
-node clients/ts/demo.mjs --rpc "$rpc" --contracts "$contracts" --home "$home" \
+node clients/ts/demo.mjs --rpc "$rpc" --contracts "$contracts" --home "$home" --model "$model" \
   --attester-bin "$bin/openledger-attester" "${story[@]}"
 
-if [[ "$keep" == 1 && -n "$pid" ]]; then
+if [[ "$keep" == 1 && -n "$DEV_CHAIN_PID" ]]; then
   echo "demo: the chain keeps running at $rpc (Ctrl-C stops it)"
-  wait "$pid"
+  wait "$DEV_CHAIN_PID"
 fi

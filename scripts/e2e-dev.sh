@@ -16,28 +16,19 @@ log="$home/dev.log"
 # resolve features without the dev-dependencies and rebuild most of the tree.
 cargo test -q --locked -p openledger-node --no-run
 cargo test -q --locked -p gpu-oracle -p openledger-attester --no-run
-./target/debug/openledgerd dev --home "$home/node" --reset \
-  --rpc-port "$RPC_PORT" --p2p-port "${E2E_P2P_PORT:-36656}" --abci-port "${E2E_ABCI_PORT:-36658}" \
-  --rest-port "$REST_PORT" --grpc-port "${E2E_GRPC_PORT:-36090}" \
-  >"$log" 2>&1 &
-pid=$!
+DEV_CHAIN_PID=""
 cleanup() {
-  kill -TERM "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  if [[ -n "$DEV_CHAIN_PID" ]]; then
+    kill -TERM "$DEV_CHAIN_PID" 2>/dev/null || true
+    wait "$DEV_CHAIN_PID" 2>/dev/null || true
+  fi
   rm -rf "$home"
 }
 trap cleanup EXIT
-
-for _ in $(seq 1 120); do
-  grep -q "is running" "$log" && break
-  if ! kill -0 "$pid" 2>/dev/null; then
-    echo "openledgerd dev exited early:" >&2
-    cat "$log" >&2
-    exit 1
-  fi
-  sleep 0.5
-done
-grep -q "is running" "$log" || { echo "dev chain did not start in 60s" >&2; cat "$log" >&2; exit 1; }
+# shellcheck source=lib/dev-chain.sh
+source scripts/lib/dev-chain.sh
+start_dev_chain ./target/debug/openledgerd "$home/node" "$log" "$RPC_PORT" "${E2E_P2P_PORT:-36656}" \
+  "${E2E_ABCI_PORT:-36658}" "$REST_PORT" "${E2E_GRPC_PORT:-36090}"
 
 scripts/deploy.sh --rpc "http://127.0.0.1:$RPC_PORT" --out "$home/contracts.json"
 

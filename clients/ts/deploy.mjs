@@ -12,16 +12,13 @@ import { parseArgs } from "node:util";
 
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
-import { GasPrice } from "@cosmjs/stargate";
-
+import { DEV_MNEMONIC, GAS_PRICE } from "./dev-chain.mjs";
 import pkg from "./dist/index.js";
 
 const { contracts } = pkg;
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, "../..");
 
-const DEV_MNEMONIC =
-  "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
 
 const HELP = `Usage: scripts/deploy.sh [options]
 
@@ -87,7 +84,7 @@ const [{ address: deployer }] = await wallet.getAccounts();
 let client;
 try {
   client = await SigningCosmWasmClient.connectWithSigner(opts.rpc, wallet, {
-    gasPrice: GasPrice.fromString("0.025uopen"),
+    gasPrice: GAS_PRICE,
   });
 } catch (e) {
   fail(`cannot reach the chain at ${opts.rpc} (${e.message}); start one with \`openledgerd dev\``);

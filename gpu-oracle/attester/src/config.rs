@@ -68,6 +68,26 @@ fn default_poll_ms() -> u64 {
 }
 
 impl Config {
+    /// A config with every default, `keys.json` and `state/` beside it, and no content dirs
+    /// or model yet.
+    pub fn new(chain_id: String, rpc: String) -> Self {
+        Config {
+            chain_id,
+            rpc,
+            prefix: default_prefix(),
+            gas_price: default_gas_price(),
+            gas_adjustment: default_gas_adjustment(),
+            key_file: "keys.json".into(),
+            contracts: PathBuf::new(),
+            state_dir: "state".into(),
+            content_dirs: vec![],
+            model: PathBuf::new(),
+            poll_interval_ms: default_poll_ms(),
+            metrics_addr: None,
+            testing: Testing::default(),
+        }
+    }
+
     pub fn load(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path).map_err(|e| AttesterError::io(path, e))?;
         let mut cfg: Config = toml::from_str(&text).map_err(|e| AttesterError::Config {

@@ -5,14 +5,14 @@ use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use gpu_oracle::llm::gguf::Gguf;
 use gpu_oracle::llm::tokenizer::TextStream;
 use gpu_oracle::llm::{
     generate, CpuDecoder, Decoder, GenerateOptions, GpuDecoder, LlamaWeights, Sampling, Tokenizer,
 };
 use gpu_oracle::GpuContext;
-use openledger_attester::config::{Config, Testing};
+use openledger_attester::config::Config;
 use openledger_attester::content::ContentStore;
 use openledger_attester::daemon::Attester;
 use openledger_attester::keys::Keys;
@@ -35,27 +35,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Create a home: fresh keys (keys.json, mode 0600) and a config.toml to edit.
-    Init {
-        /// Directory to create (keys.json, config.toml, state/).
-        #[arg(long)]
-        home: PathBuf,
-        #[arg(long, default_value = "openledger-dev-1")]
-        chain_id: String,
-        #[arg(long, default_value = "http://127.0.0.1:26657")]
-        rpc: String,
-        /// Addresses file written by scripts/deploy.sh.
-        #[arg(long)]
-        contracts: PathBuf,
-        /// Content-addressed store(s) holding Datanet rows and inference outputs.
-        #[arg(long = "content-dir", required = true)]
-        content_dirs: Vec<PathBuf>,
-        /// GGUF model served (default: the SmolLM2 file scripts/fetch-models.sh caches).
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// Serve Prometheus metrics here (e.g. 127.0.0.1:9464).
-        #[arg(long)]
-        metrics_addr: Option<std::net::SocketAddr>,
-    },
+    Init(InitArgs),
     /// Register this key with the attester registry (if needed) and bond stake, in one tx.
     Register {
         #[arg(long, short)]
@@ -85,21 +65,47 @@ enum Command {
     /// Serve one inference as a model operator: run the GGUF model on a prompt (greedy), stream
     /// the tokens to stderr, store prompt and output in the content store, and print
     /// {input_hash, output_hash, input_tokens, output_tokens, output} as JSON.
-    Infer {
-        #[arg(long)]
-        model: Option<PathBuf>,
-        #[arg(long = "content-dir")]
-        content_dir: PathBuf,
-        #[arg(long)]
-        prompt: String,
-        /// Wrap the prompt in the model's chat template as a user message.
-        #[arg(long)]
-        chat: bool,
-        #[arg(long, default_value_t = 24)]
-        max_tokens: usize,
-        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-        backend: Backend,
-    },
+    Infer(InferArgs),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// Directory to create (keys.json, config.toml, state/).
+    #[arg(long)]
+    home: PathBuf,
+    #[arg(long, default_value = "openledger-dev-1")]
+    chain_id: String,
+    #[arg(long, default_value = "http://127.0.0.1:26657")]
+    rpc: String,
+    /// Addresses file written by scripts/deploy.sh.
+    #[arg(long)]
+    contracts: PathBuf,
+    /// Content-addressed store(s) holding Datanet rows and inference outputs.
+    #[arg(long = "content-dir", required = true)]
+    content_dirs: Vec<PathBuf>,
+    /// GGUF model served (default: the SmolLM2 file scripts/fetch-models.sh caches).
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Serve Prometheus metrics here (e.g. 127.0.0.1:9464).
+    #[arg(long)]
+    metrics_addr: Option<std::net::SocketAddr>,
+}
+
+#[derive(Args)]
+struct InferArgs {
+    #[arg(long)]
+    model: Option<PathBuf>,
+    #[arg(long = "content-dir")]
+    content_dir: PathBuf,
+    #[arg(long)]
+    prompt: String,
+    /// Wrap the prompt in the model's chat template as a user message.
+    #[arg(long)]
+    chat: bool,
+    #[arg(long, default_value_t = 24)]
+    max_tokens: usize,
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    backend: Backend,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -119,31 +125,8 @@ fn main() -> Result<()> {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Init {
-            home,
-            chain_id,
-            rpc,
-            contracts,
-            content_dirs,
-            model,
-            metrics_addr,
-        } => init(
-            home,
-            chain_id,
-            rpc,
-            contracts,
-            content_dirs,
-            model,
-            metrics_addr,
-        ),
-        Command::Infer {
-            model,
-            content_dir,
-            prompt,
-            chat,
-            max_tokens,
-            backend,
-        } => infer(model, content_dir, &prompt, chat, max_tokens, backend),
+        Command::Init(args) => init(args),
+        Command::Infer(args) => infer(args),
         Command::Register {
             config,
             bond,
@@ -239,15 +222,16 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-fn init(
-    home: PathBuf,
-    chain_id: String,
-    rpc: String,
-    contracts: PathBuf,
-    content_dirs: Vec<PathBuf>,
-    model: Option<PathBuf>,
-    metrics_addr: Option<std::net::SocketAddr>,
-) -> Result<()> {
+fn init(args: InitArgs) -> Result<()> {
+    let InitArgs {
+        home,
+        chain_id,
+        rpc,
+        contracts,
+        content_dirs,
+        model,
+        metrics_addr,
+    } = args;
     let config_path = home.join("config.toml");
     if config_path.exists() {
         bail!("{} exists; refusing to overwrite", config_path.display());
@@ -255,19 +239,11 @@ fn init(
     let absolute = |p: PathBuf| std::path::absolute(&p).unwrap_or(p);
     let keys = Keys::generate(&home.join("keys.json"), "open")?;
     let cfg = Config {
-        chain_id,
-        rpc,
-        prefix: "open".into(),
-        gas_price: "0.025uopen".into(),
-        gas_adjustment: 1.4,
-        key_file: "keys.json".into(),
         contracts: absolute(contracts),
-        state_dir: "state".into(),
         content_dirs: content_dirs.into_iter().map(absolute).collect(),
         model: absolute(model.unwrap_or_else(gpu_oracle::llm::smollm2_gguf_path)),
-        poll_interval_ms: 1000,
         metrics_addr,
-        testing: Testing::default(),
+        ..Config::new(chain_id, rpc)
     };
     std::fs::write(&config_path, cfg.to_toml())
         .with_context(|| format!("writing {}", config_path.display()))?;
@@ -281,23 +257,24 @@ fn init(
     Ok(())
 }
 
-fn infer(
-    model: Option<PathBuf>,
-    content_dir: PathBuf,
-    prompt: &str,
-    chat: bool,
-    max_tokens: usize,
-    backend: Backend,
-) -> Result<()> {
+fn infer(args: InferArgs) -> Result<()> {
+    let InferArgs {
+        model,
+        content_dir,
+        prompt,
+        chat,
+        max_tokens,
+        backend,
+    } = args;
     let path = model.unwrap_or_else(gpu_oracle::llm::smollm2_gguf_path);
     let gguf = Gguf::open(&path).with_context(|| format!("loading {}", path.display()))?;
     let weights = LlamaWeights::from_gguf(&gguf)?;
     let tok = Tokenizer::from_gguf(&gguf)?;
     drop(gguf);
     let text = if chat {
-        Tokenizer::smollm2_chat_prompt(&[("user", prompt)])
+        Tokenizer::smollm2_chat_prompt(&[("user", &prompt)])
     } else {
-        prompt.to_string()
+        prompt
     };
     let ids = tok.encode(&text)?;
     let ctx_len = ids.len() + max_tokens + 1;
