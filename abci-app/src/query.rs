@@ -160,6 +160,9 @@ pub fn query_with_wasm(
             wasm::query::smart_contract_state(s, wasm, block, decode(data)?)
                 .map(|r| r.encode_to_vec())
         }
+        ibc_path if ibc_path.starts_with("/ibc.") => {
+            crate::modules::ibc::query::route(s, height, ibc_path, data)
+        }
         other => Err(QueryError::UnknownPath(other.to_string())),
     }?;
     Ok(QueryAnswer {

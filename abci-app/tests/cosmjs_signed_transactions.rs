@@ -124,7 +124,7 @@ fn every_rejected_tx_has_its_sdk_code_and_changes_nothing() {
     for (name, code, text) in cases {
         let mut d = chain(&fx);
         let bob = fx.address("bob");
-        let before = d.app_hash();
+        let before = d.state_digest();
         let check = d.check(&fx.tx(name), false);
         assert_eq!(
             (check.code.value(), check.codespace.as_str()),
@@ -142,7 +142,7 @@ fn every_rejected_tx_has_its_sdk_code_and_changes_nothing() {
             r.log
         );
         assert!(r.data.is_empty());
-        assert_eq!(d.app_hash(), before, "{name} changed state");
+        assert_eq!(d.state_digest(), before, "{name} changed state");
         assert_eq!(d.balance(&bob), RICH, "{name}");
         assert_eq!(d.account(&bob), Some((1, 0)), "{name}");
     }
@@ -178,7 +178,7 @@ fn failed_message_keeps_the_fee_and_sequence_but_nothing_else() {
 fn malformed_bytes_are_refused_with_code_2_and_change_nothing() {
     let fx = Fixture::load();
     let mut d = chain(&fx);
-    let before = d.app_hash();
+    let before = d.state_digest();
     let mut truncated = fx.tx("alice_send_seq0");
     truncated.truncate(truncated.len() / 2);
     for bad in [vec![], vec![0xff; 7], b"not a tx".to_vec(), truncated] {
@@ -186,7 +186,7 @@ fn malformed_bytes_are_refused_with_code_2_and_change_nothing() {
         assert_ne!(check.code.value(), 0);
         let res = d.block(&[bad]);
         assert_ne!(res.tx_results[0].code.value(), 0);
-        assert_eq!(d.app_hash(), before);
+        assert_eq!(d.state_digest(), before);
     }
     let check = d.check(&[], false);
     assert_eq!(

@@ -21,11 +21,11 @@ proptest! {
     fn random_bytes_are_refused_without_state_change(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
         let fx = Fixture::load();
         let mut d = fresh(&fx);
-        let before = d.app_hash();
+        let before = d.state_digest();
         prop_assert_ne!(d.check(&bytes, false).code.value(), 0);
         let res = d.block(&[bytes]);
         prop_assert_ne!(res.tx_results[0].code.value(), 0);
-        prop_assert_eq!(d.app_hash(), before);
+        prop_assert_eq!(d.state_digest(), before);
     }
 
     #[test]
@@ -40,7 +40,7 @@ proptest! {
         let i = position.index(tx.len());
         tx[i] ^= xor;
         let mut d = fresh(&fx);
-        let before = d.app_hash();
+        let before = d.state_digest();
         let check = d.check(&tx, false);
         let res = d.block(&[tx]);
         let code = res.tx_results[0].code.value();
@@ -49,7 +49,7 @@ proptest! {
         prop_assert_ne!(check.code.value(), 0, "mutated tx passed CheckTx");
         prop_assert_ne!(code, 0, "mutated tx executed: byte {} of {}", i, names[which]);
         if code != 5 {
-            prop_assert_eq!(d.app_hash(), before, "code {} changed state: {}", code, res.tx_results[0].log);
+            prop_assert_eq!(d.state_digest(), before, "code {} changed state: {}", code, res.tx_results[0].log);
         }
     }
 }

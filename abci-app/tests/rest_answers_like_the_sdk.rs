@@ -428,7 +428,8 @@ async fn staking_and_distribution_answer_valid_empty_results() {
     assert_eq!(v.body["validators"], json!([]));
     let p = r.get("/cosmos/staking/v1beta1/params").await;
     assert_eq!(p.body["params"]["unbonding_time"], "1814400s");
-    assert_eq!(p.body["params"]["historical_entries"], 1);
+    // The IBC host keeps this many of its own consensus states for connection handshakes.
+    assert_eq!(p.body["params"]["historical_entries"], 10_000);
     assert_eq!(p.body["params"]["bond_denom"], "uopen");
     assert_eq!(
         r.get("/cosmos/staking/v1beta1/pool").await.body["pool"]["bonded_tokens"],
@@ -460,8 +461,23 @@ async fn probes_unknown_routes_and_cors() {
         400,
         3,
     );
-    // ibc-go probe: not served → not 200.
-    assert_error(&r.get("/ibc/apps/transfer/v1/params").await, 404, 5);
+    // Keplr's ibc-go / ibc-transfer probes: served, both directions enabled.
+    let params = r.get("/ibc/apps/transfer/v1/params").await;
+    assert_eq!(params.status, 200, "{}", params.body);
+    assert_eq!(
+        params.body["params"],
+        json!({"send_enabled": true, "receive_enabled": true})
+    );
+    // ibc-v2 probe (ibc-go v9's `denoms`): this chain speaks ibc-go v8 → not 400.
+    assert_error(&r.get("/ibc/apps/transfer/v1/denoms/test").await, 404, 5);
+    // An unknown voucher hash is a clear 404, a malformed one a 400.
+    let unknown = format!("/ibc/apps/transfer/v1/denom_traces/{}", "A".repeat(64));
+    assert_error(&r.get(&unknown).await, 404, 5);
+    assert_error(
+        &r.get("/ibc/apps/transfer/v1/denom_traces/xyz").await,
+        400,
+        3,
+    );
 
     let preflight = http(
         "OPTIONS",

@@ -15,11 +15,61 @@ pub trait KvRead {
         start_after: Option<&[u8]>,
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError>;
+    /// The last entry under `prefix` whose key sorts before `before`.
+    fn last_before(
+        &mut self,
+        prefix: &[u8],
+        before: &[u8],
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError>;
 }
 
 pub trait KvWrite: KvRead {
     fn write(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), TxError>;
     fn remove(&mut self, key: Vec<u8>) -> Result<(), TxError>;
+}
+
+/// Handlers that share one state view (the IBC host and its port modules) hold `&mut` to it.
+impl<T: KvRead + ?Sized> KvRead for &mut T {
+    fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError> {
+        (**self).read(key)
+    }
+    fn scan(
+        &mut self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError> {
+        (**self).scan(prefix, start_after, limit)
+    }
+    fn last_before(
+        &mut self,
+        prefix: &[u8],
+        before: &[u8],
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError> {
+        (**self).last_before(prefix, before)
+    }
+}
+
+impl<T: KvWrite + ?Sized> KvWrite for &mut T {
+    fn write(&mut self, key: Vec<u8>, value: Vec<u8>) -> Result<(), TxError> {
+        (**self).write(key, value)
+    }
+    fn remove(&mut self, key: Vec<u8>) -> Result<(), TxError> {
+        (**self).remove(key)
+    }
+}
+
+/// The last entry under `prefix` before `before` (a reverse range read).
+pub(crate) fn last_before<S: StateRead + ?Sized>(
+    state: &S,
+    prefix: &[u8],
+    before: &[u8],
+) -> Option<(Vec<u8>, Vec<u8>)> {
+    state.first_in_range(
+        std::ops::Bound::Included(prefix),
+        std::ops::Bound::Excluded(before),
+        true,
+    )
 }
 
 /// Facts about the block being executed.
@@ -78,6 +128,22 @@ impl<S: StateWrite> KvRead for TxCtx<'_, S> {
         }
         Ok(entries)
     }
+
+    fn last_before(
+        &mut self,
+        prefix: &[u8],
+        before: &[u8],
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError> {
+        self.gas.consume(kv_costs::ITER_NEXT_FLAT, "IterNextFlat")?;
+        let entry = last_before(&*self.state, prefix, before);
+        if let Some((k, v)) = &entry {
+            self.gas.consume(
+                kv_costs::READ_PER_BYTE * (k.len() + v.len()) as u64,
+                "ValuePerByte",
+            )?;
+        }
+        Ok(entry)
+    }
 }
 
 impl<S: StateWrite> KvWrite for TxCtx<'_, S> {
@@ -113,6 +179,13 @@ impl<S: StateRead> KvRead for Unmetered<'_, S> {
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError> {
         Ok(self.0.scan_prefix(prefix, start_after, limit))
     }
+    fn last_before(
+        &mut self,
+        prefix: &[u8],
+        before: &[u8],
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError> {
+        Ok(last_before(&*self.0, prefix, before))
+    }
 }
 
 impl<S: StateWrite> KvWrite for Unmetered<'_, S> {
@@ -140,5 +213,12 @@ impl<S: StateRead + ?Sized> KvRead for ReadOnly<'_, S> {
         limit: usize,
     ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError> {
         Ok(self.0.scan_prefix(prefix, start_after, limit))
+    }
+    fn last_before(
+        &mut self,
+        prefix: &[u8],
+        before: &[u8],
+    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError> {
+        Ok(last_before(self.0, prefix, before))
     }
 }

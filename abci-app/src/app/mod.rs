@@ -21,10 +21,11 @@ use tendermint::abci::Code;
 use tendermint::v0_38::abci::{request, response};
 use tracing::{info, warn};
 
-use self::context::BlockInfo;
+use self::context::{BlockInfo, Unmetered};
 use self::error::TxError;
 use self::genesis::AppState;
 use self::tx::{run_decoded, run_tx, ExecMode, TxOutcome};
+use crate::modules::ibc;
 use crate::modules::wasm::{WasmHandle, WasmRuntime, WasmRuntimeError};
 use crate::store::{Overlay, PendingCommit, Snapshot, StateRead, Storage};
 
@@ -44,6 +45,8 @@ pub struct App {
     retain_blocks: u64,
     /// The CosmWasm runtime (module cache under the node home); `None` refuses wasm messages.
     wasm: Option<std::sync::Arc<WasmRuntime>>,
+    /// The app hash InitChain returned, which the first block's header carries.
+    genesis_app_hash: Vec<u8>,
 }
 
 impl App {
@@ -57,6 +60,7 @@ impl App {
             last_block_time: 0,
             retain_blocks: 0,
             wasm: None,
+            genesis_app_hash: Vec::new(),
         }
     }
 
@@ -141,6 +145,7 @@ impl App {
         info!(chain_id = %req.chain_id, initial_height, app_hash = %hex::encode_upper(app_hash), "genesis applied");
         self.check = state.clone_view();
         self.block = Some(state);
+        self.genesis_app_hash = app_hash.to_vec();
         response::InitChain {
             consensus_params: None,
             validators: vec![],
@@ -241,6 +246,20 @@ impl App {
         };
         let time = time_nanos(&req.time);
         let block = self.block_info(&state, height, time);
+        // What counterparty light clients of this chain will hold for this height: the app
+        // hash in its header (the state after the previous block) and its validators.
+        let header_app_hash = self
+            .storage
+            .latest()
+            .map_or_else(|| self.genesis_app_hash.clone(), |l| l.app_hash.to_vec());
+        ibc::context::record_host_consensus_state(
+            &mut Unmetered(&mut state),
+            height,
+            time,
+            &header_app_hash,
+            req.next_validators_hash.as_bytes(),
+        )
+        .unwrap_or_else(|e| panic!("recording the host consensus state of block {height}: {e}"));
         let tx_results = req
             .txs
             .iter()

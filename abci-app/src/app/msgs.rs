@@ -11,6 +11,7 @@ use tendermint::abci::Event;
 use super::context::TxCtx;
 use super::error::TxError;
 use crate::modules::bank;
+use crate::modules::ibc::{self, IbcMsg};
 use crate::modules::wasm::{self, WasmMsg};
 use crate::store::{Overlay, StateRead};
 
@@ -19,6 +20,7 @@ pub enum Msg {
     BankSend(MsgSend),
     BankMultiSend(MsgMultiSend),
     Wasm(WasmMsg),
+    Ibc(IbcMsg),
 }
 
 fn decode<M: Message + Default>(any: &Any) -> Result<M, TxError> {
@@ -32,6 +34,9 @@ impl Msg {
     pub fn from_any(any: &Any) -> Result<Self, TxError> {
         if let Some(wasm) = WasmMsg::from_any(any) {
             return wasm.map(Msg::Wasm);
+        }
+        if let Some(ibc) = IbcMsg::from_any(any) {
+            return ibc.map(Msg::Ibc);
         }
         match any.type_url.as_str() {
             url if url == MsgSend::type_url() => Ok(Msg::BankSend(decode(any)?)),
@@ -47,6 +52,7 @@ impl Msg {
             Msg::BankSend(_) => MsgSend::type_url(),
             Msg::BankMultiSend(_) => MsgMultiSend::type_url(),
             Msg::Wasm(m) => m.type_url(),
+            Msg::Ibc(m) => m.type_url(),
         }
     }
 
@@ -54,6 +60,7 @@ impl Msg {
         match self {
             Msg::BankSend(_) | Msg::BankMultiSend(_) => bank::NAME,
             Msg::Wasm(_) => wasm::NAME,
+            Msg::Ibc(m) => m.module(),
         }
     }
 
@@ -63,6 +70,7 @@ impl Msg {
             Msg::BankSend(m) => vec![m.from_address.clone()],
             Msg::BankMultiSend(m) => m.inputs.iter().map(|i| i.address.clone()).collect(),
             Msg::Wasm(m) => m.signers(),
+            Msg::Ibc(m) => m.signers(),
         }
     }
 
@@ -71,6 +79,7 @@ impl Msg {
             Msg::BankSend(m) => bank::msgs::validate_send(m),
             Msg::BankMultiSend(m) => bank::msgs::validate_multi_send(m),
             Msg::Wasm(m) => m.validate_basic(),
+            Msg::Ibc(m) => m.validate_basic(),
         }
     }
 
@@ -82,6 +91,7 @@ impl Msg {
             Msg::BankSend(m) => bank::msgs::send(ctx, m),
             Msg::BankMultiSend(m) => bank::msgs::multi_send(ctx, m),
             Msg::Wasm(m) => wasm::execute(ctx, m),
+            Msg::Ibc(m) => ibc::execute(ctx, m),
         }
     }
 
@@ -104,6 +114,7 @@ impl Msg {
                 }
             }),
             Msg::Wasm(m) => m.amino_json(),
+            Msg::Ibc(m) => m.amino_json(),
         }
     }
 }

@@ -4,5 +4,6 @@
 
 pub mod auth;
 pub mod bank;
+pub mod ibc;
 pub mod staking;
 pub mod wasm;

@@ -267,6 +267,30 @@ impl Driver {
         self.service_storage().latest().expect("committed").app_hash
     }
 
+    /// A digest of the whole committed state except the block's own bookkeeping (the IBC
+    /// host's record of its consensus state, written every block): equal before and after a
+    /// block exactly when the block's txs changed nothing.
+    pub fn state_digest(&self) -> [u8; 32] {
+        use openledger_node::modules::ibc::context::HOST_CONSENSUS_PREFIX;
+        use openledger_node::store::StateRead;
+        use sha2::{Digest, Sha256};
+        let mut hasher = Sha256::new();
+        for (key, value) in
+            self.service_storage()
+                .latest_snapshot()
+                .scan_prefix(b"", None, usize::MAX)
+        {
+            if key.starts_with(HOST_CONSENSUS_PREFIX) {
+                continue;
+            }
+            hasher.update((key.len() as u64).to_be_bytes());
+            hasher.update(&key);
+            hasher.update((value.len() as u64).to_be_bytes());
+            hasher.update(&value);
+        }
+        hasher.finalize().into()
+    }
+
     fn service_storage(&self) -> &Storage {
         self.service.app().storage()
     }

@@ -143,7 +143,19 @@ pub trait BankWrite: KvWrite + BankRead + AuthWrite {
         ])
     }
 
-    /// Create coins at `address` (genesis only here), raising the supply.
+    /// Destroy coins held by `address` (IBC vouchers sent home), lowering the supply.
+    fn burn(&mut self, address: &[u8], coins: &Coins) -> Result<(), TxError> {
+        self.sub_coins(address, coins)?;
+        for (denom, amount) in coins.iter() {
+            let supply = self.supply_of(denom)?.checked_sub(*amount).ok_or_else(|| {
+                TxError::InvalidCoins(format!("burning {amount}{denom} exceeds its supply"))
+            })?;
+            self.set_supply(denom, supply)?;
+        }
+        Ok(())
+    }
+
+    /// Create coins at `address` (genesis and IBC vouchers), raising the supply.
     fn mint(&mut self, address: &[u8], coins: &Coins) -> Result<(), TxError> {
         self.ensure_account(address)?;
         self.add_coins(address, coins)?;

@@ -24,7 +24,7 @@ pub fn params() -> Params {
         }),
         max_validators: 100,
         max_entries: 7,
-        historical_entries: 1,
+        historical_entries: crate::modules::ibc::context::HOST_HISTORY as u32,
         bond_denom: BOND_DENOM.to_string(),
         // A LegacyDec on the wire: the integer of value × 10^18.
         min_commission_rate: "0".to_string(),

@@ -1,7 +1,8 @@
 //! The Cosmos gRPC server (tonic, plaintext HTTP/2, default `:9090`) that Hermes and Rust or
 //! Go clients use (client-surface.md §3.3): `cosmos.auth.v1beta1.Query`,
 //! `cosmos.bank.v1beta1.Query`, `cosmos.tx.v1beta1.Service`,
-//! `cosmos.base.tendermint.v1beta1.Service` and `cosmwasm.wasm.v1.Query`. Methods this chain does not serve answer
+//! `cosmos.base.tendermint.v1beta1.Service`, `cosmwasm.wasm.v1.Query` and the `ibc.core.*` /
+//! `ibc.applications.transfer.v1` queries. Methods this chain does not serve answer
 //! `UNIMPLEMENTED`. gRPC reflection is not offered: cosmos-sdk-proto ships no file
 //! descriptor sets to build it from.
 //!
@@ -11,6 +12,7 @@
 
 mod auth;
 mod bank;
+mod ibc;
 mod tendermint;
 mod tx;
 mod wasm;
@@ -21,6 +23,10 @@ use cosmos_sdk_proto::cosmos::auth::v1beta1::query_server::QueryServer as AuthSe
 use cosmos_sdk_proto::cosmos::bank::v1beta1::query_server::QueryServer as BankServer;
 use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::service_server::ServiceServer as TendermintServer;
 use cosmos_sdk_proto::cosmos::tx::v1beta1::service_server::ServiceServer as TxServer;
+use ibc_proto::ibc::applications::transfer::v1::query_server::QueryServer as TransferServer;
+use ibc_proto::ibc::core::channel::v1::query_server::QueryServer as ChannelServer;
+use ibc_proto::ibc::core::client::v1::query_server::QueryServer as ClientServer;
+use ibc_proto::ibc::core::connection::v1::query_server::QueryServer as ConnectionServer;
 use tokio_util::sync::CancellationToken;
 use tonic::metadata::MetadataValue;
 
@@ -54,6 +60,10 @@ pub async fn serve(
         .add_service(BankServer::new(bank::Bank(state.clone())))
         .add_service(TxServer::new(tx::TxService(state.clone())))
         .add_service(TendermintServer::new(tendermint::Tendermint(state.clone())))
+        .add_service(ClientServer::new(ibc::IbcClient(state.clone())))
+        .add_service(ConnectionServer::new(ibc::IbcConnection(state.clone())))
+        .add_service(ChannelServer::new(ibc::IbcChannel(state.clone())))
+        .add_service(TransferServer::new(ibc::IbcTransfer(state.clone())))
         .add_service(wasm::WasmQueryServer(state))
         .serve_with_incoming_shutdown(incoming, shutdown.cancelled_owned())
         .await

@@ -7,6 +7,7 @@
 mod auth;
 mod bank;
 pub mod error;
+mod ibc;
 pub mod json;
 mod staking;
 mod tendermint;
@@ -57,6 +58,7 @@ pub fn router(state: RestState) -> Router {
         .merge(tendermint::routes())
         .merge(staking::routes())
         .merge(wasm::routes())
+        .merge(ibc::routes())
         .fallback(not_found)
         // Innermost first: timeout, then CORS, then tracing around everything.
         .layer(TimeoutLayer::with_status_code(
