@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the node's test contracts (abci-app/tests/wasm-contracts: test-cw20 over cw20-base 2.0,
-# test-reflect, test-loop) to wasm that cosmwasm-vm 2.3.5 accepts, with the recipe of
+# test-reflect, test-loop, test-ibc-ping) to wasm that cosmwasm-vm 2.3.5 accepts, with the recipe of
 # shared/specs/toolchain.md §2.2 (MVP target CPU + rebuilt std):
 #   RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-cpu=mvp -C target-feature=+mutable-globals" \
 #   cargo build --release --target wasm32-unknown-unknown -Z build-std=std,panic_abort
@@ -14,7 +14,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WS="$ROOT/abci-app/tests/wasm-contracts"
 ARTIFACTS="$WS/artifacts"
 TARGET=wasm32-unknown-unknown
-CRATES=(test-cw20 test-reflect test-loop)
+CRATES=(test-cw20 test-reflect test-loop test-ibc-ping)
 
 step() { printf '\n==> %s\n' "$*"; }
 
@@ -29,13 +29,16 @@ if ! rustup component list --installed | grep -q '^rust-src'; then
   rustup component add rust-src
 fi
 
-PKG_ARGS=()
-for c in "${CRATES[@]}"; do PKG_ARGS+=(-p "$c"); done
-step "building ${CRATES[*]}"
+# One cargo invocation per crate: building them together would unify cosmwasm-std's features
+# (test-reflect's staking/stargate/cosmwasm_2_0) into every contract, changing their
+# `requires_*` exports and checksums.
 start=$(date +%s)
-RUSTC_BOOTSTRAP=1 \
-RUSTFLAGS="-C target-cpu=mvp -C target-feature=+mutable-globals" \
-  cargo build --release --locked --target "$TARGET" -Z build-std=std,panic_abort --lib "${PKG_ARGS[@]}"
+for c in "${CRATES[@]}"; do
+  step "building $c"
+  RUSTC_BOOTSTRAP=1 \
+  RUSTFLAGS="-C target-cpu=mvp -C target-feature=+mutable-globals" \
+    cargo build --release --locked --target "$TARGET" -Z build-std=std,panic_abort --lib -p "$c"
+done
 step "cargo build finished in $(( $(date +%s) - start ))s"
 
 mkdir -p "$ARTIFACTS"

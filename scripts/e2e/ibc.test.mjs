@@ -11,6 +11,10 @@
 //      path, cosmjs' default AminoTypes for `cosmos-sdk/MsgTransfer`)
 //   5. a packet that times out while Hermes is stopped: after Hermes restarts (clear_on_start) the escrow
 //      and alice are refunded by a MsgTimeout on A, and no voucher is minted on B
+//   6. a contract-owned channel: the IBC test contract (abci-app/tests/wasm-contracts/ibc-ping) on each chain
+//      gets the port wasm.<address>; Hermes opens a channel between the two ports (the contracts' handshake
+//      entry points run); a ping the contract on A sends is received by the contract on B, whose pong
+//      acknowledgement reaches the contract on A
 //
 // Environment (written by scripts/ibc-two-chains.sh --env-out): OPENLEDGER_IBC_{A,B}_{CHAIN_ID,RPC,REST,
 // CHANNEL}, OPENLEDGER_IBC_HERMES, OPENLEDGER_IBC_HERMES_CONFIG, OPENLEDGER_IBC_HERMES_LOG,
@@ -26,6 +30,7 @@ import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "no
 import { promisify } from "node:util";
 
 import { Secp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/amino";
+import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { sha256 } from "@cosmjs/crypto";
 import { toAscii, toBech32, toHex } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet, decodeTxRaw } from "@cosmjs/proto-signing";
@@ -59,6 +64,8 @@ const PREFIX = "open";
 const DENOM = "uopen";
 const CLIENT_OPTS = { gasPrice: GasPrice.fromString("0.025uopen"), broadcastPollIntervalMs: 500, broadcastTimeoutMs: 30_000 };
 const ICS20_VERSION = "ics20-1";
+const PING_VERSION = "openledger-ping-1";
+const PING_WASM = new URL("../../abci-app/tests/wasm-contracts/artifacts/test_ibc_ping.wasm", import.meta.url);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nowS = () => Math.floor(Date.now() / 1000);
@@ -138,7 +145,7 @@ function startHermes() {
   }
 }
 
-describe(`ICS-20 between ${A.id ?? "chain A"} (${A.channel}) and ${B.id ?? "chain B"} (${B.channel}) relayed by Hermes`, { skip }, () => {
+describe(`IBC between ${A.id ?? "chain A"} and ${B.id ?? "chain B"} relayed by Hermes (transfer channel ${A.channel} <-> ${B.channel})`, { skip }, () => {
   let alice; // address (m/44'/118'/0'/0/0)
   let qA, qB; // StargateClient
   let directA, directB, aminoA, aminoB; // SigningStargateClient
@@ -340,5 +347,56 @@ describe(`ICS-20 between ${A.id ?? "chain A"} (${A.channel}) and ${B.id ?? "chai
     assert.ok(timeouts.length >= 1, `a MsgTimeout for sequence ${sequence} on A (the refund is not from an error acknowledgement)`);
     await sleep(3000);
     assert.equal(await bal(qB, alice, voucher), voucher0, "still no voucher on B");
+  });
+
+  test("a contract-owned channel carries a ping and its pong acknowledgement between contracts on A and B", async () => {
+    const direct = await DirectSecp256k1HdWallet.fromMnemonic(MNEMONIC, { prefix: PREFIX, hdPaths: [makeCosmoshubPath(0)] });
+    const [cwA, cwB] = await Promise.all([
+      SigningCosmWasmClient.connectWithSigner(A.rpc, direct, CLIENT_OPTS),
+      SigningCosmWasmClient.connectWithSigner(B.rpc, direct, CLIENT_OPTS),
+    ]);
+    try {
+      const wasm = readFileSync(PING_WASM);
+      const deploy = async (cw) => {
+        const { codeId } = await cw.upload(alice, wasm, "auto");
+        const { contractAddress } = await cw.instantiate(alice, codeId, {}, "ibc ping", "auto");
+        const info = await cw.getContract(contractAddress);
+        assert.equal(info.ibcPortId, `wasm.${contractAddress}`, "a contract with IBC entry points owns the port wasm.<address>");
+        return contractAddress;
+      };
+      const [pingA, pingB] = [await deploy(cwA), await deploy(cwB)];
+
+      // Hermes's CLI opens the channel with the relayer key that `hermes start` also signs with: stop it meanwhile.
+      await stopHermes();
+      let created;
+      try {
+        const args = ["--json", "--config", HERMES_CONFIG, "create", "channel", "--a-chain", A.id, "--a-connection", env("A_CONNECTION") ?? "connection-0",
+          "--a-port", `wasm.${pingA}`, "--b-port", `wasm.${pingB}`, "--channel-version", PING_VERSION, "--order", "unordered", "--yes"];
+        const { stdout } = await promisify(execFile)(HERMES, args, { timeout: 300_000, maxBuffer: 16 << 20 })
+          .catch((e) => assert.fail(`hermes create channel exited ${e.code}: ${e.stdout}${e.stderr}`));
+        created = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) => l.status === "success")?.result;
+        assert.ok(created, `hermes create channel reported success: ${stdout.slice(-2000)}`);
+      } finally {
+        startHermes();
+      }
+      const chA = created.a_side.channel_id;
+      const chB = created.b_side.channel_id;
+      const stateOf = (cw, addr) => cw.queryContractSmart(addr, { state: {} });
+      const [sA0, sB0] = await Promise.all([stateOf(cwA, pingA), stateOf(cwB, pingB)]);
+      assert.ok(sA0.channels.some((c) => c.channel_id === chA && c.open), `contract on A saw channel ${chA} connect: ${JSON.stringify(sA0.channels)}`);
+      assert.ok(sB0.channels.some((c) => c.channel_id === chB && c.open), `contract on B saw channel ${chB} connect: ${JSON.stringify(sB0.channels)}`);
+
+      const text = `ping ${Date.now()}`;
+      const res = await cwA.execute(alice, pingA, { ping: { channel: chA, text } }, "auto");
+      assert.equal(eventAttr(res.events, "send_packet", "packet_src_port"), `wasm.${pingA}`, "the contract sent the packet from its port");
+      assert.equal(eventAttr(res.events, "send_packet", "packet_dst_port"), `wasm.${pingB}`);
+      await waitFor(async () => (await stateOf(cwB, pingB)).last_received === text, { what: `the contract on B to receive "${text}"` });
+      const acked = await waitFor(async () => (await stateOf(cwA, pingA)).acks.find((a) => a.ping === text), { what: `the pong for "${text}" on A` });
+      assert.deepEqual(acked.ack, { pong: text }, "the acknowledgement is the one the contract on B wrote");
+      assert.equal((await stateOf(cwB, pingB)).received, sB0.received + 1);
+    } finally {
+      cwA.disconnect();
+      cwB.disconnect();
+    }
   });
 });

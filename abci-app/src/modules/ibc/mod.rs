@@ -25,6 +25,8 @@ use ibc::core::host::types::identifiers::PortId;
 use ibc::core::router::module::Module;
 use ibc::core::router::router::Router;
 use ibc::core::router::types::module::ModuleId;
+use ibc_proto::ibc::applications::transfer::v1::MsgTransferResponse;
+use prost::Message;
 use serde_json::{json, Value};
 use tendermint::abci::Event;
 
@@ -32,10 +34,12 @@ use self::context::{HostBlock, IbcHost, IbcStore};
 use self::transfer::TransferModule;
 use crate::app::context::{KvWrite, TxCtx};
 use crate::app::error::TxError;
+use crate::modules::wasm::{self, ibc::ContractPorts};
 use crate::store::{Overlay, StateRead};
 
 pub const NAME: &str = "ibc";
 const TRANSFER_MODULE: &str = "transfer";
+const CONTRACTS_MODULE: &str = "wasm";
 const TRANSFER_TYPE_URL: &str = "/ibc.applications.transfer.v1.MsgTransfer";
 
 /// An IBC message of a tx.
@@ -193,29 +197,44 @@ impl IbcMsg {
     }
 }
 
-/// The port router: `transfer` only (contract ports come with the wasm IBC entry points).
-struct PortRouter<K> {
+/// The port router: `transfer`, and the contracts' `wasm.<address>` ports when the node runs
+/// contracts.
+struct PortRouter<'k, K> {
     transfer: TransferModule<K>,
+    contracts: Option<ContractPorts<'k>>,
 }
 
-impl<K: KvWrite> Router for PortRouter<K> {
+impl<K: KvWrite> Router for PortRouter<'_, K> {
     fn get_route(&self, module_id: &ModuleId) -> Option<&dyn Module> {
-        (module_id.to_string() == TRANSFER_MODULE).then_some(&self.transfer as &dyn Module)
+        match module_id.to_string().as_str() {
+            TRANSFER_MODULE => Some(&self.transfer as &dyn Module),
+            CONTRACTS_MODULE => self.contracts.as_ref().map(|c| c as &dyn Module),
+            _ => None,
+        }
     }
 
     fn get_route_mut(&mut self, module_id: &ModuleId) -> Option<&mut dyn Module> {
-        (module_id.to_string() == TRANSFER_MODULE).then_some(&mut self.transfer as &mut dyn Module)
+        match module_id.to_string().as_str() {
+            TRANSFER_MODULE => Some(&mut self.transfer as &mut dyn Module),
+            CONTRACTS_MODULE => self.contracts.as_mut().map(|c| c as &mut dyn Module),
+            _ => None,
+        }
     }
 
     fn lookup_module(&self, port_id: &PortId) -> Option<ModuleId> {
-        (port_id.as_str() == transfer::port_id().as_str())
-            .then(|| ModuleId::new(TRANSFER_MODULE.to_string()))
+        if port_id.as_str() == transfer::port_id().as_str() {
+            Some(ModuleId::new(TRANSFER_MODULE.to_string()))
+        } else if self.contracts.is_some() && wasm::ibc::contract_of_port(port_id).is_some() {
+            Some(ModuleId::new(CONTRACTS_MODULE.to_string()))
+        } else {
+            None
+        }
     }
 }
 
 /// ibc-rs events as indexed ABCI events (CometBFT's indexer, hence Hermes's `tx_search`, sees
 /// only indexed attributes).
-fn abci_events(events: Vec<IbcEvent>) -> Result<Vec<Event>, TxError> {
+pub(crate) fn abci_events(events: Vec<IbcEvent>) -> Result<Vec<Event>, TxError> {
     events
         .into_iter()
         .map(|event| {
@@ -229,7 +248,8 @@ fn abci_events(events: Vec<IbcEvent>) -> Result<Vec<Event>, TxError> {
         .collect()
 }
 
-/// Run an IBC message against the tx's state.
+/// Run an IBC message against the tx's state. With a contract runtime, the IBC state goes
+/// through the wasm keeper, so that contract ports share the message's overlay and gas meter.
 pub fn execute<B: StateRead + Clone + 'static>(
     ctx: &mut TxCtx<'_, Overlay<B>>,
     msg: &IbcMsg,
@@ -248,11 +268,39 @@ pub fn execute<B: StateRead + Clone + 'static>(
         }
         core => core.clone(),
     };
-    let store = IbcStore::new(&mut *ctx);
+    if ctx.block.wasm.is_none() {
+        return run(IbcStore::new(&mut *ctx), block, msg, None);
+    }
+    let (contract_events, (mut events, response)) = wasm::keeper::with_keeper(ctx, |keeper| {
+        let store = IbcStore::new(keeper);
+        let contracts = ContractPorts::new(store.clone());
+        run(store, block, msg, Some(contracts))
+    })?;
+    events.extend(contract_events);
+    Ok((events, response))
+}
+
+fn run<K: KvWrite>(
+    store: IbcStore<K>,
+    block: HostBlock,
+    msg: &IbcMsg,
+    mut contracts: Option<ContractPorts<'_>>,
+) -> Result<(Vec<Event>, Any), TxError> {
+    if let (
+        Some(contracts),
+        IbcMsg::Core {
+            msg: MsgEnvelope::Channel(ChannelMsg::OpenAck(ack)),
+            ..
+        },
+    ) = (contracts.as_mut(), msg)
+    {
+        contracts.counterparty_channel_on_ack = Some(ack.chan_id_on_b.clone());
+    }
     let fault = store.fault.clone();
     let mut host = IbcHost::new(store.clone(), block);
     let mut router = PortRouter {
         transfer: TransferModule::new(store),
+        contracts,
     };
     let result = match msg {
         IbcMsg::Core { msg, .. } => {
@@ -268,18 +316,29 @@ pub fn execute<B: StateRead + Clone + 'static>(
         return Err(e);
     }
     result.map_err(|e| TxError::InvalidRequest(format!("{}: {e}", msg.type_url())))?;
-    let mut out = abci_events(std::mem::take(&mut host.events))?;
+    let events = std::mem::take(&mut host.events);
+    let response = response(msg, &events);
+    let mut out = abci_events(events)?;
     out.extend(std::mem::take(&mut router.transfer.bank_events));
-    Ok((out, response(msg)))
+    Ok((out, response))
 }
 
-/// The `Msg…Response` of a message (empty protobufs, except the transfer's sequence).
-fn response(msg: &IbcMsg) -> Any {
+/// The `Msg…Response` of a message: the transfer's packet sequence; the core messages' fields
+/// (`result`: ibc-go's "success" or "noop") are left at their defaults.
+fn response(msg: &IbcMsg, events: &[IbcEvent]) -> Any {
     let type_url = format!("{}Response", msg.type_url());
-    Any {
-        type_url,
-        value: Vec::new(),
-    }
+    let value = match msg {
+        IbcMsg::Transfer(_) => events
+            .iter()
+            .find_map(|e| match e {
+                IbcEvent::SendPacket(sent) => Some(sent.seq_on_a().value()),
+                _ => None,
+            })
+            .map(|sequence| MsgTransferResponse { sequence }.encode_to_vec())
+            .unwrap_or_default(),
+        IbcMsg::Core { .. } => Vec::new(),
+    };
+    Any { type_url, value }
 }
 
 #[cfg(test)]

@@ -12,8 +12,8 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     MsgInstantiateContractResponse, MsgMigrateContractResponse, MsgUpdateAdminResponse,
 };
 use cosmwasm_std::{
-    BankMsg, Binary, Coin, CosmosMsg, Empty, MsgResponse, Reply, ReplyOn, SubMsg, SubMsgResponse,
-    SubMsgResult, WasmMsg,
+    BankMsg, Binary, Coin, CosmosMsg, Empty, IbcMsg, MsgResponse, Reply, ReplyOn, SubMsg,
+    SubMsgResponse, SubMsgResult, WasmMsg,
 };
 use prost::{Message, Name};
 
@@ -260,6 +260,17 @@ impl Keeper {
             CosmosMsg::Wasm(WasmMsg::ClearAdmin { contract_addr }) => {
                 self.set_admin(contract, contract_addr, "")?;
                 Ok(responded(MsgClearAdminResponse {}))
+            }
+            CosmosMsg::Ibc(IbcMsg::SendPacket {
+                channel_id,
+                data,
+                timeout,
+            }) => {
+                self.send_packet(contract, channel_id, data.as_slice(), timeout)?;
+                Ok(Dispatched {
+                    data: vec![],
+                    responses: vec![],
+                })
             }
             CosmosMsg::Any(any) => self.dispatch_any(contract, &any.type_url, any.value.as_slice()),
             #[allow(deprecated)] // `Stargate` is the pre-2.0 name of `Any`, still sent.

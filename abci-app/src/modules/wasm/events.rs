@@ -24,6 +24,11 @@ pub fn instantiate(contract: &str, code_id: u64) -> Event {
     )
 }
 
+/// A contract's IBC entry point ran (`ibc_channel_connect`, `ibc_packet_receive`, …).
+pub fn ibc_callback(contract: &str, entry_point: &str) -> Event {
+    event(entry_point, &[(CONTRACT_ADDR, contract)])
+}
+
 pub fn execute(contract: &str) -> Event {
     event("execute", &[(CONTRACT_ADDR, contract)])
 }

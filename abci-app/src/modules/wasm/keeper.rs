@@ -68,6 +68,15 @@ pub fn execute_msg<B: StateRead + Clone + 'static>(
     ctx: &mut TxCtx<'_, Overlay<B>>,
     msg: &WasmMsg,
 ) -> Result<(Vec<Event>, Any), TxError> {
+    with_keeper(ctx, |keeper| keeper.handle(msg))
+}
+
+/// Run `f` with a keeper over the tx's overlay and gas meter (both handed back afterwards);
+/// returns the events it gathered with `f`'s answer.
+pub fn with_keeper<B: StateRead + Clone + 'static, R>(
+    ctx: &mut TxCtx<'_, Overlay<B>>,
+    f: impl FnOnce(&mut Keeper) -> Result<R, TxError>,
+) -> Result<(Vec<Event>, R), TxError> {
     let handle = ctx.block.wasm.clone().ok_or_else(no_runtime)?;
     let base = ctx.state.base().clone();
     let overlay = std::mem::replace(&mut *ctx.state, Overlay::new(base.clone()));
@@ -80,12 +89,12 @@ pub fn execute_msg<B: StateRead + Clone + 'static>(
         tx_index: Some(handle.tx_index()),
     };
     let mut keeper = Keeper::new(shared.clone(), gas, handle.runtime.clone(), block);
-    let result = keeper.handle(msg);
+    let result = f(&mut keeper);
     let Keeper { gas, events, .. } = keeper;
     ctx.gas = gas;
     // Every instance (and its handle on the overlay) is gone: take the overlay back.
     *ctx.state = std::mem::replace(&mut *shared.borrow_mut(), Overlay::new(base));
-    result.map(|any| (events, any))
+    result.map(|answer| (events, answer))
 }
 
 fn any<M: Message + Name>(msg: &M) -> Any {
@@ -276,7 +285,7 @@ impl Keeper {
 
     /// Run `call` on a fresh instance of `checksum` for `contract`, with all the SDK gas left
     /// as its VM limit; then charge what it used. A contract error becomes `fail(message)`.
-    fn call_vm<R>(
+    pub(crate) fn call_vm<R>(
         &mut self,
         checksum: &Checksum,
         contract: &[u8],
@@ -456,7 +465,12 @@ impl Keeper {
             admin: admin.to_string(),
             label: label.to_string(),
             created: Some(created.clone()),
-            ibc_port_id: String::new(),
+            // wasmd binds a port to every contract whose code exports the IBC entry points.
+            ibc_port_id: if self.has_ibc_entry_points(&checksum)? {
+                super::ibc::port_of(&contract_human)
+            } else {
+                String::new()
+            },
             extension: None,
         };
         self.set_contract_info(&contract, &contract_info)?;
@@ -477,7 +491,15 @@ impl Keeper {
         Ok((contract_human, data.unwrap_or_default()))
     }
 
-    fn contract(
+    fn has_ibc_entry_points(&self, checksum: &Checksum) -> Result<bool, TxError> {
+        self.runtime
+            .cache()
+            .analyze(checksum)
+            .map(|report| report.has_ibc_entry_points)
+            .map_err(|e| errors::instantiate_failed(format!("analysing contract code: {e}")))
+    }
+
+    pub(crate) fn contract(
         &mut self,
         contract_human: &str,
     ) -> Result<(Vec<u8>, ContractInfo, Checksum), TxError> {

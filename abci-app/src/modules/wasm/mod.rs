@@ -14,6 +14,7 @@ pub mod backend;
 pub mod dispatch;
 pub mod events;
 pub mod grpc;
+pub mod ibc;
 pub mod keeper;
 pub mod msgs;
 pub mod query;
