@@ -7,6 +7,9 @@ use super::error::TxError;
 use super::gas::{kv_costs, GasMeter};
 use crate::store::{StateRead, StateWrite};
 
+/// A stored key and its value.
+pub type Entry = (Vec<u8>, Vec<u8>);
+
 pub trait KvRead {
     fn read(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>, TxError>;
     fn scan(
@@ -14,13 +17,9 @@ pub trait KvRead {
         prefix: &[u8],
         start_after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError>;
+    ) -> Result<Vec<Entry>, TxError>;
     /// The last entry under `prefix` whose key sorts before `before`.
-    fn last_before(
-        &mut self,
-        prefix: &[u8],
-        before: &[u8],
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError>;
+    fn last_before(&mut self, prefix: &[u8], before: &[u8]) -> Result<Option<Entry>, TxError>;
 }
 
 pub trait KvWrite: KvRead {
@@ -38,14 +37,10 @@ impl<T: KvRead + ?Sized> KvRead for &mut T {
         prefix: &[u8],
         start_after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError> {
+    ) -> Result<Vec<Entry>, TxError> {
         (**self).scan(prefix, start_after, limit)
     }
-    fn last_before(
-        &mut self,
-        prefix: &[u8],
-        before: &[u8],
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError> {
+    fn last_before(&mut self, prefix: &[u8], before: &[u8]) -> Result<Option<Entry>, TxError> {
         (**self).last_before(prefix, before)
     }
 }
@@ -64,7 +59,7 @@ pub(crate) fn last_before<S: StateRead + ?Sized>(
     state: &S,
     prefix: &[u8],
     before: &[u8],
-) -> Option<(Vec<u8>, Vec<u8>)> {
+) -> Option<Entry> {
     state.first_in_range(
         std::ops::Bound::Included(prefix),
         std::ops::Bound::Excluded(before),
@@ -117,7 +112,7 @@ impl<S: StateWrite> KvRead for TxCtx<'_, S> {
         prefix: &[u8],
         start_after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError> {
+    ) -> Result<Vec<Entry>, TxError> {
         let entries = self.state.scan_prefix(prefix, start_after, limit);
         for (k, v) in &entries {
             self.gas.consume(kv_costs::ITER_NEXT_FLAT, "IterNextFlat")?;
@@ -129,11 +124,7 @@ impl<S: StateWrite> KvRead for TxCtx<'_, S> {
         Ok(entries)
     }
 
-    fn last_before(
-        &mut self,
-        prefix: &[u8],
-        before: &[u8],
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError> {
+    fn last_before(&mut self, prefix: &[u8], before: &[u8]) -> Result<Option<Entry>, TxError> {
         self.gas.consume(kv_costs::ITER_NEXT_FLAT, "IterNextFlat")?;
         let entry = last_before(&*self.state, prefix, before);
         if let Some((k, v)) = &entry {
@@ -176,14 +167,10 @@ impl<S: StateRead> KvRead for Unmetered<'_, S> {
         prefix: &[u8],
         start_after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError> {
+    ) -> Result<Vec<Entry>, TxError> {
         Ok(self.0.scan_prefix(prefix, start_after, limit))
     }
-    fn last_before(
-        &mut self,
-        prefix: &[u8],
-        before: &[u8],
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError> {
+    fn last_before(&mut self, prefix: &[u8], before: &[u8]) -> Result<Option<Entry>, TxError> {
         Ok(last_before(&*self.0, prefix, before))
     }
 }
@@ -211,14 +198,10 @@ impl<S: StateRead + ?Sized> KvRead for ReadOnly<'_, S> {
         prefix: &[u8],
         start_after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError> {
+    ) -> Result<Vec<Entry>, TxError> {
         Ok(self.0.scan_prefix(prefix, start_after, limit))
     }
-    fn last_before(
-        &mut self,
-        prefix: &[u8],
-        before: &[u8],
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError> {
+    fn last_before(&mut self, prefix: &[u8], before: &[u8]) -> Result<Option<Entry>, TxError> {
         Ok(last_before(self.0, prefix, before))
     }
 }

@@ -20,7 +20,8 @@ pub enum Msg {
     BankSend(MsgSend),
     BankMultiSend(MsgMultiSend),
     Wasm(WasmMsg),
-    Ibc(IbcMsg),
+    /// Boxed: IBC messages (headers, proofs) are far larger than the others.
+    Ibc(Box<IbcMsg>),
 }
 
 fn decode<M: Message + Default>(any: &Any) -> Result<M, TxError> {
@@ -36,7 +37,7 @@ impl Msg {
             return wasm.map(Msg::Wasm);
         }
         if let Some(ibc) = IbcMsg::from_any(any) {
-            return ibc.map(Msg::Ibc);
+            return ibc.map(|m| Msg::Ibc(Box::new(m)));
         }
         match any.type_url.as_str() {
             url if url == MsgSend::type_url() => Ok(Msg::BankSend(decode(any)?)),

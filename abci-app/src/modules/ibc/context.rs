@@ -47,7 +47,7 @@ use ibc_proto::ibc::core::connection::v1::ClientPaths;
 use ibc_proto::ibc::lightclients::tendermint::v1::ConsensusState as RawTmConsensusState;
 use prost::Message;
 
-use crate::app::context::{KvRead, KvWrite};
+use crate::app::context::{Entry, KvRead, KvWrite};
 use crate::app::error::TxError;
 use crate::crypto;
 use crate::modules::staking;
@@ -188,18 +188,14 @@ impl<K: KvRead> IbcStore<K> {
         prefix: &[u8],
         start_after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, HostError> {
+    ) -> Result<Vec<Entry>, HostError> {
         self.state
             .borrow_mut()
             .scan(prefix, start_after, limit)
             .map_err(|e| self.fault.record(e))
     }
 
-    fn last_before(
-        &self,
-        prefix: &[u8],
-        before: &[u8],
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, HostError> {
+    fn last_before(&self, prefix: &[u8], before: &[u8]) -> Result<Option<Entry>, HostError> {
         self.state
             .borrow_mut()
             .last_before(prefix, before)
@@ -546,7 +542,7 @@ impl<K: KvRead> ValidationContext for IbcHost<K> {
     }
 
     fn commitment_prefix(&self) -> CommitmentPrefix {
-        CommitmentPrefix::from_bytes(b"ibc".to_vec())
+        CommitmentPrefix::from_bytes(b"ibc")
     }
 
     fn connection_counter(&self) -> Result<u64, HostError> {

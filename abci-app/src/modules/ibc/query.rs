@@ -22,6 +22,9 @@ use crate::app::pagination::{paginate, DEFAULT_LIMIT, MAX_LIMIT};
 use crate::crypto;
 use crate::store::{Snapshot, StateRead, IBC_PREFIX};
 
+/// One page of entries whose keys are ICS-24 path suffixes.
+type StringKeyedPage = (Vec<(String, Vec<u8>)>, PageResponse);
+
 /// One query's view: a snapshot, the height it answers for and the chain's revision.
 struct View<'a> {
     state: &'a Snapshot,
@@ -139,7 +142,7 @@ impl View<'_> {
         &self,
         prefix: &str,
         page: Option<&PageRequest>,
-    ) -> Result<(Vec<(String, Vec<u8>)>, PageResponse), QueryError> {
+    ) -> Result<StringKeyedPage, QueryError> {
         if !self.state.is_latest() {
             return Err(QueryError::Unsupported(
                 "paginated queries are served at the latest height only".to_string(),

@@ -33,7 +33,7 @@ use super::state::{WasmRead, WasmWrite, SEQ_CODE_ID, SEQ_CONTRACT_ID};
 use super::vm::WasmRuntime;
 use super::{address, errors, events, no_runtime};
 use crate::app::coins::Coins;
-use crate::app::context::{KvRead, KvWrite, TxCtx};
+use crate::app::context::{Entry, KvRead, KvWrite, TxCtx};
 use crate::app::error::TxError;
 use crate::app::gas::{kv_costs, GasMeter};
 use crate::crypto;
@@ -159,7 +159,7 @@ impl KvRead for Keeper {
         prefix: &[u8],
         start_after: Option<&[u8]>,
         limit: usize,
-    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, TxError> {
+    ) -> Result<Vec<Entry>, TxError> {
         let entries = self.state.borrow().scan_prefix(prefix, start_after, limit);
         for (k, v) in &entries {
             self.gas.consume(kv_costs::ITER_NEXT_FLAT, "IterNextFlat")?;
@@ -171,11 +171,7 @@ impl KvRead for Keeper {
         Ok(entries)
     }
 
-    fn last_before(
-        &mut self,
-        prefix: &[u8],
-        before: &[u8],
-    ) -> Result<Option<(Vec<u8>, Vec<u8>)>, TxError> {
+    fn last_before(&mut self, prefix: &[u8], before: &[u8]) -> Result<Option<Entry>, TxError> {
         self.gas.consume(kv_costs::ITER_NEXT_FLAT, "IterNextFlat")?;
         let entry = crate::app::context::last_before(&*self.state.borrow(), prefix, before);
         if let Some((k, v)) = &entry {
