@@ -17,7 +17,7 @@
 #   --home DIR          where the chains, the Hermes config, keys and logs go (default: a new temporary
 #                       directory). Existing chain homes in it are reset.
 #   --bin-dir DIR       directory holding openledgerd (default: the repository's target/debug, as
-#                       `cargo test --no-run` builds it)
+#                       `cargo test --no-run` builds it; target/release when only that exists)
 #   --a-port-base N     chain A listens on N+657 (RPC), N+656 (P2P), N+658 (ABCI), N+317 (REST), N+90 (gRPC)
 #                       (default 56000: 56657 / 56656 / 56658 / 56317 / 56090)
 #   --b-port-base N     the same for chain B (default 57000)
@@ -118,8 +118,12 @@ for base in "$a_base" "$b_base"; do
   fi
 done
 (( a_base - b_base >= 700 || b_base - a_base >= 700 )) || die "--a-port-base and --b-port-base must be at least 700 apart"
+# Without --bin-dir: the debug build the tests make, else the release build `cargo run --release` makes.
+if [[ "$bin_dir" == "target/debug" && ! -x target/debug/openledgerd && -x target/release/openledgerd ]]; then
+  bin_dir="target/release"
+fi
 openledgerd="$bin_dir/openledgerd"
-[[ -x "$openledgerd" ]] || die "$openledgerd not found; build it with: cargo test -q --locked -p openledger-node --no-run"
+[[ -x "$openledgerd" ]] || die "$openledgerd not found; build it with: cargo build --release --bin openledgerd (then --bin-dir target/release)"
 command -v jq >/dev/null 2>&1 || die "jq not found (scripts/setup.sh installs it)"
 # shellcheck source=lib/hermes.sh
 source scripts/lib/hermes.sh
@@ -175,15 +179,11 @@ start_chain b "$B_CHAIN_ID" "$b_base"
 B_PID="$DEV_CHAIN_PID"
 
 # The ICS-23 proof specs of the node's store go into the client state Hermes creates on the counterparty.
-specs=""
-if specs_out="$("$openledgerd" ibc proof-specs 2>&1)"; then
-  jq -e 'type == "array" and length > 0' <<<"$specs_out" >/dev/null 2>&1 \
-    || die "\`$openledgerd ibc proof-specs\` did not print a non-empty JSON array: $specs_out"
-  specs="$specs_out"
-else
-  echo "WARNING: \`$openledgerd ibc proof-specs\` failed (a node without IBC?); Hermes will fall back to its" \
-    "default IAVL proof specs, which do not match the node's JMT store: ${specs_out%%$'\n'*}" >&2
-fi
+specs_out="$("$openledgerd" ibc proof-specs 2>&1)" \
+  || die "\`$openledgerd ibc proof-specs\` failed (Hermes' default IAVL specs do not verify this node's proofs): $specs_out"
+jq -e 'type == "array" and length > 0' <<<"$specs_out" >/dev/null 2>&1 \
+  || die "\`$openledgerd ibc proof-specs\` did not print a non-empty JSON array: $specs_out"
+specs="$specs_out"
 
 hermes_config="$home/hermes/config.toml"
 hermes_log="$home/hermes/hermes.log"
