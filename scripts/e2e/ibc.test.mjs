@@ -13,8 +13,8 @@
 //      and alice are refunded by a MsgTimeout on A, and no voucher is minted on B
 //   6. a contract-owned channel: the IBC test contract (abci-app/tests/wasm-contracts/ibc-ping) on each chain
 //      gets the port wasm.<address>; Hermes opens a channel between the two ports (the contracts' handshake
-//      entry points run); a ping the contract on A sends is received by the contract on B, whose pong
-//      acknowledgement reaches the contract on A
+//      entry points run; the contracts' IbcQuery::PortId / ListChannels see it); a ping the contract on A
+//      sends is received by the contract on B, whose pong acknowledgement reaches the contract on A
 //
 // Environment (written by scripts/ibc-two-chains.sh --env-out): OPENLEDGER_IBC_{A,B}_{CHAIN_ID,RPC,REST,
 // CHANNEL}, OPENLEDGER_IBC_HERMES, OPENLEDGER_IBC_HERMES_CONFIG, OPENLEDGER_IBC_HERMES_LOG,
@@ -385,6 +385,12 @@ describe(`IBC between ${A.id ?? "chain A"} and ${B.id ?? "chain B"} relayed by H
       const [sA0, sB0] = await Promise.all([stateOf(cwA, pingA), stateOf(cwB, pingB)]);
       assert.ok(sA0.channels.some((c) => c.channel_id === chA && c.open), `contract on A saw channel ${chA} connect: ${JSON.stringify(sA0.channels)}`);
       assert.ok(sB0.channels.some((c) => c.channel_id === chB && c.open), `contract on B saw channel ${chB} connect: ${JSON.stringify(sB0.channels)}`);
+      // What the chain tells a contract (wasmd's IbcQuery::PortId and ::ListChannels).
+      for (const [cw, addr, ch] of [[cwA, pingA, chA], [cwB, pingB, chB]]) {
+        const ibc = await cw.queryContractSmart(addr, { ibc: {} });
+        assert.equal(ibc.port, `wasm.${addr}`, "IbcQuery::PortId answers the contract's port");
+        assert.ok(ibc.open_channels.includes(ch), `IbcQuery::ListChannels lists ${ch}: ${JSON.stringify(ibc.open_channels)}`);
+      }
 
       const text = `ping ${Date.now()}`;
       const res = await cwA.execute(alice, pingA, { ping: { channel: chA, text } }, "auto");

@@ -10,9 +10,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use cosmwasm_std::{
-    to_json_binary, Addr, AllBalanceResponse, BalanceResponse, BankQuery, Binary, Checksum,
-    CodeInfoResponse, Coin, ContractInfoResponse, ContractResult, Empty, Env, Order, QueryRequest,
-    Record, StakingQuery, SupplyResponse, SystemError, SystemResult, Uint128, WasmQuery,
+    to_json_binary, Addr, AllBalanceResponse, BalanceResponse, BankQuery, Binary, ChannelResponse,
+    Checksum, CodeInfoResponse, Coin, ContractInfoResponse, ContractResult, Empty, Env, IbcQuery,
+    ListChannelsResponse, Order, PortIdResponse, QueryRequest, Record, StakingQuery,
+    SupplyResponse, SystemError, SystemResult, Uint128, WasmQuery,
 };
 use cosmwasm_vm::{
     call_query, Backend, BackendApi, BackendError, BackendResult, GasInfo, InstanceOptions,
@@ -239,6 +240,8 @@ pub struct AppQuerier {
     runtime: Arc<WasmRuntime>,
     block: EnvBlock,
     depth: Rc<Cell<u32>>,
+    /// The contract whose queries these are (its IBC port answers `IbcQuery::PortId`).
+    caller: Option<String>,
 }
 
 impl AppQuerier {
@@ -248,15 +251,84 @@ impl AppQuerier {
             runtime,
             block,
             depth: Rc::new(Cell::new(0)),
+            caller: None,
         }
     }
 
-    fn nested(&self) -> Self {
+    /// The querier of contract `caller` (bech32).
+    pub fn for_contract(mut self, caller: &str) -> Self {
+        self.caller = Some(caller.to_string());
+        self
+    }
+
+    /// The querier of a contract queried by this one.
+    fn nested(&self, queried: &str) -> Self {
         Self {
             state: self.state.clone(),
             runtime: self.runtime.clone(),
             block: self.block.clone(),
             depth: self.depth.clone(),
+            caller: Some(queried.to_string()),
+        }
+    }
+
+    /// wasmd's IBC queries: the caller's port and the channels of a port.
+    #[allow(deprecated)] // `ListChannels` and `FeeEnabledChannel` are deprecated, not gone.
+    fn ibc(&self, query: &IbcQuery) -> Result<Binary, SystemError> {
+        let state = self.state.borrow();
+        let caller_port = || -> Result<String, SystemError> {
+            let unsupported = |why: &str| SystemError::InvalidRequest {
+                error: why.to_string(),
+                request: Binary::default(),
+            };
+            let caller = self
+                .caller
+                .as_deref()
+                .ok_or_else(|| unsupported("IBC port query outside a contract"))?;
+            let addr = self.contract_addr(caller)?;
+            let info = ReadOnly(&*state)
+                .contract_info(&addr)
+                .ok()
+                .flatten()
+                .ok_or_else(|| unsupported("the calling contract has no contract info"))?;
+            Ok(info.ibc_port_id)
+        };
+        let encode = |value: serde_json::Result<Vec<u8>>| {
+            value
+                .map(Binary::from)
+                .map_err(|e| SystemError::InvalidResponse {
+                    error: e.to_string(),
+                    response: Binary::default(),
+                })
+        };
+        match query {
+            IbcQuery::PortId {} => encode(serde_json::to_vec(&PortIdResponse::new(caller_port()?))),
+            IbcQuery::ListChannels { port_id } => {
+                let port = match port_id {
+                    Some(port) => port.clone(),
+                    None => caller_port()?,
+                };
+                let channels = super::ibc::open_channels(&*state, &port);
+                encode(serde_json::to_vec(&ListChannelsResponse::new(channels)))
+            }
+            IbcQuery::Channel {
+                channel_id,
+                port_id,
+            } => {
+                let port = match port_id {
+                    Some(port) => port.clone(),
+                    None => caller_port()?,
+                };
+                let found = super::ibc::channel(&*state, &port, channel_id);
+                encode(serde_json::to_vec(&ChannelResponse::new(found)))
+            }
+            // No fee middleware (ICS-29) on this chain.
+            IbcQuery::FeeEnabledChannel { .. } => encode(serde_json::to_vec(
+                &serde_json::json!({ "fee_enabled": false }),
+            )),
+            _ => Err(SystemError::UnsupportedRequest {
+                kind: "ibc query".to_string(),
+            }),
         }
     }
 
@@ -418,7 +490,7 @@ impl AppQuerier {
         let backend = Backend {
             api: AddrApi,
             storage: ContractStorage::new(self.state.clone(), &addr),
-            querier: self.nested(),
+            querier: self.nested(contract_addr),
         };
         let mut instance = match self.runtime.cache().get_instance(
             &checksum,
@@ -475,6 +547,7 @@ impl Querier for AppQuerier {
             }
             QueryRequest::Wasm(q) => (Ok(wrap(self.wasm_direct(q))), direct_gas),
             QueryRequest::Staking(q) => (Ok(wrap(staking(q))), direct_gas),
+            QueryRequest::Ibc(q) => (Ok(wrap(self.ibc(q))), direct_gas),
             QueryRequest::Grpc(q) => {
                 let state = self.state.borrow();
                 let answer = super::grpc::query(&*state, &q.path, &q.data);
@@ -488,8 +561,9 @@ impl Querier for AppQuerier {
             }
             _ => (
                 Ok(SystemResult::Err(SystemError::UnsupportedRequest {
-                    kind: "only bank, wasm, staking and whitelisted gRPC queries are supported"
-                        .to_string(),
+                    kind:
+                        "only bank, wasm, staking, ibc and whitelisted gRPC queries are supported"
+                            .to_string(),
                 })),
                 GasInfo::free(),
             ),

@@ -30,10 +30,16 @@ use ibc::core::router::module::Module;
 use ibc::core::router::types::module::ModuleExtras;
 use ibc::primitives::{Signer, Timestamp};
 
+use ibc_proto::ibc::core::channel::v1::{
+    Channel as RawChannel, Order as RawOrder, State as RawState,
+};
+use prost::Message;
+
 use super::keeper::Keeper;
 use super::{errors, events};
 use crate::app::error::TxError;
 use crate::modules::ibc::context::{HostBlock, IbcHost, IbcStore};
+use crate::store::StateRead;
 
 /// Ports of contracts: `wasm.<bech32 address>`.
 pub const PORT_PREFIX: &str = "wasm.";
@@ -87,6 +93,60 @@ pub fn wasm_packet(packet: &Packet) -> IbcPacket {
         packet.seq_on_a.value(),
         timeout,
     )
+}
+
+/// The contract-facing view of a stored channel end (`None` for a malformed one).
+fn channel_from_raw(port: &str, channel_id: &str, raw: &RawChannel) -> Option<IbcChannel> {
+    let order = match raw.ordering {
+        o if o == RawOrder::Unordered as i32 => IbcOrder::Unordered,
+        o if o == RawOrder::Ordered as i32 => IbcOrder::Ordered,
+        _ => return None,
+    };
+    let counterparty = raw.counterparty.as_ref()?;
+    Some(IbcChannel::new(
+        IbcEndpoint {
+            port_id: port.to_string(),
+            channel_id: channel_id.to_string(),
+        },
+        IbcEndpoint {
+            port_id: counterparty.port_id.clone(),
+            channel_id: counterparty.channel_id.clone(),
+        },
+        order,
+        raw.version.clone(),
+        raw.connection_hops.first()?.clone(),
+    ))
+}
+
+fn channel_ends_prefix(port: &str) -> Vec<u8> {
+    format!("ibc/channelEnds/ports/{port}/channels/").into_bytes()
+}
+
+/// The open channels of `port` (wasmd's `IbcQuery::ListChannels`).
+pub fn open_channels<S: StateRead + ?Sized>(state: &S, port: &str) -> Vec<IbcChannel> {
+    let prefix = channel_ends_prefix(port);
+    state
+        .scan_prefix(&prefix, None, usize::MAX)
+        .into_iter()
+        .filter_map(|(key, value)| {
+            let channel_id = std::str::from_utf8(&key[prefix.len()..]).ok()?;
+            let raw = RawChannel::decode(value.as_slice()).ok()?;
+            (raw.state == RawState::Open as i32)
+                .then(|| channel_from_raw(port, channel_id, &raw))
+                .flatten()
+        })
+        .collect()
+}
+
+/// One channel of `port` in any state (wasmd's `IbcQuery::Channel`).
+pub fn channel<S: StateRead + ?Sized>(
+    state: &S,
+    port: &str,
+    channel_id: &str,
+) -> Option<IbcChannel> {
+    let key = [channel_ends_prefix(port), channel_id.as_bytes().to_vec()].concat();
+    let raw = RawChannel::decode(state.get(&key)?.as_slice()).ok()?;
+    channel_from_raw(port, channel_id, &raw)
 }
 
 fn basic_response(r: IbcBasicResponse<Empty>) -> Response<Empty> {

@@ -294,7 +294,8 @@ impl Keeper {
         let backend = Backend {
             api: AddrApi,
             storage: ContractStorage::new(self.state.clone(), contract),
-            querier: AppQuerier::new(self.state.clone(), self.runtime.clone(), self.block.clone()),
+            querier: AppQuerier::new(self.state.clone(), self.runtime.clone(), self.block.clone())
+                .for_contract(contract_human),
         };
         let mut instance = self
             .runtime

@@ -214,7 +214,7 @@ pub fn smart_contract_state<S: StateRead + Clone + 'static>(
     let backend = Backend {
         api: AddrApi,
         storage: ContractStorage::new(shared.clone(), &addr),
-        querier: AppQuerier::new(shared, runtime.clone(), block),
+        querier: AppQuerier::new(shared, runtime.clone(), block).for_contract(&req.address),
     };
     let mut instance = runtime
         .cache()

@@ -11,7 +11,9 @@
 //!   malformed packet gets the error ack `{"error":".."}` (the call itself succeeds).
 //! - `ibc_packet_ack` records `{ping: <original text>, ack: <ack JSON>}` in `acks`;
 //!   `ibc_packet_timeout` records the original text in `timeouts`.
-//! - `query {"state":{}}` returns everything (see [`StateResponse`]).
+//! - `query {"state":{}}` returns everything (see [`StateResponse`]); `query {"ibc":{}}` asks the
+//!   chain (`IbcQuery::PortId`, `IbcQuery::ListChannels`) for the contract's port and its open
+//!   channels: `{"port":"wasm.<address>","open_channels":["channel-N",..]}`.
 //!
 //! State is one JSON document under the storage key `state`; acks are stored as plain structs and
 //! turned into their JSON shape only when queried (serialize-only `AckValue`).
@@ -19,8 +21,9 @@ use cosmwasm_std::{
     entry_point, from_json, to_json_binary, Binary, Deps, DepsMut, Empty, Env,
     Ibc3ChannelOpenResponse, IbcBasicResponse, IbcChannel, IbcChannelCloseMsg,
     IbcChannelConnectMsg, IbcChannelOpenMsg, IbcChannelOpenResponse, IbcMsg, IbcOrder,
-    IbcPacketAckMsg, IbcPacketReceiveMsg, IbcPacketTimeoutMsg, IbcReceiveResponse, IbcTimeout,
-    MessageInfo, Response, StdError, StdResult, Storage,
+    IbcPacketAckMsg, IbcPacketReceiveMsg, IbcPacketTimeoutMsg, IbcQuery, IbcReceiveResponse,
+    IbcTimeout, ListChannelsResponse, MessageInfo, PortIdResponse, Response, StdError, StdResult,
+    Storage,
 };
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +43,14 @@ pub enum ExecuteMsg {
 #[serde(rename_all = "snake_case")]
 pub enum QueryMsg {
     State {},
+    Ibc {},
+}
+
+/// Answer to `{"ibc":{}}`, from the chain's IBC queries.
+#[derive(Serialize)]
+pub struct IbcResponse {
+    pub port: String,
+    pub open_channels: Vec<String>,
 }
 
 /// Packet data: `{"ping":"<text>"}`.
@@ -228,6 +239,21 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
                 received: s.received,
                 acks,
                 timeouts: s.timeouts,
+            })
+        }
+        QueryMsg::Ibc {} => {
+            let port: PortIdResponse = deps.querier.query(&IbcQuery::PortId {}.into())?;
+            #[allow(deprecated)] // still the way to list a port's channels on wasmd
+            let channels: ListChannelsResponse = deps
+                .querier
+                .query(&IbcQuery::ListChannels { port_id: None }.into())?;
+            to_json_binary(&IbcResponse {
+                port: port.port_id,
+                open_channels: channels
+                    .channels
+                    .into_iter()
+                    .map(|c| c.endpoint.channel_id)
+                    .collect(),
             })
         }
     }
