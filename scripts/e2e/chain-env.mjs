@@ -2,55 +2,16 @@
 // A suite imports UNREACHABLE and skips itself (or, with OPENLEDGER_E2E=1, fails) when no node answers.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 
-import { toBech32, toHex } from "@cosmjs/encoding";
-import { sha256 } from "@cosmjs/crypto";
-import { GasPrice } from "@cosmjs/stargate";
+import { sleep } from "./common.mjs";
+
+export * from "./common.mjs";
 
 export const RPC = (process.env.OPENLEDGER_RPC ?? "http://127.0.0.1:26657").replace(/\/+$/, "");
 export const REST = (process.env.OPENLEDGER_REST ?? "http://127.0.0.1:1317").replace(/\/+$/, "");
 export const CHAIN_ID = process.env.OPENLEDGER_CHAIN_ID ?? "openledger-dev-1";
 export const REQUIRED = process.env.OPENLEDGER_E2E === "1";
 export const WAIT_S = Number(process.env.OPENLEDGER_E2E_WAIT_S ?? 60);
-
-export const MNEMONIC =
-  "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-export const PREFIX = "open";
-export const DENOM = "uopen";
-export const GAS_PRICE = GasPrice.fromString("0.025uopen");
-export const CLIENT_OPTS = { gasPrice: GAS_PRICE, broadcastPollIntervalMs: 500, broadcastTimeoutMs: 30_000 };
-
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-export const freshAddress = () => toBech32(PREFIX, randomBytes(20));
-export const txHashHex = (bytes) => toHex(sha256(bytes)).toUpperCase();
-
-export async function withTimeout(promise, ms, what) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-export async function waitFor(fn, { timeoutMs = 30_000, intervalMs = 250, what = "condition" } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
-    await sleep(intervalMs);
-  }
-}
 
 /** GET {rpc}/status; ok once the node answers with a committed block (status before block 1 breaks cosmjs). */
 async function probe() {

@@ -34,8 +34,10 @@ import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { sha256 } from "@cosmjs/crypto";
 import { toAscii, toBech32, toHex } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet, decodeTxRaw } from "@cosmjs/proto-signing";
-import { GasPrice, SigningStargateClient, StargateClient, assertIsDeliverTxSuccess, coin } from "@cosmjs/stargate";
+import { SigningStargateClient, StargateClient, assertIsDeliverTxSuccess, coin } from "@cosmjs/stargate";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
+
+import { CLIENT_OPTS, DENOM, MNEMONIC, PREFIX, sleep, waitFor as waitUntil } from "./common.mjs";
 
 const env = (k) => process.env[`OPENLEDGER_IBC_${k}`];
 const chain = (s) => ({
@@ -59,33 +61,17 @@ const unset = Object.entries(needed).filter(([, v]) => !v).map(([k]) => `OPENLED
 const skip = unset.length ? `${unset.join(", ")} not set (scripts/e2e-ibc.sh runs this suite)` : false;
 if (skip && REQUIRED) throw new Error(`OPENLEDGER_E2E=1 but ${skip}`);
 
-const MNEMONIC = "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about";
-const PREFIX = "open";
-const DENOM = "uopen";
-const CLIENT_OPTS = { gasPrice: GasPrice.fromString("0.025uopen"), broadcastPollIntervalMs: 500, broadcastTimeoutMs: 30_000 };
 const ICS20_VERSION = "ics20-1";
 const PING_VERSION = "openledger-ping-1";
 const PING_WASM = new URL("../../abci-app/tests/wasm-contracts/artifacts/test_ibc_ping.wasm", import.meta.url);
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const nowS = () => Math.floor(Date.now() / 1000);
 
-async function waitFor(fn, { timeoutMs = WAIT_MS, intervalMs = 500, what = "condition" } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  let last;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what}${last ? `: ${last.message}` : ""} (Hermes log: ${HERMES_LOG})`);
-    }
-    await sleep(intervalMs);
-  }
-}
+/** common.mjs's waitFor with this suite's patience, pointing at the Hermes log when relaying stalls. */
+const waitFor = (fn, { timeoutMs = WAIT_MS, intervalMs = 500, what = "condition" } = {}) =>
+  waitUntil(fn, { timeoutMs, intervalMs, what }).catch((e) => {
+    throw new Error(`${e.message} (Hermes log: ${HERMES_LOG})`);
+  });
 
 /** `ibc/` + uppercase hex sha256 of the full trace `port/channel/base` (the denom on the receiving chain). */
 export const ibcDenom = (channelOnReceiver, base = DENOM, port = "transfer") =>

@@ -54,6 +54,24 @@ impl<T: KvWrite + ?Sized> KvWrite for &mut T {
     }
 }
 
+/// [`last_before`] charged as one iterator step and the bytes it returns.
+pub(crate) fn metered_last_before<S: StateRead + ?Sized>(
+    gas: &mut GasMeter,
+    state: &S,
+    prefix: &[u8],
+    before: &[u8],
+) -> Result<Option<Entry>, TxError> {
+    gas.consume(kv_costs::ITER_NEXT_FLAT, "IterNextFlat")?;
+    let entry = last_before(state, prefix, before);
+    if let Some((k, v)) = &entry {
+        gas.consume(
+            kv_costs::READ_PER_BYTE * (k.len() + v.len()) as u64,
+            "ValuePerByte",
+        )?;
+    }
+    Ok(entry)
+}
+
 /// The last entry under `prefix` before `before` (a reverse range read).
 pub(crate) fn last_before<S: StateRead + ?Sized>(
     state: &S,
@@ -125,15 +143,7 @@ impl<S: StateWrite> KvRead for TxCtx<'_, S> {
     }
 
     fn last_before(&mut self, prefix: &[u8], before: &[u8]) -> Result<Option<Entry>, TxError> {
-        self.gas.consume(kv_costs::ITER_NEXT_FLAT, "IterNextFlat")?;
-        let entry = last_before(&*self.state, prefix, before);
-        if let Some((k, v)) = &entry {
-            self.gas.consume(
-                kv_costs::READ_PER_BYTE * (k.len() + v.len()) as u64,
-                "ValuePerByte",
-            )?;
-        }
-        Ok(entry)
+        metered_last_before(&mut self.gas, &*self.state, prefix, before)
     }
 }
 

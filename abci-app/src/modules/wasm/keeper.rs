@@ -172,15 +172,12 @@ impl KvRead for Keeper {
     }
 
     fn last_before(&mut self, prefix: &[u8], before: &[u8]) -> Result<Option<Entry>, TxError> {
-        self.gas.consume(kv_costs::ITER_NEXT_FLAT, "IterNextFlat")?;
-        let entry = crate::app::context::last_before(&*self.state.borrow(), prefix, before);
-        if let Some((k, v)) = &entry {
-            self.gas.consume(
-                kv_costs::READ_PER_BYTE * (k.len() + v.len()) as u64,
-                "ValuePerByte",
-            )?;
-        }
-        Ok(entry)
+        crate::app::context::metered_last_before(
+            &mut self.gas,
+            &*self.state.borrow(),
+            prefix,
+            before,
+        )
     }
 }
 
