@@ -277,6 +277,12 @@ fn sign_bytes(
         }
         .encode_to_vec())
     } else if mode == SignMode::LegacyAminoJson as i32 {
+        if let Some(msg) = tx.msgs.iter().find(|m| !m.has_amino_form()) {
+            return Err(TxError::NotSupported(format!(
+                "{} cannot be signed with SIGN_MODE_LEGACY_AMINO_JSON; sign it in direct mode",
+                msg.type_url()
+            )));
+        }
         let fee = tx
             .auth_info
             .fee

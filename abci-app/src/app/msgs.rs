@@ -96,6 +96,14 @@ impl Msg {
         }
     }
 
+    /// Whether the message can be signed with SIGN_MODE_LEGACY_AMINO_JSON.
+    pub fn has_amino_form(&self) -> bool {
+        match self {
+            Msg::Ibc(m) => m.has_amino_form(),
+            _ => true,
+        }
+    }
+
     /// The legacy amino JSON of this message (`{type, value}`), as cosmjs's converters build it.
     pub fn amino_json(&self) -> Value {
         match self {

@@ -25,7 +25,9 @@ use ibc::core::host::types::identifiers::PortId;
 use ibc::core::router::module::Module;
 use ibc::core::router::router::Router;
 use ibc::core::router::types::module::ModuleId;
-use ibc_proto::ibc::applications::transfer::v1::MsgTransferResponse;
+use ibc_proto::ibc::applications::transfer::v1::{
+    MsgTransfer as RawMsgTransfer, MsgTransferResponse,
+};
 use prost::Message;
 use serde_json::{json, Value};
 use tendermint::abci::Event;
@@ -54,11 +56,7 @@ impl IbcMsg {
     pub fn from_any(any: &Any) -> Option<Result<Self, TxError>> {
         let url = any.type_url.as_str();
         if url == TRANSFER_TYPE_URL {
-            return Some(
-                MsgTransfer::try_from(any.clone())
-                    .map(IbcMsg::Transfer)
-                    .map_err(|e| TxError::TxDecode(format!("decoding {url}: {e}"))),
-            );
+            return Some(Self::transfer_from_any(any));
         }
         if !url.starts_with("/ibc.core.") {
             return None;
@@ -71,6 +69,24 @@ impl IbcMsg {
                 })
                 .map_err(|e| TxError::TxDecode(format!("decoding {url}: {e}"))),
         )
+    }
+
+    /// `MsgTransfer` may be signed in amino JSON, which does not cover the body bytes: refuse
+    /// encodings that are not canonical, so the tx hash cannot be changed under the signature.
+    fn transfer_from_any(any: &Any) -> Result<Self, TxError> {
+        let url = &any.type_url;
+        let raw = RawMsgTransfer::decode(any.value.as_slice())
+            .map_err(|e| TxError::TxDecode(format!("decoding {url}: {e}")))?;
+        crate::app::tx::canonical(url, &raw, &any.value)?;
+        MsgTransfer::try_from(raw)
+            .map(IbcMsg::Transfer)
+            .map_err(|e| TxError::TxDecode(format!("decoding {url}: {e}")))
+    }
+
+    /// Whether the message has an amino JSON form. ibc-go gives the core (relayer) messages
+    /// none: they are signed in direct mode only, which covers their bytes.
+    pub fn has_amino_form(&self) -> bool {
+        matches!(self, IbcMsg::Transfer(_))
     }
 
     pub fn type_url(&self) -> String {
@@ -147,9 +163,8 @@ impl IbcMsg {
         Ok(())
     }
 
-    /// The amino JSON of `MsgTransfer` (Keplr's IBC send signs it). Core messages are relayer
-    /// messages that ibc-go gives no amino name; theirs is `{type: <type URL>, value: {}}`,
-    /// which no wallet produces, so in practice they are signed in direct mode.
+    /// The amino JSON of `MsgTransfer` (Keplr's IBC send signs it). Core messages have none
+    /// ([`Self::has_amino_form`]; the ante handler refuses them in amino mode before asking).
     pub fn amino_json(&self) -> Value {
         match self {
             IbcMsg::Transfer(m) => {

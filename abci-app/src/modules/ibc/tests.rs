@@ -127,3 +127,76 @@ fn store_ibc_key_proofs_verify_against_the_specs_given_to_hermes() {
         "an absence proof of one key must not prove another key absent"
     );
 }
+
+fn transfer_any(extra: &[u8]) -> cosmos_sdk_proto::Any {
+    use ibc_proto::cosmos::base::v1beta1::Coin;
+    use ibc_proto::ibc::applications::transfer::v1::MsgTransfer;
+    let mut value = MsgTransfer {
+        source_port: "transfer".into(),
+        source_channel: "channel-0".into(),
+        token: Some(Coin {
+            denom: "uopen".into(),
+            amount: "5".into(),
+        }),
+        sender: "open19rl4cm2hmr8afy4kldpxz3fka4jguq0attl9rz".into(),
+        receiver: "open1jrkmdcwgq94uaamx6zax2luewlhf7u4ktn5f24".into(),
+        timeout_height: None,
+        timeout_timestamp: 1_900_000_000_000_000_000,
+        memo: String::new(),
+    }
+    .encode_to_vec();
+    value.extend_from_slice(extra);
+    cosmos_sdk_proto::Any {
+        type_url: "/ibc.applications.transfer.v1.MsgTransfer".into(),
+        value,
+    }
+}
+
+#[test]
+fn transfers_must_be_canonical_and_only_they_have_an_amino_form() {
+    use super::IbcMsg;
+    use crate::app::msgs::Msg;
+
+    let msg = Msg::from_any(&transfer_any(&[])).expect("a canonical MsgTransfer decodes");
+    assert!(msg.has_amino_form());
+    assert_eq!(
+        msg.signers(),
+        vec!["open19rl4cm2hmr8afy4kldpxz3fka4jguq0attl9rz".to_string()]
+    );
+    assert_eq!(msg.amino_json()["type"], "cosmos-sdk/MsgTransfer");
+
+    // An unknown field (99, varint 1) would change the tx hash under an amino signature.
+    let err = Msg::from_any(&transfer_any(&[0x98, 0x06, 0x01])).unwrap_err();
+    assert_eq!(err.code(), 2, "{err}");
+    assert!(err.to_string().contains("not canonically encoded"), "{err}");
+
+    let close = ibc_proto::ibc::core::channel::v1::MsgChannelCloseInit {
+        port_id: "transfer".into(),
+        channel_id: "channel-0".into(),
+        signer: "open1jrkmdcwgq94uaamx6zax2luewlhf7u4ktn5f24".into(),
+    };
+    let any = cosmos_sdk_proto::Any {
+        type_url: "/ibc.core.channel.v1.MsgChannelCloseInit".into(),
+        value: close.encode_to_vec(),
+    };
+    let msg = Msg::from_any(&any).expect("a core IBC message decodes");
+    assert!(
+        !msg.has_amino_form(),
+        "relayer messages are direct-mode only"
+    );
+    assert_eq!(msg.module(), "ibc_channel");
+    assert!(matches!(msg, Msg::Ibc(ref m) if matches!(**m, IbcMsg::Core { .. })));
+
+    let recover = ibc_proto::ibc::core::client::v1::MsgRecoverClient {
+        subject_client_id: "07-tendermint-0".into(),
+        substitute_client_id: "07-tendermint-1".into(),
+        signer: "open1jrkmdcwgq94uaamx6zax2luewlhf7u4ktn5f24".into(),
+    };
+    let any = cosmos_sdk_proto::Any {
+        type_url: "/ibc.core.client.v1.MsgRecoverClient".into(),
+        value: recover.encode_to_vec(),
+    };
+    // ibc-go lets only governance recover clients; here it is not a tx message at all.
+    let err = Msg::from_any(&any).unwrap_err();
+    assert_eq!(err.code(), 2, "{err}");
+}
