@@ -35,7 +35,7 @@ section "client tooling (cosmjs fixtures, Keplr chain info, generated contract c
 section "end to end: unmodified cosmjs against openledgerd dev (real CometBFT), then the lifecycle with three attester daemons"
 scripts/e2e-dev.sh
 
-section "end to end: IBC between two dev chains relayed by unmodified Hermes (ICS-20 there, back, timeout refund)"
+section "end to end: IBC between two dev chains relayed by unmodified Hermes (ICS-20 there and back, amino, timeout refund, contract-owned channel)"
 scripts/e2e-ibc.sh
 
 section "done"

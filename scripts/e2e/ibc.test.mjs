@@ -14,7 +14,8 @@
 //   6. a contract-owned channel: the IBC test contract (abci-app/tests/wasm-contracts/ibc-ping) on each chain
 //      gets the port wasm.<address>; Hermes opens a channel between the two ports (the contracts' handshake
 //      entry points run; the contracts' IbcQuery::PortId / ListChannels see it); a ping the contract on A
-//      sends is received by the contract on B, whose pong acknowledgement reaches the contract on A
+//      sends is received by the contract on B, whose pong acknowledgement reaches the contract on A; the
+//      contract on A forwards coins over the transfer channel with IbcMsg::Transfer
 //
 // Environment (written by scripts/ibc-two-chains.sh --env-out): OPENLEDGER_IBC_{A,B}_{CHAIN_ID,RPC,REST,
 // CHANNEL}, OPENLEDGER_IBC_HERMES, OPENLEDGER_IBC_HERMES_CONFIG, OPENLEDGER_IBC_HERMES_LOG,
@@ -335,7 +336,7 @@ describe(`IBC between ${A.id ?? "chain A"} and ${B.id ?? "chain B"} relayed by H
     assert.equal(await bal(qB, alice, voucher), voucher0, "still no voucher on B");
   });
 
-  test("a contract-owned channel carries a ping and its pong acknowledgement between contracts on A and B", async () => {
+  test("a contract-owned channel carries a ping and its pong acknowledgement between contracts on A and B; a contract's IbcMsg::Transfer", async () => {
     const direct = await DirectSecp256k1HdWallet.fromMnemonic(MNEMONIC, { prefix: PREFIX, hdPaths: [makeCosmoshubPath(0)] });
     const [cwA, cwB] = await Promise.all([
       SigningCosmWasmClient.connectWithSigner(A.rpc, direct, CLIENT_OPTS),
@@ -386,6 +387,17 @@ describe(`IBC between ${A.id ?? "chain A"} and ${B.id ?? "chain B"} relayed by H
       const acked = await waitFor(async () => (await stateOf(cwA, pingA)).acks.find((a) => a.ping === text), { what: `the pong for "${text}" on A` });
       assert.deepEqual(acked.ack, { pong: text }, "the acknowledgement is the one the contract on B wrote");
       assert.equal((await stateOf(cwB, pingB)).received, sB0.received + 1);
+
+      // IbcMsg::Transfer from the contract: the coins alice attaches go over the ICS-20 channel as
+      // the contract's own transfer (sender = the contract).
+      const amount = 4321n;
+      const [escrow0, voucher0] = await Promise.all([bal(qA, escrowA, DENOM), bal(qB, alice, voucher)]);
+      const sent = await cwA.execute(alice, pingA, { transfer: { channel: A.channel, to_address: alice } }, "auto", "", [coin(String(amount), DENOM)]);
+      const data = sentPacketData(sent.events);
+      assert.deepEqual([data.sender, data.receiver, data.denom, data.amount], [pingA, alice, DENOM, String(amount)], "the contract is the ICS-20 sender");
+      assert.equal(await bal(qA, escrowA, DENOM), escrow0 + amount, "the contract's coins are escrowed on A");
+      assert.equal(await bal(qA, pingA, DENOM), 0n, "the contract keeps nothing");
+      await waitBalance(qB, alice, voucher, voucher0 + amount, `alice's ${voucher} on B to grow by ${amount} from the contract's transfer`);
     } finally {
       cwA.disconnect();
       cwB.disconnect();

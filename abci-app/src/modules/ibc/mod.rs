@@ -295,7 +295,9 @@ pub fn execute<B: StateRead + Clone + 'static>(
     Ok((events, response))
 }
 
-fn run<K: KvWrite>(
+/// Run an IBC message on `store` (the tx's state, or the wasm keeper's), with the contract ports
+/// when there are contracts.
+pub(crate) fn run<K: KvWrite>(
     store: IbcStore<K>,
     block: HostBlock,
     msg: &IbcMsg,

@@ -272,6 +272,26 @@ impl Keeper {
                     responses: vec![],
                 })
             }
+            CosmosMsg::Ibc(IbcMsg::Transfer {
+                channel_id,
+                to_address,
+                amount,
+                timeout,
+                memo,
+            }) => {
+                self.ibc_transfer(
+                    contract,
+                    channel_id,
+                    to_address,
+                    amount,
+                    timeout,
+                    memo.as_deref(),
+                )?;
+                Ok(Dispatched {
+                    data: vec![],
+                    responses: vec![],
+                })
+            }
             CosmosMsg::Any(any) => self.dispatch_any(contract, &any.type_url, any.value.as_slice()),
             #[allow(deprecated)] // `Stargate` is the pre-2.0 name of `Any`, still sent.
             CosmosMsg::Stargate { type_url, value } => {

@@ -1,7 +1,8 @@
 //! Contracts on IBC, as wasmd runs them: a contract whose code exports the IBC entry points owns
 //! the port `wasm.<contract address>`; channel handshakes and packets on that port call
-//! `ibc_channel_open/connect/close` and `ibc_packet_receive/ack/timeout`, and the contract sends
-//! packets with `IbcMsg::SendPacket` on its own channels.
+//! `ibc_channel_open/connect/close` and `ibc_packet_receive/ack/timeout`; the contract sends
+//! packets with `IbcMsg::SendPacket` on its own channels and ICS-20 transfers of its coins with
+//! `IbcMsg::Transfer`.
 //!
 //! A receive that fails in the contract reverts the contract's writes and answers an error
 //! acknowledgement (`{"error": …}`), as wasmd 0.51+ does; other callback failures fail the tx.
@@ -277,6 +278,56 @@ impl Keeper {
             .add_events(response.events);
         self.handle_response(&contract_human, rest)?;
         Ok(ack)
+    }
+
+    /// `IbcMsg::Transfer` from `contract`: an ICS-20 transfer of its own coins on a `transfer`
+    /// channel, exactly as if the contract had signed a `MsgTransfer`.
+    pub(crate) fn ibc_transfer(
+        &mut self,
+        contract_human: &str,
+        channel_id: &str,
+        to_address: &str,
+        amount: &cosmwasm_std::Coin,
+        timeout: &IbcTimeout,
+        memo: Option<&str>,
+    ) -> Result<(), TxError> {
+        let raw = ibc_proto::ibc::applications::transfer::v1::MsgTransfer {
+            source_port: crate::modules::ibc::transfer::port_id().to_string(),
+            source_channel: channel_id.to_string(),
+            token: Some(ibc_proto::cosmos::base::v1beta1::Coin {
+                denom: amount.denom.clone(),
+                amount: amount.amount.to_string(),
+            }),
+            sender: contract_human.to_string(),
+            receiver: to_address.to_string(),
+            timeout_height: timeout
+                .block()
+                .map(|b| ibc_proto::ibc::core::client::v1::Height {
+                    revision_number: b.revision,
+                    revision_height: b.height,
+                }),
+            timeout_timestamp: timeout.timestamp().map_or(0, |t| t.nanos()),
+            memo: memo.unwrap_or_default().to_string(),
+        };
+        let mut msg = ibc::apps::transfer::types::msgs::transfer::MsgTransfer::try_from(raw)
+            .map_err(|e| errors::invalid(format!("IBC transfer from the contract: {e}")))?;
+        msg.packet_data.token.denom = crate::modules::ibc::transfer::resolve_voucher(
+            &mut *self,
+            &msg.packet_data.token.denom,
+        )?;
+        let block = HostBlock::new(
+            &self.block.chain_id,
+            self.block.height,
+            i128::from(self.block.time_unix_nanos),
+        )?;
+        let (events, _) = crate::modules::ibc::run(
+            IbcStore::new(&mut *self),
+            block,
+            &crate::modules::ibc::IbcMsg::Transfer(msg),
+            None,
+        )?;
+        self.events.extend(events);
+        Ok(())
     }
 
     /// `IbcMsg::SendPacket` from `contract`: on one of its own channels, with the next sequence.

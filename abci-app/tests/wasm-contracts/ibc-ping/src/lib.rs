@@ -4,6 +4,8 @@
 //! - `instantiate {}`.
 //! - `execute {"ping":{"channel":"channel-N","text":".."}}` sends the packet `{"ping":"<text>"}` on
 //!   that channel, timing out 600 s after the block time (attribute `action=ping`).
+//! - `execute {"transfer":{"channel":"channel-N","to_address":".."}}` forwards the one attached
+//!   coin over that ICS-20 channel (`IbcMsg::Transfer`, same timeout).
 //! - `ibc_channel_open` refuses anything but an unordered channel whose version (and, on OpenTry,
 //!   counterparty version) is `openledger-ping-1`, and answers that version.
 //! - `ibc_channel_connect` records the channel (open); `ibc_channel_close` marks it closed.
@@ -33,10 +35,12 @@ pub const VERSION: &str = "openledger-ping-1";
 pub const TIMEOUT_SECS: u64 = 600;
 const STATE_KEY: &[u8] = b"state";
 
-#[derive(Deserialize)]
+#[derive(Clone, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExecuteMsg {
     Ping { channel: String, text: String },
+    /// Forward the attached coins over an ICS-20 `transfer` channel (`IbcMsg::Transfer`).
+    Transfer { channel: String, to_address: String },
 }
 
 #[derive(Deserialize)]
@@ -198,10 +202,29 @@ pub fn instantiate(
 pub fn execute(
     _deps: DepsMut,
     env: Env,
-    _info: MessageInfo,
+    info: MessageInfo,
     msg: ExecuteMsg,
 ) -> StdResult<Response> {
     match msg {
+        ExecuteMsg::Transfer {
+            channel,
+            to_address,
+        } => {
+            let [amount] = info.funds.as_slice() else {
+                return Err(StdError::generic_err("attach exactly one coin to transfer"));
+            };
+            let transfer = IbcMsg::Transfer {
+                channel_id: channel.clone(),
+                to_address,
+                amount: amount.clone(),
+                timeout: IbcTimeout::with_timestamp(env.block.time.plus_seconds(TIMEOUT_SECS)),
+                memo: None,
+            };
+            Ok(Response::new()
+                .add_attribute("action", "transfer")
+                .add_attribute("channel", channel)
+                .add_message(transfer))
+        }
         ExecuteMsg::Ping { channel, text } => {
             let send = IbcMsg::SendPacket {
                 channel_id: channel.clone(),
@@ -514,6 +537,38 @@ mod tests {
                 assert_eq!(data.as_slice(), br#"{"ping":"hello"}"#);
                 assert_eq!(timeout.timestamp(), Some(env.block.time.plus_seconds(600)));
                 assert_eq!(timeout.block(), None);
+            }
+            other => panic!("unexpected message {other:?}"),
+        }
+    }
+
+    #[test]
+    fn transfer_forwards_the_attached_coin() {
+        let mut deps = setup();
+        let env = mock_env();
+        let to = deps.api.addr_make("far away").to_string();
+        let msg: ExecuteMsg = from_json(
+            format!(r#"{{"transfer":{{"channel":"channel-0","to_address":"{to}"}}}}"#).as_bytes(),
+        )
+        .unwrap();
+        let sender = deps.api.addr_make("anyone");
+        let none = message_info(&sender, &[]);
+        assert!(execute(deps.as_mut(), env.clone(), none, msg.clone()).is_err());
+        let info = message_info(&sender, &[cosmwasm_std::coin(1000, "uopen")]);
+        let res = execute(deps.as_mut(), env.clone(), info, msg).unwrap();
+        match &res.messages[0].msg {
+            CosmosMsg::Ibc(IbcMsg::Transfer {
+                channel_id,
+                to_address,
+                amount,
+                timeout,
+                memo,
+            }) => {
+                assert_eq!(channel_id, "channel-0");
+                assert_eq!(to_address, &to);
+                assert_eq!(amount, &cosmwasm_std::coin(1000, "uopen"));
+                assert_eq!(timeout.timestamp(), Some(env.block.time.plus_seconds(600)));
+                assert_eq!(memo, &None);
             }
             other => panic!("unexpected message {other:?}"),
         }
