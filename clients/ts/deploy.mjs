@@ -255,6 +255,10 @@ const escrow = await instantiate(
       miss_window_blocks: 100,
       max_misses_per_window: 1,
       challenge_bond: "1000",
+      // K: rows a result may name with their own influence (≤ 256); the rest of a version is
+      // paid by validation score. δ of an answer no row influenced goes to the treasury.
+      max_contributions: 64,
+      unattributed: "treasury",
     },
   },
   "openledger attribution-escrow",

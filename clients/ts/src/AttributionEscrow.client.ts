@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Uint128, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, DatanetWeight, SignedPacket, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributorClaimableResponse, Acknowledgement, AssignmentStatus, Method, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, Ledger, JobsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
+import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, Acknowledgement, AssignmentStatus, Method, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, Ledger, JobsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
 export interface AttributionEscrowReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -63,6 +63,11 @@ export interface AttributionEscrowReadOnlyInterface {
     datanetId: number;
     version: number;
   }) => Promise<ContributorClaimableResponse>;
+  contributionEarnings: ({
+    contributionId
+  }: {
+    contributionId: number;
+  }) => Promise<ContributionEarningsResponse>;
   ledger: () => Promise<Ledger>;
 }
 export class AttributionEscrowQueryClient implements AttributionEscrowReadOnlyInterface {
@@ -80,6 +85,7 @@ export class AttributionEscrowQueryClient implements AttributionEscrowReadOnlyIn
     this.balance = this.balance.bind(this);
     this.pool = this.pool.bind(this);
     this.contributorClaimable = this.contributorClaimable.bind(this);
+    this.contributionEarnings = this.contributionEarnings.bind(this);
     this.ledger = this.ledger.bind(this);
   }
 
@@ -189,6 +195,17 @@ export class AttributionEscrowQueryClient implements AttributionEscrowReadOnlyIn
         contributor,
         datanet_id: datanetId,
         version
+      }
+    });
+  };
+  contributionEarnings = async ({
+    contributionId
+  }: {
+    contributionId: number;
+  }): Promise<ContributionEarningsResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      contribution_earnings: {
+        contribution_id: contributionId
       }
     });
   };

@@ -5,6 +5,7 @@
 */
 
 export type Uint128 = string;
+export type Unattributed = "treasury" | "payer";
 export interface InstantiateMsg {
   attester_registry: string;
   datanet_registry: string;
@@ -24,6 +25,7 @@ export interface EscrowParams {
   gamma_bps: number;
   jail_seconds: number;
   max_ask_count: number;
+  max_contributions?: number;
   max_misses_per_window: number;
   miss_window_blocks: number;
   platform_fee: Uint128;
@@ -34,6 +36,7 @@ export interface EscrowParams {
   slash_equivocation_bps: number;
   slash_missed_bps: number;
   tolerance_bps: number;
+  unattributed?: Unattributed & string;
 }
 export type ExecuteMsg = {
   receive: Cw20ReceiveMsg;
@@ -113,8 +116,15 @@ export interface AttestationPacketData {
   spec_hash: HexBinary;
 }
 export interface AttestationResult {
+  contributions?: ContributionWeight[];
   result_hash: HexBinary;
   weights_bps: DatanetWeight[];
+}
+export interface ContributionWeight {
+  bps: number;
+  contribution_id: number;
+  datanet_id: number;
+  version: number;
 }
 export interface DatanetWeight {
   bps: number;
@@ -165,6 +175,10 @@ export type QueryMsg = {
     version: number;
   };
 } | {
+  contribution_earnings: {
+    contribution_id: number;
+  };
+} | {
   ledger: {};
 };
 export type JobStatus = ("committing" | "revealing" | "finalized" | "challenged" | "settled") | "failed" | "expired";
@@ -181,6 +195,13 @@ export interface ConfigResponse {
   open_token: Addr;
   params: EscrowParams;
   treasury: Addr;
+}
+export interface ContributionEarningsResponse {
+  contribution_id: number;
+  contributor?: Addr | null;
+  earned: Uint128;
+  forfeited: Uint128;
+  jobs: number;
 }
 export interface ContributorClaimableResponse {
   entitled: Uint128;
@@ -214,6 +235,7 @@ export interface JobInfo {
   fee: Uint128;
   id: number;
   input_tokens: number;
+  max_contributions?: number;
   model_owner: Addr;
   output_tokens: number;
   payer: Addr;

@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Uint128, InstantiateMsg, DatanetParams, ExecuteMsg, DatanetKind, ContributionPolicy, HexBinary, Binary, Cw20ReceiveMsg, QueryMsg, MigrateMsg, AccessStatus, AccessResponse, Timestamp, Uint64, BondResponse, Addr, ConfigResponse, ContributionStatus, ContributionInfo, ContributionsResponse, ApprovalStatus, ApprovalResponse, ContributorShareResponse, ContributorStats, DatanetStatus, DatanetInfo, ContributorsResponse, ContributorEntry, DatanetsResponse, VersionsResponse, VersionInfo, PenaltyResponse, FeeResponse, UploadUsageResponse } from "./DatanetRegistry.types";
+import { Uint128, InstantiateMsg, DatanetParams, ExecuteMsg, DatanetKind, ContributionPolicy, HexBinary, Binary, Cw20ReceiveMsg, QueryMsg, MigrateMsg, AccessStatus, AccessResponse, Timestamp, Uint64, BondResponse, Addr, ConfigResponse, ContributionStatus, ContributionInfo, ContributionPayeesResponse, ContributionPayee, ContributionsResponse, ApprovalStatus, ApprovalResponse, ContributorShareResponse, ContributorStats, DatanetStatus, DatanetInfo, ContributorsResponse, ContributorEntry, DatanetsResponse, VersionsResponse, VersionInfo, PenaltyResponse, FeeResponse, UploadUsageResponse } from "./DatanetRegistry.types";
 export interface DatanetRegistryReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -70,6 +70,15 @@ export interface DatanetRegistryReadOnlyInterface {
     datanetId: number;
     version: number;
   }) => Promise<ContributorShareResponse>;
+  contributionPayees: ({
+    contributionIds,
+    datanetId,
+    version
+  }: {
+    contributionIds: number[];
+    datanetId: number;
+    version: number;
+  }) => Promise<ContributionPayeesResponse>;
   publishFee: ({
     datanetId
   }: {
@@ -141,6 +150,7 @@ export class DatanetRegistryQueryClient implements DatanetRegistryReadOnlyInterf
     this.version = this.version.bind(this);
     this.listVersions = this.listVersions.bind(this);
     this.contributorShare = this.contributorShare.bind(this);
+    this.contributionPayees = this.contributionPayees.bind(this);
     this.publishFee = this.publishFee.bind(this);
     this.bond = this.bond.bind(this);
     this.penalty = this.penalty.bind(this);
@@ -269,6 +279,23 @@ export class DatanetRegistryQueryClient implements DatanetRegistryReadOnlyInterf
     return this.client.queryContractSmart(this.contractAddress, {
       contributor_share: {
         contributor,
+        datanet_id: datanetId,
+        version
+      }
+    });
+  };
+  contributionPayees = async ({
+    contributionIds,
+    datanetId,
+    version
+  }: {
+    contributionIds: number[];
+    datanetId: number;
+    version: number;
+  }): Promise<ContributionPayeesResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      contribution_payees: {
+        contribution_ids: contributionIds,
         datanet_id: datanetId,
         version
       }

@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { Uint128, InstantiateMsg, DatanetParams, ExecuteMsg, DatanetKind, ContributionPolicy, HexBinary, Binary, Cw20ReceiveMsg, QueryMsg, MigrateMsg, AccessStatus, AccessResponse, Timestamp, Uint64, BondResponse, Addr, ConfigResponse, ContributionStatus, ContributionInfo, ContributionsResponse, ApprovalStatus, ApprovalResponse, ContributorShareResponse, ContributorStats, DatanetStatus, DatanetInfo, ContributorsResponse, ContributorEntry, DatanetsResponse, VersionsResponse, VersionInfo, PenaltyResponse, FeeResponse, UploadUsageResponse } from "./DatanetRegistry.types";
+import { Uint128, InstantiateMsg, DatanetParams, ExecuteMsg, DatanetKind, ContributionPolicy, HexBinary, Binary, Cw20ReceiveMsg, QueryMsg, MigrateMsg, AccessStatus, AccessResponse, Timestamp, Uint64, BondResponse, Addr, ConfigResponse, ContributionStatus, ContributionInfo, ContributionPayeesResponse, ContributionPayee, ContributionsResponse, ApprovalStatus, ApprovalResponse, ContributorShareResponse, ContributorStats, DatanetStatus, DatanetInfo, ContributorsResponse, ContributorEntry, DatanetsResponse, VersionsResponse, VersionInfo, PenaltyResponse, FeeResponse, UploadUsageResponse } from "./DatanetRegistry.types";
 export interface DatanetRegistryMsg {
   contractAddress: string;
   sender: string;

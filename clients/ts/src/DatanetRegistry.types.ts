@@ -177,6 +177,12 @@ export type QueryMsg = {
     version: number;
   };
 } | {
+  contribution_payees: {
+    contribution_ids: number[];
+    datanet_id: number;
+    version: number;
+  };
+} | {
   publish_fee: {
     datanet_id: number;
   };
@@ -253,6 +259,14 @@ export interface ContributionInfo {
   uri: string;
   validation_score_bps: number;
   version?: number | null;
+}
+export interface ContributionPayeesResponse {
+  payees: ContributionPayee[];
+}
+export interface ContributionPayee {
+  contribution_id: number;
+  contributor?: Addr | null;
+  reward_multiplier_bps: number;
 }
 export interface ContributionsResponse {
   contributions: ContributionInfo[];

@@ -6,6 +6,7 @@ use cosmwasm_std::{
 };
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw_storage_plus::Bound;
+use openledger_types::datanet::MAX_PAYEE_IDS;
 use openledger_types::model::ModelRegistry;
 use openledger_types::{page_limit, BPS};
 
@@ -57,6 +58,13 @@ pub fn validate_params(p: &EscrowParams) -> Result<(), ContractError> {
         || p.tolerance_bps > 2 * BPS
     {
         return Err(ContractError::invalid("bps parameter out of range"));
+    }
+    if p.max_contributions as usize > MAX_PAYEE_IDS {
+        return Err(ContractError::invalid(format!(
+            "max_contributions must be at most {MAX_PAYEE_IDS} (the datanet registry resolves \
+             at most that many contribution ids per query), got {}",
+            p.max_contributions
+        )));
     }
     Ok(())
 }
@@ -324,6 +332,14 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
             let (payable, _) = apply_multiplier(entitled, share.reward_multiplier_bps);
             to_json_binary(&ContributorClaimableResponse { entitled, payable })
         }
+        QueryMsg::ContributionEarnings { contribution_id } => to_json_binary(
+            &EARNINGS.may_load(deps.storage, contribution_id)?.unwrap_or(
+                ContributionEarningsResponse {
+                    contribution_id,
+                    ..Default::default()
+                },
+            ),
+        ),
         QueryMsg::Ledger {} => to_json_binary(&LEDGER.load(deps.storage)?),
     }
 }

@@ -185,6 +185,7 @@ pub fn execute_request_job(
         result: None,
         challenger: None,
         challenge_bond: Uint128::zero(),
+        max_contributions: p.max_contributions,
     };
     jobs().save(deps.storage, id, &job)?;
     LEDGER.update(deps.storage, |mut l| -> StdResult<_> {
@@ -299,7 +300,8 @@ fn reason_of(ack: &Acknowledgement) -> String {
     }
 }
 
-/// A result must weigh Datanets of the spec, in spec order, Σ = 10 000 bps.
+/// A result must weigh Datanets of the spec, in spec order, Σ = 10 000 bps, or weigh none at
+/// all (no row influenced the answer); its contributions must pass [`check_contributions`].
 pub fn check_result(job: &JobInfo, r: &AttestationResult) -> Result<(), String> {
     if r.result_hash.len() != 32 {
         return Err("result_hash must be 32 bytes".into());
@@ -314,8 +316,58 @@ pub fn check_result(job: &JobInfo, r: &AttestationResult) -> Result<(), String> 
         next += pos + 1;
         sum = sum.saturating_add(w.bps);
     }
-    if sum != BPS {
-        return Err("weights_bps must sum to 10000".into());
+    if !r.weights_bps.is_empty() && sum != BPS {
+        return Err("weights_bps must sum to 10000 (or be empty: no influence)".into());
+    }
+    check_contributions(job.max_contributions, &r.weights_bps, &r.contributions)
+}
+
+/// Per-row influence of a result: at most `max` (the job's K) entries, strictly ascending by
+/// (datanet_id, version, contribution_id), each of a version present in `weights`, with
+/// 1 ≤ bps ≤ 10 000 and Σ bps ≤ 10 000 per version.
+pub fn check_contributions(
+    max: u32,
+    weights: &[DatanetWeight],
+    contributions: &[ContributionWeight],
+) -> Result<(), String> {
+    if contributions.len() > max as usize {
+        return Err(format!(
+            "at most {max} contributions (the job's max_contributions), got {}",
+            contributions.len()
+        ));
+    }
+    let mut prev: Option<(u64, u32, u64)> = None;
+    let mut version_sum = 0u64;
+    for c in contributions {
+        let key = (c.datanet_id, c.version, c.contribution_id);
+        let name = format!("{}:{}:{}", c.datanet_id, c.version, c.contribution_id);
+        if c.bps == 0 || c.bps > BPS {
+            return Err(format!("contribution {name}: bps must be 1..=10000"));
+        }
+        if prev.is_some_and(|p| p >= key) {
+            return Err(format!(
+                "contributions must be strictly ascending by (datanet_id, version, contribution_id): {name}"
+            ));
+        }
+        if !weights
+            .iter()
+            .any(|w| (w.datanet_id, w.version) == (c.datanet_id, c.version))
+        {
+            return Err(format!(
+                "contribution {name}: Datanet version not in weights_bps"
+            ));
+        }
+        if prev.is_none_or(|p| (p.0, p.1) != (c.datanet_id, c.version)) {
+            version_sum = 0;
+        }
+        version_sum += c.bps;
+        if version_sum > BPS {
+            return Err(format!(
+                "contributions of Datanet {} version {} sum to more than 10000 bps",
+                c.datanet_id, c.version
+            ));
+        }
+        prev = Some(key);
     }
     Ok(())
 }

@@ -15,13 +15,19 @@
 //!    signed different results (`ReportEquivocation`), is equivocation.
 //! 3. `Tally`: exact methods need one identical result from ≥ quorum (2/3) of assigned stake;
 //!    float methods take the stake-weighted per-Datanet median (renormalised to 10 000 bps)
-//!    and need ≥ quorum of stake within `tolerance_bps` (L1). Missed reveals, deviations and
-//!    equivocations are slashed through the attester registry. No quorum ⇒ refund.
+//!    and per-row median influence (top K), and need ≥ quorum of stake within
+//!    `tolerance_bps` (L1 over the Datanet weights); a quorum of "no influence" reveals
+//!    decides the empty result. Missed reveals, deviations and equivocations are slashed
+//!    through the attester registry. No quorum ⇒ refund.
 //! 4. Challenge window (bonded), resolved by governance as referee; then `Settle` credits
-//!    β to the model owner, γ to in-quorum attesters by stake, δ to per-(Datanet, version)
-//!    pools by `weights_bps`; contributors `ClaimContributor` by their share (× penalty
-//!    multiplier). Platform fee and rounding dust go to the treasury; every token is in one
-//!    bucket of the [`Ledger`](openledger_types::escrow::Ledger).
+//!    β to the model owner, γ to in-quorum attesters by stake, and δ by influence: each
+//!    (Datanet, version) its `weights_bps` share, each listed row its `bps` of that share
+//!    (credited to its contributor × penalty multiplier, withdrawn with `Claim {}`), the rest
+//!    of the version (rows past the top K) to its pool, claimed by validation score
+//!    (`ClaimContributor`). No influence ⇒ δ to the treasury or back to the payer
+//!    (`params.unattributed`). Platform fee, forfeits, unpayable rows and rounding dust go to
+//!    the treasury; every token is in one bucket of the
+//!    [`Ledger`](openledger_types::escrow::Ledger).
 //!
 //! [`JobSpec`]: openledger_types::escrow::JobSpec
 

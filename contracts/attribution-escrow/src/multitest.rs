@@ -82,6 +82,8 @@ pub fn escrow_params() -> EscrowParams {
         miss_window_blocks: 100,
         max_misses_per_window: 1,
         challenge_bond: Uint128::new(1_000),
+        max_contributions: 64,
+        unattributed: Unattributed::Treasury,
     }
 }
 
@@ -595,6 +597,17 @@ impl World {
     }
 
     pub fn result(&self, weights: &[(u64, u64)], tag: &str) -> AttestationResult {
+        self.result_with(weights, &[], tag)
+    }
+
+    /// A result over version 1 of the Datanets: `weights` as (datanet, bps), `rows` as
+    /// (datanet, contribution id, bps within the version), in the order given.
+    pub fn result_with(
+        &self,
+        weights: &[(u64, u64)],
+        rows: &[(u64, u64, u64)],
+        tag: &str,
+    ) -> AttestationResult {
         AttestationResult {
             result_hash: h(tag),
             weights_bps: weights
@@ -605,7 +618,96 @@ impl World {
                     bps: *bps,
                 })
                 .collect(),
+            contributions: rows
+                .iter()
+                .map(|(d, id, bps)| ContributionWeight {
+                    datanet_id: *d,
+                    version: 1,
+                    contribution_id: *id,
+                    bps: *bps,
+                })
+                .collect(),
         }
+    }
+
+    /// Every assigned attester commits and reveals `result` (the last reveal tallies).
+    pub fn attest_all(&mut self, job_id: u64, result: &AttestationResult) {
+        let assigned = self.assigned(job_id);
+        for a in &assigned {
+            self.commit(job_id, a, result).unwrap();
+        }
+        for a in &assigned {
+            self.reveal(job_id, a, result.clone()).unwrap();
+        }
+    }
+
+    /// Requests a job, has every attester reveal `result`, waits out the challenge window and
+    /// settles it; returns the settlement response.
+    pub fn settle_with(&mut self, method: Method, result: &AttestationResult) -> AppResponse {
+        let job_id = self.request_job(method, None, None).unwrap();
+        self.attest_all(job_id, result);
+        assert_eq!(self.job(job_id).job.status, JobStatus::Finalized);
+        self.advance(6);
+        let payer = self.payer.clone();
+        let res = self.exec(&payer, &ExecuteMsg::Settle { job_id }).unwrap();
+        self.assert_ledger_balanced();
+        res
+    }
+
+    /// Claimable (credited) balance of `who` in the escrow.
+    pub fn credited(&self, who: &Addr) -> u128 {
+        let r: BalanceResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.escrow,
+                &QueryMsg::Balance {
+                    address: who.to_string(),
+                },
+            )
+            .unwrap();
+        r.balance.u128()
+    }
+
+    pub fn pool(&self, datanet_id: u64) -> PoolResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                &self.escrow,
+                &QueryMsg::Pool {
+                    datanet_id,
+                    version: 1,
+                },
+            )
+            .unwrap()
+    }
+
+    /// What `who` could withdraw from the validation-score pool of version 1 of `datanet_id`.
+    pub fn pool_claimable(&self, datanet_id: u64, who: &Addr) -> ContributorClaimableResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                &self.escrow,
+                &QueryMsg::ContributorClaimable {
+                    datanet_id,
+                    version: 1,
+                    contributor: who.to_string(),
+                },
+            )
+            .unwrap()
+    }
+
+    pub fn set_params(&mut self, params: EscrowParams) {
+        let gov = self.gov.clone();
+        self.exec(&gov, &ExecuteMsg::UpdateParams { params })
+            .unwrap();
+    }
+
+    /// Reveals `result` from the first assigned attester of a committed job and returns its ack.
+    pub fn reveal_ack(&mut self, job_id: u64, result: AttestationResult) -> Acknowledgement {
+        let a = self.assigned(job_id)[0].clone();
+        let res = self.reveal(job_id, &a, result).unwrap();
+        cosmwasm_std::from_json(res.data.unwrap()).unwrap()
     }
 
     pub fn packet(
@@ -1249,7 +1351,7 @@ fn commit_reveal_errors_and_acks() {
     let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
     assert_eq!(
         ack,
-        Acknowledgement::Error("weights_bps must sum to 10000".into())
+        Acknowledgement::Error("weights_bps must sum to 10000 (or be empty: no influence)".into())
     );
     assert!(matches!(
         w.exec(
@@ -1735,6 +1837,485 @@ fn governance_params() {
     assert!(jobs.jobs.is_empty());
 }
 
+/// Value of `key` in the `attribution_settlement` event of a `Settle` response.
+fn settlement_attr(res: &AppResponse, key: &str) -> String {
+    res.events
+        .iter()
+        .filter(|e| e.ty == "wasm-attribution_settlement")
+        .flat_map(|e| &e.attributes)
+        .find(|a| a.key == key)
+        .unwrap_or_else(|| panic!("no {key} in the settlement event"))
+        .value
+        .clone()
+}
+
+fn earnings(w: &World, contribution_id: u64) -> ContributionEarningsResponse {
+    w.app
+        .wrap()
+        .query_wasm_smart(
+            &w.escrow,
+            &QueryMsg::ContributionEarnings { contribution_id },
+        )
+        .unwrap()
+}
+
+/// Claims `who`'s credited balance and returns what it received.
+fn claim(w: &mut World, who: &Addr) -> u128 {
+    let before = w.balance(who);
+    w.exec(who, &ExecuteMsg::Claim {}).unwrap();
+    w.balance(who) - before
+}
+
+// Rows of `World::publish_datanets` (all accepted in version 1): 1 row-a and 2 row-b by
+// contributor1 (D1, scores 6 000 + 6 000), 3 row-c by contributor2 (D1, 8 000), 4 row-d by
+// contributor3 (D2, 9 000). Every job below: fee 5 100, platform 100, δ = 2 500, γ 1 000 → 4 × 250.
+
+#[test]
+fn influential_row_takes_its_versions_share_high_score_gets_nothing() {
+    let mut w = ready();
+    let c = w.contributors.clone();
+    let t_before = w.balance(&w.treasury.clone());
+    // row 3 (contributor2) carries all of D1's influence; D2 lists no rows
+    let r = w.result_with(&[(1, 7_000), (2, 3_000)], &[(1, 3, 10_000)], "row-c");
+    let res = w.settle_with(Method::SuffixSpan, &r);
+    assert_eq!(
+        settlement_attr(&res, "contributions"),
+        format!("1:1:3:{}:1750", c[1])
+    );
+    assert_eq!(settlement_attr(&res, "pooled"), "750");
+    assert_eq!(settlement_attr(&res, "contributor_share"), "2500");
+    assert_eq!(settlement_attr(&res, "unattributed"), "0");
+    assert_eq!(w.balance(&w.treasury.clone()) - t_before, 100);
+    // contributor2 withdraws D1's whole δ part with Claim {}
+    assert_eq!(w.credited(&c[1]), 1_750);
+    assert_eq!(claim(&mut w, &c[1]), 1_750);
+    assert_eq!(
+        earnings(&w, 3),
+        ContributionEarningsResponse {
+            contribution_id: 3,
+            contributor: Some(c[1].clone()),
+            earned: Uint128::new(1_750),
+            forfeited: Uint128::zero(),
+            jobs: 1,
+        }
+    );
+    // contributor1 holds 60 % of D1's validation score but no influence: no credit, no pool
+    assert_eq!(w.credited(&c[0]), 0);
+    assert_eq!(w.pool(1).total, Uint128::zero());
+    assert_eq!(w.pool_claimable(1, &c[0]).entitled, Uint128::zero());
+    for who in [&c[0], &c[1]] {
+        assert_eq!(
+            w.exec(
+                who,
+                &ExecuteMsg::ClaimContributor {
+                    datanet_id: 1,
+                    version: 1
+                }
+            )
+            .unwrap_err(),
+            ContractError::NothingToClaim {}
+        );
+    }
+    assert_eq!(
+        w.exec(&c[0], &ExecuteMsg::Claim {}).unwrap_err(),
+        ContractError::NothingToClaim {}
+    );
+    assert_eq!(earnings(&w, 1).earned, Uint128::zero());
+    // D2 (no rows listed) is paid by validation score as before: all of it to contributor3
+    let before = w.balance(&c[2]);
+    w.exec(
+        &c[2],
+        &ExecuteMsg::ClaimContributor {
+            datanet_id: 2,
+            version: 1,
+        },
+    )
+    .unwrap();
+    assert_eq!(w.balance(&c[2]) - before, 750);
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn rows_past_top_k_are_paid_from_the_validation_pool() {
+    let mut w = ready();
+    let mut p = escrow_params();
+    p.max_contributions = 2;
+    w.set_params(p);
+    let c = w.contributors.clone();
+    // three rows influenced D1 (rows 1, 3 and 2); K = 2 lists the top two, row 2's 20 % stays
+    // with the version and is paid by validation score
+    let r = w.result_with(&[(1, 10_000)], &[(1, 1, 5_000), (1, 3, 3_000)], "top2");
+    let res = w.settle_with(Method::SuffixSpan, &r);
+    let job: JobsResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.escrow,
+            &QueryMsg::ListJobs {
+                status: None,
+                start_after: None,
+                limit: None,
+            },
+        )
+        .unwrap();
+    assert_eq!(job.jobs[0].max_contributions, 2);
+    assert_eq!(
+        settlement_attr(&res, "contributions"),
+        format!("1:1:1:{}:1250,1:1:3:{}:750", c[0], c[1])
+    );
+    // 2 500: row 1 1 250, row 3 750, pool 500 (contributor1 12 000 / contributor2 8 000 of 20 000)
+    assert_eq!(w.pool(1).total, Uint128::new(500));
+    assert_eq!(w.credited(&c[0]), 1_250);
+    assert_eq!(w.credited(&c[1]), 750);
+    assert_eq!(w.pool_claimable(1, &c[0]).entitled, Uint128::new(300));
+    assert_eq!(w.pool_claimable(1, &c[1]).entitled, Uint128::new(200));
+    for (who, pooled, credited) in [(&c[0], 300u128, 1_250u128), (&c[1], 200, 750)] {
+        let before = w.balance(who);
+        w.exec(
+            who,
+            &ExecuteMsg::ClaimContributor {
+                datanet_id: 1,
+                version: 1,
+            },
+        )
+        .unwrap();
+        assert_eq!(w.balance(who) - before, pooled);
+        assert_eq!(claim(&mut w, who), credited);
+        w.assert_ledger_balanced();
+    }
+    // what is left is β + γ (model owner 1 500, attesters 4 × 250), not yet claimed
+    assert_eq!(w.ledger().held(), Uint128::new(2_500));
+}
+
+#[test]
+fn tolerance_mode_takes_the_median_of_each_row() {
+    let mut w = ready();
+    let job_id = w.request_job(Method::RagRetrieval, None, None).unwrap();
+    let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+    let weights = [(1, 7_000), (2, 3_000)];
+    let rs = [
+        w.result_with(&weights, &[(1, 1, 5_000), (1, 3, 3_000)], "r0"),
+        w.result_with(&weights, &[(1, 1, 5_200), (1, 3, 2_800)], "r1"),
+        w.result_with(&weights, &[(1, 1, 4_800), (1, 2, 1_000)], "r2"),
+        w.result_with(&weights, &[(1, 3, 3_000), (2, 4, 10_000)], "r3"),
+    ];
+    for (o, r) in ops.iter().zip(&rs) {
+        w.commit(job_id, o, r).unwrap();
+    }
+    for (o, r) in ops.iter().zip(&rs) {
+        w.reveal(job_id, o, r.clone()).unwrap();
+    }
+    let job = w.job(job_id).job;
+    assert_eq!(job.status, JobStatus::Finalized);
+    // per row, stake-weighted lower median with absent = 0: row 1 {0, 4 800, 5 000, 5 200} →
+    // 4 800; row 3 {0, 2 800, 3 000, 3 000} → 2 800; rows 2 and 4 are listed by one in four → 0
+    let expected = w.result_with(&weights, &[(1, 1, 4_800), (1, 3, 2_800)], "");
+    let r = job.result.unwrap();
+    assert_eq!(
+        (&r.weights_bps, &r.contributions),
+        (&expected.weights_bps, &expected.contributions)
+    );
+    let hashed = crate::tally::median_result(expected.weights_bps, expected.contributions).unwrap();
+    assert_eq!(r.result_hash, hashed.result_hash);
+    assert!(w
+        .job(job_id)
+        .assignments
+        .iter()
+        .all(|a| a.status == AssignmentStatus::InQuorum));
+    w.advance(6);
+    let payer = w.payer.clone();
+    w.exec(&payer, &ExecuteMsg::Settle { job_id }).unwrap();
+    // D1 1 750: row 1 840, row 3 490, pool 420
+    let c = w.contributors.clone();
+    assert_eq!((w.credited(&c[0]), w.credited(&c[1])), (840, 490));
+    assert_eq!(w.pool(1).total, Uint128::new(420));
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn no_influence_goes_to_the_treasury_or_back_to_the_payer() {
+    let mut w = ready();
+    let c = w.contributors.clone();
+    let none = w.result(&[], "no-influence");
+    // exact mode, treasury policy: δ (2 500) + platform fee (100) to the treasury
+    let t_before = w.balance(&w.treasury.clone());
+    let res = w.settle_with(Method::SuffixSpan, &none);
+    assert_eq!(settlement_attr(&res, "unattributed"), "2500");
+    assert_eq!(settlement_attr(&res, "unattributed_to"), "treasury");
+    assert_eq!(settlement_attr(&res, "contributor_share"), "0");
+    assert_eq!(w.balance(&w.treasury.clone()) - t_before, 2_600);
+    for d in [1, 2] {
+        assert_eq!(w.pool(d).total, Uint128::zero());
+    }
+    assert!(c.iter().all(|x| w.credited(x) == 0));
+    assert_eq!(w.credited(&w.payer.clone()), 0);
+
+    // payer policy: δ is credited back to the payer, who withdraws it with Claim {}
+    let mut p = escrow_params();
+    p.unattributed = Unattributed::Payer;
+    w.set_params(p);
+    let t_before = w.balance(&w.treasury.clone());
+    let res = w.settle_with(Method::SuffixSpan, &none);
+    assert_eq!(settlement_attr(&res, "unattributed_to"), "payer");
+    assert_eq!(w.balance(&w.treasury.clone()) - t_before, 100);
+    let payer = w.payer.clone();
+    assert_eq!(w.credited(&payer), 2_500);
+    assert_eq!(claim(&mut w, &payer), 2_500);
+    assert!(c.iter().all(|x| w.credited(x) == 0));
+    w.assert_ledger_balanced();
+
+    // tolerance mode: every median is zero and 3 of 4 reveals say "no influence": decided
+    // (no longer a failed job); the one naming a Datanet deviated
+    let job_id = w.request_job(Method::RagRetrieval, None, None).unwrap();
+    let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+    let some = w.result(&[(1, 10_000)], "some");
+    for (i, o) in ops.iter().enumerate() {
+        w.commit(job_id, o, if i == 3 { &some } else { &none })
+            .unwrap();
+    }
+    for (i, o) in ops.iter().enumerate() {
+        w.reveal(job_id, o, if i == 3 { some.clone() } else { none.clone() })
+            .unwrap();
+    }
+    let job = w.job(job_id);
+    assert_eq!(job.job.status, JobStatus::Finalized);
+    let r = job.job.result.unwrap();
+    assert!(r.weights_bps.is_empty() && r.contributions.is_empty());
+    for a in &job.assignments {
+        let expect = if a.attester == ops[3] {
+            AssignmentStatus::Deviated
+        } else {
+            AssignmentStatus::InQuorum
+        };
+        assert_eq!(a.status, expect);
+    }
+    w.advance(6);
+    w.exec(&payer, &ExecuteMsg::Settle { job_id }).unwrap();
+    assert_eq!(w.credited(&payer), 2_500);
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn rows_that_are_not_accepted_rows_of_the_version_pay_the_treasury() {
+    let mut w = ready();
+    let c = w.contributors.clone();
+    // row 5: contributor1's row accepted after version 1 (first in version 2)
+    let (owner, dnets) = (w.dn_owner.clone(), w.datanets.clone());
+    w.app
+        .execute_contract(
+            c[0].clone(),
+            dnets.clone(),
+            &dn::ExecuteMsg::Contribute {
+                datanet_id: 1,
+                content_hash: h("row-e"),
+                size: 100,
+                uri: "ipfs://row-e".into(),
+                license: "CC-BY-4.0".into(),
+            },
+            &[],
+        )
+        .unwrap();
+    w.app
+        .execute_contract(
+            owner,
+            dnets,
+            &dn::ExecuteMsg::ReviewContribution {
+                contribution_id: 5,
+                accept: true,
+                validation_score_bps: 9_000,
+            },
+            &[],
+        )
+        .unwrap();
+    let t_before = w.balance(&w.treasury.clone());
+    // D1 2 500: row 3 (valid) 500; row 4 is D2's, row 5 is not in version 1, row 99 does not
+    // exist → 1 000 + 750 + 125 to the treasury; remainder 500 bps → pool 125
+    let r = w.result_with(
+        &[(1, 10_000)],
+        &[(1, 3, 2_000), (1, 4, 4_000), (1, 5, 3_000), (1, 99, 500)],
+        "bad-ids",
+    );
+    let res = w.settle_with(Method::SuffixSpan, &r);
+    assert_eq!(
+        settlement_attr(&res, "contributions"),
+        format!("1:1:3:{}:500", c[1])
+    );
+    assert_eq!(
+        settlement_attr(&res, "contributions_unpayable"),
+        "1:1:4:1000,1:1:5:750,1:1:99:125"
+    );
+    assert_eq!(
+        w.balance(&w.treasury.clone()) - t_before,
+        100 + 1_000 + 750 + 125
+    );
+    assert_eq!(w.credited(&c[1]), 500);
+    // nobody is credited for rows 4 and 5 (not contributor3, not contributor1)
+    assert_eq!((w.credited(&c[0]), w.credited(&c[2])), (0, 0));
+    for id in [4, 5, 99] {
+        assert_eq!(earnings(&w, id).earned, Uint128::zero());
+    }
+    assert_eq!(w.pool(1).total, Uint128::new(125));
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn malformed_contributions_get_error_acks() {
+    let mut w = ready();
+    let mut p = escrow_params();
+    p.max_contributions = 2;
+    w.set_params(p.clone());
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    // K is the job's: raising the parameter later does not loosen it
+    p.max_contributions = 64;
+    w.set_params(p);
+    let good = w.result_with(
+        &[(1, 7_000), (2, 3_000)],
+        &[(1, 1, 6_000), (1, 3, 4_000)],
+        "ok",
+    );
+    for a in w.assigned(job_id) {
+        w.commit(job_id, &a, &good).unwrap();
+    }
+    let weights = [(1, 7_000), (2, 3_000)];
+    type Case = (Vec<(u64, u64)>, Vec<(u64, u64, u64)>, &'static str);
+    let cases: Vec<Case> = vec![
+        (
+            weights.to_vec(),
+            vec![(1, 3, 1_000), (1, 1, 1_000)],
+            "contributions must be strictly ascending by (datanet_id, version, contribution_id): 1:1:1",
+        ),
+        (
+            weights.to_vec(),
+            vec![(1, 1, 1_000), (1, 1, 2_000)],
+            "contributions must be strictly ascending by (datanet_id, version, contribution_id): 1:1:1",
+        ),
+        (
+            weights.to_vec(),
+            vec![(1, 1, 1_000), (1, 2, 1_000), (1, 3, 1_000)],
+            "at most 2 contributions (the job's max_contributions), got 3",
+        ),
+        (
+            weights.to_vec(),
+            vec![(1, 1, 6_000), (1, 3, 5_000)],
+            "contributions of Datanet 1 version 1 sum to more than 10000 bps",
+        ),
+        (
+            vec![(1, 10_000)],
+            vec![(2, 4, 1_000)],
+            "contribution 2:1:4: Datanet version not in weights_bps",
+        ),
+        (
+            vec![],
+            vec![(1, 1, 1_000)],
+            "contribution 1:1:1: Datanet version not in weights_bps",
+        ),
+        (
+            weights.to_vec(),
+            vec![(1, 1, 0)],
+            "contribution 1:1:1: bps must be 1..=10000",
+        ),
+        (
+            weights.to_vec(),
+            vec![(1, 1, 10_001)],
+            "contribution 1:1:1: bps must be 1..=10000",
+        ),
+    ];
+    for (weights, rows, reason) in cases {
+        let r = w.result_with(&weights, &rows, "ok");
+        assert_eq!(
+            w.reveal_ack(job_id, r),
+            Acknowledgement::Error(reason.into()),
+            "{rows:?}"
+        );
+    }
+    // nothing was recorded: the well-formed reveal still goes through
+    assert_eq!(
+        w.reveal_ack(job_id, good.clone()),
+        Acknowledgement::Result(Binary::from(good.digest().unwrap().to_vec()))
+    );
+}
+
+#[test]
+fn penalised_row_forfeits_part_to_the_treasury() {
+    let mut w = ready();
+    let gov = w.gov.clone();
+    let c1 = w.contributors[0].clone();
+    // penalty score at the threshold (100): reward multiplier 50 %
+    w.app
+        .execute_contract(
+            gov,
+            w.datanets.clone(),
+            &dn::ExecuteMsg::Slash {
+                datanet_id: 1,
+                contributor: c1.to_string(),
+                fraction_bps: 0,
+                penalty_points: 100,
+                reason: "redundant rows".into(),
+            },
+            &[],
+        )
+        .unwrap();
+    let t_before = w.balance(&w.treasury.clone());
+    let r = w.result_with(&[(1, 7_000), (2, 3_000)], &[(1, 1, 10_000)], "row-a");
+    let res = w.settle_with(Method::SuffixSpan, &r);
+    // D1 1 750 for row 1: 875 credited, 875 forfeited
+    assert_eq!(
+        settlement_attr(&res, "contributions"),
+        format!("1:1:1:{c1}:875")
+    );
+    assert_eq!(settlement_attr(&res, "contributions_forfeited"), "875");
+    assert_eq!(w.balance(&w.treasury.clone()) - t_before, 100 + 875);
+    assert_eq!(claim(&mut w, &c1), 875);
+    let e = earnings(&w, 1);
+    assert_eq!(
+        (e.earned, e.forfeited, e.jobs),
+        (Uint128::new(875), Uint128::new(875), 1)
+    );
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn max_contributions_is_bounded() {
+    let mut w = ready();
+    let gov = w.gov.clone();
+    let mut p = escrow_params();
+    p.max_contributions = 257;
+    let err = w
+        .exec(&gov, &ExecuteMsg::UpdateParams { params: p.clone() })
+        .unwrap_err();
+    assert!(
+        matches!(&err, ContractError::InvalidInput { reason } if reason.contains("max_contributions must be at most 256")),
+        "{err:?}"
+    );
+    let id = w.app.store_code(c_escrow());
+    let err: ContractError = w
+        .app
+        .instantiate_contract(
+            id,
+            gov.clone(),
+            &InstantiateMsg {
+                governance: gov.to_string(),
+                treasury: w.treasury.to_string(),
+                open_token: w.token.to_string(),
+                model_registry: w.models.to_string(),
+                datanet_registry: w.datanets.to_string(),
+                attester_registry: w.attesters.to_string(),
+                params: p.clone(),
+            },
+            &[],
+            "escrow2",
+            None,
+        )
+        .unwrap_err()
+        .downcast()
+        .unwrap();
+    assert!(matches!(err, ContractError::InvalidInput { .. }), "{err:?}");
+    p.max_contributions = 256;
+    w.set_params(p);
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    assert_eq!(w.job(job_id).job.max_contributions, 256);
+}
+
 mod dao {
     //! The full lifecycle with governance = the DAO: OPEN stakers (dao-stake, cw4) vote in
     //! dao-multisig (cw3-flex), passed proposals schedule on dao-timelock, which owns the
@@ -2131,8 +2712,16 @@ mod property {
                 let ask = eligible.attesters.len().min(4) as u32;
                 let job_id = w.request_job_with(method, Some(ask), None, tin, tout).unwrap();
                 w.assert_ledger_balanced();
-                let truth = w.result(&[(1, d1_bps), (2, 10_000 - d1_bps)], "truth");
-                let lie = w.result(&[(1, 10_000 - d1_bps / 2), (2, d1_bps / 2)], "lie");
+                // rows: 1 and 3 of D1 by influence (the rest of D1 pooled), D2 pooled; in one
+                // case in four a listed id (5) is not an accepted row (→ treasury)
+                let row3 = 1 + (d1_bps * 7) % 6_000;
+                let rows: Vec<(u64, u64, u64)> = if claim_order % 4 == 0 {
+                    vec![(1, 1, 4_000 - row3 / 2), (1, 5, row3)]
+                } else {
+                    vec![(1, 1, 4_000), (1, 3, row3)]
+                };
+                let truth = w.result_with(&[(1, d1_bps), (2, 10_000 - d1_bps)], &rows, "truth");
+                let lie = w.result_with(&[(1, 10_000 - d1_bps / 2), (2, d1_bps / 2)], &[(1, 2, 9_000)], "lie");
                 let assigned = w.assigned(job_id);
                 let plan: Vec<(Addr, Behaviour)> = assigned.iter().map(|a| (a.clone(), behaviours[w.op_index(a)])).collect();
                 for (a, b) in &plan {
@@ -2167,6 +2756,7 @@ mod property {
                 // claims in a data-dependent order
                 let mut claimers: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
                 claimers.push(w.trainer.clone());
+                claimers.extend(w.contributors.clone());
                 let n = claimers.len();
                 claimers.rotate_left(claim_order as usize % n);
                 for c in claimers {

@@ -1,9 +1,19 @@
 //! Escrow: refunds, the challenge window, settlement (β / γ / δ split with explicit dust) and
 //! pull-based claims for owners, attesters and Datanet contributors.
+//!
+//! δ is paid by influence ([`split_delta`]): each (Datanet, version) gets its `weights_bps`
+//! share; each row the result lists gets its `bps` of that share, credited to its contributor
+//! (× the contributor's reward multiplier, the forfeited part to the treasury) and withdrawn
+//! with `Claim {}`; what the listed rows leave of a version (its rows past the top K) is pooled
+//! and claimed by validation score (`ClaimContributor`). A listed id that is not an accepted
+//! row of its version is paid to nobody: its amount goes to the treasury. A result with no
+//! influence (empty `weights_bps`) sends δ to `params.unattributed` (treasury, or credited to
+//! the payer). All rounding dust, and the remainder of a version without validation weight,
+//! goes to the treasury.
 
 use cosmwasm_std::{
-    to_json_binary, Addr, CosmosMsg, DepsMut, Env, Event, MessageInfo, Response, StdResult,
-    Storage, SubMsg, Uint128, WasmMsg,
+    to_json_binary, Addr, CosmosMsg, DepsMut, Env, Event, MessageInfo, QuerierWrapper, Response,
+    StdResult, Storage, SubMsg, Uint128, WasmMsg,
 };
 use cw20::Cw20ExecuteMsg;
 use openledger_types::attester::AttesterRegistry;
@@ -11,7 +21,7 @@ use openledger_types::datanet::DatanetRegistry;
 use openledger_types::escrow::*;
 
 use crate::error::ContractError;
-use crate::split::{apply_multiplier, entitlement, pro_rata, split_net};
+use crate::split::{apply_multiplier, entitlement, pro_rata, split_delta, split_net};
 use crate::state::*;
 
 pub fn transfer(cfg: &Config, to: &Addr, amount: Uint128) -> StdResult<CosmosMsg> {
@@ -178,6 +188,8 @@ pub fn execute_resolve_challenge(
         .add_attribute("upheld", upheld.to_string()))
 }
 
+/// Anyone, once the challenge window of a Finalized job closed: credits β, γ and δ (see the
+/// module doc and [`split_delta`]) and sends the treasury its part in one transfer.
 pub fn execute_settle(
     deps: DepsMut,
     env: Env,
@@ -215,21 +227,22 @@ pub fn execute_settle(
         credit(deps.storage, &a.attester, *share)?;
         credited += *share;
     }
-    // δ: per (Datanet, version) pools by weights_bps; versions without contributor weight → dust.
+    // δ by influence (`split::split_delta`): listed rows credited, the rest of each version
+    // pooled by validation score, no influence at all → `params.unattributed`.
     let registry = DatanetRegistry(cfg.datanet_registry.clone());
-    let mut weights = vec![];
+    let mut has_weight = vec![];
     for w in &result.weights_bps {
         let v = registry.version(&deps.querier, w.datanet_id, w.version)?;
-        weights.push(if v.total_weight.is_zero() {
-            Uint128::zero()
-        } else {
-            Uint128::from(w.bps)
-        });
+        has_weight.push(!v.total_weight.is_zero());
     }
-    // Weights sum to 10 000 except where zeroed; pro-rata over the full 10 000 keeps zeroed parts as dust.
+    let d = split_delta(
+        s.contributors,
+        &result.weights_bps,
+        &result.contributions,
+        &has_weight,
+    );
     let mut pooled = Uint128::zero();
-    for (w, bps) in result.weights_bps.iter().zip(&weights) {
-        let amt = s.contributors.multiply_ratio(*bps, openledger_types::BPS);
+    for (w, amt) in result.weights_bps.iter().zip(&d.pools) {
         if amt.is_zero() {
             continue;
         }
@@ -238,15 +251,37 @@ pub fn execute_settle(
             (w.datanet_id, w.version),
             |p| -> StdResult<_> {
                 let mut p = p.unwrap_or_default();
-                p.total += amt;
+                p.total += *amt;
                 Ok(p)
             },
         )?;
-        pooled += amt;
+        pooled += *amt;
     }
-    let delta_dust = s.contributors - pooled;
-    let dust = s.dust + gamma_dust + delta_dust;
-    let to_treasury = job.platform_fee + dust;
+    let rows = pay_contributions(
+        deps.storage,
+        &deps.querier,
+        &registry,
+        &result.contributions,
+        &d.per_contribution,
+    )?;
+    credited += rows.credited;
+    let (unattributed_to_payer, unattributed_to_treasury) = match cfg.params.unattributed {
+        Unattributed::Payer => (d.unattributed, Uint128::zero()),
+        Unattributed::Treasury => (Uint128::zero(), d.unattributed),
+    };
+    credit(deps.storage, &job.payer, unattributed_to_payer)?;
+    credited += unattributed_to_payer;
+
+    let dust = s.dust + gamma_dust + d.dust;
+    let to_treasury =
+        job.platform_fee + dust + rows.forfeited + rows.unpayable + unattributed_to_treasury;
+    // Every token of the fee lands in exactly one place; never pay out more than was escrowed.
+    if credited + pooled + to_treasury != job.fee {
+        return Err(ContractError::invalid(format!(
+            "settlement does not balance: {credited} + {pooled} + {to_treasury} != {}",
+            job.fee
+        )));
+    }
 
     LEDGER.update(deps.storage, |mut l| -> StdResult<_> {
         l.escrowed = l.escrowed.checked_sub(job.fee)?;
@@ -262,6 +297,11 @@ pub fn execute_settle(
     if !to_treasury.is_zero() {
         res = res.add_message(transfer(&cfg, &cfg.treasury, to_treasury)?);
     }
+    let contributor_share = pooled + rows.credited;
+    let unattributed_to = match cfg.params.unattributed {
+        Unattributed::Payer => "payer",
+        Unattributed::Treasury => "treasury",
+    };
     let ev = Event::new("attribution_settlement")
         .add_attribute("job_id", job_id.to_string())
         .add_attribute("model_owner", job.model_owner.to_string())
@@ -275,7 +315,7 @@ pub fn execute_settle(
                 .collect::<Vec<_>>()
                 .join(","),
         )
-        .add_attribute("contributor_share", pooled)
+        .add_attribute("contributor_share", contributor_share)
         .add_attribute(
             "weights_bps",
             result
@@ -285,6 +325,12 @@ pub fn execute_settle(
                 .collect::<Vec<_>>()
                 .join(","),
         )
+        .add_attribute("pooled", pooled)
+        .add_attribute("contributions", rows.paid.join(","))
+        .add_attribute("contributions_unpayable", rows.unpaid.join(","))
+        .add_attribute("contributions_forfeited", rows.forfeited)
+        .add_attribute("unattributed", d.unattributed)
+        .add_attribute("unattributed_to", unattributed_to)
         .add_attribute("platform_fee", job.platform_fee)
         .add_attribute("dust", dust);
     Ok(res
@@ -293,9 +339,90 @@ pub fn execute_settle(
         .add_attribute("job_id", job_id.to_string())
         .add_attribute("model_owner_share", s.owner)
         .add_attribute("attester_share", s.attesters - gamma_dust)
-        .add_attribute("contributor_share", pooled)
+        .add_attribute("contributor_share", contributor_share)
+        .add_attribute("unattributed", d.unattributed)
         .add_attribute("platform_fee", job.platform_fee)
         .add_attribute("dust", dust))
+}
+
+/// What paying the listed rows of a result did.
+#[derive(Default)]
+struct RowPayments {
+    /// Σ credited to contributors' balances (after their multipliers).
+    credited: Uint128,
+    /// Σ forfeited by penalty multipliers (→ treasury).
+    forfeited: Uint128,
+    /// Σ of rows that are not accepted rows of their version (→ treasury).
+    unpayable: Uint128,
+    /// `datanet:version:contribution:contributor:amount` of each credited row.
+    paid: Vec<String>,
+    /// `datanet:version:contribution:amount` of each unpayable row.
+    unpaid: Vec<String>,
+}
+
+/// Credits each listed row's amount to its contributor (× reward multiplier; the forfeited
+/// part goes to the treasury), resolved with one `ContributionPayees` query per version. An id
+/// that is not an accepted row of that version is paid to nobody: its amount goes to the
+/// treasury.
+fn pay_contributions(
+    store: &mut dyn Storage,
+    querier: &QuerierWrapper,
+    registry: &DatanetRegistry,
+    contributions: &[ContributionWeight],
+    amounts: &[Uint128],
+) -> StdResult<RowPayments> {
+    let mut out = RowPayments::default();
+    let mut start = 0;
+    for group in
+        contributions.chunk_by(|a, b| (a.datanet_id, a.version) == (b.datanet_id, b.version))
+    {
+        let amts = &amounts[start..start + group.len()];
+        start += group.len();
+        if amts.iter().all(|a| a.is_zero()) {
+            continue;
+        }
+        let (datanet_id, version) = (group[0].datanet_id, group[0].version);
+        let payees = registry.contribution_payees(
+            querier,
+            datanet_id,
+            version,
+            group.iter().map(|c| c.contribution_id).collect(),
+        )?;
+        for (i, (c, amt)) in group.iter().zip(amts).enumerate() {
+            if amt.is_zero() {
+                continue;
+            }
+            let id = c.contribution_id;
+            let payee = payees
+                .get(i)
+                .filter(|p| p.contribution_id == id)
+                .and_then(|p| p.contributor.clone().map(|a| (a, p.reward_multiplier_bps)));
+            let Some((who, multiplier)) = payee else {
+                out.unpayable += *amt;
+                out.unpaid
+                    .push(format!("{datanet_id}:{version}:{id}:{amt}"));
+                continue;
+            };
+            let (payable, forfeited) = apply_multiplier(*amt, multiplier);
+            credit(store, &who, payable)?;
+            out.credited += payable;
+            out.forfeited += forfeited;
+            out.paid
+                .push(format!("{datanet_id}:{version}:{id}:{who}:{payable}"));
+            EARNINGS.update(store, id, |e| -> StdResult<_> {
+                let mut e = e.unwrap_or(ContributionEarningsResponse {
+                    contribution_id: id,
+                    ..Default::default()
+                });
+                e.contributor = Some(who.clone());
+                e.earned += payable;
+                e.forfeited += forfeited;
+                e.jobs += 1;
+                Ok(e)
+            })?;
+        }
+    }
+    Ok(out)
 }
 
 pub fn execute_claim(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {

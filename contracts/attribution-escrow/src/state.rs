@@ -1,7 +1,9 @@
 use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, CosmosMsg, Order, StdResult, Storage, SubMsg, Uint128};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
-use openledger_types::escrow::{Assignment, EscrowParams, JobInfo, JobStatus, Ledger};
+use openledger_types::escrow::{
+    Assignment, ContributionEarningsResponse, EscrowParams, JobInfo, JobStatus, Ledger,
+};
 
 use crate::ContractError;
 
@@ -67,11 +69,13 @@ pub fn jobs<'a>() -> IndexedMap<u64, JobInfo, JobIndexes<'a>> {
     )
 }
 pub const ASSIGNMENTS: Map<(u64, &Addr), Assignment> = Map::new("assignments");
-/// Pull balances (model owners, attesters).
+/// Pull balances (model owners, attesters, contributors' per-row rewards, payers' unattributed δ).
 pub const BALANCES: Map<&Addr, Uint128> = Map::new("balances");
 pub const POOLS: Map<(u64, u32), Pool> = Map::new("pools");
 /// (datanet, version, contributor) → amount drawn from the pool.
 pub const DRAWN: Map<(u64, u32, &Addr), Uint128> = Map::new("drawn");
+/// contribution id → what the row earned by its own influence (see `ContributionEarnings`).
+pub const EARNINGS: Map<u64, ContributionEarningsResponse> = Map::new("earnings");
 pub const LEDGER: Item<Ledger> = Item::new("ledger");
 /// attester → (first block of the current miss window, misses in it).
 pub const MISSES: Map<&Addr, (u64, u32)> = Map::new("misses");

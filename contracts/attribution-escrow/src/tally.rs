@@ -1,6 +1,9 @@
 //! Verifier, part 2: the tally (exact result-hash quorum or stake-weighted median within a
 //! tolerance), penalties for missed reveals / deviations, refunds when there is no quorum.
 
+use std::collections::BTreeMap;
+
+use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{
     Addr, Attribute, DepsMut, Env, Event, HexBinary, MessageInfo, Response, StdResult, Storage,
     SubMsg, Uint128,
@@ -57,6 +60,20 @@ pub fn dense(spec: &[DatanetRef], r: &AttestationResult) -> Vec<u64> {
         .collect()
 }
 
+/// Stake-weighted lower median of `(value, stake)` pairs: the smallest value at which the
+/// accumulated stake reaches half of `total` (0 if it never does).
+fn lower_median(mut col: Vec<(u64, Uint128)>, total: Uint128) -> u64 {
+    col.sort();
+    let mut acc = Uint128::zero();
+    for (v, s) in col {
+        acc += s;
+        if acc.full_mul(2u128) >= total.full_mul(1u128) {
+            return v;
+        }
+    }
+    0
+}
+
 /// Stake-weighted per-coordinate (lower) median, renormalised to Σ = 10 000 (largest-value
 /// coordinate takes the rounding remainder). `None` if every median is zero.
 pub fn weighted_median(vectors: &[(Vec<u64>, Uint128)], dims: usize) -> Option<Vec<u64>> {
@@ -64,19 +81,9 @@ pub fn weighted_median(vectors: &[(Vec<u64>, Uint128)], dims: usize) -> Option<V
     if total.is_zero() {
         return None;
     }
-    let mut med = vec![0u64; dims];
-    for (j, m) in med.iter_mut().enumerate() {
-        let mut col: Vec<(u64, Uint128)> = vectors.iter().map(|(v, s)| (v[j], *s)).collect();
-        col.sort();
-        let mut acc = Uint128::zero();
-        for (v, s) in col {
-            acc += s;
-            if acc.full_mul(2u128) >= total.full_mul(1u128) {
-                *m = v;
-                break;
-            }
-        }
-    }
+    let med: Vec<u64> = (0..dims)
+        .map(|j| lower_median(vectors.iter().map(|(v, s)| (v[j], *s)).collect(), total))
+        .collect();
     let sum: u64 = med.iter().sum();
     if sum == 0 {
         return None;
@@ -86,6 +93,103 @@ pub fn weighted_median(vectors: &[(Vec<u64>, Uint128)], dims: usize) -> Option<V
     let argmax = (0..dims).fold(0, |best, j| if med[j] > med[best] { j } else { best });
     out[argmax] += rem;
     Some(out)
+}
+
+fn contribution_key(c: &ContributionWeight) -> (u64, u32, u64) {
+    (c.datanet_id, c.version, c.contribution_id)
+}
+
+/// Tolerance mode, per-row influence of the decided result: the stake-weighted lower median
+/// per contribution key over the union of the keys of `reveals` (a result that does not list
+/// a key counts 0 for it), keeping medians > 0 whose version has weight in the decided
+/// `weights`; a version whose medians sum past 10 000 is scaled by `⌊m·10 000 / Σ⌋` (zeros
+/// dropped); then the `k` largest by `version bps × bps` (ties: smaller key), sorted by key.
+/// The output always passes `jobs::check_contributions` against `weights` and `k`.
+pub fn median_contributions(
+    reveals: &[(&AttestationResult, Uint128)],
+    weights: &[DatanetWeight],
+    k: usize,
+) -> Vec<ContributionWeight> {
+    let total: Uint128 = reveals.iter().map(|r| r.1).sum();
+    if total.is_zero() {
+        return vec![];
+    }
+    let mut cols: BTreeMap<(u64, u32, u64), Vec<(u64, Uint128)>> = BTreeMap::new();
+    for (r, stake) in reveals {
+        for c in &r.contributions {
+            cols.entry(contribution_key(c))
+                .or_default()
+                .push((c.bps, *stake));
+        }
+    }
+    let version_bps = |datanet_id: u64, version: u32| -> u64 {
+        weights
+            .iter()
+            .find(|w| (w.datanet_id, w.version) == (datanet_id, version))
+            .map(|w| w.bps)
+            .unwrap_or(0)
+    };
+    let mut med: Vec<ContributionWeight> = vec![];
+    for ((datanet_id, version, contribution_id), mut col) in cols {
+        if version_bps(datanet_id, version) == 0 {
+            continue;
+        }
+        // reveals are unique per key (checked at reveal), so the listed stake ≤ total
+        let listed: Uint128 = col.iter().map(|x| x.1).sum();
+        col.push((0, total.saturating_sub(listed)));
+        let bps = lower_median(col, total);
+        if bps > 0 {
+            med.push(ContributionWeight {
+                datanet_id,
+                version,
+                contribution_id,
+                bps,
+            });
+        }
+    }
+    // keys are sorted, so each version's rows are contiguous
+    let mut out: Vec<ContributionWeight> = vec![];
+    for group in med.chunk_by(|a, b| (a.datanet_id, a.version) == (b.datanet_id, b.version)) {
+        let sum: u64 = group.iter().map(|c| c.bps).sum();
+        for c in group {
+            let bps = if sum > BPS { c.bps * BPS / sum } else { c.bps };
+            if bps > 0 {
+                out.push(ContributionWeight { bps, ..c.clone() });
+            }
+        }
+    }
+    let rank = |c: &ContributionWeight| version_bps(c.datanet_id, c.version) * c.bps;
+    out.sort_by(|a, b| {
+        rank(b)
+            .cmp(&rank(a))
+            .then_with(|| contribution_key(a).cmp(&contribution_key(b)))
+    });
+    out.truncate(k);
+    out.sort_by_key(contribution_key);
+    out
+}
+
+/// What the tolerance-mode tally hashes as the decided result's `result_hash`.
+#[cw_serde]
+struct MedianResult {
+    weights_bps: Vec<DatanetWeight>,
+    contributions: Vec<ContributionWeight>,
+}
+
+/// Tolerance-mode decided result: `result_hash = sha256(json({weights_bps, contributions}))`.
+pub fn median_result(
+    weights_bps: Vec<DatanetWeight>,
+    contributions: Vec<ContributionWeight>,
+) -> StdResult<AttestationResult> {
+    let m = MedianResult {
+        weights_bps,
+        contributions,
+    };
+    Ok(AttestationResult {
+        result_hash: HexBinary::from(sha256(&cosmwasm_std::to_json_vec(&m)?).to_vec()),
+        weights_bps: m.weights_bps,
+        contributions: m.contributions,
+    })
 }
 
 pub fn l1(a: &[u64], b: &[u64]) -> u64 {
@@ -153,52 +257,65 @@ pub fn do_tally(
         }
     } else {
         let dims = job.spec.datanets.len();
-        let vectors: Vec<(Vec<u64>, Uint128)> = revealed
+        let results: Vec<(&AttestationResult, Uint128)> = revealed
             .iter()
-            .map(|a| {
-                (
-                    dense(
-                        &job.spec.datanets,
-                        a.result.as_ref().expect("revealed has result"),
-                    ),
-                    a.stake,
-                )
-            })
+            .map(|a| (a.result.as_ref().expect("revealed has result"), a.stake))
             .collect();
-        if let Some(median) = weighted_median(&vectors, dims) {
-            let members: Vec<Addr> = revealed
-                .iter()
-                .zip(&vectors)
-                .filter(|(_, (v, _))| l1(v, &median) <= p.tolerance_bps)
-                .map(|(a, _)| a.attester.clone())
-                .collect();
-            let in_band: Uint128 = revealed
-                .iter()
-                .filter(|a| members.contains(&a.attester))
-                .map(|a| a.stake)
-                .sum();
-            if reaches_quorum(in_band, job.total_stake, p.quorum_num, p.quorum_den) {
-                let weights_bps = job
-                    .spec
-                    .datanets
+        let vectors: Vec<(Vec<u64>, Uint128)> = results
+            .iter()
+            .map(|(r, stake)| (dense(&job.spec.datanets, r), *stake))
+            .collect();
+        match weighted_median(&vectors, dims) {
+            Some(median) => {
+                // The band is measured on the Datanet weights; per-row influence is the median.
+                let members: Vec<Addr> = revealed
                     .iter()
-                    .zip(&median)
-                    .filter(|(_, bps)| **bps > 0)
-                    .map(|(d, bps)| DatanetWeight {
-                        datanet_id: d.datanet_id,
-                        version: d.version,
-                        bps: *bps,
-                    })
-                    .collect::<Vec<_>>();
-                let result_hash =
-                    HexBinary::from(sha256(&cosmwasm_std::to_json_vec(&weights_bps)?).to_vec());
-                decided = Some((
-                    AttestationResult {
-                        result_hash,
-                        weights_bps,
-                    },
-                    members,
-                ));
+                    .zip(&vectors)
+                    .filter(|(_, (v, _))| l1(v, &median) <= p.tolerance_bps)
+                    .map(|(a, _)| a.attester.clone())
+                    .collect();
+                let in_band: Uint128 = revealed
+                    .iter()
+                    .filter(|a| members.contains(&a.attester))
+                    .map(|a| a.stake)
+                    .sum();
+                if reaches_quorum(in_band, job.total_stake, p.quorum_num, p.quorum_den) {
+                    let weights_bps = job
+                        .spec
+                        .datanets
+                        .iter()
+                        .zip(&median)
+                        .filter(|(_, bps)| **bps > 0)
+                        .map(|(d, bps)| DatanetWeight {
+                            datanet_id: d.datanet_id,
+                            version: d.version,
+                            bps: *bps,
+                        })
+                        .collect::<Vec<_>>();
+                    let contributions = median_contributions(
+                        &results,
+                        &weights_bps,
+                        job.max_contributions as usize,
+                    );
+                    decided = Some((median_result(weights_bps, contributions)?, members));
+                }
+            }
+            None => {
+                // Every median is zero: the answer owes nothing to the named Datanets if the
+                // reveals saying so (empty weights) reach quorum.
+                let members: Vec<Addr> = revealed
+                    .iter()
+                    .filter(|a| a.result.as_ref().is_some_and(|r| r.weights_bps.is_empty()))
+                    .map(|a| a.attester.clone())
+                    .collect();
+                let stake: Uint128 = revealed
+                    .iter()
+                    .filter(|a| members.contains(&a.attester))
+                    .map(|a| a.stake)
+                    .sum();
+                if reaches_quorum(stake, job.total_stake, p.quorum_num, p.quorum_den) {
+                    decided = Some((median_result(vec![], vec![])?, members));
+                }
             }
         }
     }
@@ -311,5 +428,106 @@ mod tests {
         let v = vec![(vec![5000, 4000], Uint128::new(1))];
         assert_eq!(weighted_median(&v, 2).unwrap(), vec![5556, 4444]);
         assert!(weighted_median(&[(vec![0, 0], Uint128::new(1))], 2).is_none());
+    }
+
+    fn cw(datanet_id: u64, contribution_id: u64, bps: u64) -> ContributionWeight {
+        ContributionWeight {
+            datanet_id,
+            version: 1,
+            contribution_id,
+            bps,
+        }
+    }
+
+    fn res(rows: Vec<ContributionWeight>) -> AttestationResult {
+        AttestationResult {
+            result_hash: HexBinary::from(vec![0; 32]),
+            weights_bps: vec![],
+            contributions: rows,
+        }
+    }
+
+    fn dw(datanet_id: u64, bps: u64) -> DatanetWeight {
+        DatanetWeight {
+            datanet_id,
+            version: 1,
+            bps,
+        }
+    }
+
+    #[test]
+    fn row_medians_absent_is_zero_and_stake_weighted() {
+        let a = res(vec![cw(1, 1, 6_000), cw(1, 2, 2_000)]);
+        let b = res(vec![cw(1, 1, 5_000)]);
+        let c = res(vec![cw(1, 2, 3_000), cw(2, 9, 10_000)]);
+        let weights = [dw(1, 8_000), dw(2, 2_000)];
+        // equal stakes: row 1 {0, 5 000, 6 000} → 5 000; row 2 {0, 2 000, 3 000} → 2 000;
+        // row 9 {0, 0, 10 000} → 0
+        let s = Uint128::new(10);
+        assert_eq!(
+            median_contributions(&[(&a, s), (&b, s), (&c, s)], &weights, 64),
+            vec![cw(1, 1, 5_000), cw(1, 2, 2_000)]
+        );
+        // c alone holds most stake: its rows win, row 1 is absent there → 0
+        let big = Uint128::new(100);
+        assert_eq!(
+            median_contributions(&[(&a, s), (&b, s), (&c, big)], &weights, 64),
+            vec![cw(1, 2, 3_000), cw(2, 9, 10_000)]
+        );
+        // a version without decided weight keeps no rows
+        assert_eq!(
+            median_contributions(&[(&c, s)], &[dw(1, 10_000)], 64),
+            vec![cw(1, 2, 3_000)]
+        );
+        assert!(median_contributions(&[], &weights, 64).is_empty());
+    }
+
+    #[test]
+    fn row_medians_scale_overfull_versions_and_keep_top_k() {
+        // medians 6 000 + 6 000 in one version (each attester's own rows sum ≤ 10 000):
+        // scaled by ⌊m·10 000 / 12 000⌋ = 5 000 each
+        let a = res(vec![cw(1, 1, 6_000), cw(1, 2, 4_000)]);
+        let b = res(vec![cw(1, 1, 4_000), cw(1, 2, 6_000)]);
+        let c = res(vec![cw(1, 1, 6_000), cw(1, 2, 6_000)]);
+        let s = Uint128::new(1);
+        let weights = [dw(1, 10_000)];
+        // a: {4 000, 6 000, 6 000} → 6 000 for both rows
+        let m = median_contributions(&[(&a, s), (&b, s), (&c, s)], &weights, 64);
+        assert_eq!(m, vec![cw(1, 1, 5_000), cw(1, 2, 5_000)]);
+        // top K by version bps × bps: D2 row (3 000 × 9 000) beats D1 rows (7 000 × 2 000 /
+        // 7 000 × 1 000); a tie goes to the smaller key; output sorted by key
+        let r = res(vec![
+            cw(1, 1, 2_000),
+            cw(1, 2, 1_000),
+            cw(1, 3, 2_000),
+            cw(2, 4, 9_000),
+        ]);
+        let weights = [dw(1, 7_000), dw(2, 3_000)];
+        assert_eq!(
+            median_contributions(&[(&r, s)], &weights, 2),
+            vec![cw(1, 1, 2_000), cw(2, 4, 9_000)]
+        );
+        assert_eq!(
+            median_contributions(&[(&r, s)], &weights, 3),
+            vec![cw(1, 1, 2_000), cw(1, 3, 2_000), cw(2, 4, 9_000)]
+        );
+        assert!(median_contributions(&[(&r, s)], &weights, 0).is_empty());
+        // what the tally decides is a valid result for the job's K
+        let out = median_contributions(&[(&a, s), (&b, s), (&c, s), (&r, s)], &weights, 2);
+        assert!(out.len() <= 2);
+        assert_eq!(crate::jobs::check_contributions(2, &weights, &out), Ok(()));
+    }
+
+    #[test]
+    fn median_result_hashes_weights_and_rows() {
+        let r = median_result(vec![dw(1, 10_000)], vec![cw(1, 1, 5_000)]).unwrap();
+        let json = br#"{"weights_bps":[{"datanet_id":1,"version":1,"bps":10000}],"contributions":[{"datanet_id":1,"version":1,"contribution_id":1,"bps":5000}]}"#;
+        assert_eq!(r.result_hash, HexBinary::from(sha256(json).to_vec()));
+        assert_ne!(
+            r.result_hash,
+            median_result(vec![dw(1, 10_000)], vec![])
+                .unwrap()
+                .result_hash
+        );
     }
 }

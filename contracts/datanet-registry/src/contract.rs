@@ -2,7 +2,7 @@
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
     from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, MessageInfo, Order, Response,
-    StdResult,
+    StdError, StdResult,
 };
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw_storage_plus::Bound;
@@ -580,6 +580,16 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             version,
             contributor,
         )?),
+        QueryMsg::ContributionPayees {
+            datanet_id,
+            version,
+            contribution_ids,
+        } => to_json_binary(&query_contribution_payees(
+            deps,
+            datanet_id,
+            version,
+            contribution_ids,
+        )?),
         QueryMsg::PublishFee { datanet_id } => {
             to_json_binary(&query_publish_fee(deps, datanet_id)?)
         }
@@ -737,6 +747,61 @@ pub fn query_contributor_share(
         total_weight: v.total_weight,
         reward_multiplier_bps: reward_multiplier(&cfg.params, score),
     })
+}
+
+/// Who is paid for each of `contribution_ids` in version `version` of Datanet `datanet_id`:
+/// `contributor` is `Some` iff the contribution exists, belongs to `datanet_id`, is Accepted and
+/// its first version is ≤ `version` (its content hash is a leaf of that version's Merkle root);
+/// then `reward_multiplier_bps` is the contributor's current multiplier (as `ContributorShare`
+/// computes it), else 0. At most [`MAX_PAYEE_IDS`] ids; an unknown version is an error.
+pub fn query_contribution_payees(
+    deps: Deps,
+    datanet_id: u64,
+    version: u32,
+    contribution_ids: Vec<u64>,
+) -> StdResult<ContributionPayeesResponse> {
+    if contribution_ids.len() > MAX_PAYEE_IDS {
+        return Err(StdError::generic_err(format!(
+            "at most {MAX_PAYEE_IDS} contribution ids per query, got {}",
+            contribution_ids.len()
+        )));
+    }
+    if !VERSIONS.has(deps.storage, (datanet_id, version)) {
+        return Err(StdError::generic_err(
+            ContractError::VersionNotFound {
+                id: datanet_id,
+                version,
+            }
+            .to_string(),
+        ));
+    }
+    let cfg = CONFIG.load(deps.storage)?;
+    let payees = contribution_ids
+        .into_iter()
+        .map(|contribution_id| -> StdResult<ContributionPayee> {
+            let payee = contributions()
+                .may_load(deps.storage, contribution_id)?
+                .filter(|c| {
+                    c.datanet_id == datanet_id
+                        && c.status == ContributionStatus::Accepted
+                        && c.version.is_some_and(|first| first <= version)
+                })
+                .map(|c| c.contributor);
+            let reward_multiplier_bps = match &payee {
+                Some(who) => {
+                    let score = PENALTIES.may_load(deps.storage, who)?.unwrap_or_default();
+                    reward_multiplier(&cfg.params, score)
+                }
+                None => 0,
+            };
+            Ok(ContributionPayee {
+                contribution_id,
+                contributor: payee,
+                reward_multiplier_bps,
+            })
+        })
+        .collect::<StdResult<_>>()?;
+    Ok(ContributionPayeesResponse { payees })
 }
 
 pub fn query_publish_fee(deps: Deps, datanet_id: u64) -> StdResult<FeeResponse> {

@@ -1128,3 +1128,158 @@ mod fee_collector {
         assert_eq!(c.fee_collector, alice);
     }
 }
+
+mod payees {
+    use super::*;
+
+    fn payees(w: &World, datanet_id: u64, version: u32, ids: &[u64]) -> Vec<ContributionPayee> {
+        let r: ContributionPayeesResponse = w.q(QueryMsg::ContributionPayees {
+            datanet_id,
+            version,
+            contribution_ids: ids.to_vec(),
+        });
+        r.payees
+    }
+
+    fn payee(id: u64, who: Option<&Addr>, mult: u64) -> ContributionPayee {
+        ContributionPayee {
+            contribution_id: id,
+            contributor: who.cloned(),
+            reward_multiplier_bps: mult,
+        }
+    }
+
+    #[test]
+    fn contribution_payees_name_accepted_rows_of_the_version() {
+        let mut w = setup();
+        let (owner, alice, bob, gov) = (
+            w.owner.clone(),
+            w.alice.clone(),
+            w.bob.clone(),
+            w.gov.clone(),
+        );
+        let id = w.create(ContributionPolicy::Open);
+        let other = w.create(ContributionPolicy::Open);
+        let a1 = w.contribute(&alice, id, 1, 10).unwrap();
+        let b1 = w.contribute(&bob, id, 2, 10).unwrap();
+        let rejected = w.contribute(&alice, id, 3, 10).unwrap();
+        let pending = w.contribute(&bob, id, 4, 10).unwrap();
+        let elsewhere = w.contribute(&alice, other, 5, 10).unwrap();
+        w.review(&owner, a1, true, 8_000).unwrap();
+        w.review(&owner, b1, true, 6_000).unwrap();
+        w.review(&owner, rejected, false, 9_000).unwrap();
+        w.review(&owner, elsewhere, true, 9_000).unwrap();
+        let fee: FeeResponse = w.q(QueryMsg::PublishFee { datanet_id: id });
+        w.send(
+            &owner,
+            fee.fee.u128(),
+            ReceiveMsg::Publish { datanet_id: id },
+        )
+        .unwrap();
+        let fee: FeeResponse = w.q(QueryMsg::PublishFee { datanet_id: other });
+        w.send(
+            &owner,
+            fee.fee.u128(),
+            ReceiveMsg::Publish { datanet_id: other },
+        )
+        .unwrap();
+        // accepted after version 1: first in version 2
+        let late = w.contribute(&alice, id, 6, 10).unwrap();
+        w.review(&owner, late, true, 7_000).unwrap();
+
+        // answers in the order asked; only accepted rows of Datanet `id` up to version 1
+        assert_eq!(
+            payees(
+                &w,
+                id,
+                1,
+                &[b1, a1, rejected, pending, elsewhere, late, 999, a1]
+            ),
+            vec![
+                payee(b1, Some(&bob), 10_000),
+                payee(a1, Some(&alice), 10_000),
+                payee(rejected, None, 0),
+                payee(pending, None, 0),
+                payee(elsewhere, None, 0),
+                payee(late, None, 0),
+                payee(999, None, 0),
+                payee(a1, Some(&alice), 10_000),
+            ]
+        );
+        assert_eq!(
+            payees(&w, other, 1, &[elsewhere, a1]),
+            vec![payee(elsewhere, Some(&alice), 10_000), payee(a1, None, 0)]
+        );
+        assert!(payees(&w, id, 1, &[]).is_empty());
+
+        // a penalised contributor's multiplier is the one ContributorShare reports
+        w.exec(
+            &gov,
+            ExecuteMsg::Slash {
+                datanet_id: id,
+                contributor: bob.to_string(),
+                fraction_bps: 0,
+                penalty_points: 10,
+                reason: "spam".into(),
+            },
+        )
+        .unwrap();
+        let share: ContributorShareResponse = w.q(QueryMsg::ContributorShare {
+            datanet_id: id,
+            version: 1,
+            contributor: bob.to_string(),
+        });
+        assert_eq!(share.reward_multiplier_bps, 5_000);
+        assert_eq!(payees(&w, id, 1, &[b1]), vec![payee(b1, Some(&bob), 5_000)]);
+
+        // version 2 includes the late row (and keeps the old ones)
+        let fee: FeeResponse = w.q(QueryMsg::PublishFee { datanet_id: id });
+        w.send(
+            &owner,
+            fee.fee.u128(),
+            ReceiveMsg::NewVersion { datanet_id: id },
+        )
+        .unwrap();
+        assert_eq!(
+            payees(&w, id, 2, &[late, a1]),
+            vec![
+                payee(late, Some(&alice), 10_000),
+                payee(a1, Some(&alice), 10_000)
+            ]
+        );
+
+        // unknown versions and too many ids are errors
+        for (datanet_id, version, n) in [(id, 3u32, 1usize), (77, 1, 1), (id, 0, 1)] {
+            let err = w
+                .app
+                .wrap()
+                .query_wasm_smart::<ContributionPayeesResponse>(
+                    &w.reg,
+                    &QueryMsg::ContributionPayees {
+                        datanet_id,
+                        version,
+                        contribution_ids: vec![a1; n],
+                    },
+                )
+                .unwrap_err();
+            assert!(err.to_string().contains("not found"), "{err}");
+        }
+        assert_eq!(
+            payees(&w, id, 1, &vec![a1; MAX_PAYEE_IDS]).len(),
+            MAX_PAYEE_IDS
+        );
+        let err = w
+            .app
+            .wrap()
+            .query_wasm_smart::<ContributionPayeesResponse>(
+                &w.reg,
+                &QueryMsg::ContributionPayees {
+                    datanet_id: id,
+                    version: 1,
+                    contribution_ids: vec![a1; MAX_PAYEE_IDS + 1],
+                },
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("at most 256"), "{err}");
+    }
+}

@@ -3,10 +3,11 @@
 //! model's tokenizer, and the inference output attributed to them with `suffix_span` (integer
 //! arithmetic end to end, so every honest attester produces the same bytes).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cosmwasm_std::HexBinary;
+use cosmwasm_std::{Addr, HexBinary};
 use gpu_oracle::attribution::suffix_span::{Document, SuffixIndex, SuffixSpanParams};
 use gpu_oracle::attribution::ContributionRef;
 use gpu_oracle::llm::gguf::Gguf;
@@ -16,7 +17,7 @@ use openledger_types::datanet::{
     ContributionInfo, ContributionStatus, ContributionsResponse, QueryMsg as DatanetQuery,
     VersionInfo,
 };
-use openledger_types::escrow::{AttestationResult, DatanetWeight, JobInfo};
+use openledger_types::escrow::{AttestationResult, ContributionWeight, DatanetWeight, JobInfo};
 use openledger_types::merkle::merkle_root;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -72,9 +73,33 @@ pub fn suffix_span_params(job: &JobInfo) -> Result<SuffixSpanParams> {
     Ok(p)
 }
 
-/// The tokenised corpus of one Datanet version and the output, gathered from chain and store.
+/// One accepted row of a named Datanet version, as the chain lists it, with its bytes: what a
+/// receipt shows of a paid contribution.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub contribution: ContributionRef,
+    pub contributor: Addr,
+    pub content_hash: [u8; 32],
+    /// Position in the version's Merkle tree (acceptance order); `None` on registries that
+    /// predate leaf indices (no proof can be given then).
+    pub leaf_index: Option<u64>,
+    pub text: String,
+}
+
+/// The leaves of one named Datanet version in tree order: where inclusion proofs come from.
+#[derive(Clone, Debug)]
+pub struct VersionLeaves {
+    pub datanet: DatanetRef,
+    /// Empty when the registry gave no leaf indices.
+    pub leaves: Vec<[u8; 32]>,
+}
+
+/// The tokenised corpus of the named Datanet versions and the output, gathered from chain and
+/// store, with the rows and leaves a receipt needs.
 pub struct Inputs {
     pub docs: Vec<Document>,
+    pub rows: Vec<Row>,
+    pub versions: Vec<VersionLeaves>,
     pub output: Vec<u8>,
 }
 
@@ -111,8 +136,20 @@ pub async fn gather(
         ));
     }
     let mut docs = vec![];
+    let mut rows = vec![];
+    let mut versions = vec![];
     for dn in &job.spec.datanets {
-        for c in accepted_rows(chain, datanet_registry, dn, job.id).await? {
+        let accepted = accepted_rows(chain, datanet_registry, dn, job.id).await?;
+        let in_tree_order = accepted.iter().all(|c| c.leaf_index.is_some());
+        versions.push(VersionLeaves {
+            datanet: dn.clone(),
+            leaves: if in_tree_order {
+                accepted.iter().filter_map(|c| leaf_of(c)).collect()
+            } else {
+                vec![]
+            },
+        });
+        for c in accepted {
             let bytes = content.get(c.content_hash.as_slice())?;
             if bytes.len() as u64 != c.size {
                 return Err(err(format!(
@@ -125,14 +162,33 @@ pub async fn gather(
             let text = String::from_utf8(bytes)
                 .map_err(|_| err(format!("contribution {} is not UTF-8 text", c.id)))?;
             let tokens = model.tokenizer.encode(&text)?;
+            let contribution = ContributionRef::new(dn.datanet_id, dn.version, c.id);
             docs.push(Document {
-                contribution: ContributionRef::new(dn.datanet_id, dn.version, c.id),
+                contribution,
                 tokens,
+            });
+            rows.push(Row {
+                contribution,
+                contributor: c.contributor.clone(),
+                content_hash: leaf_of(&c).ok_or_else(|| {
+                    err(format!("contribution {} has no 32-byte content hash", c.id))
+                })?,
+                leaf_index: c.leaf_index,
+                text,
             });
         }
     }
     let output = content.get(job.spec.output_hash.as_slice())?;
-    Ok(Inputs { docs, output })
+    Ok(Inputs {
+        docs,
+        rows,
+        versions,
+        output,
+    })
+}
+
+fn leaf_of(c: &ContributionInfo) -> Option<[u8; 32]> {
+    c.content_hash.as_slice().try_into().ok()
 }
 
 /// The contributions in Datanet version `dn`: accepted, and first included at or before it.
@@ -226,16 +282,38 @@ async fn accepted_rows(
     Ok(rows)
 }
 
+/// A kept span of the output and the text it matched.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct MatchedSpan {
+    /// First output token of the span.
+    pub start: u32,
+    /// Length in tokens.
+    pub len: u32,
+    /// Occurrences in the corpus (the span's weight is shared among them).
+    pub count: u32,
+    /// The span's tokens, decoded.
+    pub text: String,
+}
+
+/// What one job's computation produced.
+#[derive(Debug)]
+pub struct Attestation {
+    /// The attested quantity: what is committed, revealed and settled.
+    pub result: AttestationResult,
+    /// gpu-oracle's full result (every contribution's share) behind `result.result_hash`.
+    pub full: gpu_oracle::attribution::AttributionResult,
+    /// The answer's text.
+    pub output: String,
+    /// The kept spans of the answer that occur in each contribution the result names.
+    pub spans: BTreeMap<ContributionRef, Vec<MatchedSpan>>,
+}
+
 /// The attested quantity for `inputs` (CPU, integer only): weights per Datanet version in the
-/// job's order, and the hash of gpu-oracle's canonical result bytes.
-pub fn compute(
-    job: &JobInfo,
-    model: &Arc<ServedModel>,
-    inputs: Inputs,
-) -> Result<(
-    AttestationResult,
-    gpu_oracle::attribution::AttributionResult,
-)> {
+/// job's order, the job's top `max_contributions` rows with their share of their version, and
+/// the hash of gpu-oracle's canonical result bytes. An answer that matches no span of the named
+/// Datanets is attested as such (no weights, no rows): nobody is paid for it, and no attester
+/// is slashed for saying so.
+pub fn compute(job: &JobInfo, model: &Arc<ServedModel>, inputs: Inputs) -> Result<Attestation> {
     let err = |message: String| AttesterError::Job {
         job_id: job.id,
         message,
@@ -245,16 +323,11 @@ pub fn compute(
         .map_err(|_| err("the inference output is not UTF-8 text".into()))?;
     let output = model.tokenizer.encode(&text)?;
     let index = SuffixIndex::build(inputs.docs)?;
-    let (result, _spans) = index.attribute(&output, params)?;
-    if result.weights.is_empty() {
-        return Err(err(
-            "the output matches no span of the named Datanets: nothing to attribute".into(),
-        ));
-    }
+    let (full, kept) = index.attribute(&output, params)?;
     // Weights in spec order (the escrow checks it); gpu-oracle sorts by (datanet, version).
     let mut weights_bps = vec![];
     for dn in &job.spec.datanets {
-        if let Some(w) = result
+        if let Some(w) = full
             .weights
             .iter()
             .find(|w| w.datanet.datanet_id == dn.datanet_id && w.datanet.version == dn.version)
@@ -266,13 +339,73 @@ pub fn compute(
             });
         }
     }
-    Ok((
-        AttestationResult {
-            result_hash: HexBinary::from(result.result_hash().to_vec()),
+    let contributions = top_contributions(&full, &weights_bps, job.max_contributions);
+    let mut spans: BTreeMap<ContributionRef, Vec<MatchedSpan>> = BTreeMap::new();
+    for span in &kept {
+        let tokens = &output[span.start as usize..(span.start + span.len) as usize];
+        let matched = MatchedSpan {
+            start: span.start,
+            len: span.len,
+            count: span.count,
+            text: model.tokenizer.decode(tokens)?,
+        };
+        for c in index.occurrences(tokens) {
+            let named = contributions.iter().any(|w| {
+                ContributionRef::new(w.datanet_id, w.version, w.contribution_id) == c
+            });
+            if named {
+                spans.entry(c).or_default().push(matched.clone());
+            }
+        }
+    }
+    Ok(Attestation {
+        result: AttestationResult {
+            result_hash: HexBinary::from(full.result_hash().to_vec()),
             weights_bps,
+            contributions,
         },
-        result,
-    ))
+        full,
+        output: text,
+        spans,
+    })
+}
+
+/// The `k` most influential contributions of `full` (by their version's weight times their
+/// share of it; ties to the smaller contribution), sorted by (Datanet, version, contribution)
+/// as the escrow requires. Their bps are shares within their version, as gpu-oracle gives them.
+pub fn top_contributions(
+    full: &gpu_oracle::attribution::AttributionResult,
+    weights: &[DatanetWeight],
+    k: u32,
+) -> Vec<ContributionWeight> {
+    let version_bps = |c: &ContributionRef| {
+        weights
+            .iter()
+            .find(|w| w.datanet_id == c.datanet_id && w.version == c.version)
+            .map_or(0, |w| w.bps)
+    };
+    let mut ranked: Vec<(u64, ContributionRef, u64)> = full
+        .contributions
+        .iter()
+        .filter(|c| c.bps > 0)
+        .map(|c| {
+            let bps = u64::from(c.bps);
+            (version_bps(&c.contribution) * bps, c.contribution, bps)
+        })
+        .filter(|(global, _, _)| *global > 0)
+        .collect();
+    ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    ranked.truncate(k as usize);
+    ranked.sort_by_key(|r| r.1);
+    ranked
+        .into_iter()
+        .map(|(_, c, bps)| ContributionWeight {
+            datanet_id: c.datanet_id,
+            version: c.version,
+            contribution_id: c.contribution_id,
+            bps,
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -346,6 +479,7 @@ mod tests {
             result: None,
             challenger: None,
             challenge_bond: Uint128::zero(),
+            max_contributions: 64,
         }
     }
 
@@ -366,9 +500,16 @@ mod tests {
                 doc(&m, 1, 1, "the river Seine flows through Paris"),
                 doc(&m, 2, 2, "Paris is the capital of France"),
             ],
+            rows: vec![],
+            versions: vec![],
             output: b"Paris is the capital of France; the river Seine flows".to_vec(),
         };
-        let (result, full) = compute(&j, &m, inputs()).unwrap();
+        let Attestation {
+            result,
+            full,
+            spans,
+            ..
+        } = compute(&j, &m, inputs()).unwrap();
         let order: Vec<u64> = result.weights_bps.iter().map(|w| w.datanet_id).collect();
         assert_eq!(order, [2, 1]);
         assert_eq!(
@@ -380,21 +521,82 @@ mod tests {
             "the longer span weighs more"
         );
         assert_eq!(result.result_hash.as_slice(), full.result_hash());
+        // Each row holds all of its version's influence, and its matched span is shown.
+        let rows: Vec<(u64, u64)> = result
+            .contributions
+            .iter()
+            .map(|c| (c.contribution_id, c.bps))
+            .collect();
+        assert_eq!(rows, [(1, 10_000), (2, 10_000)]);
+        let france = &spans[&ContributionRef::new(2, 1, 2)];
+        assert!(
+            france.iter().any(|s| s.text.contains("capital of France")),
+            "{france:?}"
+        );
         // Deterministic: the same inputs give the same bytes.
-        assert_eq!(compute(&j, &m, inputs()).unwrap().0, result);
+        assert_eq!(compute(&j, &m, inputs()).unwrap().result, result);
+        // K = 1 names only the row of the heavier version.
+        let mut one = j.clone();
+        one.max_contributions = 1;
+        let top = compute(&one, &m, inputs()).unwrap().result.contributions;
+        assert_eq!(top.len(), 1);
+        assert_eq!(top[0].datanet_id, 2);
+        // Older jobs (K = 0) name no rows.
+        let mut none = j.clone();
+        none.max_contributions = 0;
+        assert!(compute(&none, &m, inputs())
+            .unwrap()
+            .result
+            .contributions
+            .is_empty());
     }
 
     #[test]
-    fn bad_params_and_outputs_without_influence_are_refused() {
+    fn top_k_ranks_by_influence_on_the_answer_and_keeps_key_order() {
+        use gpu_oracle::attribution::{AttributionResult, Method as OracleMethod};
+        let mut scores = BTreeMap::new();
+        // Version (1, 1): rows 1..=3 with scores 10, 30, 60; version (2, 1): row 9 alone.
+        scores.insert(ContributionRef::new(1, 1, 1), 10u128);
+        scores.insert(ContributionRef::new(1, 1, 2), 30);
+        scores.insert(ContributionRef::new(1, 1, 3), 60);
+        scores.insert(ContributionRef::new(2, 1, 9), 100);
+        let full = AttributionResult::from_scores(OracleMethod::SuffixSpan, b"", b"", &scores);
+        let weights: Vec<DatanetWeight> = full
+            .weights
+            .iter()
+            .map(|w| DatanetWeight {
+                datanet_id: w.datanet.datanet_id,
+                version: w.datanet.version,
+                bps: u64::from(w.bps),
+            })
+            .collect();
+        let ids = |k| -> Vec<(u64, u64)> {
+            top_contributions(&full, &weights, k)
+                .iter()
+                .map(|c| (c.contribution_id, c.bps))
+                .collect()
+        };
+        // Row 9 has half the answer; row 3 has 60 % of the other half.
+        assert_eq!(ids(1), [(9, 10_000)]);
+        assert_eq!(ids(2), [(3, 6_000), (9, 10_000)]);
+        assert_eq!(ids(4), [(1, 1_000), (2, 3_000), (3, 6_000), (9, 10_000)]);
+        assert_eq!(ids(64), ids(4));
+        assert!(ids(0).is_empty());
+    }
+
+    #[test]
+    fn bad_params_are_refused_and_answers_without_influence_name_nobody() {
         let m = model();
         let inputs = || Inputs {
             docs: vec![doc(&m, 1, 1, "Paris is the capital of France")],
+            rows: vec![],
+            versions: vec![],
             output: b"zzzz qqqq".to_vec(),
         };
-        let e = compute(&job(&[(1, 1)], None), &m, inputs())
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("nothing to attribute"), "{e}");
+        let none = compute(&job(&[(1, 1)], None), &m, inputs()).unwrap();
+        assert!(none.result.weights_bps.is_empty());
+        assert!(none.result.contributions.is_empty());
+        assert!(none.spans.is_empty());
         let e = compute(
             &job(&[(1, 1)], Some(r#"{"min_len": 4, "k": 2}"#)),
             &m,
@@ -405,6 +607,8 @@ mod tests {
         assert!(e.contains("method_params"), "{e}");
         let bad_utf8 = Inputs {
             docs: vec![doc(&m, 1, 1, "Paris")],
+            rows: vec![],
+            versions: vec![],
             output: vec![0xff, 0xfe],
         };
         let e = compute(&job(&[(1, 1)], None), &m, bad_utf8)

@@ -24,7 +24,8 @@ use openledger_types::attester::{
 };
 use openledger_types::common::Method;
 use openledger_types::escrow::{
-    commitment, AssignmentStatus, AttestationPacket, AttestationPacketData, AttesterJob,
+    commitment, AssignmentStatus, AttestationPacket, AttestationPacketData, AttestationResult,
+    AttesterJob,
     AttesterJobsResponse, BalanceResponse, ExecuteMsg as EscrowExecute, JobInfo, JobResponse,
     JobStatus, QueryMsg as EscrowQuery, ATTEST_PORT,
 };
@@ -40,6 +41,7 @@ use crate::error::{AttesterError, Result};
 use crate::journal::{Entry, Journal, Phase};
 use crate::keys::Keys;
 use crate::metrics::Metrics;
+use crate::receipt;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Blocks past a deadline after which any assigned attester, not only the designated one,
@@ -287,27 +289,7 @@ impl Attester {
                         ),
                     });
                 };
-                let packet = AttestationPacket {
-                    source_port: ATTEST_PORT.into(),
-                    source_channel: "channel-0".into(),
-                    dest_port: format!("wasm.{}", self.escrow()),
-                    dest_channel: "channel-0".into(),
-                    sequence: id,
-                    timeout_height: job.reveal_deadline,
-                    timeout_timestamp: 0,
-                    data: AttestationPacketData {
-                        request_id: id,
-                        spec_hash: job.spec_hash.clone(),
-                        attester: self.keys.address.clone(),
-                        result: entry.result.clone(),
-                    },
-                };
-                let sign_bytes = packet.sign_bytes().map_err(|e| AttesterError::Job {
-                    job_id: id,
-                    message: e.to_string(),
-                })?;
-                let signature =
-                    Binary::from(self.keys.packet.sign(&sign_bytes).to_bytes().to_vec());
+                let (packet, signature) = self.signed_packet(job, &entry.result)?;
                 let msg = EscrowExecute::Reveal {
                     job_id: id,
                     packet,
@@ -436,7 +418,7 @@ impl Attester {
             datanets = job.spec.datanets.len(),
             "computing suffix_span attribution: fetching Datanet rows and the output"
         );
-        let inputs = attest::gather(
+        let mut inputs = attest::gather(
             &self.chain,
             &self.deployment.contracts.datanet_registry.address,
             &self.content,
@@ -451,7 +433,11 @@ impl Attester {
         );
         let model = self.model.clone();
         let owned = job.clone();
-        let (mut result, full) =
+        let evidence = (
+            std::mem::take(&mut inputs.rows),
+            std::mem::take(&mut inputs.versions),
+        );
+        let attestation =
             tokio::task::spawn_blocking(move || attest::compute(&owned, &model, inputs))
                 .await
                 .map_err(|e| AttesterError::Job {
@@ -460,7 +446,8 @@ impl Attester {
                 })??;
         // The full per-contribution scores behind result_hash, content-addressed, for receipts
         // and challenges.
-        self.content.put(&full.canonical_bytes())?;
+        self.content.put(&attestation.full.canonical_bytes())?;
+        let mut result = attestation.result.clone();
         if self.cfg.testing.lie {
             warn!(
                 job = id,
@@ -470,6 +457,7 @@ impl Attester {
             h[0] ^= 0xff;
             result.result_hash = HexBinary::from(h);
         }
+        self.write_receipt(job, &evidence.0, &evidence.1, &attestation, &result)?;
         let mut salt = [0u8; 32];
         OsRng.fill_bytes(&mut salt);
         let commitment =
@@ -485,7 +473,8 @@ impl Attester {
         info!(
             job = id,
             rows,
-            contributions_with_influence = full.contributions.len(),
+            contributions_with_influence = attestation.full.contributions.len(),
+            contributions_paid = result.contributions.len(),
             weights = ?result.weights_bps.iter().map(|w| (w.datanet_id, w.version, w.bps)).collect::<Vec<_>>(),
             result_hash = %result.result_hash,
             ms,
@@ -504,6 +493,74 @@ impl Attester {
         };
         self.save(entry.clone())?;
         Ok(entry)
+    }
+
+    /// The IBC-shaped packet revealing `result` for `job`, and this attester's signature over it
+    /// (ed25519 is deterministic: the receipt written at compute time holds the same signature
+    /// as the reveal).
+    fn signed_packet(
+        &self,
+        job: &JobInfo,
+        result: &AttestationResult,
+    ) -> Result<(AttestationPacket, Binary)> {
+        let packet = AttestationPacket {
+            source_port: ATTEST_PORT.into(),
+            source_channel: "channel-0".into(),
+            dest_port: format!("wasm.{}", self.escrow()),
+            dest_channel: "channel-0".into(),
+            sequence: job.id,
+            timeout_height: job.reveal_deadline,
+            timeout_timestamp: 0,
+            data: AttestationPacketData {
+                request_id: job.id,
+                spec_hash: job.spec_hash.clone(),
+                attester: self.keys.address.clone(),
+                result: result.clone(),
+            },
+        };
+        let sign_bytes = packet.sign_bytes().map_err(|e| AttesterError::Job {
+            job_id: job.id,
+            message: e.to_string(),
+        })?;
+        let signature = Binary::from(self.keys.packet.sign(&sign_bytes).to_bytes().to_vec());
+        Ok((packet, signature))
+    }
+
+    /// Writes the job's receipt (`<state_dir>/receipts/<job>.json`): the evidence for every row
+    /// `result` pays, checkable offline with `openledger-attester receipt verify`.
+    fn write_receipt(
+        &self,
+        job: &JobInfo,
+        rows: &[attest::Row],
+        versions: &[attest::VersionLeaves],
+        attestation: &attest::Attestation,
+        result: &AttestationResult,
+    ) -> Result<()> {
+        let (packet, signature) = self.signed_packet(job, result)?;
+        let Some(receipt) = receipt::build(
+            &self.cfg.chain_id,
+            &job.spec,
+            rows,
+            versions,
+            attestation,
+            packet,
+            signature,
+            self.keys.packet_pubkey(),
+        ) else {
+            warn!(
+                job = job.id,
+                "a paid row has no leaf index on this registry: no receipt with proofs"
+            );
+            return Ok(());
+        };
+        let path = receipt::path(&self.cfg.state_dir, job.id);
+        let bytes = serde_json::to_vec_pretty(&receipt).map_err(|e| AttesterError::Job {
+            job_id: job.id,
+            message: format!("receipt: {e}"),
+        })?;
+        crate::content::write_atomic(&path, &bytes)?;
+        info!(job = job.id, receipt = %path.display(), "receipt written");
+        Ok(())
     }
 
     async fn execute(&self, what: &str, msg: EscrowExecute) -> Result<Included> {

@@ -119,6 +119,7 @@ mod tests {
                     version: 1,
                     bps: 10_000,
                 }],
+                contributions: vec![],
             },
             commitment: HexBinary::from(vec![4; 32]),
             phase: Phase::Computed,

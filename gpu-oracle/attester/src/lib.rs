@@ -6,7 +6,8 @@
 //! signed transactions ([`chain`]): a commitment in the commit window, then the IBC-shaped packet
 //! signed with its ed25519 key ([`keys`]) in the reveal window. What it must not forget between
 //! the two (the salt and the committed result) is journaled to disk first ([`journal`]), so a crash
-//! or restart neither loses work nor reveals something other than what was committed.
+//! or restart neither loses work nor reveals something other than what was committed. Each attested
+//! job leaves a receipt ([`receipt`]) that anyone can check offline.
 
 pub mod attest;
 pub mod chain;
@@ -17,6 +18,7 @@ pub mod error;
 pub mod journal;
 pub mod keys;
 pub mod metrics;
+pub mod receipt;
 
 pub use error::AttesterError;
 

@@ -17,6 +17,7 @@ use openledger_attester::content::ContentStore;
 use openledger_attester::daemon::Attester;
 use openledger_attester::keys::Keys;
 use openledger_attester::metrics;
+use openledger_attester::receipt;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -66,6 +67,25 @@ enum Command {
     /// the tokens to stderr, store prompt and output in the content store, and print
     /// {input_hash, output_hash, input_tokens, output_tokens, output} as JSON.
     Infer(InferArgs),
+    /// Attribution receipts: the evidence behind what a job paid each contribution.
+    #[command(subcommand)]
+    Receipt(ReceiptCommand),
+}
+
+#[derive(Subcommand)]
+enum ReceiptCommand {
+    /// Print the receipt this attester wrote for a job (JSON).
+    Show {
+        #[arg(long, short)]
+        config: PathBuf,
+        #[arg(long)]
+        job: u64,
+    },
+    /// Check receipts offline: the attester's ed25519 signature over the revealed packet, the
+    /// job spec it names, the answer's hash, and for every paid contribution its row's hash, its
+    /// Merkle proof against the version root and its matched spans. FILE holds one receipt or a
+    /// demo receipt (receipts under jobs[].evidence[]). Exits 1 on the first failure.
+    Verify { file: PathBuf },
 }
 
 #[derive(Args)]
@@ -127,6 +147,30 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Init(args) => init(args),
         Command::Infer(args) => infer(args),
+        Command::Receipt(ReceiptCommand::Show { config, job }) => {
+            let cfg = Config::load(&config)?;
+            let path = receipt::path(&cfg.state_dir, job);
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("no receipt for job {job} ({})", path.display()))?;
+            std::io::stdout().write_all(&bytes)?;
+            println!();
+            Ok(())
+        }
+        Command::Receipt(ReceiptCommand::Verify { file }) => {
+            let receipts = receipt::read(&file)?;
+            for r in &receipts {
+                let c = receipt::verify(r).with_context(|| {
+                    format!("receipt of job {} in {}", r.job_id, file.display())
+                })?;
+                println!(
+                    "job {}: signature, spec and answer check out; {} paid contribution(s), \
+                     {} Merkle proof(s) and {} matched span(s) verified",
+                    c.job_id, c.contributions, c.proofs, c.spans
+                );
+            }
+            println!("{} receipt(s) verified", receipts.len());
+            Ok(())
+        }
         Command::Register {
             config,
             bond,

@@ -273,6 +273,21 @@ impl SuffixIndex {
         }
     }
 
+    /// The contributions `pattern` occurs in (each once, sorted): where a kept span of an
+    /// output was found, for receipts that show each paid row its matched spans.
+    pub fn occurrences(&self, pattern: &[u32]) -> Vec<ContributionRef> {
+        if pattern.is_empty() || pattern.contains(&SEPARATOR) {
+            return vec![];
+        }
+        let mut docs: Vec<ContributionRef> = self.sa[self.find(pattern)]
+            .iter()
+            .map(|&pos| self.docs[self.doc_of(pos)])
+            .collect();
+        docs.sort_unstable();
+        docs.dedup();
+        docs
+    }
+
     /// Document index holding text position `pos`.
     fn doc_of(&self, pos: u32) -> usize {
         self.doc_starts.partition_point(|&s| s <= pos) - 1
@@ -416,5 +431,10 @@ mod tests {
         );
         let (len, r) = idx.longest_prefix(&[2, 3, 4, 7]);
         assert_eq!((len, r.len()), (3, 1));
+        // Where a pattern occurs: each document once, sorted.
+        assert_eq!(idx.occurrences(&[2, 3]), vec![c(1), c(2)]);
+        assert_eq!(idx.occurrences(&[1, 2]), vec![c(1)]);
+        assert!(idx.occurrences(&[4, 1, 2, 2]).is_empty());
+        assert!(idx.occurrences(&[]).is_empty());
     }
 }

@@ -235,6 +235,15 @@ pub enum QueryMsg {
         version: u32,
         contributor: String,
     },
+    /// Who is paid for each of `contribution_ids` in Datanet version (`datanet_id`, `version`):
+    /// its contributor and reward multiplier, or `None` for an id that is not an accepted row of
+    /// that version. At most [`MAX_PAYEE_IDS`] ids; answers in the order asked.
+    #[returns(ContributionPayeesResponse)]
+    ContributionPayees {
+        datanet_id: u64,
+        version: u32,
+        contribution_ids: Vec<u64>,
+    },
     /// Fee the next `Publish` / `NewVersion` costs.
     #[returns(FeeResponse)]
     PublishFee { datanet_id: u64 },
@@ -351,6 +360,25 @@ pub struct VersionsResponse {
     pub versions: Vec<VersionInfo>,
 }
 
+/// The most ids one `ContributionPayees` query resolves (and so the largest governable K of the
+/// escrow's `max_contributions`).
+pub const MAX_PAYEE_IDS: usize = 256;
+
+#[cw_serde]
+pub struct ContributionPayee {
+    pub contribution_id: u64,
+    /// `None`: not an accepted row of the version asked about.
+    pub contributor: Option<Addr>,
+    /// Current reward multiplier of the contributor (10 000 unless penalised; 0 when
+    /// `contributor` is `None`).
+    pub reward_multiplier_bps: u64,
+}
+
+#[cw_serde]
+pub struct ContributionPayeesResponse {
+    pub payees: Vec<ContributionPayee>,
+}
+
 #[cw_serde]
 pub struct ContributorShareResponse {
     pub weight: Uint128,
@@ -464,6 +492,23 @@ impl DatanetRegistry {
                 contributor: contributor.to_string(),
             },
         )
+    }
+    pub fn contribution_payees(
+        &self,
+        q: &QuerierWrapper,
+        datanet_id: u64,
+        version: u32,
+        contribution_ids: Vec<u64>,
+    ) -> StdResult<Vec<ContributionPayee>> {
+        let r: ContributionPayeesResponse = q.query_wasm_smart(
+            &self.0,
+            &QueryMsg::ContributionPayees {
+                datanet_id,
+                version,
+                contribution_ids,
+            },
+        )?;
+        Ok(r.payees)
     }
     pub fn has_access(
         &self,

@@ -50,6 +50,34 @@ pub struct EscrowParams {
     pub miss_window_blocks: u64,
     pub max_misses_per_window: u32,
     pub challenge_bond: Uint128,
+    /// K: the most contributions one result may name with their own influence (at most
+    /// `datanet::MAX_PAYEE_IDS`; copied into each job when it is requested). The rest of a
+    /// Datanet version's weight (its rows past the top K) is paid by validation score.
+    #[serde(default = "default_max_contributions")]
+    pub max_contributions: u32,
+    /// Where the contributors' share δ goes when no row of any named Datanet influenced the
+    /// answer (empty `weights_bps`): never to contributors who had no part in it. Read at
+    /// settlement.
+    #[serde(default)]
+    pub unattributed: Unattributed,
+}
+
+/// [`EscrowParams::max_contributions`] of deployments made before it existed.
+pub const DEFAULT_MAX_CONTRIBUTIONS: u32 = 64;
+
+fn default_max_contributions() -> u32 {
+    DEFAULT_MAX_CONTRIBUTIONS
+}
+
+/// Destination of the contributors' share δ of a job whose answer no row influenced.
+#[cw_serde]
+#[derive(Copy, Eq, Default)]
+pub enum Unattributed {
+    /// The treasury (the default): the payer still pays the price he was quoted.
+    #[default]
+    Treasury,
+    /// Back to the payer, credited to his claimable balance.
+    Payer,
 }
 
 /// Immutable description of what is attributed; `spec_hash = sha256(json(spec))`.
@@ -72,7 +100,8 @@ impl JobSpec {
     }
 }
 
-/// Influence weight of one Datanet version in a result (Σ over a result = 10 000).
+/// Influence weight of one Datanet version in a result (Σ over a result = 10 000, or no
+/// entries at all when no row influenced the answer).
 #[cw_serde]
 pub struct DatanetWeight {
     pub datanet_id: u64,
@@ -80,12 +109,32 @@ pub struct DatanetWeight {
     pub bps: u64,
 }
 
+/// Influence of one contribution (row) within its Datanet version: `bps` (1..=10 000) of that
+/// version's weight, i.e. of the version's part of δ.
+#[cw_serde]
+pub struct ContributionWeight {
+    pub datanet_id: u64,
+    pub version: u32,
+    pub contribution_id: u64,
+    pub bps: u64,
+}
+
 /// The attested quantity.
+///
+/// `weights_bps` splits the answer's influence over Datanet versions (Σ = 10 000, or empty when
+/// no row influenced it). `contributions` names the most influential rows, at most the job's
+/// `max_contributions`, strictly ascending by (Datanet, version, contribution) and free of zero
+/// entries, each of a version present in `weights_bps`, Σ bps ≤ 10 000 per version: each is
+/// paid its `bps` of its version's part of δ. What the listed rows of a version leave
+/// (10 000 − Σ of their bps) belongs to the rows past the top K and is paid by validation score.
+/// The escrow answers a reveal breaking any of these rules with an error acknowledgement.
 #[cw_serde]
 pub struct AttestationResult {
-    /// sha256 of the full per-sample scores (stored off chain, content-addressed).
+    /// sha256 of gpu-oracle's canonical result bytes (every contribution's share), content-addressed off chain.
     pub result_hash: HexBinary,
     pub weights_bps: Vec<DatanetWeight>,
+    #[serde(default)]
+    pub contributions: Vec<ContributionWeight>,
 }
 
 impl AttestationResult {
@@ -195,7 +244,8 @@ pub enum ExecuteMsg {
         first: SignedPacket,
         second: SignedPacket,
     },
-    /// Withdraws the sender's credited balance (model owner / attester rewards).
+    /// Withdraws the sender's credited balance (model owner / attester rewards, contributors'
+    /// per-row influence rewards, unattributed δ returned to a payer).
     Claim {},
     /// Withdraws the sender's contributor share of a Datanet version's reward pool.
     ClaimContributor {
@@ -292,6 +342,10 @@ pub struct JobInfo {
     pub result: Option<AttestationResult>,
     pub challenger: Option<Addr>,
     pub challenge_bond: Uint128,
+    /// `EscrowParams::max_contributions` when the job was requested (0 for older jobs: their
+    /// results name no contributions).
+    #[serde(default)]
+    pub max_contributions: u32,
 }
 
 #[cw_serde]
@@ -333,6 +387,10 @@ pub enum QueryMsg {
         version: u32,
         contributor: String,
     },
+    /// What one contribution (row) has earned by its own influence across settled jobs
+    /// (leaderboard input; validation-score pool claims are not included).
+    #[returns(ContributionEarningsResponse)]
+    ContributionEarnings { contribution_id: u64 },
     /// Token accounting of the whole contract.
     #[returns(Ledger)]
     Ledger {},
@@ -399,6 +457,20 @@ pub struct ContributorClaimableResponse {
     pub entitled: Uint128,
     /// `entitled × reward_multiplier_bps / 10 000` (the rest is forfeited to the treasury).
     pub payable: Uint128,
+}
+
+#[cw_serde]
+#[derive(Default)]
+pub struct ContributionEarningsResponse {
+    pub contribution_id: u64,
+    /// Who was credited (the row's contributor); `None` before the row was ever paid.
+    pub contributor: Option<Addr>,
+    /// Σ credited to the contributor's claimable balance (after the reward multiplier).
+    pub earned: Uint128,
+    /// Σ forfeited to the treasury by the contributor's penalty multiplier.
+    pub forfeited: Uint128,
+    /// Settled jobs that paid this row.
+    pub jobs: u64,
 }
 
 /// Every token the contract holds is in exactly one bucket:

@@ -93,9 +93,80 @@ pub fn merkle_root(leaves: &[[u8; 32]]) -> HexBinary {
     HexBinary::from(level[0].to_vec())
 }
 
+/// Inclusion proof of leaf `index` in the tree over `leaves`: the [`MERKLE_DEPTH`] sibling
+/// hashes from the leaf up to the root. `None` when `index` is past the last leaf.
+pub fn merkle_proof(leaves: &[[u8; 32]], index: u64) -> Option<Vec<HexBinary>> {
+    let mut i = usize::try_from(index).ok().filter(|i| *i < leaves.len())?;
+    let zero = zero_hashes();
+    let mut level: Vec<[u8; 32]> = leaves.to_vec();
+    let mut proof = Vec::with_capacity(MERKLE_DEPTH);
+    for z in zero.iter() {
+        if level.len() % 2 == 1 {
+            level.push(*z);
+        }
+        proof.push(HexBinary::from(level[i ^ 1].to_vec()));
+        level = level.chunks(2).map(|p| hash_pair(&p[0], &p[1])).collect();
+        i /= 2;
+    }
+    Some(proof)
+}
+
+/// True when `proof` (from [`merkle_proof`]) folds `leaf` at `index` into `root`.
+pub fn verify_merkle_proof(leaf: &[u8], index: u64, proof: &[HexBinary], root: &[u8]) -> bool {
+    if leaf.len() != 32 || proof.len() != MERKLE_DEPTH || (index >> MERKLE_DEPTH) != 0 {
+        return false;
+    }
+    let mut node = [0u8; 32];
+    node.copy_from_slice(leaf);
+    for (h, sibling) in proof.iter().enumerate() {
+        if sibling.len() != 32 {
+            return false;
+        }
+        node = if (index >> h) & 1 == 0 {
+            hash_pair(&node, sibling.as_slice())
+        } else {
+            hash_pair(sibling.as_slice(), &node)
+        };
+    }
+    node.as_slice() == root
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn proofs_verify_and_refuse_other_leaves() {
+        for n in [1usize, 2, 3, 6, 37] {
+            let leaves: Vec<[u8; 32]> = (0..n as u8).map(|i| sha256(&[i])).collect();
+            let root = merkle_root(&leaves);
+            for (i, leaf) in leaves.iter().enumerate() {
+                let proof = merkle_proof(&leaves, i as u64).unwrap();
+                assert!(verify_merkle_proof(leaf, i as u64, &proof, root.as_slice()));
+                // Another position, another leaf, or another root: refused.
+                assert!(!verify_merkle_proof(
+                    leaf,
+                    (i as u64) ^ 1,
+                    &proof,
+                    root.as_slice()
+                ));
+                assert!(!verify_merkle_proof(
+                    &sha256(b"x"),
+                    i as u64,
+                    &proof,
+                    root.as_slice()
+                ));
+                assert!(!verify_merkle_proof(leaf, i as u64, &proof, &[0; 32]));
+                assert!(!verify_merkle_proof(
+                    leaf,
+                    i as u64,
+                    &proof[1..],
+                    root.as_slice()
+                ));
+            }
+            assert!(merkle_proof(&leaves, n as u64).is_none());
+        }
+    }
 
     #[test]
     fn incremental_matches_reference() {

@@ -55,6 +55,12 @@ fn attestation_vectors() {
                 bps: 3_000,
             },
         ],
+        contributions: vec![ContributionWeight {
+            datanet_id: 1,
+            version: 1,
+            contribution_id: 2,
+            bps: 6_500,
+        }],
     };
     let attester = "cosmwasm1attester";
     let salt = HexBinary::from(vec![0x5a; 16]);
