@@ -33,7 +33,8 @@ start_dev_chain ./target/debug/openledgerd "$home/node" "$log" "$RPC_PORT" "${E2
 scripts/deploy.sh --rpc "http://127.0.0.1:$RPC_PORT" --out "$home/contracts.json"
 
 export OPENLEDGER_E2E=1 OPENLEDGER_RPC="http://127.0.0.1:$RPC_PORT" OPENLEDGER_REST="http://127.0.0.1:$REST_PORT" \
-  OPENLEDGER_CONTRACTS="$home/contracts.json" OPENLEDGER_RECEIPT="$home/receipt.json"
+  OPENLEDGER_CONTRACTS="$home/contracts.json" OPENLEDGER_RECEIPT="$home/receipt.json" \
+  OPENLEDGER_ATTESTER_BIN="$PWD/target/debug/openledger-attester"
 (cd scripts/e2e && npm run --silent test:e2e)
 
 echo "e2e: the lifecycle story (scripts/demo.sh --liar --crash) on the same chain"

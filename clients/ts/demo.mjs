@@ -1,8 +1,9 @@
 // The whole OpenLedger loop on a running chain whose contracts scripts/deploy.sh deployed: a
 // Datanet is created from the sample corpus in scripts/demo/, contributions are bonded, reviewed
-// and published; a model trained on it is registered and serves one paid inference; three
-// `openledger-attester` daemons verify and attribute it (commit, reveal, quorum), settle it, and
-// everyone claims. It ends with an attribution receipt, printed and written as JSON.
+// and published; a model trained on it is registered and answers two paid questions; three
+// `openledger-attester` daemons verify and attribute each answer (commit, reveal, quorum) and
+// settle it, paying the rows that influenced it; everyone claims. It ends with an attribution
+// receipt, printed and written as JSON, whose proofs `openledger-attester receipt verify` checks.
 //
 // Run it via scripts/demo.sh (see --help); the lifecycle test checks the receipt it writes.
 import { spawn, spawnSync } from "node:child_process";
@@ -253,19 +254,25 @@ const modelRes = await new contracts.ModelRegistry.ModelRegistryClient(cast.mode
 const modelId = Number(attr(modelRes, "model_id"));
 note(`model ${modelId}, hash ${modelHash} (tx ${modelRes.transactionHash})`);
 
-step(`The model serves an inference: "${corpus.prompt}"`);
-process.stdout.write("        answer:");
-const served = await new Promise((ok, ko) => {
-  const p = spawn(bin, ["infer", "--model", modelPath, "--content-dir", contentDir, "--prompt", corpus.prompt, "--chat", "--max-tokens", "32"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "warn" } });
-  let out = "";
-  p.stdout.on("data", (d) => (out += d));
-  p.stderr.on("data", (d) => process.stdout.write(d.toString().replace(/\n/g, " ")));
-  p.on("exit", (code) => (code === 0 ? ok(JSON.parse(out)) : ko(new Error(`infer exited ${code}`))));
-});
-console.log();
-note(`${served.input_tokens} prompt tokens, ${served.output_tokens} output tokens; output ${served.output_hash}`);
+step(`The model serves ${corpus.questions.length} paid inferences`);
+const served = [];
+for (const prompt of corpus.questions) {
+  process.stdout.write(`        ${JSON.stringify(prompt)} →`);
+  served.push(
+    await new Promise((ok, ko) => {
+      const p = spawn(bin, ["infer", "--model", modelPath, "--content-dir", contentDir, "--prompt", prompt, "--chat", "--max-tokens", "32"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "warn" } });
+      let out = "";
+      p.stdout.on("data", (d) => (out += d));
+      p.stderr.on("data", (d) => process.stdout.write(d.toString().replace(/\n/g, " ")));
+      p.on("exit", (code) => (code === 0 ? ok({ prompt, ...JSON.parse(out) }) : ko(new Error(`infer exited ${code}`))));
+    }),
+  );
+  console.log();
+  const s = served.at(-1);
+  note(`${s.input_tokens} prompt tokens, ${s.output_tokens} output tokens; output ${s.output_hash}`);
+}
 
-step("The payer pays for attribution of that inference (OPEN into the escrow)");
+step("The payer pays for the attribution of each answer (OPEN into the escrow)");
 const party = (name, address) => ({ name, address });
 const parties = [
   party("payer", cast.payer.address),
@@ -275,124 +282,160 @@ const parties = [
   party("treasury", (await escrowQuery.config()).treasury),
   party("escrow", addr.attribution_escrow),
 ];
-const quote = await escrowQuery.quoteFee({ modelId, inputTokens: served.input_tokens, outputTokens: served.output_tokens });
-await open(cast.payer).deposit("auto", undefined, [{ denom: "uopen", amount: quote.fee }]);
+for (const s of served) s.quote = await escrowQuery.quoteFee({ modelId, inputTokens: s.input_tokens, outputTokens: s.output_tokens });
+const totalFee = served.reduce((t, s) => t + BigInt(s.quote.fee), 0n);
+await open(cast.payer).deposit("auto", undefined, [{ denom: "uopen", amount: String(totalFee) }]);
 const ledgerBefore = await escrowQuery.ledger();
 for (const p of parties) p.open_before = String(await openBalance(p.address));
 const bondsBefore = await Promise.all(attesters.map((a) => registryQuery.attester({ operator: a.address })));
-const requested = await open(cast.payer).send({
-  contract: addr.attribution_escrow,
-  amount: quote.fee,
-  msg: b64json({
-    request_job: {
-      model_id: modelId,
-      method: "suffix_span",
-      input_hash: served.input_hash,
-      output_hash: served.output_hash,
-      input_tokens: served.input_tokens,
-      output_tokens: served.output_tokens,
-      ask_count: 3,
-      method_params: b64json({ min_len: 4, max_cnt: 64 }),
-    },
-  }),
-});
-const jobId = Number(attr(requested, "job_id"));
-note(`job ${jobId}: fee ${quote.fee} (platform ${quote.platform_fee}), assigned to all three attesters (tx ${requested.transactionHash})`);
+for (const s of served) {
+  const requested = await open(cast.payer).send({
+    contract: addr.attribution_escrow,
+    amount: s.quote.fee,
+    msg: b64json({
+      request_job: {
+        model_id: modelId,
+        method: "suffix_span",
+        input_hash: s.input_hash,
+        output_hash: s.output_hash,
+        input_tokens: s.input_tokens,
+        output_tokens: s.output_tokens,
+        ask_count: 3,
+        method_params: b64json({ min_len: 4, max_cnt: 64 }),
+      },
+    }),
+  });
+  s.job_id = Number(attr(requested, "job_id"));
+  s.request_tx = requested.transactionHash;
+  note(`job ${s.job_id}: fee ${s.quote.fee} (platform ${s.quote.platform_fee}) for ${JSON.stringify(s.prompt)}, assigned to all three attesters (tx ${s.request_tx})`);
+}
 
-step("The attesters attribute it: commit, reveal, quorum, settle");
-let lastStatus = "";
+step("The attesters attribute them: commit, reveal, quorum, settle");
+const lastStatus = {};
 const seenAssignment = {};
 let crashed = false;
-const job = await waitFor(async () => {
-  const r = await escrowQuery.job({ jobId });
-  if (r.job.status !== lastStatus) {
-    lastStatus = r.job.status;
-    note(`job ${jobId}: ${lastStatus}`);
-  }
-  for (const as of r.assignments) {
-    const a = attesters.find((x) => x.address === as.attester);
-    if (seenAssignment[as.attester] !== as.status) {
-      seenAssignment[as.attester] = as.status;
-      note(`  ${a.name}: ${as.status}${as.ack && "error" in as.ack ? ` (${as.ack.error})` : ""}`);
+const crashJob = served[0].job_id;
+const over = (status) => status === "settled" || status === "failed" || status === "expired";
+const jobs = await waitFor(async () => {
+  const all = [];
+  for (const s of served) {
+    const r = await escrowQuery.job({ jobId: s.job_id });
+    if (r.job.status !== lastStatus[s.job_id]) {
+      lastStatus[s.job_id] = r.job.status;
+      note(`job ${s.job_id}: ${r.job.status}`);
     }
-    if (opts.crash && !crashed && a === attesters[1] && as.status === "committed") {
-      crashed = true;
-      note(`  kill -9 ${a.name} after its commit (pid ${a.proc.pid}), then restart it`);
-      a.proc.kill("SIGKILL");
-      await new Promise((r) => a.proc.once("exit", r));
-      startDaemon(a);
+    for (const as of r.assignments) {
+      const a = attesters.find((x) => x.address === as.attester);
+      const key = `${s.job_id}/${as.attester}`;
+      if (seenAssignment[key] !== as.status) {
+        seenAssignment[key] = as.status;
+        note(`  job ${s.job_id} ${a.name}: ${as.status}${as.ack && "error" in as.ack ? ` (${as.ack.error})` : ""}`);
+      }
+      if (opts.crash && !crashed && s.job_id === crashJob && a === attesters[1] && as.status === "committed") {
+        crashed = true;
+        note(`  kill -9 ${a.name} after its commit to job ${s.job_id} (pid ${a.proc.pid}), then restart it`);
+        a.proc.kill("SIGKILL");
+        await new Promise((r) => a.proc.once("exit", r));
+        startDaemon(a);
+      }
     }
+    all.push(r);
   }
-  return r.job.status === "settled" || r.job.status === "failed" || r.job.status === "expired" ? r : undefined;
-}, `job ${jobId} to settle`, 300_000);
-if (job.job.status !== "settled") fail(`job ${jobId} ended ${job.job.status}`);
+  return all.every((r) => over(r.job.status)) ? all : undefined;
+}, `jobs ${served.map((s) => s.job_id).join(", ")} to settle`, 300_000);
+for (const j of jobs) if (j.job.status !== "settled") fail(`job ${j.job.id} ended ${j.job.status}`);
 
 step("Everyone claims: model owner and contributors from the escrow, attesters with their daemons' key");
 const claims = {};
 const mo = await escrow(cast.model_owner).claim();
-claims.model_owner = mo.transactionHash;
+claims.model_owner = [mo.transactionHash];
 for (const a of attesters) {
   const out = runAttester(["claim", "-c", a.config], `${a.name} claim`);
-  claims[a.name] = out.match(/tx ([0-9A-F]{64})/)?.[1] ?? null;
+  claims[a.name] = [out.match(/tx ([0-9A-F]{64})/)?.[1]].filter(Boolean);
 }
+// Rows paid for their influence are credited to their contributor's balance (`claim`); rows past
+// a result's top K are paid from the version's validation-score pool (`claim_contributor`).
 for (const p of parties.filter((p) => rows.some((r) => r.address === p.address))) {
   const who = cast[p.name];
+  claims[p.name] = [];
+  if (BigInt((await escrowQuery.balance({ address: who.address })).balance) > 0n) claims[p.name].push((await escrow(who).claim()).transactionHash);
   const c = await escrowQuery.contributorClaimable({ datanetId, version: 1, contributor: who.address });
-  if (BigInt(c.payable) > 0n) claims[p.name] = (await escrow(who).claimContributor({ datanetId, version: 1 })).transactionHash;
+  if (BigInt(c.payable) > 0n) claims[p.name].push((await escrow(who).claimContributor({ datanetId, version: 1 })).transactionHash);
 }
 for (const p of parties) {
   p.open_after = String(await openBalance(p.address));
   p.earned = String(BigInt(p.open_after) - BigInt(p.open_before));
-  p.claim_tx = claims[p.name] ?? null;
+  p.claim_txs = claims[p.name] ?? [];
+}
+for (const r of rows) {
+  const e = await escrowQuery.contributionEarnings({ contributionId: r.id });
+  r.earned = e.earned;
+  r.paid_by_jobs = e.jobs;
 }
 
 step("The receipt");
-const result = job.job.result;
-const full = decodeResult(readContent(result.result_hash));
 const bondsAfter = await Promise.all(attesters.map((a) => registryQuery.attester({ operator: a.address })));
-const journals = attesters.map((a) => readJournal(a, jobId));
+const journals = attesters.map((a) => readJournal(a, crashJob));
 const receipt = {
   chain_id: chainId,
-  job_id: jobId,
-  prompt: corpus.prompt,
-  answer: readContent(served.output_hash).toString("utf8"),
   model: { id: modelId, name: "smollm2-geo", hash: modelHash, owner: cast.model_owner.address, price_in_per_1k: PRICE_IN, price_out_per_1k: PRICE_OUT },
-  tokens: { input: served.input_tokens, output: served.output_tokens },
-  fee: quote.fee,
-  platform_fee: quote.platform_fee,
   datanet: { id: datanetId, version: 1, root: version.merkle_root, total_weight: version.total_weight },
-  attribution: {
-    method: full.method,
-    result_hash: result.result_hash,
-    weights_bps: result.weights_bps,
-    contributions: full.contributions.map((c) => {
-      const r = rows.find((x) => x.id === c.contribution_id);
-      return { ...c, contributor: r?.contributor, address: r?.address, text: r?.text };
-    }),
-  },
-  rows: rows.map(({ id, contributor, address, hash, score_bps, accept, tx }) => ({ id, contributor, address, hash, score_bps, accept, tx })),
+  jobs: served.map((s, i) => {
+    const { job, assignments } = jobs[i];
+    const full = decodeResult(readContent(job.result.result_hash));
+    return {
+      job_id: s.job_id,
+      prompt: s.prompt,
+      answer: readContent(s.output_hash).toString("utf8"),
+      tokens: { input: s.input_tokens, output: s.output_tokens },
+      fee: s.quote.fee,
+      platform_fee: s.quote.platform_fee,
+      request_tx: s.request_tx,
+      attribution: {
+        method: full.method,
+        result_hash: job.result.result_hash,
+        weights_bps: job.result.weights_bps,
+        // The rows the escrow paid, with their share of their version's weight.
+        contributions: job.result.contributions.map((c) => {
+          const r = rows.find((x) => x.id === c.contribution_id);
+          return { ...c, contributor: r?.contributor, address: r?.address, text: r?.text };
+        }),
+        // Every row with positive influence, as gpu-oracle scored them (behind result_hash).
+        influence: full.contributions,
+      },
+      assignments: assignments.map((a) => ({ attester: a.attester, status: a.status })),
+      // The receipts of the attesters whose result was final: signed packet, rows, Merkle
+      // proofs and matched spans (`openledger-attester receipt verify` checks them offline).
+      evidence: assignments
+        .filter((a) => a.status === "in_quorum")
+        .map((a) => readAttesterReceipt(attesters.find((x) => x.address === a.attester), s.job_id)),
+    };
+  }),
+  rows: rows.map(({ id, contributor, address, text, hash, score_bps, accept, tx, earned, paid_by_jobs }) => ({ id, contributor, address, text, hash, score_bps, accept, tx, earned, paid_by_jobs })),
   parties,
   attesters: attesters.map((a, i) => ({
     name: a.name,
     address: a.address,
     liar: a.liar,
     restarted: a.starts > 1,
-    assignment: job.assignments.find((x) => x.attester === a.address)?.status,
+    assignments: Object.fromEntries(jobs.map((j) => [j.job.id, j.assignments.find((x) => x.attester === a.address)?.status])),
     bonded_before: bondsBefore[i].bonded,
     bonded_after: bondsAfter[i].bonded,
     slashed: String(BigInt(bondsAfter[i].slashed_total) - BigInt(bondsBefore[i].slashed_total)),
     status_after: bondsAfter[i].status,
     journal: journals[i],
   })),
+  crash_job: crashJob,
   escrow: { ledger_before: ledgerBefore, ledger_after: await escrowQuery.ledger() },
   params: (await escrowQuery.config()).params,
-  txs: { publish: published.transactionHash, model: modelRes.transactionHash, request: requested.transactionHash, claims },
+  txs: { publish: published.transactionHash, model: modelRes.transactionHash, claims },
 };
 const receiptFile = resolve(opts.receipt ?? join(home, "receipt.json"));
 writeFileSync(`${receiptFile}.tmp`, `${JSON.stringify(receipt, null, 2)}\n`);
 renameSync(`${receiptFile}.tmp`, receiptFile);
 printReceipt(receipt);
 console.log(`\nreceipt written to ${receiptFile}`);
+console.log(`check its proofs offline: openledger-attester receipt verify ${receiptFile}`);
 process.exit(0);
 
 // ---------------------------------------------------------------------------------------------
@@ -404,6 +447,12 @@ function readContent(hash) {
   const bytes = readFileSync(join(contentDir, hash));
   if (sha256hex(bytes) !== hash) throw new Error(`content ${hash} does not hash to its name`);
   return bytes;
+}
+
+function readAttesterReceipt(a, id) {
+  const f = join(a.dir, "state", "receipts", `${String(id).padStart(20, "0")}.json`);
+  if (!existsSync(f)) fail(`${a.name} wrote no receipt for job ${id} (${f})`);
+  return JSON.parse(readFileSync(f, "utf8"));
 }
 
 function readJournal(a, id) {
@@ -434,24 +483,33 @@ function decodeResult(buf) {
 
 function printReceipt(r) {
   const line = "─".repeat(78);
+  const cut = (t, n) => `${(t ?? "").slice(0, n)}${(t ?? "").length > n ? "…" : ""}`;
   console.log(line);
-  console.log(`ATTRIBUTION RECEIPT  chain ${r.chain_id}  job ${r.job_id}`);
-  console.log(line);
-  console.log(`prompt   ${JSON.stringify(r.prompt)}`);
-  console.log(`answer   ${JSON.stringify(r.answer)}`);
-  console.log(`model    #${r.model.id} ${r.model.name} (${r.model.hash.slice(0, 16)}…)  ${r.tokens.input} in + ${r.tokens.output} out tokens`);
-  console.log(`fee      ${r.fee} OPEN base units (platform ${r.platform_fee})`);
-  console.log(`\ninfluenced by (${r.attribution.method}, result ${r.attribution.result_hash.slice(0, 16)}…):`);
-  for (const w of r.attribution.weights_bps) console.log(`  Datanet ${w.datanet_id} v${w.version}: ${(w.bps / 100).toFixed(2)} %`);
-  for (const c of r.attribution.contributions) {
-    console.log(`    #${c.contribution_id} ${String(c.contributor).padEnd(6)} ${(c.influence_bps / 100).toFixed(2).padStart(6)} %  "${(c.text ?? "").slice(0, 52)}${(c.text ?? "").length > 52 ? "…" : ""}"`);
+  console.log(`ATTRIBUTION RECEIPT  chain ${r.chain_id}  model #${r.model.id} ${r.model.name} (${r.model.hash.slice(0, 16)}…)`);
+  for (const j of r.jobs) {
+    console.log(line);
+    console.log(`job ${j.job_id}  ${j.tokens.input} in + ${j.tokens.output} out tokens, fee ${j.fee} OPEN base units (platform ${j.platform_fee})`);
+    console.log(`prompt   ${JSON.stringify(j.prompt)}`);
+    console.log(`answer   ${JSON.stringify(cut(j.answer, 66))}`);
+    console.log(`influenced by (${j.attribution.method}, result ${j.attribution.result_hash.slice(0, 16)}…):`);
+    if (j.attribution.weights_bps.length === 0) console.log("  no row of the Datanet: the contributors' share went where governance says");
+    for (const w of j.attribution.weights_bps) console.log(`  Datanet ${w.datanet_id} v${w.version}: ${(w.bps / 100).toFixed(2)} %`);
+    for (const c of j.attribution.contributions) {
+      const spans = j.evidence[0]?.contributions.find((x) => x.contribution_id === c.contribution_id)?.spans ?? [];
+      console.log(`    #${c.contribution_id} ${String(c.contributor).padEnd(6)} ${(c.bps / 100).toFixed(2).padStart(6)} %  "${cut(c.text, 50)}"`);
+      for (const s of spans) console.log(`        matched ${JSON.stringify(s.text)} (${s.len} tokens)`);
+    }
+    console.log(`  evidence: ${j.evidence.length} attester receipt(s) with Merkle proofs against root ${r.datanet.root.slice(0, 16)}…`);
   }
+  console.log(line);
+  console.log("rows earned (OPEN base units, by influence):");
+  for (const row of r.rows.filter((x) => x.accept)) console.log(`  #${row.id} ${row.contributor.padEnd(6)} ${String(row.earned).padStart(10)}  "${cut(row.text, 52)}"`);
   console.log("\nearned (OPEN base units):");
   for (const p of r.parties) {
     const a = r.attesters.find((x) => x.address === p.address);
-    const extra = a ? `  ${a.assignment}${a.liar ? ", lied" : ""}${BigInt(a.slashed) > 0n ? `, slashed ${a.slashed}` : ""}${a.restarted ? ", crashed and restarted" : ""}` : "";
-    console.log(`  ${p.name.padEnd(12)} ${p.earned.padStart(10)}${p.claim_tx ? `  claim ${p.claim_tx.slice(0, 12)}…` : ""}${extra}`);
+    const statuses = a ? [...new Set(Object.values(a.assignments))].join("/") : "";
+    const extra = a ? `  ${statuses}${a.liar ? ", lied" : ""}${BigInt(a.slashed) > 0n ? `, slashed ${a.slashed}` : ""}${a.restarted ? ", crashed and restarted" : ""}` : "";
+    console.log(`  ${p.name.padEnd(12)} ${p.earned.padStart(10)}${p.claim_txs.length ? `  claim ${p.claim_txs.map((t) => `${t.slice(0, 12)}…`).join(" ")}` : ""}${extra}`);
   }
-  console.log(`\ntxs: request ${r.txs.request}`);
   console.log(line);
 }
