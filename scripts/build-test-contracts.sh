@@ -14,7 +14,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 WS="$ROOT/abci-app/tests/wasm-contracts"
 ARTIFACTS="$WS/artifacts"
 TARGET=wasm32-unknown-unknown
-CRATES=(test-cw20 test-reflect test-loop test-ibc-ping)
+CRATES=(test-cw20 test-reflect test-loop test-ibc-ping test-cw20-ics20)
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -2,7 +2,8 @@
 # IBC end to end: two throw-away `openledgerd dev` chains (real CometBFT) joined by a Hermes-relayed ICS-20
 # transfer channel (scripts/ibc-two-chains.sh --env-out), then the cosmjs suite scripts/e2e/ibc.test.mjs
 # (`npm run test:ibc`): A -> B transfer and escrow, the voucher back B -> A, the same over the amino
-# (Keplr / Ledger) sign mode, a timed-out packet refunded after Hermes restarts, `hermes health-check`.
+# (Keplr / Ledger) sign mode, a timed-out packet refunded after Hermes restarts, `hermes health-check`, a
+# contract-owned channel (ping/pong, IbcMsg::Transfer, IbcMsg::CloseChannel) and CW20 OPEN over cw20-ics20.
 # Stops Hermes and both chains on exit, whatever happened; on failure shows the tails of their logs.
 #
 #   scripts/e2e-ibc.sh             builds target/debug/openledgerd (cargo test --no-run), installs Hermes if
@@ -19,12 +20,14 @@ keep=0
 case "${1:-}" in
   "") ;;
   --keep) keep=1 ;;
-  -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 [--keep]" >&2; exit 2 ;;
 esac
 
 # The binary the package's own integration tests built (target/debug), as scripts/e2e-dev.sh does.
 cargo test -q --locked -p openledger-node --no-run
+# CW20 OPEN for the cw20-ics20 test (scripts/test.sh has built it in its contracts step).
+[[ -f artifacts/open_token.wasm ]] || { echo "e2e-ibc: building the contracts (scripts/build-contracts.sh)"; scripts/build-contracts.sh; }
 # shellcheck source=lib/hermes.sh
 source scripts/lib/hermes.sh
 ensure_hermes --nice "${OPENLEDGER_SETUP_NICE:-10}"

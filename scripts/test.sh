@@ -24,6 +24,8 @@ scripts/test-contracts.sh
 
 section "node (openledgerd): unit, conformance, crash-safety, determinism, wasm, property tests"
 OPENLEDGER_REQUIRE_ARTIFACTS=1 cargo test -p openledger-node --locked
+# The IBC test contract's own unit tests (its committed wasm is what the node and e2e tests run).
+(cd abci-app/tests/wasm-contracts && cargo test --locked -p test-ibc-ping)
 
 section "gpu-oracle: kernels (GPU == CPU), attribution, GGUF inference on lavapipe"
 scripts/test-oracle.sh
@@ -35,7 +37,7 @@ section "client tooling (cosmjs fixtures, Keplr chain info, generated contract c
 section "end to end: unmodified cosmjs against openledgerd dev (real CometBFT), then the lifecycle with three attester daemons"
 scripts/e2e-dev.sh
 
-section "end to end: IBC between two dev chains relayed by unmodified Hermes (ICS-20 there and back, amino, timeout refund, contract-owned channel)"
+section "end to end: IBC between two dev chains relayed by unmodified Hermes (ICS-20 there and back, amino, timeout refund, contract-owned channel, CW20 OPEN over cw20-ics20)"
 scripts/e2e-ibc.sh
 
 section "done"

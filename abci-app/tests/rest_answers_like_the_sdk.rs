@@ -478,6 +478,31 @@ async fn probes_unknown_routes_and_cors() {
         400,
         3,
     );
+    // Core IBC routes on a chain without clients or channels: an empty list with the query
+    // height, clear 404s for unknown ids (Keplr's voucher-origin lookups) and 400s for bad ones.
+    let channels = r.get("/ibc/core/channel/v1/channels").await;
+    assert_eq!(channels.status, 200, "{}", channels.body);
+    assert_eq!(channels.body["channels"], json!([]));
+    assert_eq!(
+        channels.body["height"]["revision_height"],
+        json!(channels.headers["grpc-metadata-x-cosmos-block-height"]
+            .to_str()
+            .expect("height header"))
+    );
+    for unknown in [
+        "/ibc/core/channel/v1/channels/channel-0/ports/transfer",
+        "/ibc/core/channel/v1/channels/channel-0/ports/transfer/client_state",
+        "/ibc/core/client/v1/client_states/07-tendermint-0",
+        "/ibc/core/connection/v1/connections/connection-0",
+    ] {
+        assert_error(&r.get(unknown).await, 404, 5);
+    }
+    assert_error(
+        &r.get("/ibc/core/channel/v1/channels/channel-0/ports/a%20b")
+            .await,
+        400,
+        3,
+    );
 
     let preflight = http(
         "OPTIONS",

@@ -4,7 +4,8 @@
 //
 //   1. `hermes health-check` is clean for both chains
 //   2. alice sends 1234567 uopen A -> B (direct signing, timeout height + timestamp): exact balances on A,
-//      the escrow account on A, the `ibc/<sha256(transfer/<channel on B>/uopen)>` voucher on B, its denom trace
+//      the escrow account on A, the `ibc/<sha256(transfer/<channel on B>/uopen)>` voucher on B, its denom trace,
+//      and its origin as Keplr finds it (B's channel, its client state's chain id: over ABCI and REST)
 //   3. the voucher back B -> A (timeout timestamp only): burnt on B, escrow on A back, alice's uopen on A
 //      down by exactly the fees of her txs
 //   4. the same round trip signed with SIGN_MODE_LEGACY_AMINO_JSON (Secp256k1HdWallet: the Keplr / Ledger
@@ -15,7 +16,13 @@
 //      gets the port wasm.<address>; Hermes opens a channel between the two ports (the contracts' handshake
 //      entry points run; the contracts' IbcQuery::PortId / ListChannels see it); a ping the contract on A
 //      sends is received by the contract on B, whose pong acknowledgement reaches the contract on A; the
-//      contract on A forwards coins over the transfer channel with IbcMsg::Transfer
+//      contract on B acknowledges a `later:` ping afterwards with IbcMsg::WriteAcknowledgement (async ack);
+//      the contract on A forwards coins over the transfer channel with IbcMsg::Transfer; then it closes its
+//      channel with IbcMsg::CloseChannel (no more packets) and `hermes tx chan-close-confirm` closes B's end,
+//      both contracts' ibc_channel_close running
+//   7. CW20 OPEN over IBC: cw-plus's cw20-ics20 on A (port wasm.<address>) and B's transfer module share an
+//      ics20-1 channel; CW20 OPEN sent with cw20 `send` arrives on B as `ibc/<sha256(transfer/<channel>/cw20:<token>)>`
+//      and, sent back, is released by the contract to alice
 //
 // Environment (written by scripts/ibc-two-chains.sh --env-out): OPENLEDGER_IBC_{A,B}_{CHAIN_ID,RPC,REST,
 // CHANNEL}, OPENLEDGER_IBC_HERMES, OPENLEDGER_IBC_HERMES_CONFIG, OPENLEDGER_IBC_HERMES_LOG,
@@ -33,9 +40,12 @@ import { promisify } from "node:util";
 import { Secp256k1HdWallet, makeCosmoshubPath } from "@cosmjs/amino";
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { sha256 } from "@cosmjs/crypto";
-import { toAscii, toBech32, toHex } from "@cosmjs/encoding";
+import { toAscii, toBase64, toBech32, toHex, toUtf8 } from "@cosmjs/encoding";
 import { DirectSecp256k1HdWallet, decodeTxRaw } from "@cosmjs/proto-signing";
-import { SigningStargateClient, StargateClient, assertIsDeliverTxSuccess, coin } from "@cosmjs/stargate";
+import { QueryClient, SigningStargateClient, StargateClient, assertIsDeliverTxSuccess, coin, setupIbcExtension } from "@cosmjs/stargate";
+import { connectComet } from "@cosmjs/tendermint-rpc";
+import { Order, State as ChannelState } from "cosmjs-types/ibc/core/channel/v1/channel";
+import { ClientState as TendermintClientState } from "cosmjs-types/ibc/lightclients/tendermint/v1/tendermint";
 import { SignMode } from "cosmjs-types/cosmos/tx/signing/v1beta1/signing";
 
 import { CLIENT_OPTS, DENOM, MNEMONIC, PREFIX, sleep, waitFor as waitUntil } from "./common.mjs";
@@ -65,6 +75,9 @@ if (skip && REQUIRED) throw new Error(`OPENLEDGER_E2E=1 but ${skip}`);
 const ICS20_VERSION = "ics20-1";
 const PING_VERSION = "openledger-ping-1";
 const PING_WASM = new URL("../../abci-app/tests/wasm-contracts/artifacts/test_ibc_ping.wasm", import.meta.url);
+const CW20_ICS20_WASM = new URL("../../abci-app/tests/wasm-contracts/artifacts/test_cw20_ics20.wasm", import.meta.url);
+/** CW20 OPEN (contracts/open-token), as scripts/build-contracts.sh builds it. */
+const OPEN_TOKEN_WASM = new URL("../../artifacts/open_token.wasm", import.meta.url);
 
 const nowS = () => Math.floor(Date.now() / 1000);
 
@@ -96,6 +109,24 @@ function sentPacketData(events) {
   const json = hex ? Buffer.from(hex, "hex").toString("utf8") : eventAttr(events, "send_packet", "packet_data");
   assert.ok(json, "send_packet carries packet_data_hex or packet_data");
   return JSON.parse(json);
+}
+
+/**
+ * One Hermes CLI command (`--json`), run while `hermes start` is stopped: both sign with the same
+ * relayer key. Returns the `result` of its `{"status":"success"}` line.
+ */
+async function hermesCli(args) {
+  await stopHermes();
+  try {
+    const what = `hermes ${args.slice(0, 2).join(" ")}`;
+    const { stdout } = await promisify(execFile)(HERMES, ["--json", "--config", HERMES_CONFIG, ...args], { timeout: 300_000, maxBuffer: 16 << 20 })
+      .catch((e) => assert.fail(`${what} exited ${e.code}: ${e.stdout}${e.stderr}`));
+    const success = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) => l.status === "success");
+    assert.ok(success, `${what} reported success: ${stdout.slice(-2000)}`);
+    return success.result;
+  } finally {
+    startHermes();
+  }
 }
 
 // Hermes process handling (the PID file is shared with scripts/ibc-two-chains.sh --stop).
@@ -241,6 +272,45 @@ describe(`IBC between ${A.id ?? "chain A"} and ${B.id ?? "chain B"} relayed by H
     assert.deepEqual(body.denom_trace, { path: `transfer/${B.channel}`, base_denom: DENOM });
   });
 
+  test("B: the voucher's origin as Keplr finds it: the trace's channel leads to a client of chain A (ABCI and REST)", async () => {
+    // Keplr's stores-ibc: channel -> counterparty, then the channel's client state -> chain_id.
+    const comet = await connectComet(B.rpc);
+    const ibc = QueryClient.withExtensions(comet, setupIbcExtension);
+    try {
+      const { channel } = await ibc.ibc.channel.channel("transfer", B.channel);
+      assert.equal(channel.state, ChannelState.STATE_OPEN);
+      assert.equal(channel.ordering, Order.ORDER_UNORDERED);
+      assert.deepEqual({ ...channel.counterparty }, { portId: "transfer", channelId: A.channel });
+      assert.equal(channel.version, "ics20-1");
+      const { identifiedClientState } = await ibc.ibc.channel.clientState("transfer", B.channel);
+      assert.equal(identifiedClientState.clientState.typeUrl, "/ibc.lightclients.tendermint.v1.ClientState");
+      const tm = TendermintClientState.decode(identifiedClientState.clientState.value);
+      assert.equal(tm.chainId, A.id, "the client under B's transfer channel tracks chain A");
+      assert.ok(tm.latestHeight.revisionHeight > 0n);
+
+      const rest = async (path) => {
+        const r = await fetch(`${B.rest}${path}`);
+        assert.equal(r.status, 200, `GET ${path}: ${await r.clone().text()}`);
+        return r.json();
+      };
+      const viaRest = await rest(`/ibc/core/channel/v1/channels/${B.channel}/ports/transfer`);
+      assert.equal(viaRest.channel.state, "STATE_OPEN");
+      assert.deepEqual(viaRest.channel.counterparty, { port_id: "transfer", channel_id: A.channel });
+      assert.deepEqual(viaRest.channel.connection_hops, channel.connectionHops);
+      const cs = await rest(`/ibc/core/channel/v1/channels/${B.channel}/ports/transfer/client_state`);
+      assert.equal(cs.identified_client_state.client_id, identifiedClientState.clientId);
+      assert.equal(cs.identified_client_state.client_state["@type"], "/ibc.lightclients.tendermint.v1.ClientState");
+      assert.equal(cs.identified_client_state.client_state.chain_id, A.id);
+      const conn = await rest(`/ibc/core/connection/v1/connections/${channel.connectionHops[0]}`);
+      assert.equal(conn.connection.state, "STATE_OPEN");
+      assert.equal(conn.connection.client_id, identifiedClientState.clientId);
+      const { channels } = await rest("/ibc/core/channel/v1/channels");
+      assert.ok(channels.some((c) => c.port_id === "transfer" && c.channel_id === B.channel), "B's channels list the transfer channel");
+    } finally {
+      comet.disconnect();
+    }
+  });
+
   test("B -> A: the voucher goes back, burnt on B, released from escrow on A; only fees are lost", async () => {
     const amount = 1234567n;
     const [aliceA0, aliceB0, escrow0, voucher0] = await Promise.all([
@@ -336,7 +406,7 @@ describe(`IBC between ${A.id ?? "chain A"} and ${B.id ?? "chain B"} relayed by H
     assert.equal(await bal(qB, alice, voucher), voucher0, "still no voucher on B");
   });
 
-  test("a contract-owned channel carries a ping and its pong acknowledgement between contracts on A and B; a contract's IbcMsg::Transfer", async () => {
+  test("a contract-owned channel carries a ping and its pong acknowledgement between contracts on A and B; an async ack (IbcMsg::WriteAcknowledgement); a contract's IbcMsg::Transfer and IbcMsg::CloseChannel", async () => {
     const direct = await DirectSecp256k1HdWallet.fromMnemonic(MNEMONIC, { prefix: PREFIX, hdPaths: [makeCosmoshubPath(0)] });
     const [cwA, cwB] = await Promise.all([
       SigningCosmWasmClient.connectWithSigner(A.rpc, direct, CLIENT_OPTS),
@@ -353,19 +423,8 @@ describe(`IBC between ${A.id ?? "chain A"} and ${B.id ?? "chain B"} relayed by H
       };
       const [pingA, pingB] = [await deploy(cwA), await deploy(cwB)];
 
-      // Hermes's CLI opens the channel with the relayer key that `hermes start` also signs with: stop it meanwhile.
-      await stopHermes();
-      let created;
-      try {
-        const args = ["--json", "--config", HERMES_CONFIG, "create", "channel", "--a-chain", A.id, "--a-connection", env("A_CONNECTION") ?? "connection-0",
-          "--a-port", `wasm.${pingA}`, "--b-port", `wasm.${pingB}`, "--channel-version", PING_VERSION, "--order", "unordered", "--yes"];
-        const { stdout } = await promisify(execFile)(HERMES, args, { timeout: 300_000, maxBuffer: 16 << 20 })
-          .catch((e) => assert.fail(`hermes create channel exited ${e.code}: ${e.stdout}${e.stderr}`));
-        created = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l)).find((l) => l.status === "success")?.result;
-        assert.ok(created, `hermes create channel reported success: ${stdout.slice(-2000)}`);
-      } finally {
-        startHermes();
-      }
+      const created = await hermesCli(["create", "channel", "--a-chain", A.id, "--a-connection", env("A_CONNECTION") ?? "connection-0",
+        "--a-port", `wasm.${pingA}`, "--b-port", `wasm.${pingB}`, "--channel-version", PING_VERSION, "--order", "unordered", "--yes"]);
       const chA = created.a_side.channel_id;
       const chB = created.b_side.channel_id;
       const stateOf = (cw, addr) => cw.queryContractSmart(addr, { state: {} });
@@ -388,6 +447,25 @@ describe(`IBC between ${A.id ?? "chain A"} and ${B.id ?? "chain B"} relayed by H
       assert.deepEqual(acked.ack, { pong: text }, "the acknowledgement is the one the contract on B wrote");
       assert.equal((await stateOf(cwB, pingB)).received, sB0.received + 1);
 
+      // An async acknowledgement: the contract on B answers a `later:` ping without one, and writes it
+      // afterwards with IbcMsg::WriteAcknowledgement; Hermes relays it to A then.
+      const later = `later: ${Date.now()}`;
+      const sentLater = await cwA.execute(alice, pingA, { ping: { channel: chA, text: later } }, "auto");
+      const seq = Number(eventAttr(sentLater.events, "send_packet", "packet_sequence"));
+      const pending = await waitFor(async () => (await stateOf(cwB, pingB)).pending.find((p) => p.ping === later), { what: `the contract on B to hold "${later}"` });
+      assert.deepEqual(pending, { channel_id: chB, sequence: seq, ping: later });
+      const cometB = await connectComet(B.rpc);
+      const ibcB = QueryClient.withExtensions(cometB, setupIbcExtension);
+      await assert.rejects(ibcB.ibc.channel.packetAcknowledgement(`wasm.${pingB}`, chB, seq), /not found/i, "no acknowledgement written on B yet");
+      const ponged = await cwB.execute(alice, pingB, { pong: { channel: chB, sequence: seq } }, "auto");
+      assert.equal(eventAttr(ponged.events, "write_acknowledgement", "packet_sequence"), String(seq));
+      assert.equal(Buffer.from(eventAttr(ponged.events, "write_acknowledgement", "packet_ack_hex"), "hex").toString(), JSON.stringify({ pong: later }));
+      assert.ok((await ibcB.ibc.channel.packetAcknowledgement(`wasm.${pingB}`, chB, seq)).acknowledgement.length > 0, "the ack commitment is stored on B");
+      cometB.disconnect();
+      const ackedLater = await waitFor(async () => (await stateOf(cwA, pingA)).acks.find((a) => a.ping === later), { what: `the late pong for "${later}" on A` });
+      assert.deepEqual(ackedLater.ack, { pong: later });
+      await assert.rejects(cwB.execute(alice, pingB, { pong: { channel: chB, sequence: seq } }, "auto"), /no pending ping/, "a packet is acknowledged once");
+
       // IbcMsg::Transfer from the contract: the coins alice attaches go over the ICS-20 channel as
       // the contract's own transfer (sender = the contract).
       const amount = 4321n;
@@ -398,9 +476,89 @@ describe(`IBC between ${A.id ?? "chain A"} and ${B.id ?? "chain B"} relayed by H
       assert.equal(await bal(qA, escrowA, DENOM), escrow0 + amount, "the contract's coins are escrowed on A");
       assert.equal(await bal(qA, pingA, DENOM), 0n, "the contract keeps nothing");
       await waitBalance(qB, alice, voucher, voucher0 + amount, `alice's ${voucher} on B to grow by ${amount} from the contract's transfer`);
+
+      // IbcMsg::CloseChannel from the contract on A: a MsgChannelCloseInit on its port (its
+      // ibc_channel_close runs with CloseInit); Hermes's MsgChannelCloseConfirm closes B's end and
+      // runs the contract on B's ibc_channel_close.
+      const endOn = async (chain, port, ch) => {
+        const r = await fetch(`${chain.rest}/ibc/core/channel/v1/channels/${ch}/ports/${port}`);
+        assert.equal(r.status, 200, `GET channel ${port}/${ch} on ${chain.id}: ${await r.clone().text()}`);
+        return (await r.json()).channel;
+      };
+      const closed = await cwA.execute(alice, pingA, { close: { channel: chA } }, "auto");
+      assert.deepEqual(
+        ["port_id", "channel_id", "counterparty_port_id", "counterparty_channel_id"].map((k) => eventAttr(closed.events, "channel_close_init", k)),
+        [`wasm.${pingA}`, chA, `wasm.${pingB}`, chB],
+        "channel_close_init event",
+      );
+      assert.equal((await endOn(A, `wasm.${pingA}`, chA)).state, "STATE_CLOSED");
+      assert.equal((await stateOf(cwA, pingA)).channels.find((c) => c.channel_id === chA).open, false, "the contract on A's ibc_channel_close ran (CloseInit)");
+      assert.ok(!(await cwA.queryContractSmart(pingA, { ibc: {} })).open_channels.includes(chA), "ListChannels drops the closed channel");
+      await assert.rejects(cwA.execute(alice, pingA, { ping: { channel: chA, text: "too late" } }, "auto"), /clos/i, "no packets on a closed channel");
+
+      const endB = await endOn(B, `wasm.${pingB}`, chB);
+      assert.equal(endB.state, "STATE_OPEN", "B's end stays open until the relayer confirms");
+      await hermesCli(["tx", "chan-close-confirm", "--dst-chain", B.id, "--src-chain", A.id, "--dst-connection", endB.connection_hops[0],
+        "--dst-port", `wasm.${pingB}`, "--src-port", `wasm.${pingA}`, "--dst-channel", chB, "--src-channel", chA]);
+      assert.equal((await endOn(B, `wasm.${pingB}`, chB)).state, "STATE_CLOSED");
+      assert.equal((await stateOf(cwB, pingB)).channels.find((c) => c.channel_id === chB).open, false, "the contract on B's ibc_channel_close ran (CloseConfirm)");
     } finally {
       cwA.disconnect();
       cwB.disconnect();
+    }
+  });
+
+  test("CW20 OPEN over IBC: cw20-ics20 on A sends it to B's transfer module as an ibc/ voucher, and the voucher comes back", async () => {
+    assert.ok(existsSync(OPEN_TOKEN_WASM), `${OPEN_TOKEN_WASM.pathname} is built (scripts/build-contracts.sh)`);
+    const direct = await DirectSecp256k1HdWallet.fromMnemonic(MNEMONIC, { prefix: PREFIX, hdPaths: [makeCosmoshubPath(0)] });
+    const cwA = await SigningCosmWasmClient.connectWithSigner(A.rpc, direct, CLIENT_OPTS);
+    try {
+      const deploy = async (wasm, msg, label) => {
+        const { codeId } = await cwA.upload(alice, readFileSync(wasm), "auto");
+        return (await cwA.instantiate(alice, codeId, msg, label, "auto")).contractAddress;
+      };
+      // CW20 OPEN: alice wraps 1 OPEN of her uopen.
+      const token = await deploy(OPEN_TOKEN_WASM, { name: "OpenLedger", symbol: "OPEN", decimals: 6, initial_balances: [], mint: null, marketing: null, native_denom: DENOM }, "CW20 OPEN");
+      await cwA.execute(alice, token, { deposit: {} }, "auto", "", [coin("1000000", DENOM)]);
+      const ics20 = await deploy(CW20_ICS20_WASM, { default_timeout: 600, gov_contract: alice, allowlist: [{ contract: token, gas_limit: null }], default_gas_limit: null }, "cw20-ics20");
+      assert.equal((await cwA.getContract(ics20)).ibcPortId, `wasm.${ics20}`);
+
+      // A channel between the contract's port on A and the transfer module on B, version ics20-1.
+      const created = await hermesCli(["create", "channel", "--a-chain", A.id, "--a-connection", env("A_CONNECTION") ?? "connection-0",
+        "--a-port", `wasm.${ics20}`, "--b-port", "transfer", "--channel-version", ICS20_VERSION, "--order", "unordered", "--yes"]);
+      const [chA, chB] = [created.a_side.channel_id, created.b_side.channel_id];
+      const { info } = await cwA.queryContractSmart(ics20, { channel: { id: chA } });
+      assert.deepEqual(info.counterparty_endpoint, { port_id: "transfer", channel_id: chB }, "cw20-ics20 saw the channel connect");
+
+      const cw20 = async (address) => BigInt((await cwA.queryContractSmart(token, { balance: { address } })).balance);
+      const cwVoucher = ibcDenom(chB, `cw20:${token}`);
+      const amount = 250000n;
+      const [alice0, held0, voucher0] = [await cw20(alice), await cw20(ics20), await bal(qB, alice, cwVoucher)];
+      const transfer = toBase64(toUtf8(JSON.stringify({ channel: chA, remote_address: alice })));
+      const sent = await cwA.execute(alice, token, { send: { contract: ics20, amount: String(amount), msg: transfer } }, "auto");
+      const data = sentPacketData(sent.events);
+      assert.deepEqual([data.denom, data.amount, data.sender, data.receiver], [`cw20:${token}`, String(amount), alice, alice], "ICS-20 packet of a CW20");
+      assert.equal(await cw20(alice), alice0 - amount);
+      assert.equal(await cw20(ics20), held0 + amount, "cw20-ics20 holds the CW20 it sent");
+
+      await waitBalance(qB, alice, cwVoucher, voucher0 + amount, `alice's ${cwVoucher} on B to reach ${voucher0 + amount}`);
+      const trace = await fetch(`${B.rest}/ibc/apps/transfer/v1/denom_traces/${cwVoucher.slice(4)}`).then((r) => r.json());
+      assert.deepEqual(trace.denom_trace, { path: `transfer/${chB}`, base_denom: `cw20:${token}` });
+      const outstanding = async () => (await cwA.queryContractSmart(ics20, { channel: { id: chA } })).balances;
+      // cw20-ics20 keeps a channel balance until the ack: an error ack would have refunded alice.
+      await waitFor(async () => (await outstanding()).some((b) => b.cw20?.address === token && BigInt(b.cw20.amount) === amount), { what: "the success ack on A" });
+      assert.equal(await cw20(alice), alice0 - amount, "a success ack refunds nothing");
+
+      // Back B -> A: B's transfer module sends the full trace; cw20-ics20 releases the CW20 to alice.
+      const back = await directB.sendIbcTokens(alice, alice, coin(String(amount), cwVoucher), "transfer", chB, undefined, nowS() + 600, "auto", "CW20 back");
+      assertIsDeliverTxSuccess(back);
+      assert.equal(sentPacketData(back.events).denom, `transfer/${chB}/cw20:${token}`);
+      assert.equal(await bal(qB, alice, cwVoucher), voucher0, "the voucher is burnt on B");
+      await waitFor(async () => (await cw20(alice)) === alice0, { what: `alice's CW20 OPEN on A back to ${alice0}` });
+      assert.equal(await cw20(ics20), held0, "cw20-ics20 released what it held");
+      assert.deepEqual((await outstanding()).filter((b) => b.cw20?.address === token && BigInt(b.cw20.amount) > 0n), [], "no outstanding balance left on the channel");
+    } finally {
+      cwA.disconnect();
     }
   });
 });

@@ -4,8 +4,10 @@
 //! List queries read the ordered index, so they are served at the latest height only.
 
 use std::fmt::Display;
+use std::str::FromStr;
 
 use cosmos_sdk_proto::cosmos::base::query::v1beta1::{PageRequest, PageResponse};
+use ibc::core::host::types::identifiers::{ChannelId, ClientId, ConnectionId, PortId};
 use ibc_proto::google::protobuf::Any;
 use ibc_proto::ibc::applications::transfer::v1 as transfer;
 use ibc_proto::ibc::core::channel::v1 as channel;
@@ -56,6 +58,18 @@ fn require(value: &str, what: &str) -> Result<(), QueryError> {
     Ok(())
 }
 
+/// An ICS-24 identifier, checked as ibc-go's gRPC handlers check it (InvalidArgument), so a
+/// malformed one is a clear 400 and never becomes part of a store path.
+fn identifier<I: FromStr>(value: &str, what: &str) -> Result<(), QueryError>
+where
+    I::Err: Display,
+{
+    require(value, what)?;
+    I::from_str(value)
+        .map(drop)
+        .map_err(|e| QueryError::InvalidArgument(format!("{what} {value:?}: {e}")))
+}
+
 impl View<'_> {
     fn get(&self, path: impl Display) -> Option<Vec<u8>> {
         self.state
@@ -74,7 +88,7 @@ impl View<'_> {
     }
 
     fn client_state(&self, client_id: &str) -> Result<Any, QueryError> {
-        require(client_id, "client id")?;
+        identifier::<ClientId>(client_id, "client id")?;
         let bytes = self
             .get(format!("clients/{client_id}/clientState"))
             .ok_or_else(|| not_found(format!("client {client_id}")))?;
@@ -100,7 +114,7 @@ impl View<'_> {
     }
 
     fn connection(&self, connection_id: &str) -> Result<connection::ConnectionEnd, QueryError> {
-        require(connection_id, "connection id")?;
+        identifier::<ConnectionId>(connection_id, "connection id")?;
         let bytes = self
             .get(format!("connections/{connection_id}"))
             .ok_or_else(|| not_found(format!("connection {connection_id}")))?;
@@ -108,8 +122,8 @@ impl View<'_> {
     }
 
     fn channel(&self, port_id: &str, channel_id: &str) -> Result<channel::Channel, QueryError> {
-        require(port_id, "port id")?;
-        require(channel_id, "channel id")?;
+        identifier::<PortId>(port_id, "port id")?;
+        identifier::<ChannelId>(channel_id, "channel id")?;
         let bytes = self
             .get(format!("channelEnds/ports/{port_id}/channels/{channel_id}"))
             .ok_or_else(|| not_found(format!("channel {port_id}/{channel_id}")))?;
@@ -392,7 +406,7 @@ fn heights_page(
     client_id: &str,
     page: Option<&PageRequest>,
 ) -> Result<(Vec<client::Height>, PageResponse), QueryError> {
-    require(client_id, "client id")?;
+    identifier::<ClientId>(client_id, "client id")?;
     let prefix = format!("clients/{client_id}/iterateConsensusStates");
     if !v.state.is_latest() {
         return Err(QueryError::Unsupported(
@@ -523,7 +537,7 @@ fn client_connections(
     v: &View<'_>,
     req: connection::QueryClientConnectionsRequest,
 ) -> Result<connection::QueryClientConnectionsResponse, QueryError> {
-    require(&req.client_id, "client id")?;
+    identifier::<ClientId>(&req.client_id, "client id")?;
     let bytes = v
         .get(format!("clients/{}/connections", req.client_id))
         .ok_or_else(|| not_found(format!("connections of client {}", req.client_id)))?;
@@ -611,7 +625,7 @@ fn connection_channels(
     v: &View<'_>,
     req: channel::QueryConnectionChannelsRequest,
 ) -> Result<channel::QueryConnectionChannelsResponse, QueryError> {
-    require(&req.connection, "connection id")?;
+    identifier::<ConnectionId>(&req.connection, "connection id")?;
     let channels: Vec<_> = all_channels(v)?
         .into_iter()
         .filter(|ch| ch.connection_hops.first() == Some(&req.connection))

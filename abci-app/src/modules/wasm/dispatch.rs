@@ -292,6 +292,29 @@ impl Keeper {
                     responses: vec![],
                 })
             }
+            CosmosMsg::Ibc(IbcMsg::WriteAcknowledgement {
+                channel_id,
+                packet_sequence,
+                ack,
+            }) => {
+                self.write_acknowledgement(
+                    contract,
+                    channel_id,
+                    *packet_sequence,
+                    ack.data.as_slice(),
+                )?;
+                Ok(Dispatched {
+                    data: vec![],
+                    responses: vec![],
+                })
+            }
+            CosmosMsg::Ibc(IbcMsg::CloseChannel { channel_id }) => {
+                self.close_channel(contract, channel_id)?;
+                Ok(Dispatched {
+                    data: vec![],
+                    responses: vec![],
+                })
+            }
             CosmosMsg::Any(any) => self.dispatch_any(contract, &any.type_url, any.value.as_slice()),
             #[allow(deprecated)] // `Stargate` is the pre-2.0 name of `Any`, still sent.
             CosmosMsg::Stargate { type_url, value } => {

@@ -1,11 +1,13 @@
 //! Contracts on IBC, as wasmd runs them: a contract whose code exports the IBC entry points owns
 //! the port `wasm.<contract address>`; channel handshakes and packets on that port call
 //! `ibc_channel_open/connect/close` and `ibc_packet_receive/ack/timeout`; the contract sends
-//! packets with `IbcMsg::SendPacket` on its own channels and ICS-20 transfers of its coins with
-//! `IbcMsg::Transfer`.
+//! packets with `IbcMsg::SendPacket` on its own channels, closes them with `IbcMsg::CloseChannel`,
+//! and makes ICS-20 transfers of its coins with `IbcMsg::Transfer`.
 //!
 //! A receive that fails in the contract reverts the contract's writes and answers an error
 //! acknowledgement (`{"error": …}`), as wasmd 0.51+ does; other callback failures fail the tx.
+//! A receive answered without an acknowledgement keeps the packet until the contract writes one
+//! with `IbcMsg::WriteAcknowledgement` (async acks, wasmd 0.53+).
 
 use cosmwasm_std::{
     Addr, Binary, Empty, IbcAcknowledgement, IbcBasicResponse, IbcChannel, IbcChannelCloseMsg,
@@ -17,30 +19,39 @@ use cosmwasm_vm::{
     call_ibc_channel_close, call_ibc_channel_connect, call_ibc_channel_open, call_ibc_packet_ack,
     call_ibc_packet_receive, call_ibc_packet_timeout,
 };
+use ibc::core::channel::handler::{
+    commit_packet_acknowledgment, emit_packet_acknowledgement_event,
+};
 use ibc::core::channel::types::acknowledgement::Acknowledgement;
 use ibc::core::channel::types::channel::{ChannelEnd, Counterparty, Order};
 use ibc::core::channel::types::error::ChannelError;
+use ibc::core::channel::types::msgs::{ChannelMsg, MsgChannelCloseInit};
 use ibc::core::channel::types::packet::Packet;
 use ibc::core::channel::types::timeout::{TimeoutHeight, TimeoutTimestamp};
 use ibc::core::channel::types::Version;
 use ibc::core::client::types::Height;
+use ibc::core::handler::types::msgs::MsgEnvelope;
 use ibc::core::host::types::identifiers::{ChannelId, ConnectionId, PortId, Sequence};
-use ibc::core::host::types::path::{ChannelEndPath, SeqSendPath};
+use ibc::core::host::types::path::{AckPath, ChannelEndPath, SeqSendPath};
 use ibc::core::host::ValidationContext;
 use ibc::core::router::module::Module;
 use ibc::core::router::types::module::ModuleExtras;
 use ibc::primitives::{Signer, Timestamp};
 
 use ibc_proto::ibc::core::channel::v1::{
-    Channel as RawChannel, Order as RawOrder, State as RawState,
+    Channel as RawChannel, Order as RawOrder, Packet as RawPacket, State as RawState,
 };
 use prost::Message;
 
 use super::keeper::Keeper;
+use super::state::keys;
 use super::{errors, events};
+use crate::app::context::{KvRead, KvWrite};
 use crate::app::error::TxError;
 use crate::modules::ibc::context::{HostBlock, IbcHost, IbcStore};
 use crate::store::StateRead;
+
+const MSG_CHANNEL_CLOSE_INIT_TYPE_URL: &str = "/ibc.core.channel.v1.MsgChannelCloseInit";
 
 /// Ports of contracts: `wasm.<bech32 address>`.
 pub const PORT_PREFIX: &str = "wasm.";
@@ -327,6 +338,102 @@ impl Keeper {
             None,
         )?;
         self.events.extend(events);
+        Ok(())
+    }
+
+    /// `IbcMsg::CloseChannel` from `contract`: a `MsgChannelCloseInit` on its own port, signed by
+    /// the contract, as wasmd encodes it (so the contract's `ibc_channel_close` runs with
+    /// `CloseInit` and may still refuse); the relayer then closes the counterparty end.
+    pub(crate) fn close_channel(
+        &mut self,
+        contract_human: &str,
+        channel_id: &str,
+    ) -> Result<(), TxError> {
+        let port_id_on_a: PortId = port_of(contract_human)
+            .parse()
+            .map_err(|e| errors::invalid(format!("contract port: {e}")))?;
+        let chan_id_on_a: ChannelId = channel_id
+            .parse()
+            .map_err(|e| errors::invalid(format!("channel id {channel_id:?}: {e}")))?;
+        let msg = MsgChannelCloseInit {
+            port_id_on_a,
+            chan_id_on_a,
+            signer: Signer::from(contract_human.to_string()),
+        };
+        let block = HostBlock::new(
+            &self.block.chain_id,
+            self.block.height,
+            i128::from(self.block.time_unix_nanos),
+        )?;
+        let store = IbcStore::new(&mut *self);
+        let contracts = ContractPorts::new(store.clone());
+        let (events, _) = crate::modules::ibc::run(
+            store,
+            block,
+            &crate::modules::ibc::IbcMsg::Core {
+                type_url: MSG_CHANNEL_CLOSE_INIT_TYPE_URL.to_string(),
+                msg: MsgEnvelope::Channel(ChannelMsg::CloseInit(msg)),
+            },
+            Some(contracts),
+        )?;
+        self.events.extend(events);
+        Ok(())
+    }
+
+    /// `IbcMsg::WriteAcknowledgement` from `contract`: the acknowledgement of a packet it received
+    /// on its port without answering one. The packet must be waiting for it, its channel open and
+    /// no acknowledgement written yet.
+    pub(crate) fn write_acknowledgement(
+        &mut self,
+        contract_human: &str,
+        channel_id: &str,
+        sequence: u64,
+        ack: &[u8],
+    ) -> Result<(), TxError> {
+        let port = port_of(contract_human);
+        let key = keys::async_ack(&port, channel_id, sequence);
+        let stored = self.read(&key)?.ok_or_else(|| {
+            errors::invalid(format!(
+                "no packet {sequence} received on {port}/{channel_id} awaits an acknowledgement"
+            ))
+        })?;
+        let packet = RawPacket::decode(stored.as_slice())
+            .map_err(|e| e.to_string())
+            .and_then(|raw| Packet::try_from(raw).map_err(|e| e.to_string()))
+            .map_err(|e| TxError::TxDecode(format!("stored async-ack packet: {e}")))?;
+        let ack = Acknowledgement::try_from(ack.to_vec())
+            .map_err(|e| errors::invalid(format!("acknowledgement: {e}")))?;
+        self.remove(key)?;
+        let block = HostBlock::new(
+            &self.block.chain_id,
+            self.block.height,
+            i128::from(self.block.time_unix_nanos),
+        )?;
+        let store = IbcStore::new(&mut *self);
+        let fault = store.fault.clone();
+        let mut host = IbcHost::new(store, block);
+        let result = (|| {
+            let end_path = ChannelEndPath::new(&packet.port_id_on_b, &packet.chan_id_on_b);
+            let end = host.channel_end(&end_path).map_err(|e| e.to_string())?;
+            if !end.is_open() {
+                return Err(format!("channel {channel_id} is not open"));
+            }
+            let ack_path =
+                AckPath::new(&packet.port_id_on_b, &packet.chan_id_on_b, packet.seq_on_a);
+            if host.get_packet_acknowledgement(&ack_path).is_ok() {
+                return Err(format!("packet {sequence} is already acknowledged"));
+            }
+            commit_packet_acknowledgment(&mut host, &packet, &ack).map_err(|e| e.to_string())?;
+            emit_packet_acknowledgement_event(&mut host, packet, ack).map_err(|e| e.to_string())
+        })();
+        let ibc_events = std::mem::take(&mut host.events);
+        drop(host);
+        if let Some(e) = fault.take() {
+            return Err(e);
+        }
+        result.map_err(|e| errors::invalid(format!("write acknowledgement: {e}")))?;
+        let ibc_events = crate::modules::ibc::abci_events(ibc_events)?;
+        self.events.extend(ibc_events);
         Ok(())
     }
 
@@ -635,6 +742,18 @@ impl Module for ContractPorts<'_> {
         let events_before = keeper.events.len();
         keeper.state.borrow_mut().checkpoint();
         let result = keeper.ibc_packet_receive(&packet.port_id_on_b, &msg);
+        // No acknowledgement: the contract writes it later; keep the packet for that.
+        let result = result.and_then(|ack| {
+            if ack.is_none() {
+                let key = keys::async_ack(
+                    packet.port_id_on_b.as_str(),
+                    packet.chan_id_on_b.as_str(),
+                    packet.seq_on_a.value(),
+                );
+                keeper.write(key, RawPacket::from(packet.clone()).encode_to_vec())?;
+            }
+            Ok(ack)
+        });
         let ack = match result {
             Ok(ack) => {
                 keeper.state.borrow_mut().commit_checkpoint();

@@ -21,6 +21,8 @@ pub mod keys {
     pub const HISTORY: u8 = 0x05;
     pub const BY_CODE: u8 = 0x06;
     pub const BY_CREATOR: u8 = 0x09;
+    /// Packets a contract received without acknowledging (ours; wasmd keeps them too).
+    pub const ASYNC_ACK: u8 = 0x0a;
 
     pub fn with(prefix: u8, parts: &[&[u8]]) -> Vec<u8> {
         let mut k = PREFIX.to_vec();
@@ -55,6 +57,19 @@ pub mod keys {
     }
     pub fn by_creator(creator: &[u8]) -> Vec<u8> {
         with(BY_CREATOR, &[&[creator.len() as u8], creator])
+    }
+    /// `wasm/0x0a ‖ len ‖ port ‖ len ‖ channel ‖ BE64(sequence)`.
+    pub fn async_ack(port: &str, channel: &str, sequence: u64) -> Vec<u8> {
+        with(
+            ASYNC_ACK,
+            &[
+                &[port.len() as u8],
+                port.as_bytes(),
+                &[channel.len() as u8],
+                channel.as_bytes(),
+                &sequence.to_be_bytes(),
+            ],
+        )
     }
     pub fn position(height: u64, tx_index: u64) -> [u8; 16] {
         let mut p = [0u8; 16];

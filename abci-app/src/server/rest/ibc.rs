@@ -1,5 +1,7 @@
-//! `ibc.applications.transfer.v1` REST routes: Keplr probes `params` to enable IBC transfers
-//! and resolves `ibc/…` denoms through `denom_traces/{hash}`.
+//! IBC REST routes. Keplr probes the transfer `params` to enable IBC transfers and resolves an
+//! `ibc/…` denom through `denom_traces/{hash}`, then finds the chain it came from through the
+//! channel's counterparty and `channels/{channel}/ports/{port}/client_state` (the client's
+//! `chain_id`). The core routes serve the committed state; proofs are for `store/ibc/key`.
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -10,6 +12,12 @@ use ibc_proto::ibc::applications::transfer::v1::{
     QueryDenomTraceResponse, QueryDenomTracesRequest, QueryDenomTracesResponse,
     QueryEscrowAddressRequest, QueryEscrowAddressResponse, QueryParamsRequest, QueryParamsResponse,
 };
+use ibc_proto::ibc::core::channel::v1::{
+    QueryChannelClientStateRequest, QueryChannelClientStateResponse, QueryChannelRequest,
+    QueryChannelResponse, QueryChannelsRequest, QueryChannelsResponse,
+};
+use ibc_proto::ibc::core::client::v1::{QueryClientStateRequest, QueryClientStateResponse};
+use ibc_proto::ibc::core::connection::v1::{QueryConnectionRequest, QueryConnectionResponse};
 use serde_json::{json, Value};
 
 use super::{json as j, ok, Height, Params, RestError, RestState};
@@ -24,6 +32,23 @@ pub fn routes() -> Router<RestState> {
         .route(
             "/ibc/apps/transfer/v1/channels/:channel/ports/:port/escrow_address",
             get(escrow_address),
+        )
+        .route("/ibc/core/channel/v1/channels", get(channels))
+        .route(
+            "/ibc/core/channel/v1/channels/:channel/ports/:port",
+            get(channel),
+        )
+        .route(
+            "/ibc/core/channel/v1/channels/:channel/ports/:port/client_state",
+            get(channel_client_state),
+        )
+        .route(
+            "/ibc/core/client/v1/client_states/:client",
+            get(client_state),
+        )
+        .route(
+            "/ibc/core/connection/v1/connections/:connection",
+            get(connection),
         )
 }
 
@@ -118,4 +143,128 @@ async fn escrow_address(
     )
     .await?;
     Ok(ok(json!({"escrow_address": r.escrow_address}), Some(h)))
+}
+
+async fn channels(
+    State(s): State<RestState>,
+    Height(height): Height,
+    params: Params,
+) -> Result<Response, RestError> {
+    let (r, h): (QueryChannelsResponse, _) = query(
+        &s.chain,
+        "/ibc.core.channel.v1.Query/Channels",
+        QueryChannelsRequest {
+            pagination: params.page_request()?,
+        },
+        height,
+    )
+    .await?;
+    Ok(ok(
+        json!({
+            "channels": r.channels.iter().map(j::ibc_identified_channel).collect::<Vec<_>>(),
+            "pagination": j::page(r.pagination.as_ref()),
+            "height": j::ibc_height(r.height.as_ref()),
+        }),
+        Some(h),
+    ))
+}
+
+async fn channel(
+    State(s): State<RestState>,
+    Height(height): Height,
+    Path((channel_id, port_id)): Path<(String, String)>,
+) -> Result<Response, RestError> {
+    let (r, h): (QueryChannelResponse, _) = query(
+        &s.chain,
+        "/ibc.core.channel.v1.Query/Channel",
+        QueryChannelRequest {
+            port_id,
+            channel_id,
+        },
+        height,
+    )
+    .await?;
+    Ok(ok(
+        json!({
+            "channel": r.channel.as_ref().map(j::ibc_channel),
+            "proof": j::bytes(&r.proof),
+            "proof_height": j::ibc_height(r.proof_height.as_ref()),
+        }),
+        Some(h),
+    ))
+}
+
+async fn channel_client_state(
+    State(s): State<RestState>,
+    Height(height): Height,
+    Path((channel_id, port_id)): Path<(String, String)>,
+) -> Result<Response, RestError> {
+    let (r, h): (QueryChannelClientStateResponse, _) = query(
+        &s.chain,
+        "/ibc.core.channel.v1.Query/ChannelClientState",
+        QueryChannelClientStateRequest {
+            port_id,
+            channel_id,
+        },
+        height,
+    )
+    .await?;
+    let identified = r.identified_client_state.map(|c| {
+        json!({
+            "client_id": c.client_id,
+            "client_state": c.client_state.as_ref().map(j::any),
+        })
+    });
+    Ok(ok(
+        json!({
+            "identified_client_state": identified,
+            "proof": j::bytes(&r.proof),
+            "proof_height": j::ibc_height(r.proof_height.as_ref()),
+        }),
+        Some(h),
+    ))
+}
+
+async fn client_state(
+    State(s): State<RestState>,
+    Height(height): Height,
+    Path(client_id): Path<String>,
+) -> Result<Response, RestError> {
+    let (r, h): (QueryClientStateResponse, _) = query(
+        &s.chain,
+        "/ibc.core.client.v1.Query/ClientState",
+        QueryClientStateRequest { client_id },
+        height,
+    )
+    .await?;
+    Ok(ok(
+        json!({
+            "client_state": r.client_state.as_ref().map(j::any),
+            "proof": j::bytes(&r.proof),
+            "proof_height": j::ibc_height(r.proof_height.as_ref()),
+        }),
+        Some(h),
+    ))
+}
+
+async fn connection(
+    State(s): State<RestState>,
+    Height(height): Height,
+    Path(connection_id): Path<String>,
+) -> Result<Response, RestError> {
+    let (r, h): (QueryConnectionResponse, _) = query(
+        &s.chain,
+        "/ibc.core.connection.v1.Query/Connection",
+        QueryConnectionRequest { connection_id },
+        height,
+    )
+    .await?;
+    Ok(ok(
+        json!({
+            "connection": r.connection.as_ref().map(j::ibc_connection),
+            "proof": j::bytes(&r.proof),
+            "proof_height": j::ibc_height(r.proof_height.as_ref()),
+        }),
+        Some(h),
+    ))
 }

@@ -23,9 +23,14 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::{
 };
 use cosmos_sdk_proto::cosmwasm::wasm::v1 as wasm;
 use cosmos_sdk_proto::Any;
+use ibc_proto::ibc::core::channel::v1 as ibc_channel;
+use ibc_proto::ibc::core::client::v1::Height as IbcHeight;
+use ibc_proto::ibc::core::connection::v1 as ibc_connection;
+use ibc_proto::ibc::lightclients::tendermint::v1 as tm_client;
 use prost::Message;
 use serde_json::{json, Map, Value};
 use tendermint_proto::abci::Event;
+use tendermint_proto::google::protobuf::Duration as ProtoDuration;
 use tendermint_proto::google::protobuf::Timestamp;
 use tendermint_proto::types::{
     Block, BlockId, BlockIdFlag, Commit, CommitSig, Data, EvidenceList, Header, PartSetHeader,
@@ -191,12 +196,161 @@ pub fn any(a: &Any) -> Value {
         "/cosmwasm.wasm.v1.MsgUpdateAdminResponse" | "/cosmwasm.wasm.v1.MsgClearAdminResponse" => {
             Some(json!({}))
         }
+        "/ibc.lightclients.tendermint.v1.ClientState" => {
+            decode::<tm_client::ClientState>(v).map(|x| tendermint_client_state(&x))
+        }
+        "/ibc.lightclients.tendermint.v1.ConsensusState" => {
+            decode::<tm_client::ConsensusState>(v).map(|x| {
+                json!({
+                    "timestamp": timestamp(x.timestamp.as_ref()),
+                    "root": {"hash": bytes(x.root.as_ref().map_or(&[][..], |r| &r.hash))},
+                    "next_validators_hash": hex_upper(&x.next_validators_hash),
+                })
+            })
+        }
         _ => None,
     };
     with_type(
         &a.type_url,
         fields.unwrap_or_else(|| json!({"value": bytes(v)})),
     )
+}
+
+/// `google.protobuf.Duration` as jsonpb writes it: seconds with 0, 3, 6 or 9 fraction digits.
+pub fn duration(d: Option<&ProtoDuration>) -> Value {
+    let Some(d) = d else {
+        return Value::Null;
+    };
+    let nanos = d.nanos.unsigned_abs();
+    let sign = if d.seconds < 0 || d.nanos < 0 {
+        "-"
+    } else {
+        ""
+    };
+    let seconds = d.seconds.unsigned_abs();
+    let fraction = match nanos {
+        0 => String::new(),
+        n if n % 1_000_000 == 0 => format!(".{:03}", n / 1_000_000),
+        n if n % 1_000 == 0 => format!(".{:06}", n / 1_000),
+        n => format!(".{n:09}"),
+    };
+    Value::String(format!("{sign}{seconds}{fraction}s"))
+}
+
+/// gogo's `HexBytes` (CometBFT hashes): upper-case hex.
+fn hex_upper(b: &[u8]) -> Value {
+    Value::String(hex::encode_upper(b))
+}
+
+// IBC core types (ibc-go v8 gateway JSON).
+
+pub fn ibc_height(h: Option<&IbcHeight>) -> Value {
+    let h = h.copied().unwrap_or_default();
+    json!({"revision_number": int64(h.revision_number), "revision_height": int64(h.revision_height)})
+}
+
+fn enum_name(name: Option<&'static str>, raw: i32) -> Value {
+    name.map_or_else(|| json!(raw), |n| json!(n))
+}
+
+pub fn ibc_channel(c: &ibc_channel::Channel) -> Value {
+    let counterparty = c.counterparty.clone().unwrap_or_default();
+    json!({
+        "state": enum_name(ibc_channel::State::try_from(c.state).ok().map(|s| s.as_str_name()), c.state),
+        "ordering": enum_name(ibc_channel::Order::try_from(c.ordering).ok().map(|o| o.as_str_name()), c.ordering),
+        "counterparty": {"port_id": counterparty.port_id, "channel_id": counterparty.channel_id},
+        "connection_hops": c.connection_hops,
+        "version": c.version,
+        "upgrade_sequence": int64(c.upgrade_sequence),
+    })
+}
+
+pub fn ibc_identified_channel(c: &ibc_channel::IdentifiedChannel) -> Value {
+    let mut v = ibc_channel(&ibc_channel::Channel {
+        state: c.state,
+        ordering: c.ordering,
+        counterparty: c.counterparty.clone(),
+        connection_hops: c.connection_hops.clone(),
+        version: c.version.clone(),
+        upgrade_sequence: c.upgrade_sequence,
+    });
+    v["port_id"] = json!(c.port_id);
+    v["channel_id"] = json!(c.channel_id);
+    v
+}
+
+pub fn ibc_connection(c: &ibc_connection::ConnectionEnd) -> Value {
+    let counterparty = c.counterparty.clone().unwrap_or_default();
+    let state = ibc_connection::State::try_from(c.state)
+        .ok()
+        .map(|s| s.as_str_name());
+    json!({
+        "client_id": c.client_id,
+        "versions": c.versions.iter()
+            .map(|v| json!({"identifier": v.identifier, "features": v.features}))
+            .collect::<Vec<_>>(),
+        "state": enum_name(state, c.state),
+        "counterparty": {
+            "client_id": counterparty.client_id,
+            "connection_id": counterparty.connection_id,
+            "prefix": {"key_prefix": bytes(counterparty.prefix.as_ref().map_or(&[][..], |p| &p.key_prefix))},
+        },
+        "delay_period": int64(c.delay_period),
+    })
+}
+
+// ibc-go's gateway still writes the deprecated `allow_update_after_*` fields.
+#[allow(deprecated)]
+fn tendermint_client_state(c: &tm_client::ClientState) -> Value {
+    let trust = c.trust_level.unwrap_or_default();
+    json!({
+        "chain_id": c.chain_id,
+        "trust_level": {"numerator": int64(trust.numerator), "denominator": int64(trust.denominator)},
+        "trusting_period": duration(c.trusting_period.as_ref()),
+        "unbonding_period": duration(c.unbonding_period.as_ref()),
+        "max_clock_drift": duration(c.max_clock_drift.as_ref()),
+        "frozen_height": ibc_height(c.frozen_height.as_ref()),
+        "latest_height": ibc_height(c.latest_height.as_ref()),
+        "proof_specs": c.proof_specs.iter().map(proof_spec).collect::<Vec<_>>(),
+        "upgrade_path": c.upgrade_path,
+        "allow_update_after_expiry": c.allow_update_after_expiry,
+        "allow_update_after_misbehaviour": c.allow_update_after_misbehaviour,
+    })
+}
+
+fn proof_spec(s: &ics23::ProofSpec) -> Value {
+    let hash = |op: i32| {
+        enum_name(
+            ics23::HashOp::try_from(op).ok().map(|h| h.as_str_name()),
+            op,
+        )
+    };
+    let length = |op: i32| {
+        enum_name(
+            ics23::LengthOp::try_from(op).ok().map(|l| l.as_str_name()),
+            op,
+        )
+    };
+    json!({
+        "leaf_spec": s.leaf_spec.as_ref().map(|l| json!({
+            "hash": hash(l.hash),
+            "prehash_key": hash(l.prehash_key),
+            "prehash_value": hash(l.prehash_value),
+            "length": length(l.length),
+            "prefix": bytes(&l.prefix),
+        })),
+        "inner_spec": s.inner_spec.as_ref().map(|i| json!({
+            "child_order": i.child_order,
+            "child_size": i.child_size,
+            "min_prefix_length": i.min_prefix_length,
+            "max_prefix_length": i.max_prefix_length,
+            "empty_child": bytes(&i.empty_child),
+            "hash": hash(i.hash),
+        })),
+        "max_depth": s.max_depth,
+        "min_depth": s.min_depth,
+        "prehash_key_before_comparison": s.prehash_key_before_comparison,
+    })
 }
 
 fn access_config(c: &wasm::AccessConfig) -> Value {
@@ -591,5 +745,117 @@ mod tests {
             value: vec![1, 2],
         };
         assert_eq!(any(&unknown), json!({"@type": "/x.y.Z", "value": "AQI="}));
+    }
+
+    #[test]
+    fn durations_render_like_jsonpb() {
+        let d = |seconds, nanos| duration(Some(&ProtoDuration { seconds, nanos }));
+        assert_eq!(d(1_209_600, 0), json!("1209600s"));
+        assert_eq!(d(40, 500_000_000), json!("40.500s"));
+        assert_eq!(d(0, 1_500), json!("0.000001500s"));
+        assert_eq!(d(-3, 0), json!("-3s"));
+        assert_eq!(duration(None), Value::Null);
+    }
+
+    // The shape Keplr reads `chain_id` from, and the IAVL spec as every ibc-go LCD prints it.
+    #[test]
+    #[allow(deprecated)]
+    fn tendermint_client_states_render_like_ibc_go() {
+        let height = |h| IbcHeight {
+            revision_number: 1,
+            revision_height: h,
+        };
+        let state = tm_client::ClientState {
+            chain_id: "openledger-b".into(),
+            trust_level: Some(tm_client::Fraction {
+                numerator: 1,
+                denominator: 3,
+            }),
+            trusting_period: Some(ProtoDuration {
+                seconds: 1_209_600,
+                nanos: 0,
+            }),
+            unbonding_period: Some(ProtoDuration {
+                seconds: 1_814_400,
+                nanos: 0,
+            }),
+            max_clock_drift: Some(ProtoDuration {
+                seconds: 40,
+                nanos: 0,
+            }),
+            frozen_height: None,
+            latest_height: Some(height(42)),
+            proof_specs: vec![ics23::iavl_spec()],
+            upgrade_path: vec!["upgrade".into(), "upgradedIBCState".into()],
+            allow_update_after_expiry: true,
+            allow_update_after_misbehaviour: true,
+        };
+        let packed = Any {
+            type_url: "/ibc.lightclients.tendermint.v1.ClientState".into(),
+            value: state.encode_to_vec(),
+        };
+        assert_eq!(
+            any(&packed),
+            json!({
+                "@type": "/ibc.lightclients.tendermint.v1.ClientState",
+                "chain_id": "openledger-b",
+                "trust_level": {"numerator": "1", "denominator": "3"},
+                "trusting_period": "1209600s",
+                "unbonding_period": "1814400s",
+                "max_clock_drift": "40s",
+                "frozen_height": {"revision_number": "0", "revision_height": "0"},
+                "latest_height": {"revision_number": "1", "revision_height": "42"},
+                "proof_specs": [{
+                    "leaf_spec": {
+                        "hash": "SHA256", "prehash_key": "NO_HASH", "prehash_value": "SHA256",
+                        "length": "VAR_PROTO", "prefix": "AA==",
+                    },
+                    "inner_spec": {
+                        "child_order": [0, 1], "child_size": 33, "min_prefix_length": 4,
+                        "max_prefix_length": 12, "empty_child": null, "hash": "SHA256",
+                    },
+                    "max_depth": 0, "min_depth": 0, "prehash_key_before_comparison": false,
+                }],
+                "upgrade_path": ["upgrade", "upgradedIBCState"],
+                "allow_update_after_expiry": true,
+                "allow_update_after_misbehaviour": true,
+            })
+        );
+    }
+
+    #[test]
+    fn channels_render_enums_by_name() {
+        let channel = ibc_channel::IdentifiedChannel {
+            state: ibc_channel::State::Open as i32,
+            ordering: ibc_channel::Order::Unordered as i32,
+            counterparty: Some(ibc_channel::Counterparty {
+                port_id: "transfer".into(),
+                channel_id: "channel-0".into(),
+            }),
+            connection_hops: vec!["connection-0".into()],
+            version: "ics20-1".into(),
+            port_id: "transfer".into(),
+            channel_id: "channel-1".into(),
+            upgrade_sequence: 0,
+        };
+        assert_eq!(
+            ibc_identified_channel(&channel),
+            json!({
+                "state": "STATE_OPEN",
+                "ordering": "ORDER_UNORDERED",
+                "counterparty": {"port_id": "transfer", "channel_id": "channel-0"},
+                "connection_hops": ["connection-0"],
+                "version": "ics20-1",
+                "upgrade_sequence": "0",
+                "port_id": "transfer",
+                "channel_id": "channel-1",
+            })
+        );
+        // An unknown enum value is kept as its number rather than failing the response.
+        let odd = ibc_channel::Channel {
+            state: 99,
+            ..Default::default()
+        };
+        assert_eq!(ibc_channel(&odd)["state"], json!(99));
     }
 }

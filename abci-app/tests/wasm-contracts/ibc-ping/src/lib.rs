@@ -6,11 +6,16 @@
 //!   that channel, timing out 600 s after the block time (attribute `action=ping`).
 //! - `execute {"transfer":{"channel":"channel-N","to_address":".."}}` forwards the one attached
 //!   coin over that ICS-20 channel (`IbcMsg::Transfer`, same timeout).
+//! - `execute {"close":{"channel":"channel-N"}}` closes that channel (`IbcMsg::CloseChannel`; the
+//!   chain calls `ibc_channel_close` with `CloseInit` back, which marks it closed).
 //! - `ibc_channel_open` refuses anything but an unordered channel whose version (and, on OpenTry,
 //!   counterparty version) is `openledger-ping-1`, and answers that version.
 //! - `ibc_channel_connect` records the channel (open); `ibc_channel_close` marks it closed.
 //! - `ibc_packet_receive` stores the ping's text, counts it and acks `{"pong":"<text>"}`; a
-//!   malformed packet gets the error ack `{"error":".."}` (the call itself succeeds).
+//!   malformed packet gets the error ack `{"error":".."}` (the call itself succeeds). A ping whose
+//!   text starts with `later:` is answered without an acknowledgement and kept in `pending`, until
+//!   `execute {"pong":{"channel":"channel-N","sequence":S}}` writes its `{"pong":..}` with
+//!   `IbcMsg::WriteAcknowledgement` (async acks).
 //! - `ibc_packet_ack` records `{ping: <original text>, ack: <ack JSON>}` in `acks`;
 //!   `ibc_packet_timeout` records the original text in `timeouts`.
 //! - `query {"state":{}}` returns everything (see [`StateResponse`]); `query {"ibc":{}}` asks the
@@ -21,7 +26,7 @@
 //! turned into their JSON shape only when queried (serialize-only `AckValue`).
 use cosmwasm_std::{
     entry_point, from_json, to_json_binary, Binary, Deps, DepsMut, Empty, Env,
-    Ibc3ChannelOpenResponse, IbcBasicResponse, IbcChannel, IbcChannelCloseMsg,
+    Ibc3ChannelOpenResponse, IbcAcknowledgement, IbcBasicResponse, IbcChannel, IbcChannelCloseMsg,
     IbcChannelConnectMsg, IbcChannelOpenMsg, IbcChannelOpenResponse, IbcMsg, IbcOrder,
     IbcPacketAckMsg, IbcPacketReceiveMsg, IbcPacketTimeoutMsg, IbcQuery, IbcReceiveResponse,
     IbcTimeout, ListChannelsResponse, MessageInfo, PortIdResponse, Response, StdError, StdResult,
@@ -38,9 +43,35 @@ const STATE_KEY: &[u8] = b"state";
 #[derive(Clone, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExecuteMsg {
-    Ping { channel: String, text: String },
+    Ping {
+        channel: String,
+        text: String,
+    },
     /// Forward the attached coins over an ICS-20 `transfer` channel (`IbcMsg::Transfer`).
-    Transfer { channel: String, to_address: String },
+    Transfer {
+        channel: String,
+        to_address: String,
+    },
+    /// Close one of this contract's channels (`IbcMsg::CloseChannel`).
+    Close {
+        channel: String,
+    },
+    /// Acknowledge a pending `later:` ping (`IbcMsg::WriteAcknowledgement`).
+    Pong {
+        channel: String,
+        sequence: u64,
+    },
+}
+
+/// Pings with this text prefix are acknowledged later, by `ExecuteMsg::Pong`.
+pub const LATER_PREFIX: &str = "later:";
+
+/// A received ping that has no acknowledgement yet.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
+pub struct PendingPing {
+    pub channel_id: String,
+    pub sequence: u64,
+    pub ping: String,
 }
 
 #[derive(Deserialize)]
@@ -106,11 +137,14 @@ struct State {
     received: u64,
     acks: Vec<StoredAck>,
     timeouts: Vec<String>,
+    #[serde(default)]
+    pending: Vec<PendingPing>,
 }
 
 /// Answer to `{"state":{}}`:
 /// `{"channels":[ChannelInfo..],"last_received":"..."|null,"received":N,
-///   "acks":[{"ping":"..","ack":{"pong":".."}|{"error":".."}|"<raw ack>"}],"timeouts":[".."]}`
+///   "acks":[{"ping":"..","ack":{"pong":".."}|{"error":".."}|"<raw ack>"}],"timeouts":[".."],
+///   "pending":[PendingPing..]}`
 #[derive(Serialize)]
 pub struct StateResponse {
     pub channels: Vec<ChannelInfo>,
@@ -118,6 +152,7 @@ pub struct StateResponse {
     pub received: u64,
     pub acks: Vec<AckEntry>,
     pub timeouts: Vec<String>,
+    pub pending: Vec<PendingPing>,
 }
 
 #[derive(Serialize)]
@@ -199,12 +234,7 @@ pub fn instantiate(
 }
 
 #[entry_point]
-pub fn execute(
-    _deps: DepsMut,
-    env: Env,
-    info: MessageInfo,
-    msg: ExecuteMsg,
-) -> StdResult<Response> {
+pub fn execute(deps: DepsMut, env: Env, info: MessageInfo, msg: ExecuteMsg) -> StdResult<Response> {
     match msg {
         ExecuteMsg::Transfer {
             channel,
@@ -225,6 +255,32 @@ pub fn execute(
                 .add_attribute("channel", channel)
                 .add_message(transfer))
         }
+        ExecuteMsg::Pong { channel, sequence } => {
+            let mut state = load(deps.storage)?;
+            let at = state
+                .pending
+                .iter()
+                .position(|p| p.channel_id == channel && p.sequence == sequence)
+                .ok_or_else(|| {
+                    StdError::generic_err(format!("no pending ping {sequence} on {channel}"))
+                })?;
+            let PendingPing { ping, .. } = state.pending.remove(at);
+            save(deps.storage, &state)?;
+            Ok(Response::new()
+                .add_attribute("action", "pong")
+                .add_attribute("channel", channel.clone())
+                .add_message(IbcMsg::WriteAcknowledgement {
+                    channel_id: channel,
+                    packet_sequence: sequence,
+                    ack: IbcAcknowledgement::new(to_json_binary(&PongAck { pong: ping })?),
+                }))
+        }
+        ExecuteMsg::Close { channel } => Ok(Response::new()
+            .add_attribute("action", "close")
+            .add_attribute("channel", channel.clone())
+            .add_message(IbcMsg::CloseChannel {
+                channel_id: channel,
+            })),
         ExecuteMsg::Ping { channel, text } => {
             let send = IbcMsg::SendPacket {
                 channel_id: channel.clone(),
@@ -262,6 +318,7 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
                 received: s.received,
                 acks,
                 timeouts: s.timeouts,
+                pending: s.pending,
             })
         }
         QueryMsg::Ibc {} => {
@@ -356,6 +413,17 @@ pub fn ibc_packet_receive(
             let mut state = load(deps.storage)?;
             state.last_received = Some(ping.clone());
             state.received += 1;
+            if ping.starts_with(LATER_PREFIX) {
+                state.pending.push(PendingPing {
+                    channel_id: msg.packet.dest.channel_id.clone(),
+                    sequence: msg.packet.sequence,
+                    ping,
+                });
+                save(deps.storage, &state)?;
+                return Ok(IbcReceiveResponse::without_ack()
+                    .add_attribute("action", "receive")
+                    .add_attribute("ack", "later"));
+            }
             save(deps.storage, &state)?;
             Ok(
                 IbcReceiveResponse::new(to_json_binary(&PongAck { pong: ping })?)
@@ -446,7 +514,7 @@ mod tests {
         let deps = setup();
         assert_eq!(
             state_json(deps.as_ref()),
-            r#"{"channels":[],"last_received":null,"received":0,"acks":[],"timeouts":[]}"#
+            r#"{"channels":[],"last_received":null,"received":0,"acks":[],"timeouts":[],"pending":[]}"#
         );
     }
 
@@ -498,7 +566,7 @@ mod tests {
                 r#""counterparty_channel_id":"channel-7","connection_id":"connection-2","open":true},"#,
                 r#"{"channel_id":"channel-4","port_id":"my_port","counterparty_port_id":"their_port","#,
                 r#""counterparty_channel_id":"channel-7","connection_id":"connection-2","open":true}],"#,
-                r#""last_received":null,"received":0,"acks":[],"timeouts":[]}"#
+                r#""last_received":null,"received":0,"acks":[],"timeouts":[],"pending":[]}"#
             )
         );
 
@@ -540,6 +608,22 @@ mod tests {
             }
             other => panic!("unexpected message {other:?}"),
         }
+    }
+
+    #[test]
+    fn close_asks_the_chain_to_close_the_channel() {
+        let mut deps = setup();
+        let info = message_info(&deps.api.addr_make("anyone"), &[]);
+        let msg: ExecuteMsg = from_json(br#"{"close":{"channel":"channel-2"}}"#).unwrap();
+        let res = execute(deps.as_mut(), mock_env(), info, msg).unwrap();
+        assert_eq!(res.attributes[0].value, "close");
+        assert_eq!(res.messages.len(), 1);
+        assert_eq!(
+            res.messages[0].msg,
+            CosmosMsg::Ibc(IbcMsg::CloseChannel {
+                channel_id: "channel-2".into()
+            })
+        );
     }
 
     #[test]
@@ -590,7 +674,52 @@ mod tests {
         ibc_packet_receive(deps.as_mut(), mock_env(), msg).unwrap();
         assert_eq!(
             state_json(deps.as_ref()),
-            r#"{"channels":[],"last_received":"again","received":2,"acks":[],"timeouts":[]}"#
+            r#"{"channels":[],"last_received":"again","received":2,"acks":[],"timeouts":[],"pending":[]}"#
+        );
+    }
+
+    #[test]
+    fn later_pings_wait_for_a_pong_that_writes_their_ack() {
+        let mut deps = setup();
+        let ping = PingPacket {
+            ping: "later: hi".into(),
+        };
+        let msg = mock_ibc_packet_recv("channel-3", &ping).unwrap();
+        let sequence = msg.packet.sequence;
+        let res = ibc_packet_receive(deps.as_mut(), mock_env(), msg).unwrap();
+        assert_eq!(res.acknowledgement, None, "no acknowledgement yet");
+        assert_eq!(
+            load(&deps.storage).unwrap().pending,
+            vec![PendingPing {
+                channel_id: "channel-3".into(),
+                sequence,
+                ping: "later: hi".into(),
+            }]
+        );
+
+        let info = message_info(&deps.api.addr_make("anyone"), &[]);
+        let wrong = ExecuteMsg::Pong {
+            channel: "channel-3".into(),
+            sequence: sequence + 1,
+        };
+        assert!(execute(deps.as_mut(), mock_env(), info.clone(), wrong).is_err());
+        let pong = ExecuteMsg::Pong {
+            channel: "channel-3".into(),
+            sequence,
+        };
+        let res = execute(deps.as_mut(), mock_env(), info.clone(), pong.clone()).unwrap();
+        assert_eq!(
+            res.messages[0].msg,
+            CosmosMsg::Ibc(IbcMsg::WriteAcknowledgement {
+                channel_id: "channel-3".into(),
+                packet_sequence: sequence,
+                ack: IbcAcknowledgement::new(br#"{"pong":"later: hi"}"#.to_vec()),
+            })
+        );
+        assert!(load(&deps.storage).unwrap().pending.is_empty());
+        assert!(
+            execute(deps.as_mut(), mock_env(), info, pong).is_err(),
+            "a ping is acknowledged once"
         );
     }
 
@@ -648,7 +777,7 @@ mod tests {
             concat!(
                 r#"{"channels":[],"last_received":null,"received":0,"#,
                 r#""acks":[{"ping":"a","ack":{"pong":"a"}},{"ping":"b","ack":{"error":"boom"}},{"ping":"c","ack":"\u0001"}],"#,
-                r#""timeouts":["late"]}"#
+                r#""timeouts":["late"],"pending":[]}"#
             )
         );
     }
