@@ -315,7 +315,7 @@ const lastStatus = {};
 const seenAssignment = {};
 let crashed = false;
 const crashJob = served[0].job_id;
-const over = (status) => status === "settled" || status === "failed" || status === "expired";
+const over = (status) => ["settled", "failed", "expired", "inputs_unavailable"].includes(status);
 const jobs = await waitFor(async () => {
   const all = [];
   for (const s of served) {

@@ -259,6 +259,9 @@ const escrow = await instantiate(
       // paid by validation score. δ of an answer no row influenced goes to the treasury.
       max_contributions: 64,
       unattributed: "treasury",
+      // Blocks governance has to resolve a challenge (≈ 3.5 days at 6 s blocks, half the
+      // attester registry's 7-day unbonding period); past it the challenge lapses, bond refunded.
+      challenge_resolve_blocks: 50_400,
     },
   },
   "openledger attribution-escrow",

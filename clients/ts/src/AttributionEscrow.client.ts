@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, Acknowledgement, AssignmentStatus, Method, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, Ledger, JobsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
+import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, Acknowledgement, AssignmentStatus, Method, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, Ledger, JobsResponse, ObligationsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
 export interface AttributionEscrowReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -69,6 +69,11 @@ export interface AttributionEscrowReadOnlyInterface {
     contributionId: number;
   }) => Promise<ContributionEarningsResponse>;
   ledger: () => Promise<Ledger>;
+  obligations: ({
+    attester
+  }: {
+    attester: string;
+  }) => Promise<ObligationsResponse>;
 }
 export class AttributionEscrowQueryClient implements AttributionEscrowReadOnlyInterface {
   client: CosmWasmClient;
@@ -87,6 +92,7 @@ export class AttributionEscrowQueryClient implements AttributionEscrowReadOnlyIn
     this.contributorClaimable = this.contributorClaimable.bind(this);
     this.contributionEarnings = this.contributionEarnings.bind(this);
     this.ledger = this.ledger.bind(this);
+    this.obligations = this.obligations.bind(this);
   }
 
   config = async (): Promise<ConfigResponse> => {
@@ -212,6 +218,17 @@ export class AttributionEscrowQueryClient implements AttributionEscrowReadOnlyIn
   ledger = async (): Promise<Ledger> => {
     return this.client.queryContractSmart(this.contractAddress, {
       ledger: {}
+    });
+  };
+  obligations = async ({
+    attester
+  }: {
+    attester: string;
+  }): Promise<ObligationsResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      obligations: {
+        attester
+      }
     });
   };
 }

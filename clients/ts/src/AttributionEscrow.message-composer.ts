@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, Acknowledgement, AssignmentStatus, Method, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, Ledger, JobsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
+import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, Acknowledgement, AssignmentStatus, Method, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, Ledger, JobsResponse, ObligationsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
 export interface AttributionEscrowMsg {
   contractAddress: string;
   sender: string;

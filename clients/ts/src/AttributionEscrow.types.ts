@@ -19,6 +19,7 @@ export interface EscrowParams {
   beta_bps: number;
   challenge_blocks: number;
   challenge_bond: Uint128;
+  challenge_resolve_blocks?: number;
   commit_blocks: number;
   default_ask_count: number;
   delta_bps: number;
@@ -180,8 +181,12 @@ export type QueryMsg = {
   };
 } | {
   ledger: {};
+} | {
+  obligations: {
+    attester: string;
+  };
 };
-export type JobStatus = ("committing" | "revealing" | "finalized" | "challenged" | "settled") | "failed" | "expired";
+export type JobStatus = ("committing" | "revealing" | "finalized" | "challenged" | "settled") | "failed" | "expired" | "inputs_unavailable";
 export interface MigrateMsg {}
 export interface BalanceResponse {
   balance: Uint128;
@@ -229,6 +234,7 @@ export interface Assignment {
 export interface JobInfo {
   challenge_bond: Uint128;
   challenge_deadline?: number | null;
+  challenge_resolve_deadline?: number | null;
   challenger?: Addr | null;
   commit_deadline: number;
   created_height: number;
@@ -279,6 +285,9 @@ export interface Ledger {
 }
 export interface JobsResponse {
   jobs: JobInfo[];
+}
+export interface ObligationsResponse {
+  jobs: number[];
 }
 export interface PoolResponse {
   datanet_id: number;

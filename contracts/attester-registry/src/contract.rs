@@ -7,6 +7,7 @@ use cosmwasm_std::{
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
 use cw_storage_plus::Bound;
+use openledger_types::escrow::{ObligationsResponse, QueryMsg as EscrowQuery};
 use openledger_types::{check_hash32, page_limit, Method, BPS};
 
 use crate::error::ContractError;
@@ -246,6 +247,22 @@ pub fn execute_claim_unbonded(
     }
     if a.release_at.is_some_and(|t| env.block.time < t) {
         return Err(ContractError::StillUnbonding {});
+    }
+    // Unbonding stake stays slashable (like the Cosmos SDK's unbonding delegations), but it
+    // must not leave while the verifier may still punish it: a job it is assigned to, or a
+    // result it stands behind in a challenge window or an open challenge. The verifier is the
+    // one source of truth (no lock state to keep in step here); a verifier that cannot answer
+    // refuses the claim rather than risk releasing stake that is owed.
+    if let Some(verifier) = &cfg.verifier {
+        let open: ObligationsResponse = deps.querier.query_wasm_smart(
+            verifier,
+            &EscrowQuery::Obligations {
+                attester: info.sender.to_string(),
+            },
+        )?;
+        if !open.jobs.is_empty() {
+            return Err(ContractError::ObligationsOpen { jobs: open.jobs });
+        }
     }
     let amount = a.unbonding;
     a.unbonding = Uint128::zero();

@@ -39,6 +39,9 @@ pub enum ContractError {
 
     #[error("Unbonding period not over")]
     StillUnbonding {},
+
+    #[error("Stake still answers for open jobs {jobs:?} of the verifier")]
+    ObligationsOpen { jobs: Vec<u64> },
 }
 
 impl ContractError {

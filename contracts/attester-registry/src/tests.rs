@@ -21,6 +21,37 @@ fn contract_cw20() -> Box<dyn Contract<Empty>> {
     ))
 }
 
+/// Stand-in verifier: `Obligations` answers the job ids last set by executing it with them.
+fn contract_verifier() -> Box<dyn Contract<Empty>> {
+    use cosmwasm_std::{Deps, DepsMut, Env, MessageInfo, Response, StdError, StdResult};
+    use cw_storage_plus::Item;
+    const OPEN: Item<Vec<u64>> = Item::new("open");
+    fn instantiate(deps: DepsMut, _: Env, _: MessageInfo, _: Empty) -> Result<Response, StdError> {
+        OPEN.save(deps.storage, &vec![])?;
+        Ok(Response::new())
+    }
+    fn execute(
+        deps: DepsMut,
+        _: Env,
+        _: MessageInfo,
+        jobs: Vec<u64>,
+    ) -> Result<Response, StdError> {
+        OPEN.save(deps.storage, &jobs)?;
+        Ok(Response::new())
+    }
+    fn query(deps: Deps, _: Env, msg: openledger_types::escrow::QueryMsg) -> StdResult<Binary> {
+        match msg {
+            openledger_types::escrow::QueryMsg::Obligations { .. } => {
+                to_json_binary(&openledger_types::escrow::ObligationsResponse {
+                    jobs: OPEN.load(deps.storage)?,
+                })
+            }
+            _ => Err(StdError::generic_err("not a verifier query")),
+        }
+    }
+    Box::new(ContractWrapper::new(execute, instantiate, query))
+}
+
 struct World {
     app: App,
     token: Addr,
@@ -45,7 +76,10 @@ fn caps(methods: Vec<Method>, models: Vec<HexBinary>) -> Capabilities {
 fn setup() -> World {
     let mut app = App::default();
     let gov = app.api().addr_make("gov");
-    let verifier = app.api().addr_make("verifier");
+    let verifier_id = app.store_code(contract_verifier());
+    let verifier = app
+        .instantiate_contract(verifier_id, gov.clone(), &Empty {}, &[], "verifier", None)
+        .unwrap();
     let op = app.api().addr_make("op");
     let op2 = app.api().addr_make("op2");
     let treasury = app.api().addr_make("treasury");
@@ -304,6 +338,36 @@ fn unbond_and_claim() {
         ContractError::StillUnbonding {}
     );
     w.app.update_block(|b| b.time = b.time.plus_seconds(100));
+    // the verifier still holds the stake answerable for job 7: the claim waits for it
+    let (verifier, gov) = (w.verifier.clone(), w.gov.clone());
+    w.app
+        .execute_contract(gov.clone(), verifier.clone(), &vec![7u64], &[])
+        .unwrap();
+    assert_eq!(
+        w.exec(&op, ExecuteMsg::ClaimUnbonded {}).unwrap_err(),
+        ContractError::ObligationsOpen { jobs: vec![7] }
+    );
+    // ... and it can still be slashed meanwhile (unbonding stake is slashable)
+    w.exec(
+        &verifier,
+        ExecuteMsg::Slash {
+            operator: op.to_string(),
+            fraction_bps: 1_000,
+            jail_until: None,
+            tombstone: false,
+            reason: "late penalty".into(),
+        },
+    )
+    .unwrap();
+    // 10 % of 900 + 600, taken from the bond first
+    let a = w.info(&op);
+    assert_eq!(
+        (a.bonded, a.unbonding),
+        (Uint128::new(750), Uint128::new(600))
+    );
+    w.app
+        .execute_contract(gov, verifier, &Vec::<u64>::new(), &[])
+        .unwrap();
     let before = w.balance(&op);
     w.exec(&op, ExecuteMsg::ClaimUnbonded {}).unwrap();
     assert_eq!(w.balance(&op), before + 600);

@@ -59,6 +59,18 @@ pub fn validate_params(p: &EscrowParams) -> Result<(), ContractError> {
     {
         return Err(ContractError::invalid("bps parameter out of range"));
     }
+    if p.platform_fee.is_zero() {
+        // The platform fee is what a job whose inputs turn out unavailable costs its requester
+        // (nobody is slashed then): without it, wasting every attester's work would be free.
+        return Err(ContractError::invalid(
+            "platform_fee must be positive (it is kept when a job's inputs are unavailable)",
+        ));
+    }
+    if p.challenge_resolve_blocks == 0 {
+        return Err(ContractError::invalid(
+            "challenge_resolve_blocks must be at least one block",
+        ));
+    }
     if p.max_contributions as usize > MAX_PAYEE_IDS {
         return Err(ContractError::invalid(format!(
             "max_contributions must be at most {MAX_PAYEE_IDS} (the datanet registry resolves \
@@ -123,7 +135,7 @@ pub fn execute(
             attester,
             first,
             second,
-        } => execute_report_equivocation(deps, info, job_id, attester, first, second),
+        } => execute_report_equivocation(deps, env, info, job_id, attester, first, second),
         ExecuteMsg::Claim {} => execute_claim(deps, info),
         ExecuteMsg::ClaimContributor {
             datanet_id,
@@ -341,6 +353,15 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
             ),
         ),
         QueryMsg::Ledger {} => to_json_binary(&LEDGER.load(deps.storage)?),
+        QueryMsg::Obligations { attester } => {
+            let who = deps.api.addr_validate(&attester)?;
+            let jobs = OBLIGATIONS
+                .prefix(&who)
+                .keys(deps.storage, None, None, Order::Ascending)
+                .take(page_limit(Some(openledger_types::common::MAX_LIMIT)))
+                .collect::<StdResult<_>>()?;
+            to_json_binary(&ObligationsResponse { jobs })
+        }
     }
 }
 

@@ -67,6 +67,9 @@ pub enum ContractError {
     #[error("Challenge window is closed")]
     ChallengeWindowClosed {},
 
+    #[error("The challenge lapsed: governance did not resolve it by its deadline")]
+    ChallengeLapsed {},
+
     #[error("Invalid equivocation evidence: {reason}")]
     InvalidEvidence { reason: String },
 

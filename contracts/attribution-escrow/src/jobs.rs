@@ -162,6 +162,7 @@ pub fn execute_request_job(
             },
         )?;
         ATTESTER_JOBS.save(deps.storage, (&e.operator, id), &())?;
+        OBLIGATIONS.save(deps.storage, (&e.operator, id), &())?;
         res = res.add_attribute("assigned", e.operator.to_string());
         assigned.push(e.operator.to_string());
     }
@@ -185,6 +186,7 @@ pub fn execute_request_job(
         result: None,
         challenger: None,
         challenge_bond: Uint128::zero(),
+        challenge_resolve_deadline: None,
         max_contributions: p.max_contributions,
     };
     jobs().save(deps.storage, id, &job)?;
@@ -286,7 +288,9 @@ fn check_packet(
         return Err("packet timed out (timestamp)".into());
     }
     check_result(job, &packet.data.result)?;
-    let msg = packet.sign_bytes().map_err(|e| e.to_string())?;
+    let msg = packet
+        .sign_bytes(&env.block.chain_id)
+        .map_err(|e| e.to_string())?;
     match deps.api.ed25519_verify(&msg, signature, pubkey) {
         Ok(true) => Ok(()),
         _ => Err("invalid ed25519 signature".into()),
@@ -491,6 +495,7 @@ pub fn execute_reveal(
 
 pub fn execute_report_equivocation(
     deps: DepsMut,
+    env: Env,
     info: MessageInfo,
     job_id: u64,
     attester: String,
@@ -498,7 +503,7 @@ pub fn execute_report_equivocation(
     second: SignedPacket,
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
-    load_job(deps.storage, job_id)?;
+    let job = load_job(deps.storage, job_id)?;
     let attester = deps.api.addr_validate(&attester)?;
     let mut a = load_assignment(deps.storage, job_id, &attester)?;
     let bad = |r: &str| ContractError::InvalidEvidence { reason: r.into() };
@@ -508,10 +513,18 @@ pub fn execute_report_equivocation(
     let registry = AttesterRegistry(cfg.attester_registry.clone());
     let pubkey = registry.attester(&deps.querier, &attester)?.pubkey;
     for sp in [&first, &second] {
-        if sp.packet.data.request_id != job_id || sp.packet.data.attester != attester.as_str() {
+        if sp.packet.data.request_id != job_id
+            || sp.packet.sequence != job_id
+            || sp.packet.data.attester != attester.as_str()
+        {
             return Err(bad("packets must be for this job and attester"));
         }
-        let msg = sp.packet.sign_bytes()?;
+        // Job ids restart on every deployment: only the spec hash ties a packet to this job.
+        if sp.packet.data.spec_hash != job.spec_hash {
+            return Err(bad("packet is for another job spec (spec_hash mismatch)"));
+        }
+        // Signed over this chain's id, so packets from another chain do not verify.
+        let msg = sp.packet.sign_bytes(&env.block.chain_id)?;
         if !deps
             .api
             .ed25519_verify(&msg, &sp.signature, &pubkey)

@@ -84,6 +84,7 @@ pub fn escrow_params() -> EscrowParams {
         challenge_bond: Uint128::new(1_000),
         max_contributions: 64,
         unattributed: Unattributed::Treasury,
+        challenge_resolve_blocks: 20,
     }
 }
 
@@ -736,7 +737,12 @@ impl World {
 
     pub fn sign(&self, attester: &Addr, p: &AttestationPacket) -> Binary {
         let k = &self.ops[self.op_index(attester)].key;
-        Binary::from(<[u8; 64]>::from(k.sign(&p.sign_bytes().unwrap())).to_vec())
+        Binary::from(<[u8; 64]>::from(k.sign(&p.sign_bytes(&self.chain_id()).unwrap())).to_vec())
+    }
+
+    /// The chain id the escrow sees (what packets are signed for).
+    pub fn chain_id(&self) -> String {
+        self.app.block_info().chain_id
     }
 
     pub fn salt(attester: &Addr) -> HexBinary {
@@ -1073,9 +1079,9 @@ pub fn run_lifecycle(w: &mut World) {
     let job = w.job(job_id);
     assert_eq!(job.job.status, JobStatus::Expired);
     assert_eq!(w.balance(&w.payer.clone()) - payer_before, 5_100);
-    // the two silent attesters got the downtime slash (0.1 % of 1_000 = 1)
+    // no result was decided, so nothing shows the inputs were available: missing is no fault
     for a in &assigned[1..] {
-        assert_eq!(w.attester_info(a).slashed_total, Uint128::new(1));
+        assert_eq!(w.attester_info(a).slashed_total, Uint128::zero());
     }
     assert_eq!(w.attester_info(&assigned[0]).slashed_total, Uint128::zero());
     assert_eq!(
@@ -2800,4 +2806,352 @@ fn governance_moves_the_treasury() {
         .query_wasm_smart(&w.escrow, &QueryMsg::Config {})
         .unwrap();
     assert_eq!(c.treasury, payer);
+}
+
+fn slashed_none_and_all_active(w: &World) {
+    for o in &w.ops {
+        let i = w.attester_info(&o.addr);
+        assert_eq!(
+            (i.slashed_total, i.status.clone()),
+            (Uint128::zero(), att::AttesterStatus::Active),
+            "{}",
+            o.addr
+        );
+    }
+}
+
+#[test]
+fn unavailable_inputs_slash_nobody_and_keep_the_platform_fee() {
+    let mut w = ready();
+    let unavailable = AttestationResult::inputs_unavailable();
+    let (payer, treasury) = (w.payer.clone(), w.treasury.clone());
+    let (payer_before, treasury_before) = (w.balance(&payer), w.balance(&treasury));
+    let bonded: Vec<Uint128> = w
+        .ops
+        .iter()
+        .map(|o| w.attester_info(&o.addr).bonded)
+        .collect();
+    // job 1: every attester reports the inputs unavailable
+    let j1 = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    w.attest_all(j1, &unavailable);
+    let job = w.job(j1);
+    assert_eq!(job.job.status, JobStatus::InputsUnavailable);
+    assert!(job
+        .assignments
+        .iter()
+        .all(|a| a.status == AssignmentStatus::InQuorum));
+    // job 2: three report it, the fourth says nothing (it could not fetch them either)
+    let j2 = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    let assigned = w.assigned(j2);
+    for a in &assigned[..3] {
+        w.commit(j2, a, &unavailable).unwrap();
+    }
+    w.advance(11);
+    for a in &assigned[..3] {
+        w.reveal(j2, a, unavailable.clone()).unwrap();
+    }
+    w.advance(10);
+    let res = w.exec(&payer, &ExecuteMsg::Tally { job_id: j2 }).unwrap();
+    assert!(res
+        .events
+        .iter()
+        .flat_map(|e| &e.attributes)
+        .any(|a| a.key == "status" && a.value == "inputs_unavailable"));
+    let job = w.job(j2);
+    assert_eq!(job.job.status, JobStatus::InputsUnavailable);
+    assert_eq!(
+        job.assignments
+            .iter()
+            .filter(|a| a.status == AssignmentStatus::Missed)
+            .count(),
+        1
+    );
+    // nobody slashed or jailed, bonds untouched; nothing left to settle or challenge
+    slashed_none_and_all_active(&w);
+    for (o, b) in w.ops.iter().zip(&bonded) {
+        assert_eq!(w.attester_info(&o.addr).bonded, *b);
+    }
+    assert_eq!(
+        w.exec(&payer, &ExecuteMsg::Settle { job_id: j2 })
+            .unwrap_err(),
+        ContractError::WrongStatus {}
+    );
+    // each job cost the requester its platform fee (100 of 5_100), paid to the treasury
+    assert_eq!(payer_before - w.balance(&payer), 200);
+    assert_eq!(w.balance(&treasury) - treasury_before, 200);
+    w.assert_ledger_balanced();
+    assert_eq!(w.ledger().held(), Uint128::zero());
+}
+
+#[test]
+fn unavailable_against_a_real_result_deviates_either_way() {
+    let mut w = ready();
+    let unavailable = AttestationResult::inputs_unavailable();
+    let good = honest(&w);
+    let ops: Vec<Addr> = w.ops.iter().map(|o| o.addr.clone()).collect();
+    // every assigned attester commits and reveals its result; the last reveal tallies
+    let run = |w: &mut World, method: Method, results: &[&AttestationResult]| -> u64 {
+        let ask = Some(results.len() as u32);
+        let job_id = w.request_job(method, ask, None).unwrap();
+        let assigned = w.assigned(job_id);
+        for (a, r) in assigned.iter().zip(results) {
+            w.commit(job_id, a, r).unwrap();
+        }
+        for (a, r) in assigned.iter().zip(results) {
+            w.reveal(job_id, a, (*r).clone()).unwrap();
+        }
+        job_id
+    };
+    let status_of = |w: &World, job_id: u64, r: &AttestationResult| -> Vec<AssignmentStatus> {
+        w.job(job_id)
+            .assignments
+            .iter()
+            .filter(|a| a.result.as_ref() == Some(r))
+            .map(|a| a.status)
+            .collect()
+    };
+    let slashed = |w: &World| -> Vec<Uint128> {
+        ops.iter()
+            .map(|o| w.attester_info(o).slashed_total)
+            .collect()
+    };
+    // a quorum computed a real result: the one that said "unavailable" deviates (and is jailed)
+    let j = run(
+        &mut w,
+        Method::SuffixSpan,
+        &[&good, &good, &good, &unavailable],
+    );
+    assert_eq!(w.job(j).job.status, JobStatus::Finalized);
+    assert_eq!(
+        status_of(&w, j, &unavailable),
+        vec![AssignmentStatus::Deviated]
+    );
+    // a quorum (2/3 of stake) could not fetch the inputs: the one with a real result deviates
+    let treasury = w.treasury.clone();
+    let t0 = w.balance(&treasury);
+    let j = run(
+        &mut w,
+        Method::SuffixSpan,
+        &[&unavailable, &unavailable, &good],
+    );
+    assert_eq!(w.job(j).job.status, JobStatus::InputsUnavailable);
+    assert_eq!(status_of(&w, j, &good), vec![AssignmentStatus::Deviated]);
+    assert_eq!(
+        status_of(&w, j, &unavailable),
+        vec![AssignmentStatus::InQuorum; 2]
+    );
+    // platform fee + the deviation slash (1 % of 1_000)
+    assert_eq!(w.balance(&treasury) - t0, 100 + 10);
+    // tolerance mode: "unavailable" is no measurement and is decided the same way
+    let before = slashed(&w);
+    let j = run(&mut w, Method::RagRetrieval, &[&unavailable, &unavailable]);
+    assert_eq!(w.job(j).job.status, JobStatus::InputsUnavailable);
+    // mixed without a quorum either way: Failed, full refund, nobody slashed
+    let payer = w.payer.clone();
+    let p0 = w.balance(&payer);
+    let j = run(&mut w, Method::SuffixSpan, &[&good, &unavailable]);
+    assert_eq!(w.job(j).job.status, JobStatus::Failed);
+    assert_eq!(w.balance(&payer), p0);
+    assert_eq!(slashed(&w), before);
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn equivocation_evidence_is_bound_to_the_spec_and_the_chain() {
+    let mut w = ready();
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    let a = w.assigned(job_id)[0].clone();
+    let (r1, r2) = (honest(&w), w.result(&[(1, 10_000)], "other"));
+    let report = |w: &mut World, first: SignedPacket, second: SignedPacket| {
+        let reporter = w.payer.clone();
+        w.exec(
+            &reporter,
+            &ExecuteMsg::ReportEquivocation {
+                job_id,
+                attester: a.to_string(),
+                first,
+                second,
+            },
+        )
+    };
+    let signed = |w: &World, p: AttestationPacket, chain_id: &str| {
+        let k = &w.ops[w.op_index(&a)].key;
+        let signature =
+            Binary::from(<[u8; 64]>::from(k.sign(&p.sign_bytes(chain_id).unwrap())).to_vec());
+        SignedPacket {
+            packet: p,
+            signature,
+        }
+    };
+    // the same job id on another deployment: another spec_hash, validly signed
+    let mut p1 = w.packet(job_id, &a, r1.clone());
+    let mut p2 = w.packet(job_id, &a, r2.clone());
+    p1.data.spec_hash = h("another deployment's spec");
+    p2.data.spec_hash = h("another deployment's spec");
+    let chain = w.chain_id();
+    let (s1, s2) = (signed(&w, p1, &chain), signed(&w, p2, &chain));
+    assert_eq!(
+        report(&mut w, s1, s2).unwrap_err(),
+        ContractError::InvalidEvidence {
+            reason: "packet is for another job spec (spec_hash mismatch)".into()
+        }
+    );
+    // this job's spec, but signed for another chain
+    let (p1, p2) = (
+        w.packet(job_id, &a, r1.clone()),
+        w.packet(job_id, &a, r2.clone()),
+    );
+    let (s1, s2) = (
+        signed(&w, p1.clone(), "other-chain-1"),
+        signed(&w, p2.clone(), "other-chain-1"),
+    );
+    assert_eq!(
+        report(&mut w, s1, s2).unwrap_err(),
+        ContractError::InvalidEvidence {
+            reason: "signature does not verify".into()
+        }
+    );
+    // a reveal signed for another chain gets an error ack
+    w.commit(job_id, &a, &r1).unwrap();
+    w.advance(11);
+    let foreign = signed(&w, p1.clone(), "other-chain-1");
+    let res = w
+        .exec(
+            &a,
+            &ExecuteMsg::Reveal {
+                job_id,
+                packet: foreign.packet,
+                salt: World::salt(&a),
+                signature: foreign.signature,
+            },
+        )
+        .unwrap();
+    let ack: Acknowledgement = cosmwasm_std::from_json(res.data.unwrap()).unwrap();
+    assert_eq!(
+        ack,
+        Acknowledgement::Error("invalid ed25519 signature".into())
+    );
+    // the real thing, for this spec and chain, is still evidence
+    let (s1, s2) = (signed(&w, p1, &chain), signed(&w, p2, &chain));
+    report(&mut w, s1, s2).unwrap();
+    assert_eq!(w.attester_info(&a).status, att::AttesterStatus::Tombstoned);
+}
+
+#[test]
+fn stake_waits_for_open_jobs_and_an_upheld_challenge_takes_it() {
+    let mut w = ready();
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    let a = w.assigned(job_id)[0].clone();
+    let reg = w.attesters.clone();
+    let bonded = w.attester_info(&a).bonded;
+    let exec_reg = |w: &mut World, msg: &att::ExecuteMsg| {
+        w.app
+            .execute_contract(a.clone(), reg.clone(), msg, &[])
+            .map_err(|e| e.downcast::<attester_registry::ContractError>().unwrap())
+    };
+    // assigned, it unbonds everything and waits out the unbonding period
+    exec_reg(&mut w, &att::ExecuteMsg::Unbond { amount: bonded }).unwrap();
+    w.app
+        .update_block(|b| b.time = b.time.plus_seconds(7 * 86_400 + 1));
+    assert_eq!(
+        exec_reg(&mut w, &att::ExecuteMsg::ClaimUnbonded {}).unwrap_err(),
+        attester_registry::ContractError::ObligationsOpen { jobs: vec![job_id] }
+    );
+    // it attests (in the quorum) and the result is challenged: still held
+    let good = honest(&w);
+    w.attest_all(job_id, &good);
+    assert_eq!(w.job(job_id).job.status, JobStatus::Finalized);
+    let challenger = w.payer.clone();
+    let escrow = w.escrow.clone();
+    let challenge = to_json_binary(&ReceiveMsg::Challenge {
+        job_id,
+        reason: "wrong".into(),
+    })
+    .unwrap();
+    w.send(&challenger, &escrow, 1_000, challenge).unwrap();
+    assert_eq!(
+        w.job(job_id).job.challenge_resolve_deadline,
+        Some(w.app.block_info().height + 20)
+    );
+    assert!(matches!(
+        exec_reg(&mut w, &att::ExecuteMsg::ClaimUnbonded {}).unwrap_err(),
+        attester_registry::ContractError::ObligationsOpen { .. }
+    ));
+    // upheld: the slash takes the unbonding stake (1 % of 1_000), then the rest may leave
+    let gov = w.gov.clone();
+    w.exec(
+        &gov,
+        &ExecuteMsg::ResolveChallenge {
+            job_id,
+            upheld: true,
+        },
+    )
+    .unwrap();
+    let info = w.attester_info(&a);
+    assert_eq!(
+        (info.bonded, info.unbonding, info.slashed_total),
+        (Uint128::zero(), Uint128::new(990), Uint128::new(10))
+    );
+    let before = w.balance(&a);
+    exec_reg(&mut w, &att::ExecuteMsg::ClaimUnbonded {}).unwrap();
+    assert_eq!(w.balance(&a) - before, 990);
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn a_challenge_governance_leaves_unresolved_lapses_and_refunds_the_bond() {
+    let mut w = ready();
+    let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    let good = honest(&w);
+    w.attest_all(job_id, &good);
+    let (challenger, escrow, gov) = (w.payer.clone(), w.escrow.clone(), w.gov.clone());
+    let challenge = to_json_binary(&ReceiveMsg::Challenge {
+        job_id,
+        reason: "wrong".into(),
+    })
+    .unwrap();
+    w.send(&challenger, &escrow, 1_000, challenge).unwrap();
+    // before the deadline only governance decides
+    assert_eq!(
+        w.exec(&challenger, &ExecuteMsg::Settle { job_id })
+            .unwrap_err(),
+        ContractError::WrongStatus {}
+    );
+    w.advance(21);
+    assert_eq!(
+        w.exec(
+            &gov,
+            &ExecuteMsg::ResolveChallenge {
+                job_id,
+                upheld: true
+            }
+        )
+        .unwrap_err(),
+        ContractError::ChallengeLapsed {}
+    );
+    let before = w.balance(&challenger);
+    let res = w.exec(&challenger, &ExecuteMsg::Settle { job_id }).unwrap();
+    assert!(res
+        .events
+        .iter()
+        .flat_map(|e| &e.attributes)
+        .any(|a| a.key == "challenge_lapsed"));
+    assert_eq!(w.balance(&challenger) - before, 1_000);
+    assert_eq!(w.job(job_id).job.status, JobStatus::Settled);
+    slashed_none_and_all_active(&w);
+    // settled: nothing holds the quorum's stake any more
+    for o in &w.ops {
+        let r: ObligationsResponse = w
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &w.escrow,
+                &QueryMsg::Obligations {
+                    attester: o.addr.to_string(),
+                },
+            )
+            .unwrap();
+        assert!(r.jobs.is_empty());
+    }
+    w.assert_ledger_balanced();
 }

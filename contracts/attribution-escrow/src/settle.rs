@@ -73,6 +73,31 @@ pub fn refund_msgs(
     Ok(vec![transfer(cfg, &job.payer, job.fee)?])
 }
 
+/// A job whose inputs a quorum found unavailable: the platform fee (the price of having asked)
+/// goes to the treasury, the rest back to the payer.
+pub fn unavailable_refund_msgs(
+    store: &mut dyn Storage,
+    cfg: &Config,
+    job: &JobInfo,
+) -> StdResult<Vec<CosmosMsg>> {
+    ledger_out(
+        store,
+        job.fee,
+        Uint128::zero(),
+        Uint128::zero(),
+        Uint128::zero(),
+    )?;
+    let refund = job.fee - job.platform_fee;
+    let mut msgs = vec![];
+    if !job.platform_fee.is_zero() {
+        msgs.push(transfer(cfg, &cfg.treasury, job.platform_fee)?);
+    }
+    if !refund.is_zero() {
+        msgs.push(transfer(cfg, &job.payer, refund)?);
+    }
+    Ok(msgs)
+}
+
 pub fn execute_challenge(
     deps: DepsMut,
     env: Env,
@@ -98,6 +123,8 @@ pub fn execute_challenge(
     job.status = JobStatus::Challenged;
     job.challenger = Some(challenger.clone());
     job.challenge_bond = amount;
+    let resolve_by = env.block.height + cfg.params.challenge_resolve_blocks;
+    job.challenge_resolve_deadline = Some(resolve_by);
     jobs().save(deps.storage, job_id, &job)?;
     LEDGER.update(deps.storage, |mut l| -> StdResult<_> {
         l.escrowed += amount;
@@ -108,6 +135,7 @@ pub fn execute_challenge(
         .add_attribute("action", "challenge")
         .add_attribute("job_id", job_id.to_string())
         .add_attribute("challenger", challenger)
+        .add_attribute("resolve_deadline", resolve_by.to_string())
         .add_attribute("reason", reason))
 }
 
@@ -126,6 +154,9 @@ pub fn execute_resolve_challenge(
     let mut job = load_job(deps.storage, job_id)?;
     if job.status != JobStatus::Challenged {
         return Err(ContractError::WrongStatus {});
+    }
+    if challenge_lapsed(&job, &env) {
+        return Err(ContractError::ChallengeLapsed {});
     }
     let challenger = job
         .challenger
@@ -151,6 +182,11 @@ pub fn execute_resolve_challenge(
             }
         }
         job.status = JobStatus::Failed;
+        let assigned: Vec<Addr> = load_assignments(deps.storage, job_id)?
+            .into_iter()
+            .map(|a| a.attester)
+            .collect();
+        release_obligations(deps.storage, job_id, &assigned);
         msgs.extend(
             refund_msgs(deps.storage, &cfg, &job)?
                 .into_iter()
@@ -180,6 +216,7 @@ pub fn execute_resolve_challenge(
         }
     }
     job.challenge_bond = Uint128::zero();
+    job.challenge_resolve_deadline = None;
     jobs().save(deps.storage, job_id, &job)?;
     Ok(Response::new()
         .add_submessages(msgs)
@@ -188,8 +225,16 @@ pub fn execute_resolve_challenge(
         .add_attribute("upheld", upheld.to_string()))
 }
 
+/// Governance did not resolve the job's challenge by its deadline.
+fn challenge_lapsed(job: &JobInfo, env: &Env) -> bool {
+    job.challenge_resolve_deadline
+        .is_some_and(|d| env.block.height > d)
+}
+
 /// Anyone, once the challenge window of a Finalized job closed: credits β, γ and δ (see the
-/// module doc and [`split_delta`]) and sends the treasury its part in one transfer.
+/// module doc and [`split_delta`]) and sends the treasury its part in one transfer. A challenge
+/// governance left unresolved past its deadline lapses here: the challenger gets the bond back
+/// (nobody decided against him) and the result stands, unpunished.
 pub fn execute_settle(
     deps: DepsMut,
     env: Env,
@@ -198,8 +243,32 @@ pub fn execute_settle(
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let mut job = load_job(deps.storage, job_id)?;
-    if job.status != JobStatus::Finalized {
-        return Err(ContractError::WrongStatus {});
+    let mut lapsed_msgs: Vec<CosmosMsg> = vec![];
+    let mut lapsed = false;
+    match job.status {
+        JobStatus::Finalized => {}
+        JobStatus::Challenged if challenge_lapsed(&job, &env) => {
+            lapsed = true;
+            let challenger = job
+                .challenger
+                .clone()
+                .expect("challenged job has a challenger");
+            let bond = job.challenge_bond;
+            ledger_out(
+                deps.storage,
+                bond,
+                Uint128::zero(),
+                Uint128::zero(),
+                Uint128::zero(),
+            )?;
+            if !bond.is_zero() {
+                lapsed_msgs.push(transfer(&cfg, &challenger, bond)?);
+            }
+            job.challenge_bond = Uint128::zero();
+            job.challenge_resolve_deadline = None;
+            job.status = JobStatus::Finalized;
+        }
+        _ => return Err(ContractError::WrongStatus {}),
     }
     if job
         .challenge_deadline
@@ -293,7 +362,12 @@ pub fn execute_settle(
     })?;
     job.status = JobStatus::Settled;
     jobs().save(deps.storage, job_id, &job)?;
-    let mut res = Response::new();
+    // Nothing can be held against the quorum any more.
+    release_obligations(deps.storage, job_id, quorum.iter().map(|a| &a.attester));
+    let mut res = Response::new().add_messages(lapsed_msgs);
+    if lapsed {
+        res = res.add_attribute("challenge_lapsed", "bond_refunded");
+    }
     if !to_treasury.is_zero() {
         res = res.add_message(transfer(&cfg, &cfg.treasury, to_treasury)?);
     }

@@ -192,6 +192,7 @@ mod tests {
             challenge_bond: Uint128::new(1),
             max_contributions: 64,
             unattributed: Default::default(),
+            challenge_resolve_blocks: 20,
         }
     }
 

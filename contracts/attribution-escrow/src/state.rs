@@ -41,6 +41,7 @@ pub fn status_code(s: JobStatus) -> u8 {
         JobStatus::Settled => 4,
         JobStatus::Failed => 5,
         JobStatus::Expired => 6,
+        JobStatus::InputsUnavailable => 7,
     }
 }
 
@@ -77,6 +78,10 @@ pub const DRAWN: Map<(u64, u32, &Addr), Uint128> = Map::new("drawn");
 /// contribution id → what the row earned by its own influence (see `ContributionEarnings`).
 pub const EARNINGS: Map<u64, ContributionEarningsResponse> = Map::new("earnings");
 pub const LEDGER: Item<Ledger> = Item::new("ledger");
+/// (attester, job) → (): jobs in which the attester's stake is still answerable (see
+/// `QueryMsg::Obligations`): set at assignment, cleared when the tally, the settlement or the
+/// challenge resolution ends what the job can still cost it.
+pub const OBLIGATIONS: Map<(&Addr, u64), ()> = Map::new("obligations");
 /// attester → (first block of the current miss window, misses in it).
 pub const MISSES: Map<&Addr, (u64, u32)> = Map::new("misses");
 
@@ -92,6 +97,17 @@ pub fn load_assignments(store: &dyn Storage, job_id: u64) -> StdResult<Vec<Assig
         .range(store, None, None, Order::Ascending)
         .map(|r| r.map(|(_, a)| a))
         .collect()
+}
+
+/// Clears the obligations of `job_id` for every attester in `who`.
+pub fn release_obligations<'a>(
+    store: &mut dyn Storage,
+    job_id: u64,
+    who: impl IntoIterator<Item = &'a Addr>,
+) {
+    for a in who {
+        OBLIGATIONS.remove(store, (a, job_id));
+    }
 }
 
 pub fn credit(store: &mut dyn Storage, who: &Addr, amount: Uint128) -> StdResult<()> {

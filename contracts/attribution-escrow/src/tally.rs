@@ -13,7 +13,7 @@ use openledger_types::escrow::*;
 use openledger_types::{sha256, DatanetRef, BPS};
 
 use crate::error::ContractError;
-use crate::settle::refund_msgs;
+use crate::settle::{refund_msgs, unavailable_refund_msgs};
 use crate::state::*;
 
 /// Every assigned attester has revealed (or was caught equivocating).
@@ -240,7 +240,25 @@ pub fn do_tally(
 
     // in_quorum(attester) decides InQuorum vs Deviated once a result is final.
     let mut decided: Option<(AttestationResult, Vec<Addr>)> = None;
-    if job.spec.method.is_exact() {
+    let unavailable_stake: Uint128 = revealed
+        .iter()
+        .filter(|a| a.result.as_ref().is_some_and(|r| r.is_inputs_unavailable()))
+        .map(|a| a.stake)
+        .sum();
+    if reaches_quorum(
+        unavailable_stake,
+        job.total_stake,
+        p.quorum_num,
+        p.quorum_den,
+    ) {
+        // A quorum could not fetch the inputs: that is the decided outcome, in either mode.
+        let members = revealed
+            .iter()
+            .filter(|a| a.result.as_ref().is_some_and(|r| r.is_inputs_unavailable()))
+            .map(|a| a.attester.clone())
+            .collect();
+        decided = Some((AttestationResult::inputs_unavailable(), members));
+    } else if job.spec.method.is_exact() {
         let reveals: Vec<(AttestationResult, Uint128)> = revealed
             .iter()
             .map(|a| (a.result.clone().expect("revealed has result"), a.stake))
@@ -256,8 +274,14 @@ pub fn do_tally(
             }
         }
     } else {
+        // "Inputs unavailable" is no measurement: it takes no part in the median and is
+        // never within the band of a decided result (so it deviates from one).
+        let measured: Vec<&&Assignment> = revealed
+            .iter()
+            .filter(|a| !a.result.as_ref().is_some_and(|r| r.is_inputs_unavailable()))
+            .collect();
         let dims = job.spec.datanets.len();
-        let results: Vec<(&AttestationResult, Uint128)> = revealed
+        let results: Vec<(&AttestationResult, Uint128)> = measured
             .iter()
             .map(|a| (a.result.as_ref().expect("revealed has result"), a.stake))
             .collect();
@@ -268,13 +292,13 @@ pub fn do_tally(
         match weighted_median(&vectors, dims) {
             Some(median) => {
                 // The band is measured on the Datanet weights; per-row influence is the median.
-                let members: Vec<Addr> = revealed
+                let members: Vec<Addr> = measured
                     .iter()
                     .zip(&vectors)
                     .filter(|(_, (v, _))| l1(v, &median) <= p.tolerance_bps)
                     .map(|(a, _)| a.attester.clone())
                     .collect();
-                let in_band: Uint128 = revealed
+                let in_band: Uint128 = measured
                     .iter()
                     .filter(|a| members.contains(&a.attester))
                     .map(|a| a.stake)
@@ -303,12 +327,12 @@ pub fn do_tally(
             None => {
                 // Every median is zero: the answer owes nothing to the named Datanets if the
                 // reveals saying so (empty weights) reach quorum.
-                let members: Vec<Addr> = revealed
+                let members: Vec<Addr> = measured
                     .iter()
                     .filter(|a| a.result.as_ref().is_some_and(|r| r.weights_bps.is_empty()))
                     .map(|a| a.attester.clone())
                     .collect();
-                let stake: Uint128 = revealed
+                let stake: Uint128 = measured
                     .iter()
                     .filter(|a| members.contains(&a.attester))
                     .map(|a| a.stake)
@@ -319,6 +343,11 @@ pub fn do_tally(
             }
         }
     }
+    // Missing a reveal is only a fault once the inputs were shown available, i.e. a real result
+    // was decided: otherwise a request naming bytes nobody has would slash every attester.
+    let inputs_available = decided
+        .as_ref()
+        .is_some_and(|(r, _)| !r.is_inputs_unavailable());
 
     let registry = AttesterRegistry(cfg.attester_registry.clone());
     let jail_until = env.block.time.seconds() + p.jail_seconds;
@@ -328,6 +357,11 @@ pub fn do_tally(
         match a.status {
             AssignmentStatus::Assigned | AssignmentStatus::Committed => {
                 a.status = AssignmentStatus::Missed;
+                if !inputs_available {
+                    attrs.push(Attribute::new("missed_unpenalised", a.attester.to_string()));
+                    ASSIGNMENTS.save(deps.storage, (job_id, &a.attester.clone()), a)?;
+                    continue;
+                }
                 let (start, count) = MISSES
                     .may_load(deps.storage, &a.attester)?
                     .unwrap_or((env.block.height, 0));
@@ -370,10 +404,38 @@ pub fn do_tally(
     }
 
     match decided {
+        Some((result, _)) if result.is_inputs_unavailable() => {
+            // Ends now: no challenge window (nothing is paid for), nobody owes anything more.
+            job.status = JobStatus::InputsUnavailable;
+            job.result = Some(result);
+            msgs.extend(
+                unavailable_refund_msgs(deps.storage, cfg, &job)?
+                    .into_iter()
+                    .map(SubMsg::new),
+            );
+            release_obligations(
+                deps.storage,
+                job_id,
+                assignments.iter().map(|a| &a.attester),
+            );
+            attrs.push(Attribute::new("status", "inputs_unavailable"));
+            attrs.push(Attribute::new("refund", job.fee - job.platform_fee));
+            attrs.push(Attribute::new("platform_fee", job.platform_fee));
+        }
         Some((result, _)) => {
             job.status = JobStatus::Finalized;
             job.result = Some(result.clone());
             job.challenge_deadline = Some(env.block.height + p.challenge_blocks);
+            // Only the quorum answers for the result in the challenge window; the others'
+            // penalties (if any) were just sent.
+            release_obligations(
+                deps.storage,
+                job_id,
+                assignments
+                    .iter()
+                    .filter(|a| a.status != AssignmentStatus::InQuorum)
+                    .map(|a| &a.attester),
+            );
             attrs.push(Attribute::new("status", "finalized"));
             attrs.push(Attribute::new("result_hash", result.result_hash.to_hex()));
         }
@@ -389,6 +451,11 @@ pub fn do_tally(
                 refund_msgs(deps.storage, cfg, &job)?
                     .into_iter()
                     .map(SubMsg::new),
+            );
+            release_obligations(
+                deps.storage,
+                job_id,
+                assignments.iter().map(|a| &a.attester),
             );
             attrs.push(Attribute::new(
                 "status",

@@ -144,7 +144,7 @@ pub async fn gather(
         versions.push(VersionLeaves {
             datanet: dn.clone(),
             leaves: if in_tree_order {
-                accepted.iter().filter_map(|c| leaf_of(c)).collect()
+                accepted.iter().filter_map(leaf_of).collect()
             } else {
                 vec![]
             },
@@ -350,9 +350,9 @@ pub fn compute(job: &JobInfo, model: &Arc<ServedModel>, inputs: Inputs) -> Resul
             text: model.tokenizer.decode(tokens)?,
         };
         for c in index.occurrences(tokens) {
-            let named = contributions.iter().any(|w| {
-                ContributionRef::new(w.datanet_id, w.version, w.contribution_id) == c
-            });
+            let named = contributions
+                .iter()
+                .any(|w| ContributionRef::new(w.datanet_id, w.version, w.contribution_id) == c);
             if named {
                 spans.entry(c).or_default().push(matched.clone());
             }
@@ -479,6 +479,7 @@ mod tests {
             result: None,
             challenger: None,
             challenge_bond: Uint128::zero(),
+            challenge_resolve_deadline: None,
             max_contributions: 64,
         }
     }

@@ -44,7 +44,10 @@ impl ContentStore {
                 Err(e) => return Err(AttesterError::io(path, e)),
             }
         }
-        Err(bad(format!("not found in {}", self.describe())))
+        Err(AttesterError::ContentNotFound {
+            hash: name,
+            searched: self.describe(),
+        })
     }
 
     /// Stores `bytes` in the first directory; returns their sha256.
@@ -103,10 +106,13 @@ mod tests {
             "found in the second dir"
         );
         std::fs::write(a.path().join(hex::encode(h)), b"row 1").unwrap();
-        let e = store.get(&h).unwrap_err().to_string();
-        assert!(e.contains("does not hash"), "{e}");
-        let e = store.get(&[7u8; 32]).unwrap_err().to_string();
-        assert!(e.contains("not found"), "{e}");
+        // a mismatch is an error, never "unavailable"; only a miss is `ContentNotFound`
+        let e = store.get(&h).unwrap_err();
+        assert!(matches!(e, AttesterError::Content { .. }), "{e}");
+        assert!(e.to_string().contains("does not hash"), "{e}");
+        let e = store.get(&[7u8; 32]).unwrap_err();
+        assert!(matches!(e, AttesterError::ContentNotFound { .. }), "{e}");
+        assert!(e.to_string().contains("not found"), "{e}");
         assert!(store.get(&[1, 2]).is_err());
     }
 }

@@ -8,8 +8,10 @@
 //! ```
 //!
 //! Network and chain failures are retried with exponential backoff (a chain that restarts is
-//! simply waited for); answers that will not change (an unsupported job, missing inputs) are
-//! logged once and the job is left to expire.
+//! simply waited for); answers that will not change (an unsupported job, inputs that do not
+//! match their hashes) are logged once and the job is left to expire. Inputs that cannot be
+//! found at all are attested as "inputs unavailable" (`AttestationResult::inputs_unavailable`),
+//! committed and revealed like any result, so a request naming bytes nobody has slashes no one.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -25,9 +27,8 @@ use openledger_types::attester::{
 use openledger_types::common::Method;
 use openledger_types::escrow::{
     commitment, AssignmentStatus, AttestationPacket, AttestationPacketData, AttestationResult,
-    AttesterJob,
-    AttesterJobsResponse, BalanceResponse, ExecuteMsg as EscrowExecute, JobInfo, JobResponse,
-    JobStatus, QueryMsg as EscrowQuery, ATTEST_PORT,
+    AttesterJob, AttesterJobsResponse, BalanceResponse, ExecuteMsg as EscrowExecute, JobInfo,
+    JobResponse, JobStatus, QueryMsg as EscrowQuery, ATTEST_PORT,
 };
 use rand_core::{OsRng, RngCore};
 use serde_json::{json, Value};
@@ -216,7 +217,10 @@ impl Attester {
         let id = job.id;
         if matches!(
             job.status,
-            JobStatus::Settled | JobStatus::Failed | JobStatus::Expired
+            JobStatus::Settled
+                | JobStatus::Failed
+                | JobStatus::Expired
+                | JobStatus::InputsUnavailable
         ) {
             self.finish(id, &aj.assignment.status, job.status)?;
             return Ok(true);
@@ -418,14 +422,27 @@ impl Attester {
             datanets = job.spec.datanets.len(),
             "computing suffix_span attribution: fetching Datanet rows and the output"
         );
-        let mut inputs = attest::gather(
+        let mut inputs = match attest::gather(
             &self.chain,
             &self.deployment.contracts.datanet_registry.address,
             &self.content,
             &self.model,
             job,
         )
-        .await?;
+        .await
+        {
+            Ok(inputs) => inputs,
+            // The output or a named row is nowhere to be found: say so, in the canonical form
+            // every honest attester without those bytes reveals, so the quorum agrees on it
+            // (and nobody is slashed for a request naming bytes that do not exist). Bytes that
+            // do not match their hash stay an error.
+            Err(AttesterError::ContentNotFound { hash, .. }) => {
+                warn!(job = id, content = %hash, "job input not found: attesting \"inputs unavailable\"");
+                Metrics::inc(&self.metrics.jobs_computed_total);
+                return self.journal_result(job, AttestationResult::inputs_unavailable(), t);
+            }
+            Err(e) => return Err(e),
+        };
         let rows = inputs.docs.len();
         info!(
             job = id,
@@ -458,6 +475,28 @@ impl Attester {
             result.result_hash = HexBinary::from(h);
         }
         self.write_receipt(job, &evidence.0, &evidence.1, &attestation, &result)?;
+        Metrics::inc(&self.metrics.jobs_computed_total);
+        info!(
+            job = id,
+            rows,
+            contributions_with_influence = attestation.full.contributions.len(),
+            contributions_paid = result.contributions.len(),
+            weights = ?result.weights_bps.iter().map(|w| (w.datanet_id, w.version, w.bps)).collect::<Vec<_>>(),
+            result_hash = %result.result_hash,
+            ms = t.elapsed().as_millis() as u64,
+            "attribution computed"
+        );
+        self.journal_result(job, result, t)
+    }
+
+    /// Draws the salt and journals `result` with its commitment before anything is sent.
+    fn journal_result(
+        &mut self,
+        job: &JobInfo,
+        result: AttestationResult,
+        t: Instant,
+    ) -> Result<Entry> {
+        let id = job.id;
         let mut salt = [0u8; 32];
         OsRng.fill_bytes(&mut salt);
         let commitment =
@@ -469,17 +508,6 @@ impl Attester {
         self.metrics
             .compute_milliseconds_total
             .fetch_add(ms, std::sync::atomic::Ordering::Relaxed);
-        Metrics::inc(&self.metrics.jobs_computed_total);
-        info!(
-            job = id,
-            rows,
-            contributions_with_influence = attestation.full.contributions.len(),
-            contributions_paid = result.contributions.len(),
-            weights = ?result.weights_bps.iter().map(|w| (w.datanet_id, w.version, w.bps)).collect::<Vec<_>>(),
-            result_hash = %result.result_hash,
-            ms,
-            "attribution computed"
-        );
         let entry = Entry {
             job_id: id,
             spec_hash: job.spec_hash.clone(),
@@ -518,10 +546,12 @@ impl Attester {
                 result: result.clone(),
             },
         };
-        let sign_bytes = packet.sign_bytes().map_err(|e| AttesterError::Job {
-            job_id: job.id,
-            message: e.to_string(),
-        })?;
+        let sign_bytes = packet
+            .sign_bytes(&self.cfg.chain_id)
+            .map_err(|e| AttesterError::Job {
+                job_id: job.id,
+                message: e.to_string(),
+            })?;
         let signature = Binary::from(self.keys.packet.sign(&sign_bytes).to_bytes().to_vec());
         Ok((packet, signature))
     }

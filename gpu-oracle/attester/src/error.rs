@@ -35,6 +35,10 @@ pub enum AttesterError {
     TxTimeout { hash: String, seconds: u64 },
     #[error("content {hash}: {message}")]
     Content { hash: String, message: String },
+    /// No content directory holds these bytes (as opposed to bytes that do not match their
+    /// hash, a `Content` error): for a job's inputs, the "inputs unavailable" result.
+    #[error("content {hash}: not found in {searched}")]
+    ContentNotFound { hash: String, searched: String },
     #[error("job {job_id}: {message}")]
     Job { job_id: u64, message: String },
     #[error("model {path}: {message}")]

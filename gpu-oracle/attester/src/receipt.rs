@@ -95,7 +95,9 @@ pub struct Checked {
 
 /// Where an attester keeps the receipt of job `job_id` under its state directory.
 pub fn path(state_dir: &Path, job_id: u64) -> std::path::PathBuf {
-    state_dir.join("receipts").join(format!("{job_id:020}.json"))
+    state_dir
+        .join("receipts")
+        .join(format!("{job_id:020}.json"))
 }
 
 /// Builds the receipt of `attestation`, revealed as `packet` signed by `signature`. `None` when
@@ -173,9 +175,10 @@ pub fn verify(r: &Receipt) -> Result<Checked, ReceiptError> {
         .as_slice()
         .try_into()
         .map_err(|_| ReceiptError::Format("signature is not 64 bytes".into()))?;
+    // Signed for the chain the receipt names (the escrow checks its own chain id).
     let sign_bytes = r
         .packet
-        .sign_bytes()
+        .sign_bytes(&r.chain_id)
         .map_err(|e| ReceiptError::Format(e.to_string()))?;
     ed25519_consensus::VerificationKey::try_from(key)
         .and_then(|vk| vk.verify(&ed25519_consensus::Signature::from(sig), &sign_bytes))
@@ -383,7 +386,7 @@ mod tests {
             },
         };
         let key = ed25519_consensus::SigningKey::from([3u8; 32]);
-        let signature = key.sign(&packet.sign_bytes().unwrap());
+        let signature = key.sign(&packet.sign_bytes("test-1").unwrap());
         Receipt {
             format: FORMAT.into(),
             chain_id: "test-1".into(),
@@ -479,13 +482,23 @@ mod tests {
     }
 
     #[test]
+    fn a_receipt_signed_for_another_chain_is_refused() {
+        // The packet signature covers the chain id: the same packet on another chain is not
+        // what the attester signed.
+        let mut r = receipt();
+        r.chain_id = "other-chain-1".into();
+        assert_eq!(verify(&r), Err(ReceiptError::Signature));
+    }
+
+    #[test]
     fn reads_one_receipt_or_a_demo_receipt_of_several() {
         let dir = crate::TestDir::new();
         let one = dir.path().join("one.json");
         std::fs::write(&one, serde_json::to_vec(&receipt()).unwrap()).unwrap();
         assert_eq!(read(&one).unwrap(), vec![receipt()]);
         let demo = dir.path().join("demo.json");
-        let v = serde_json::json!({"jobs": [{"evidence": [receipt(), receipt()]}, {"evidence": []}]});
+        let v =
+            serde_json::json!({"jobs": [{"evidence": [receipt(), receipt()]}, {"evidence": []}]});
         std::fs::write(&demo, serde_json::to_vec(&v).unwrap()).unwrap();
         assert_eq!(read(&demo).unwrap().len(), 2);
         std::fs::write(&demo, br#"{"jobs": []}"#).unwrap();

@@ -56,10 +56,13 @@ pub enum ExecuteMsg {
     },
     /// CW20 OPEN hook: [`ReceiveMsg::Bond`].
     Receive(Cw20ReceiveMsg),
-    /// Starts unbonding; stake is withdrawable after `unbonding_seconds`.
+    /// Starts unbonding; stake is withdrawable after `unbonding_seconds` and once the verifier
+    /// lists no open obligations of the operator (escrow `Obligations`). Until withdrawn it
+    /// can still be slashed.
     Unbond {
         amount: Uint128,
     },
+    /// Refused while the verifier reports open obligations (`ObligationsOpen`).
     ClaimUnbonded {},
     /// Leaves jail after `until` if bonded ≥ `min_bond`.
     Unjail {},

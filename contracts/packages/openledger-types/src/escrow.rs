@@ -60,6 +60,20 @@ pub struct EscrowParams {
     /// settlement.
     #[serde(default)]
     pub unattributed: Unattributed,
+    /// Blocks governance has to `ResolveChallenge` after a challenge is raised. Past it the
+    /// challenge lapses: the bond goes back to the challenger and the result stands (`Settle`).
+    /// Keep it well inside the registry's `unbonding_seconds`: while a challenge is open the
+    /// quorum's stake cannot be withdrawn, and this bounds how long governance can hold it.
+    #[serde(default = "default_challenge_resolve_blocks")]
+    pub challenge_resolve_blocks: u64,
+}
+
+/// [`EscrowParams::challenge_resolve_blocks`] of deployments made before it existed
+/// (≈ 3.5 days at 6 s blocks, half the deployed 7-day unbonding period).
+pub const DEFAULT_CHALLENGE_RESOLVE_BLOCKS: u64 = 50_400;
+
+fn default_challenge_resolve_blocks() -> u64 {
+    DEFAULT_CHALLENGE_RESOLVE_BLOCKS
 }
 
 /// [`EscrowParams::max_contributions`] of deployments made before it existed.
@@ -137,7 +151,26 @@ pub struct AttestationResult {
     pub contributions: Vec<ContributionWeight>,
 }
 
+/// Domain tag whose sha256 is the `result_hash` of [`AttestationResult::inputs_unavailable`].
+pub const INPUTS_UNAVAILABLE_TAG: &[u8] = b"openledger/attestation/inputs-unavailable/v1";
+
 impl AttestationResult {
+    /// The canonical "inputs unavailable" result: what every honest attester that cannot fetch
+    /// the job's output or a named contribution (not found, as opposed to bytes that do not
+    /// match their hash) reveals. It is the same bytes for every attester and job, so the
+    /// exact-mode quorum can agree on it; committed and revealed like any result.
+    pub fn inputs_unavailable() -> Self {
+        AttestationResult {
+            result_hash: HexBinary::from(sha256(INPUTS_UNAVAILABLE_TAG).to_vec()),
+            weights_bps: vec![],
+            contributions: vec![],
+        }
+    }
+
+    pub fn is_inputs_unavailable(&self) -> bool {
+        *self == Self::inputs_unavailable()
+    }
+
     /// Canonical digest compared by the exact-mode tally.
     pub fn digest(&self) -> StdResult<HexBinary> {
         Ok(HexBinary::from(sha256(&to_json_vec(self)?).to_vec()))
@@ -170,10 +203,23 @@ pub struct AttestationPacket {
     pub data: AttestationPacketData,
 }
 
+/// What an attester signs: the packet and the chain it is for (like the Cosmos SDK's
+/// `StdSignDoc`), so a packet signed for one chain is no evidence on another.
+#[derive(cosmwasm_schema::serde::Serialize)]
+#[serde(crate = "cosmwasm_schema::serde")]
+struct PacketSignDoc<'a> {
+    chain_id: &'a str,
+    packet: &'a AttestationPacket,
+}
+
 impl AttestationPacket {
-    /// The 32 bytes an attester signs with its registered ed25519 key: `sha256(json(packet))`.
-    pub fn sign_bytes(&self) -> StdResult<[u8; 32]> {
-        Ok(sha256(&to_json_vec(self)?))
+    /// The 32 bytes an attester signs with its registered ed25519 key:
+    /// `sha256(json({"chain_id": chain_id, "packet": packet}))`.
+    pub fn sign_bytes(&self, chain_id: &str) -> StdResult<[u8; 32]> {
+        Ok(sha256(&to_json_vec(&PacketSignDoc {
+            chain_id,
+            packet: self,
+        })?))
     }
 }
 
@@ -293,6 +339,9 @@ pub enum JobStatus {
     Failed,
     /// Too few reveals by the deadline: refunded.
     Expired,
+    /// A quorum revealed [`AttestationResult::inputs_unavailable`]: nobody is slashed for
+    /// missing, the platform fee goes to the treasury and the rest back to the payer.
+    InputsUnavailable,
 }
 
 #[cw_serde]
@@ -342,6 +391,9 @@ pub struct JobInfo {
     pub result: Option<AttestationResult>,
     pub challenger: Option<Addr>,
     pub challenge_bond: Uint128,
+    /// Last block at which governance may resolve the open challenge (set when challenged).
+    #[serde(default)]
+    pub challenge_resolve_deadline: Option<u64>,
     /// `EscrowParams::max_contributions` when the job was requested (0 for older jobs: their
     /// results name no contributions).
     #[serde(default)]
@@ -394,6 +446,16 @@ pub enum QueryMsg {
     /// Token accounting of the whole contract.
     #[returns(Ledger)]
     Ledger {},
+    /// Jobs (by id, at most `MAX_LIMIT`) in which the attester's stake is still answerable:
+    /// assigned to an unresolved job, or in the quorum of a job whose challenge window or
+    /// challenge is open. The attester registry refuses `ClaimUnbonded` while any is listed.
+    #[returns(ObligationsResponse)]
+    Obligations { attester: String },
+}
+
+#[cw_serde]
+pub struct ObligationsResponse {
+    pub jobs: Vec<u64>,
 }
 
 #[cw_serde]
