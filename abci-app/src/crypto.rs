@@ -18,6 +18,11 @@ pub enum AddressError {
     Length(usize),
     #[error("empty address string is not allowed")]
     Empty,
+    /// Bech32 leaves slack: non-zero padding bits decode to the same bytes (and all-uppercase
+    /// would, were the prefix not checked case-sensitively). Contracts see the string itself (`info.sender`, their own address), so only the
+    /// one spelling [`to_bech32`] gives may name an account.
+    #[error("address {given} is not canonical; the canonical spelling is {canonical}")]
+    NotCanonical { given: String, canonical: String },
 }
 
 /// `ripemd160(sha256(compressed_pubkey))`: the 20-byte account address of a secp256k1 key.
@@ -39,7 +44,8 @@ pub fn to_bech32(hrp: &str, bytes: &[u8]) -> String {
     bech32::encode::<Bech32>(hrp, bytes).expect("addresses of 1..=255 bytes always encode")
 }
 
-/// Strict classic-Bech32 decode with the expected prefix.
+/// Strict classic-Bech32 decode with the expected prefix; only the canonical spelling (the one
+/// [`to_bech32`] gives back for the decoded bytes) is accepted.
 pub fn from_bech32(hrp: &str, address: &str) -> Result<Vec<u8>, AddressError> {
     if address.is_empty() {
         return Err(AddressError::Empty);
@@ -55,6 +61,15 @@ pub fn from_bech32(hrp: &str, address: &str) -> Result<Vec<u8>, AddressError> {
     let bytes: Vec<u8> = checked.byte_iter().collect();
     if bytes.is_empty() || bytes.len() > 255 {
         return Err(AddressError::Length(bytes.len()));
+    }
+    // The decoder drops the padding bits of the last 5-bit group unchecked, so up to 2^4
+    // strings (32 bytes) or 2^4·2 (20 bytes) decode alike; re-encoding catches all of them.
+    let canonical = to_bech32(hrp, &bytes);
+    if canonical != address {
+        return Err(AddressError::NotCanonical {
+            given: address.to_string(),
+            canonical,
+        });
     }
     Ok(bytes)
 }
@@ -103,6 +118,8 @@ pub fn verify_secp256k1(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bech32::primitives::iter::{ByteIterExt, Fe32IterExt};
+    use bech32::Fe32;
     use k256::ecdsa::{signature::Signer, SigningKey};
 
     #[test]
@@ -119,6 +136,64 @@ mod tests {
         broken.push(if addr.ends_with('q') { 'p' } else { 'q' });
         assert!(account_from_bech32(&broken).is_err());
         assert_eq!(account_from_bech32(""), Err(AddressError::Empty));
+    }
+
+    /// `open1…` of the 5-bit `data` with its checksum, whatever the padding bits hold.
+    fn spell(data: Vec<Fe32>) -> String {
+        let hrp = Hrp::parse(ACCOUNT_HRP).unwrap();
+        data.into_iter()
+            .with_checksum::<Bech32>(&hrp)
+            .chars()
+            .collect()
+    }
+
+    fn five_bit(bytes: &[u8]) -> Vec<Fe32> {
+        bytes.iter().copied().bytes_to_fes().collect()
+    }
+
+    #[test]
+    fn only_the_canonical_spelling_decodes() {
+        // 20 bytes fill 32 characters exactly; one more character (5 bits, dropped by the
+        // decoder) gave 32 other names for every account.
+        let account = account_to_bech32(&[7u8; 20]);
+        let data = five_bit(&[7u8; 20]);
+        assert_eq!(spell(data.clone()), account);
+        for extra in 0..32u8 {
+            let mut longer = data.clone();
+            longer.push(Fe32::try_from(extra).unwrap());
+            let alt = spell(longer);
+            assert!(
+                matches!(
+                    account_from_bech32(&alt),
+                    Err(AddressError::NotCanonical { ref canonical, .. }) if *canonical == account
+                ),
+                "{alt}: {:?}",
+                account_from_bech32(&alt)
+            );
+        }
+        // 32 bytes (contracts) leave 4 padding bits in the last character: 15 more names.
+        let contract = account_to_bech32(&[0xa5u8; 32]);
+        let data = five_bit(&[0xa5u8; 32]);
+        assert_eq!(spell(data.clone()), contract);
+        let last = data.len() - 1;
+        assert_eq!(data[last].to_u8() & 0b1111, 0);
+        for pad in 1..16u8 {
+            let mut padded = data.clone();
+            padded[last] = Fe32::try_from(data[last].to_u8() | pad).unwrap();
+            let alt = spell(padded);
+            assert!(
+                matches!(
+                    account_from_bech32(&alt),
+                    Err(AddressError::NotCanonical { .. })
+                ),
+                "{alt}"
+            );
+        }
+        // The uppercase form is valid bech32 but would name the account a second way; its
+        // prefix already fails the (case-sensitive) prefix check.
+        let upper = account.to_uppercase();
+        let err = account_from_bech32(&upper).unwrap_err();
+        assert!(err.to_string().contains("prefix"), "{err}");
     }
 
     #[test]

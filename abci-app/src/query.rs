@@ -277,7 +277,7 @@ pub fn simulate_with_wasm(
             .unwrap_or_default(),
         height: height + 1,
         time_unix_nanos: wasm.map_or(0, |w| w.last_block_time()),
-        wasm: wasm.map(|w| crate::modules::wasm::WasmHandle::new(w.clone())),
+        wasm: wasm.map(|w| crate::modules::wasm::WasmHandle::for_simulation(w.clone())),
     };
     let outcome = run_tx(&mut state, &block, ExecMode::Simulate, &tx_bytes);
     let data = outcome.result?;

@@ -1148,3 +1148,207 @@ fn contract_any_messages_run_as_the_contract_only() {
     );
     assert_eq!(c.d.balance(&bob.address), bob_before + 300);
 }
+
+/// Every regular file under `dir`, with its size.
+fn files_under(dir: &std::path::Path) -> Vec<(std::path::PathBuf, u64)> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            if meta.is_dir() {
+                todo.push(entry.path());
+            } else {
+                out.push((entry.path(), meta.len()));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// `wasm` grown to `size` bytes by a trailing custom section of zeros: a fresh checksum (and
+/// the full per-byte compile cost) for a few bytes of gzip.
+fn padded_to(wasm: &[u8], size: usize) -> Vec<u8> {
+    const NAME: &[u8] = b"pad";
+    // id 0, a 5-byte LEB128 length, then the name and the zeros.
+    let payload = size - wasm.len() - 1 - 5;
+    let mut out = wasm.to_vec();
+    out.push(0);
+    for i in 0..5 {
+        let group = ((payload >> (7 * i)) & 0x7f) as u8;
+        out.push(if i < 4 { group | 0x80 } else { group });
+    }
+    out.push(NAME.len() as u8);
+    out.extend_from_slice(NAME);
+    out.resize(size, 0);
+    out
+}
+
+#[test]
+fn simulated_uploads_leave_no_file_and_are_capped() {
+    use cosmos_sdk_proto::cosmos::tx::v1beta1::{SimulateRequest, SimulateResponse, TxRaw};
+    let mut c = Chain::new();
+    let alice = c.alice.clone();
+    let upload = |wasm: &[u8]| {
+        any(&MsgStoreCode {
+            sender: alice.address.clone(),
+            wasm_byte_code: wasm.to_vec(),
+            instantiate_permission: None,
+        })
+    };
+    // Unsigned and fee-less, as anyone may send one to the REST, gRPC or RPC endpoint.
+    let simulate = |c: &mut Chain, msgs: Vec<Any>| {
+        let (number, sequence) = c.d.account(&alice.address).unwrap();
+        let signed = alice.sign_direct(CHAIN_ID, number, sequence, msgs, vec![], 0, "");
+        let mut raw = TxRaw::decode(signed.as_slice()).unwrap();
+        // One empty signature per signer, as cosmjs simulates.
+        raw.signatures = vec![Vec::new()];
+        c.d.query(
+            "/cosmos.tx.v1beta1.Service/Simulate",
+            SimulateRequest {
+                tx_bytes: raw.encode_to_vec(),
+                ..Default::default()
+            }
+            .encode_to_vec(),
+        )
+    };
+    let before = files_under(c._wasm_dir.path());
+    let wasm = artifact("test_reflect");
+    let res = simulate(&mut c, vec![upload(&wasm)]);
+    assert_eq!(res.code.value(), 0, "{}", res.log);
+    let gas_used = SimulateResponse::decode(res.value.as_ref())
+        .unwrap()
+        .gas_info
+        .unwrap()
+        .gas_used;
+    // wasmd `CompileCost`: 3 gas per uncompressed byte.
+    assert!(gas_used > 3 * wasm.len() as u64, "{gas_used}");
+    assert_eq!(
+        files_under(c._wasm_dir.path()),
+        before,
+        "simulate wrote files"
+    );
+
+    // Many gzipped max-size uploads in one request: the compile gas runs out at the
+    // simulation limit instead of compiling them all.
+    let big = gzip(&padded_to(&artifact("test_loop"), 800 * 1024));
+    let res = simulate(&mut c, vec![upload(&big)]);
+    assert_eq!(res.code.value(), 0, "one padded upload: {}", res.log);
+    let res = simulate(&mut c, (0..11).map(|_| upload(&big)).collect());
+    assert_eq!(res.code.value(), 11, "{}", res.log);
+    assert!(res.log.contains("out of gas"), "{}", res.log);
+    assert_eq!(
+        files_under(c._wasm_dir.path()),
+        before,
+        "simulate wrote files"
+    );
+
+    // The same bytes still upload for real, and only then reach the disk.
+    let code_id = c.store(&alice, wasm);
+    assert_eq!(code_id, 1);
+    assert!(files_under(c._wasm_dir.path()).len() > before.len());
+    let contract = c.instantiate(&alice, code_id, json!({}), vec![]);
+    assert!(contract.starts_with("open1"));
+}
+
+/// Another bech32 spelling of `address`: for 20 bytes one extra character (its 5 bits are
+/// padding), for 32 bytes non-zero padding in the last character; checksum redone.
+fn alternate_spelling(address: &str) -> String {
+    use bech32::primitives::iter::{ByteIterExt, Fe32IterExt};
+    use bech32::{Bech32, Fe32, Hrp};
+    let bytes = openledger_node::crypto::account_from_bech32(address).unwrap();
+    let mut data: Vec<Fe32> = bytes.iter().copied().bytes_to_fes().collect();
+    if bytes.len() * 8 % 5 == 0 {
+        data.push(Fe32::Q);
+    } else {
+        let last = data.len() - 1;
+        data[last] = Fe32::try_from(data[last].to_u8() | 1).unwrap();
+    }
+    let hrp = Hrp::parse("open").unwrap();
+    let alt: String = data
+        .into_iter()
+        .with_checksum::<Bech32>(&hrp)
+        .chars()
+        .collect();
+    assert_ne!(alt, address);
+    alt
+}
+
+#[test]
+fn alternate_bech32_spellings_are_refused() {
+    use cosmos_sdk_proto::cosmos::bank::v1beta1::MsgSend;
+    let mut c = Chain::new();
+    let alice = c.alice.clone();
+    let bob = c.bob.clone();
+    let code_id = c.store(&alice, artifact("test_reflect"));
+    let a = c.instantiate(&alice, code_id, json!({}), vec![]);
+    let b = c.instantiate(&alice, code_id, json!({}), vec![]);
+    let refused = |r: &ExecTxResult, alt: &str| {
+        assert_ne!(r.code.value(), 0, "{alt} was accepted");
+        assert!(
+            r.log.contains("not canonical") && r.log.contains(alt),
+            "{alt}: {}",
+            r.log
+        );
+    };
+    let set = json!({"set": {"key": "k", "value": "v"}});
+
+    // The signer of a tx, under the same key.
+    let alt_alice = alternate_spelling(&alice.address);
+    let mut msg = Chain::execute_msg(&alice, &a, set.clone());
+    let mut exec = MsgExecuteContract::decode(msg.value.as_slice()).unwrap();
+    exec.sender = alt_alice.clone();
+    msg.value = exec.encode_to_vec();
+    let r = c.tx(&alice, vec![msg], 3_000_000);
+    refused(&r, &alt_alice);
+
+    // The contract a message is for.
+    let alt_a = alternate_spelling(&a);
+    let r = c.tx(
+        &alice,
+        vec![Chain::execute_msg(&alice, &alt_a, set.clone())],
+        3_000_000,
+    );
+    refused(&r, &alt_a);
+
+    // A bank recipient.
+    let alt_bob = alternate_spelling(&bob.address);
+    let send = any(&MsgSend {
+        from_address: alice.address.clone(),
+        to_address: alt_bob.clone(),
+        amount: vec![Coin {
+            denom: "uopen".into(),
+            amount: "1".into(),
+        }],
+    });
+    let r = c.tx(&alice, vec![send], 200_000);
+    refused(&r, &alt_bob);
+
+    // A contract address in a contract's own message.
+    use base64::Engine;
+    let alt_b = alternate_spelling(&b);
+    let inner = base64::engine::general_purpose::STANDARD.encode(set.to_string());
+    let dispatch = json!({"dispatch": {"msgs": [
+        {"id": 1, "msg": {"wasm": {"execute": {"contract_addr": alt_b, "msg": inner, "funds": []}}}, "gas_limit": null, "reply_on": "never"},
+    ]}});
+    let r = c.tx(
+        &alice,
+        vec![Chain::execute_msg(&alice, &a, dispatch)],
+        3_000_000,
+    );
+    refused(&r, &alt_b);
+    assert!(c.smart(&b, json!({"get": {"key": "k"}})).unwrap().is_null());
+
+    // Queries by an alternate spelling find nothing under it.
+    let res = c.d.query(
+        "/cosmwasm.wasm.v1.Query/ContractInfo",
+        QueryContractInfoRequest {
+            address: alt_a.clone(),
+        }
+        .encode_to_vec(),
+    );
+    assert_ne!(res.code.value(), 0);
+    assert!(res.log.contains("not canonical"), "{}", res.log);
+}

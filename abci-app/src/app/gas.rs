@@ -13,6 +13,13 @@ pub mod kv_costs {
     pub const ITER_NEXT_FLAT: u64 = 30;
 }
 
+/// Gas one simulation may use in all. wasmd's `LimitSimulationGasDecorator` bounds a
+/// simulation by the block gas limit; this chain's blocks have none (`max_gas: -1`), so the
+/// bound is fixed here. Simulate is unsigned and fee-less: without a bound one request could
+/// make the node compile wasm (3 gas per byte) or run contracts without end. 25M gas is about
+/// 8 MB of wasm compiled.
+pub const SIMULATION_GAS_LIMIT: u64 = 25_000_000;
+
 /// Counts gas against a limit; consumption past the limit fails and leaves the meter full.
 #[derive(Debug, Clone)]
 pub struct GasMeter {

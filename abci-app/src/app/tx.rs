@@ -192,7 +192,7 @@ pub fn run_decoded<B: StateRead + Clone + 'static>(
 ) -> TxOutcome {
     let gas_wanted = tx.gas_limit();
     let meter = match mode {
-        ExecMode::Simulate => GasMeter::infinite(),
+        ExecMode::Simulate => GasMeter::new(super::gas::SIMULATION_GAS_LIMIT),
         _ => GasMeter::new(gas_wanted),
     };
     state.checkpoint();

@@ -41,6 +41,18 @@ pub trait StateRead {
         reverse: bool,
     ) -> Option<(Vec<u8>, Vec<u8>)>;
 
+    /// [`StateRead::first_in_range`], and how many deleted entries (overlay tombstones) the
+    /// answer stepped over. Scans charge for them: deleting an absent key is cheap, and a run of
+    /// such deletions must not make every later range step long yet cost the same.
+    fn first_in_range_skipping(
+        &self,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        reverse: bool,
+    ) -> (Option<(Vec<u8>, Vec<u8>)>, u64) {
+        (self.first_in_range(lower, upper, reverse), 0)
+    }
+
     /// All entries under `prefix` after `start_after`, at most `limit` of them, in key order.
     fn scan_prefix(
         &self,

@@ -109,20 +109,6 @@ impl<B: StateRead> Overlay<B> {
             }
         }
     }
-
-    fn first_write(
-        &self,
-        lower: Bound<&[u8]>,
-        upper: Bound<&[u8]>,
-        reverse: bool,
-    ) -> Option<(&Vec<u8>, &Option<Vec<u8>>)> {
-        let mut range = self.writes.range::<[u8], _>((lower, upper));
-        if reverse {
-            range.next_back()
-        } else {
-            range.next()
-        }
-    }
 }
 
 impl<B: StateRead> StateRead for Overlay<B> {
@@ -139,40 +125,59 @@ impl<B: StateRead> StateRead for Overlay<B> {
         upper: Bound<&[u8]>,
         reverse: bool,
     ) -> Option<(Vec<u8>, Vec<u8>)> {
+        self.first_in_range_skipping(lower, upper, reverse).0
+    }
+
+    fn first_in_range_skipping(
+        &self,
+        lower: Bound<&[u8]>,
+        upper: Bound<&[u8]>,
+        reverse: bool,
+    ) -> (Option<(Vec<u8>, Vec<u8>)>, u64) {
         // Merge the overlay and the base; overlay entries win, deletions hide base entries.
+        // The base is sought once, then the overlay's entries up to the base's answer are
+        // walked in memory; it is sought again only past a base entry a deletion hides, so a
+        // run of deletions of absent keys costs no storage reads (it is counted instead).
         let mut lower: Bound<Vec<u8>> = bound_to_owned(lower);
         let mut upper: Bound<Vec<u8>> = bound_to_owned(upper);
+        let mut skipped = 0u64;
         loop {
             let (lo, hi) = (bound_as_ref(&lower), bound_as_ref(&upper));
-            let write = self.first_write(lo, hi, reverse);
-            let base = self.base.first_in_range(lo, hi, reverse);
-            let pick_write = match (&write, &base) {
-                (None, None) => return None,
-                (Some(_), None) => true,
-                (None, Some(_)) => false,
-                (Some((wk, _)), Some((bk, _))) => {
-                    if reverse {
-                        wk.as_slice() >= bk.as_slice()
-                    } else {
-                        wk.as_slice() <= bk.as_slice()
-                    }
+            let (base, base_skipped) = self.base.first_in_range_skipping(lo, hi, reverse);
+            skipped += base_skipped;
+            let mut writes = self.writes.range::<[u8], _>((lo, hi));
+            loop {
+                let write = if reverse {
+                    writes.next_back()
+                } else {
+                    writes.next()
+                };
+                let Some((key, entry)) = write else {
+                    return (base, skipped);
+                };
+                let not_past_base = match &base {
+                    None => true,
+                    Some((base_key, _)) if reverse => key >= base_key,
+                    Some((base_key, _)) => key <= base_key,
+                };
+                if !not_past_base {
+                    return (base, skipped);
                 }
-            };
-            if pick_write {
-                let (key, entry) = write?;
                 match entry {
-                    Some(value) => return Some((key.clone(), value.clone())),
+                    Some(value) => return (Some((key.clone(), value.clone())), skipped),
                     None => {
-                        // Deleted here: continue strictly past it.
-                        if reverse {
-                            upper = Bound::Excluded(key.clone());
-                        } else {
-                            lower = Bound::Excluded(key.clone());
+                        skipped += 1;
+                        if base.as_ref().is_some_and(|(base_key, _)| base_key == key) {
+                            // The base's answer is deleted here: seek the base again past it.
+                            if reverse {
+                                upper = Bound::Excluded(key.clone());
+                            } else {
+                                lower = Bound::Excluded(key.clone());
+                            }
+                            break;
                         }
                     }
                 }
-            } else {
-                return base;
             }
         }
     }

@@ -74,6 +74,67 @@ fn overlay_merges_ranges_with_base_and_hides_deletions() {
     assert_eq!(o.scan_prefix(b"p/", Some(b"p/b"), 1).len(), 1);
 }
 
+/// A read view that counts the range seeks made into it.
+struct Seeks<B> {
+    inner: B,
+    seeks: std::cell::Cell<u64>,
+}
+
+impl<B: StateRead> StateRead for Seeks<B> {
+    fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+        self.inner.get(key)
+    }
+    fn first_in_range(
+        &self,
+        lower: std::ops::Bound<&[u8]>,
+        upper: std::ops::Bound<&[u8]>,
+        reverse: bool,
+    ) -> Option<(Vec<u8>, Vec<u8>)> {
+        self.seeks.set(self.seeks.get() + 1);
+        self.inner.first_in_range(lower, upper, reverse)
+    }
+}
+
+#[test]
+fn a_run_of_deletions_costs_one_base_seek_and_is_counted() {
+    use std::ops::Bound::{Excluded, Included};
+    let storage = Storage::in_memory().unwrap();
+    commit(
+        &storage,
+        1,
+        &[("p/0000", Some("a")), ("p/9999z", Some("z"))],
+    );
+    let base = Seeks {
+        inner: storage.latest_snapshot(),
+        seeks: std::cell::Cell::new(0),
+    };
+    let mut o = Overlay::new(base);
+    // 10 000 deletions of keys the base does not have, then one of a key it has.
+    for i in 0..10_000 {
+        o.delete(format!("p/{i:04}x").into_bytes());
+    }
+    o.delete(b"p/0000".to_vec());
+    for reverse in [false, true] {
+        o.base().seeks.set(0);
+        let (found, skipped) = o.first_in_range_skipping(Included(b"p/"), Excluded(b"p0"), reverse);
+        assert_eq!(found, Some((b"p/9999z".to_vec(), b"z".to_vec())));
+        // Forward: one seek finds p/0000, hidden, one more past it. Reverse: p/9999z at once.
+        assert!(
+            o.base().seeks.get() <= 2,
+            "{} base seeks",
+            o.base().seeks.get()
+        );
+        let expected = if reverse { 0 } else { 10_001 };
+        assert_eq!(skipped, expected, "reverse = {reverse}");
+    }
+    // A nested overlay adds its own deletions to its base's count.
+    let mut top = Overlay::new(o);
+    top.delete(b"p/9999z".to_vec());
+    let (found, skipped) = top.first_in_range_skipping(Included(b"p/"), Excluded(b"p0"), false);
+    assert_eq!(found, None);
+    assert_eq!(skipped, 10_002);
+}
+
 #[test]
 fn commits_persist_across_reopen_with_history() {
     let dir = tempfile::tempdir().unwrap();

@@ -170,11 +170,16 @@ impl Storage for ContractStorage {
         };
         // `start >= end` describes an empty range (and would be an invalid BTreeMap range).
         let empty = matches!(&it.upper, Some(u) if it.lower >= *u);
-        let found = if empty {
-            None
+        let (found, skipped) = if empty {
+            (None, 0)
         } else {
-            self.state.borrow().first_in_range(lower, upper, it.reverse)
+            self.state
+                .borrow()
+                .first_in_range_skipping(lower, upper, it.reverse)
         };
+        // Each deleted entry stepped over costs a step, as if it were still there: deletions
+        // of absent keys are cheap, and must not make later scans long for the same gas.
+        let skipped_gas = kv_costs::ITER_NEXT_FLAT.saturating_mul(skipped);
         match found {
             Some((key, value)) => {
                 let gas_bytes = key.len() - self.prefix.len() + self.gas_prefix_len + value.len();
@@ -182,10 +187,15 @@ impl Storage for ContractStorage {
                 it.last = Some(key);
                 (
                     Ok(Some(record)),
-                    sdk(kv_costs::ITER_NEXT_FLAT + kv_costs::READ_PER_BYTE * gas_bytes as u64),
+                    sdk(kv_costs::ITER_NEXT_FLAT
+                        .saturating_add(kv_costs::READ_PER_BYTE * gas_bytes as u64)
+                        .saturating_add(skipped_gas)),
                 )
             }
-            None => (Ok(None), sdk(kv_costs::ITER_NEXT_FLAT)),
+            None => (
+                Ok(None),
+                sdk(kv_costs::ITER_NEXT_FLAT.saturating_add(skipped_gas)),
+            ),
         }
     }
 

@@ -31,6 +31,15 @@ impl StateRead for View<'_> {
     ) -> Option<(Vec<u8>, Vec<u8>)> {
         self.0.first_in_range(lower, upper, reverse)
     }
+
+    fn first_in_range_skipping(
+        &self,
+        lower: std::ops::Bound<&[u8]>,
+        upper: std::ops::Bound<&[u8]>,
+        reverse: bool,
+    ) -> (Option<(Vec<u8>, Vec<u8>)>, u64) {
+        self.0.first_in_range_skipping(lower, upper, reverse)
+    }
 }
 
 /// Why a whitelisted query was not answered.

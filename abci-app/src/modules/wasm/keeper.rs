@@ -55,8 +55,8 @@ pub mod costs {
     pub const PER_CUSTOM_EVENT: u64 = 20;
 }
 
-/// Gas a contract may use when the tx meter is unlimited (simulation), in SDK gas.
-pub const SIMULATION_GAS_CAP: u64 = 25_000_000;
+/// Gas a contract may use when the meter is unlimited, in SDK gas: the most a simulation gets.
+pub const SIMULATION_GAS_CAP: u64 = crate::app::gas::SIMULATION_GAS_LIMIT;
 /// Nested contract calls (message → submessage → …) allowed.
 pub const MAX_CALL_DEPTH: u32 = 64;
 
@@ -89,6 +89,7 @@ pub fn with_keeper<B: StateRead + Clone + 'static, R>(
         tx_index: Some(handle.tx_index()),
     };
     let mut keeper = Keeper::new(shared.clone(), gas, handle.runtime.clone(), block);
+    keeper.persist_code = !handle.is_simulation();
     let result = f(&mut keeper);
     let Keeper { gas, events, .. } = keeper;
     ctx.gas = gas;
@@ -142,6 +143,10 @@ pub struct Keeper {
     pub(crate) block: EnvBlock,
     pub(crate) events: Vec<Event>,
     pub(crate) depth: u32,
+    /// Whether uploaded code reaches the disk. Off for a simulation, whose state is thrown
+    /// away: its code is compiled (and charged) but nothing is written (wasmvm
+    /// `SimulateStoreCode`), or every unsigned simulate would leave files for good.
+    pub(crate) persist_code: bool,
 }
 
 impl KvRead for Keeper {
@@ -213,6 +218,7 @@ impl Keeper {
             block,
             events: Vec::new(),
             depth: 0,
+            persist_code: true,
         }
     }
 
@@ -363,7 +369,7 @@ impl Keeper {
         let checksum = self
             .runtime
             .cache()
-            .store_code(&wasm, true, true)
+            .store_code(&wasm, true, self.persist_code)
             .map_err(|e| errors::create_failed(e.to_string()))?;
         let code_id = self.next_id(SEQ_CODE_ID)?;
         let info = CodeInfo {
@@ -497,8 +503,14 @@ impl Keeper {
         &mut self,
         contract_human: &str,
     ) -> Result<(Vec<u8>, ContractInfo, Checksum), TxError> {
-        let contract = crypto::account_from_bech32(contract_human)
-            .map_err(|_| errors::no_such_contract(contract_human))?;
+        let contract = crypto::account_from_bech32(contract_human).map_err(|e| match e {
+            // Said as such: "no such contract" would hide that the contract exists under its
+            // canonical spelling.
+            crypto::AddressError::NotCanonical { .. } => {
+                TxError::InvalidAddress(format!("invalid contract address: {e}"))
+            }
+            _ => errors::no_such_contract(contract_human),
+        })?;
         let info = self
             .contract_info(&contract)?
             .ok_or_else(|| errors::no_such_contract(contract_human))?;

@@ -101,6 +101,8 @@ pub mod errors {
 pub struct WasmHandle {
     pub runtime: Arc<WasmRuntime>,
     tx_index: Arc<AtomicU32>,
+    /// Set for a simulation: uploads are compiled but never written to disk.
+    simulation: bool,
 }
 
 impl WasmHandle {
@@ -108,7 +110,20 @@ impl WasmHandle {
         Self {
             runtime,
             tx_index: Arc::new(AtomicU32::new(0)),
+            simulation: false,
         }
+    }
+
+    /// The runtime for a simulation, whose state is discarded: nothing it uploads persists.
+    pub fn for_simulation(runtime: Arc<WasmRuntime>) -> Self {
+        Self {
+            simulation: true,
+            ..Self::new(runtime)
+        }
+    }
+
+    pub fn is_simulation(&self) -> bool {
+        self.simulation
     }
 
     pub fn set_tx_index(&self, index: usize) {
