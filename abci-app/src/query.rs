@@ -278,6 +278,8 @@ pub fn simulate_with_wasm(
         height: height + 1,
         time_unix_nanos: wasm.map_or(0, |w| w.last_block_time()),
         wasm: wasm.map(|w| crate::modules::wasm::WasmHandle::for_simulation(w.clone())),
+        // A simulation reports the gas a tx needs, whatever the block limit.
+        max_gas: None,
     };
     let outcome = run_tx(&mut state, &block, ExecMode::Simulate, &tx_bytes);
     let data = outcome.result?;

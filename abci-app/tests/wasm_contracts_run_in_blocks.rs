@@ -24,7 +24,7 @@ use openledger_node::signer::Signer;
 use openledger_node::store::Storage;
 use prost::{Message, Name};
 use serde_json::{json, Value};
-use support::{Driver, CHAIN_ID};
+use support::{consensus_params, Driver, CHAIN_ID};
 use tendermint::abci::types::ExecTxResult;
 
 const ARTIFACTS: &str = concat!(
@@ -68,6 +68,17 @@ struct Chain {
 
 impl Chain {
     fn new() -> Self {
+        Self::with_params(consensus_params())
+    }
+
+    /// A chain whose genesis sets `block.max_gas`.
+    fn with_block_max_gas(max_gas: u64) -> Self {
+        let mut params = consensus_params();
+        params.block.max_gas = max_gas as i64;
+        Self::with_params(params)
+    }
+
+    fn with_params(params: tendermint::consensus::Params) -> Self {
         let wasm_dir = tempfile::tempdir().unwrap();
         let app = App::new(Storage::in_memory().unwrap())
             .with_wasm(wasm_dir.path())
@@ -88,7 +99,7 @@ impl Chain {
                 }],
             });
         }
-        d.init_chain(&state);
+        d.init_chain_with(&state, params);
         d.block(&[]);
         Self {
             d,
@@ -1351,4 +1362,83 @@ fn alternate_bech32_spellings_are_refused() {
     );
     assert_ne!(res.code.value(), 0);
     assert!(res.log.contains("not canonical"), "{}", res.log);
+}
+
+/// The block gas limit: a tx wanting more than a block holds is refused before it runs or pays;
+/// proposals are built and checked against the sum of their txs' gas limits; and one tx can
+/// hold a block for no longer than the limit's worth of gas (printed for the genesis choice).
+#[test]
+fn block_gas_limit_bounds_what_one_tx_can_hold() {
+    const MAX_GAS: u64 = 100_000_000;
+    let mut c = Chain::with_block_max_gas(MAX_GAS);
+    let alice = c.alice.clone();
+    let bob = c.bob.clone();
+    let code_id = c.store(&alice, artifact("test_loop"));
+    let contract = c.instantiate(&alice, code_id, json!({}), vec![]);
+    let looping = |who: &Signer| {
+        vec![Chain::execute_msg(
+            who,
+            &contract,
+            json!({"write": {"key": "k", "value": "v"}}),
+        )]
+    };
+
+    // 2e9 gas for ~50 OPEN of fees: refused by CheckTx, by PrepareProposal and in a block,
+    // without running and without taking the fee or the sequence.
+    let huge = c.signed(&alice, looping(&alice), 2_000_000_000);
+    let check = c.d.check(&huge, false);
+    assert_eq!(
+        (check.code.value(), check.codespace.as_str()),
+        (41, "sdk"),
+        "{}",
+        check.log
+    );
+    assert!(
+        check.log.contains("exceeds block max gas 100000000"),
+        "{}",
+        check.log
+    );
+    assert!(c.d.prepare(&[huge.clone()]).is_empty());
+    assert!(!c.d.process(&[huge.clone()]));
+    let before = c.d.balance(&alice.address);
+    let (_, seq) = c.d.account(&alice.address).unwrap();
+    let r = c.d.block(&[huge]).tx_results.remove(0);
+    assert_eq!(r.code.value(), 41, "{}", r.log);
+    assert_eq!(r.gas_used, 0);
+    assert_eq!(c.d.balance(&alice.address), before);
+    assert_eq!(c.d.account(&alice.address).unwrap().1, seq);
+
+    // Two txs of 60 % of the limit each: one block holds only the first.
+    let a = c.signed(&alice, looping(&alice), MAX_GAS * 6 / 10);
+    let b = c.signed(&bob, looping(&bob), MAX_GAS * 6 / 10);
+    assert_eq!(c.d.prepare(&[a.clone(), b.clone()]), vec![a.clone()]);
+    assert!(
+        !c.d.process(&[a.clone(), b.clone()]),
+        "a proposal over the limit is rejected"
+    );
+    assert!(c.d.process(&[a.clone()]));
+    // Decided anyway (a byzantine 2/3): the block gas meter fails the second tx unrun.
+    let results = c.d.block(&[a, b]).tx_results;
+    assert_eq!(
+        results[0].code.value(),
+        11,
+        "the loop runs out of its own gas"
+    );
+    assert_eq!(results[1].code.value(), 11, "{}", results[1].log);
+    assert!(
+        results[1].log.contains("block gas meter"),
+        "{}",
+        results[1].log
+    );
+    assert_eq!(results[1].gas_used, 0);
+
+    // The longest one tx can hold a block: a loop with the whole limit.
+    let full = c.signed(&alice, looping(&alice), MAX_GAS);
+    let started = std::time::Instant::now();
+    let r = c.d.block(&[full]).tx_results.remove(0);
+    eprintln!(
+        "a wasm loop with the whole block gas limit ({MAX_GAS} gas): {:?}",
+        started.elapsed()
+    );
+    assert_eq!(r.code.value(), 11, "{}", r.log);
 }

@@ -17,7 +17,7 @@ use crate::crypto;
 use crate::modules::auth::state::pubkey_any;
 use crate::modules::auth::{AuthRead, AuthWrite, FEE_COLLECTOR};
 use crate::modules::bank::{BankRead, BankWrite};
-use crate::store::StateWrite;
+use crate::store::{StateRead, StateWrite};
 
 pub const FEE_PARAMS_KEY: &[u8] = b"params/fees";
 
@@ -56,6 +56,15 @@ pub fn set_fee_params<S: KvWrite>(state: &mut S, params: &FeeParams) -> Result<(
 }
 
 pub const CHAIN_ID_KEY: &[u8] = b"params/chain_id";
+/// The block gas limit (`consensus_params.block.max_gas`, big-endian u64) recorded at genesis;
+/// absent when it is -1 (unlimited).
+pub const BLOCK_MAX_GAS_KEY: &[u8] = b"params/block_max_gas";
+
+/// The block gas limit recorded at genesis, if any.
+pub fn block_max_gas(state: &impl StateRead) -> Option<u64> {
+    let bytes: [u8; 8] = state.get(BLOCK_MAX_GAS_KEY)?.try_into().ok()?;
+    Some(u64::from_be_bytes(bytes))
+}
 
 pub fn run<S: StateWrite>(
     ctx: &mut TxCtx<S>,
@@ -63,6 +72,16 @@ pub fn run<S: StateWrite>(
     mode: ExecMode,
 ) -> Result<(), TxError> {
     let simulate = mode == ExecMode::Simulate;
+    // As the SDK's SetUpContextDecorator: no tx may want more gas than a whole block holds, or
+    // one fee-paying tx could hold every validator for as long as its gas lasts.
+    if let Some(max_gas) = ctx.block.max_gas.filter(|_| !simulate) {
+        if tx.gas_limit() > max_gas {
+            return Err(TxError::InvalidGasLimit(format!(
+                "tx gas limit {} exceeds block max gas {max_gas}",
+                tx.gas_limit()
+            )));
+        }
+    }
     let params = ctx.auth_params()?;
 
     // ValidateBasic parts that need params.

@@ -94,6 +94,8 @@ pub struct BlockInfo {
     pub time_unix_nanos: i128,
     /// The contract runtime (`None`: wasm messages fail as not supported).
     pub wasm: Option<crate::modules::wasm::WasmHandle>,
+    /// The block gas limit of the consensus params (`None`: unlimited, `max_gas: -1`).
+    pub max_gas: Option<u64>,
 }
 
 /// Execution context of one transaction: the block overlay, its gas meter and its events.

@@ -44,6 +44,8 @@ pub enum TxError {
     TxTimeoutHeight(String),
     #[error("unknown extension options")]
     UnknownExtensionOptions,
+    #[error("{0}: invalid gas limit")]
+    InvalidGasLimit(String),
     #[error(
         "account sequence mismatch, expected {expected}, got {got}: incorrect account sequence"
     )]
@@ -100,6 +102,7 @@ impl TxError {
             TxError::TxTimeoutHeight(_) => 30,
             TxError::UnknownExtensionOptions => 31,
             TxError::WrongSequence { .. } => 32,
+            TxError::InvalidGasLimit(_) => 41,
             TxError::NotSupported(_) => 37,
             TxError::BankNoInputs(_) => 2,
             TxError::BankNoOutputs(_) => 3,

@@ -14,8 +14,8 @@ pub mod kv_costs {
 }
 
 /// Gas one simulation may use in all. wasmd's `LimitSimulationGasDecorator` bounds a
-/// simulation by the block gas limit; this chain's blocks have none (`max_gas: -1`), so the
-/// bound is fixed here. Simulate is unsigned and fee-less: without a bound one request could
+/// simulation by the block gas limit; chains may have none (`max_gas: -1`; new ones have 30M),
+/// so the bound is fixed here, below the block limit. Simulate is unsigned and fee-less: without a bound one request could
 /// make the node compile wasm (3 gas per byte) or run contracts without end. 25M gas is about
 /// 8 MB of wasm compiled.
 pub const SIMULATION_GAS_LIMIT: u64 = 25_000_000;

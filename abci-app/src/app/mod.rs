@@ -27,7 +27,7 @@ use self::genesis::AppState;
 use self::tx::{run_decoded, run_tx, ExecMode, TxOutcome};
 use crate::modules::ibc;
 use crate::modules::wasm::{WasmHandle, WasmRuntime, WasmRuntimeError};
-use crate::store::{Overlay, PendingCommit, Snapshot, StateRead, Storage};
+use crate::store::{Overlay, PendingCommit, Snapshot, StateRead, StateWrite, Storage};
 
 pub const APP_VERSION: u64 = 1;
 
@@ -135,6 +135,16 @@ impl App {
         app_state
             .init(&req.chain_id, &mut state)
             .unwrap_or_else(|e| panic!("genesis app_state cannot be applied: {e}"));
+        // Consensus params reach the app only here; keep the block gas limit in state so that
+        // every later block (and every restart) enforces the same one.
+        if let Ok(max_gas) = u64::try_from(req.consensus_params.block.max_gas) {
+            if max_gas > 0 {
+                state.put(
+                    ante::BLOCK_MAX_GAS_KEY.to_vec(),
+                    max_gas.to_be_bytes().to_vec(),
+                );
+            }
+        }
         let initial_height = req.initial_height.value();
         let app_hash = self
             .storage
@@ -167,6 +177,7 @@ impl App {
             height,
             time_unix_nanos: time,
             wasm: self.wasm.clone().map(WasmHandle::new),
+            max_gas: ante::block_max_gas(state),
         }
     }
 
@@ -196,7 +207,9 @@ impl App {
         let mut state = self.next_block_base();
         let block = self.block_info(&state, req.height.value(), time_nanos(&req.time));
         let max_bytes = usize::try_from(req.max_tx_bytes).unwrap_or(0);
+        let max_gas = block.max_gas.unwrap_or(u64::MAX);
         let mut total = 0usize;
+        let mut total_gas = 0u64;
         let mut txs = Vec::new();
         for tx in req.txs {
             if total + tx.len() > max_bytes {
@@ -206,11 +219,18 @@ impl App {
             let Ok(decoded) = tx::decode_tx(&tx) else {
                 continue;
             };
+            // The block's gas is the sum of its txs' gas limits, as the SDK's proposal handler
+            // counts it: what they may use, not what they will.
+            let gas = total_gas.saturating_add(decoded.gas_limit());
+            if gas > max_gas {
+                continue;
+            }
             if run_decoded(&mut state, &block, ExecMode::Recheck, &decoded)
                 .result
                 .is_ok()
             {
                 total += tx.len();
+                total_gas = gas;
                 txs.push(tx);
             }
         }
@@ -220,11 +240,17 @@ impl App {
     pub fn process_proposal(&mut self, req: request::ProcessProposal) -> response::ProcessProposal {
         let mut state = self.next_block_base();
         let block = self.block_info(&state, req.height.value(), time_nanos(&req.time));
+        let max_gas = block.max_gas.unwrap_or(u64::MAX);
+        let mut total_gas = 0u64;
         for tx in &req.txs {
             let valid = match tx::decode_tx(tx) {
-                Ok(decoded) => run_decoded(&mut state, &block, ExecMode::Recheck, &decoded)
-                    .result
-                    .is_ok(),
+                Ok(decoded) => {
+                    total_gas = total_gas.saturating_add(decoded.gas_limit());
+                    total_gas <= max_gas
+                        && run_decoded(&mut state, &block, ExecMode::Recheck, &decoded)
+                            .result
+                            .is_ok()
+                }
                 Err(_) => false,
             };
             if !valid {
@@ -263,6 +289,11 @@ impl App {
             // height fail with a clear "host consensus state not found".
             warn!(height, error = %e, "not recording the host consensus state of this block");
         }
+        // The block gas meter: a decided block whose txs want more gas than the limit (only a
+        // proposal that 2/3 accepted against ProcessProposal can be one) runs the txs that fit
+        // and fails the rest unrun, the same way on every node.
+        let max_gas = block.max_gas.unwrap_or(u64::MAX);
+        let mut block_gas = 0u64;
         let tx_results = req
             .txs
             .iter()
@@ -271,7 +302,24 @@ impl App {
                 if let Some(wasm) = &block.wasm {
                     wasm.set_tx_index(index);
                 }
-                exec_result(run_tx(&mut state, &block, ExecMode::Deliver, tx))
+                let decoded = match tx::decode_tx(tx) {
+                    Ok(decoded) => decoded,
+                    Err(e) => return exec_result(unrun(e, 0)),
+                };
+                let wanted = decoded.gas_limit();
+                // (A tx wanting more than a whole block is refused by the ante handler.)
+                if wanted <= max_gas && block_gas.saturating_add(wanted) > max_gas {
+                    let e = TxError::OutOfGas {
+                        location: "block gas meter".into(),
+                        limit: max_gas,
+                        used: block_gas.saturating_add(wanted),
+                    };
+                    return exec_result(unrun(e, wanted));
+                }
+                if wanted <= max_gas {
+                    block_gas += wanted;
+                }
+                exec_result(run_decoded(&mut state, &block, ExecMode::Deliver, &decoded))
             })
             .collect::<Vec<_>>();
         let pending = self
@@ -331,6 +379,17 @@ impl App {
             Err(e) => warn!(error = %e, "pruning failed"),
         }
         u32::try_from(keep_from).unwrap_or(0)
+    }
+}
+
+/// The outcome of a tx that failed before it ran.
+fn unrun(error: TxError, gas_wanted: u64) -> TxOutcome {
+    TxOutcome {
+        result: Err(error),
+        msg_responses: vec![],
+        gas_wanted,
+        gas_used: 0,
+        events: vec![],
     }
 }
 

@@ -148,10 +148,18 @@ impl Driver {
     }
 
     pub fn init_chain(&mut self, app_state: &AppState) -> Vec<u8> {
+        self.init_chain_with(app_state, consensus_params())
+    }
+
+    pub fn init_chain_with(
+        &mut self,
+        app_state: &AppState,
+        params: tendermint::consensus::Params,
+    ) -> Vec<u8> {
         let req = request::InitChain {
             time: time(0),
             chain_id: CHAIN_ID.into(),
-            consensus_params: consensus_params(),
+            consensus_params: params,
             validators: vec![],
             app_state_bytes: serde_json::to_vec(app_state).expect("json").into(),
             initial_height: 1u32.into(),
@@ -178,6 +186,42 @@ impl Driver {
     }
 
     /// FinalizeBlock + Commit of the next height with these txs.
+    /// PrepareProposal for the next height: the txs the app would propose.
+    pub fn prepare(&mut self, txs: &[Vec<u8>]) -> Vec<Vec<u8>> {
+        let req = request::PrepareProposal {
+            max_tx_bytes: 22_020_096,
+            txs: txs.iter().map(|t| Bytes::copy_from_slice(t)).collect(),
+            local_last_commit: None,
+            misbehavior: vec![],
+            height: (self.height + 1).try_into().expect("height"),
+            time: time(self.height as i64 + 1),
+            next_validators_hash: tendermint::Hash::Sha256([0; 32]),
+            proposer_address: tendermint::account::Id::new([1; 20]),
+        };
+        match self.service.handle(Request::PrepareProposal(req)) {
+            Response::PrepareProposal(r) => r.txs.into_iter().map(|t| t.to_vec()).collect(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    /// ProcessProposal of `txs` for the next height: whether the app accepts it.
+    pub fn process(&mut self, txs: &[Vec<u8>]) -> bool {
+        let req = request::ProcessProposal {
+            txs: txs.iter().map(|t| Bytes::copy_from_slice(t)).collect(),
+            proposed_last_commit: None,
+            misbehavior: vec![],
+            hash: tendermint::Hash::Sha256([0; 32]),
+            height: (self.height + 1).try_into().expect("height"),
+            time: time(self.height as i64 + 1),
+            next_validators_hash: tendermint::Hash::Sha256([0; 32]),
+            proposer_address: tendermint::account::Id::new([1; 20]),
+        };
+        match self.service.handle(Request::ProcessProposal(req)) {
+            Response::ProcessProposal(r) => r == response::ProcessProposal::Accept,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
     pub fn block(&mut self, txs: &[Vec<u8>]) -> response::FinalizeBlock {
         self.block_inner(txs).0
     }
