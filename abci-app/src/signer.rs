@@ -1,5 +1,6 @@
-//! Build and sign `SIGN_MODE_DIRECT` transactions (benchmarks, tests, local tools), byte for
-//! byte as cosmjs does: canonical protobuf, ECDSA over `sha256(SignDoc)`, low-S.
+//! Build and sign transactions (benchmarks, tests, local tools), byte for byte as cosmjs does:
+//! canonical protobuf, ECDSA over `sha256(SignDoc)` (`SIGN_MODE_DIRECT`) or over the amino JSON
+//! sign doc (`SIGN_MODE_LEGACY_AMINO_JSON`, what Keplr and Ledger sign), low-S.
 
 use cosmos_sdk_proto::cosmos::base::v1beta1::Coin;
 use cosmos_sdk_proto::cosmos::tx::signing::v1beta1::SignMode;
@@ -10,6 +11,9 @@ use cosmos_sdk_proto::Any;
 use k256::ecdsa::{signature::Signer as _, Signature, SigningKey};
 use prost::Message;
 
+use crate::app::amino::AminoSignDoc;
+use crate::app::error::TxError;
+use crate::app::msgs::Msg;
 use crate::crypto;
 use crate::modules::auth::state::pubkey_any;
 
@@ -62,6 +66,7 @@ impl Signer {
     }
 
     /// A signed tx (TxRaw bytes) carrying `msgs`.
+    #[allow(clippy::too_many_arguments)]
     pub fn sign_direct(
         &self,
         chain_id: &str,
@@ -72,6 +77,76 @@ impl Signer {
         gas_limit: u64,
         memo: &str,
     ) -> Vec<u8> {
+        let (body, auth_info) =
+            self.unsigned(msgs, SignMode::Direct, sequence, fee, gas_limit, memo);
+        let signature = self.sign(&Self::sign_doc(&body, &auth_info, chain_id, account_number));
+        TxRaw {
+            body_bytes: body,
+            auth_info_bytes: auth_info,
+            signatures: vec![signature],
+        }
+        .encode_to_vec()
+    }
+
+    /// A tx carrying `msgs` signed with SIGN_MODE_LEGACY_AMINO_JSON: the signature covers the
+    /// amino JSON of the messages, fee, memo, chain id, account number and sequence.
+    #[allow(clippy::too_many_arguments)]
+    pub fn sign_amino(
+        &self,
+        chain_id: &str,
+        account_number: u64,
+        sequence: u64,
+        msgs: Vec<Any>,
+        fee: Vec<Coin>,
+        gas_limit: u64,
+        memo: &str,
+    ) -> Result<Vec<u8>, TxError> {
+        let decoded = msgs
+            .iter()
+            .map(Msg::from_any)
+            .collect::<Result<Vec<_>, _>>()?;
+        let fee_doc = Fee {
+            amount: fee.clone(),
+            gas_limit,
+            payer: String::new(),
+            granter: String::new(),
+        };
+        let sign_bytes = AminoSignDoc {
+            chain_id,
+            account_number,
+            sequence,
+            fee: &fee_doc,
+            msgs: &decoded,
+            memo,
+            timeout_height: 0,
+        }
+        .sign_bytes();
+        let (body, auth_info) = self.unsigned(
+            msgs,
+            SignMode::LegacyAminoJson,
+            sequence,
+            fee,
+            gas_limit,
+            memo,
+        );
+        Ok(TxRaw {
+            body_bytes: body,
+            auth_info_bytes: auth_info,
+            signatures: vec![self.sign(&sign_bytes)],
+        }
+        .encode_to_vec())
+    }
+
+    /// Body and auth info bytes of a one-signer tx.
+    fn unsigned(
+        &self,
+        msgs: Vec<Any>,
+        mode: SignMode,
+        sequence: u64,
+        fee: Vec<Coin>,
+        gas_limit: u64,
+        memo: &str,
+    ) -> (Vec<u8>, Vec<u8>) {
         let body = TxBody {
             messages: msgs,
             memo: memo.to_string(),
@@ -83,7 +158,7 @@ impl Signer {
                 public_key: Some(pubkey_any(&self.pubkey)),
                 mode_info: Some(ModeInfo {
                     sum: Some(mode_info::Sum::Single(mode_info::Single {
-                        mode: SignMode::Direct as i32,
+                        mode: mode as i32,
                     })),
                 }),
                 sequence,
@@ -97,12 +172,6 @@ impl Signer {
             ..Default::default()
         }
         .encode_to_vec();
-        let signature = self.sign(&Self::sign_doc(&body, &auth_info, chain_id, account_number));
-        TxRaw {
-            body_bytes: body,
-            auth_info_bytes: auth_info,
-            signatures: vec![signature],
-        }
-        .encode_to_vec()
+        (body, auth_info)
     }
 }

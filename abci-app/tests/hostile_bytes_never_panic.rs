@@ -76,3 +76,47 @@ fn unsigned_extra_fields_do_not_make_a_malleated_twin() {
         assert_eq!(check.code.value(), 2, "{name}: {}", check.log);
     }
 }
+
+/// SIGN_MODE_LEGACY_AMINO_JSON signs neither the auth info's tip nor the signer's public key:
+/// a twin of Keplr's tx that adds a tip or drops the key (another hash, the same signature) is
+/// refused, so a third party cannot land it first and make the user's own tx fail.
+#[test]
+fn amino_twins_with_a_tip_or_without_the_pubkey_are_refused() {
+    use cosmos_sdk_proto::cosmos::tx::v1beta1::{AuthInfo, Tip, TxRaw};
+    use prost::Message;
+    let fx = Fixture::load();
+    let twin = |change: &dyn Fn(&mut AuthInfo)| {
+        let mut raw = TxRaw::decode(fx.tx("alice_amino_send_seq2").as_slice()).unwrap();
+        let mut auth = AuthInfo::decode(raw.auth_info_bytes.as_slice()).unwrap();
+        change(&mut auth);
+        raw.auth_info_bytes = auth.encode_to_vec();
+        raw.encode_to_vec()
+    };
+    let with_tip = twin(&|a| {
+        a.tip = Some(Tip {
+            amount: vec![],
+            tipper: String::new(),
+        })
+    });
+    let without_key = twin(&|a| a.signer_infos[0].public_key = None);
+    for (what, tx, code, text) in [
+        ("a tip", with_tip, 18, "tips are not supported"),
+        ("no public key", without_key, 8, "must carry its public key"),
+    ] {
+        let mut d = fresh(&fx);
+        // alice's first two txs set her sequence to 2 and her public key on chain.
+        for name in ["alice_send_seq0", "alice_send_seq1"] {
+            assert_eq!(d.block(&[fx.tx(name)]).tx_results[0].code.value(), 0);
+        }
+        let before = d.state_digest();
+        let check = d.check(&tx, false);
+        assert_eq!(check.code.value(), code, "{what}: {}", check.log);
+        assert!(check.log.contains(text), "{what}: {}", check.log);
+        let res = d.block(&[tx]);
+        assert_eq!(res.tx_results[0].code.value(), code, "{what}");
+        assert_eq!(d.state_digest(), before, "{what} changed nothing");
+        // The tx Keplr signed still goes through.
+        let r = d.block(&[fx.tx("alice_amino_send_seq2")]);
+        assert_eq!(r.tx_results[0].code.value(), 0, "{}", r.tx_results[0].log);
+    }
+}

@@ -1442,3 +1442,45 @@ fn block_gas_limit_bounds_what_one_tx_can_hold() {
     );
     assert_eq!(r.code.value(), 11, "{}", r.log);
 }
+
+/// Amino signatures cover a contract message as parsed JSON: bytes that repeat a key (which
+/// the contract reads otherwise, or refuses) would be a twin under the same signature. They
+/// are refused; the same call without the repeat runs.
+#[test]
+fn amino_signed_contract_messages_must_not_repeat_keys() {
+    let mut c = Chain::new();
+    let alice = c.alice.clone();
+    let code_id = c.store(&alice, artifact("test_loop"));
+    let contract = c.instantiate(&alice, code_id, json!({}), vec![]);
+    let amino = |c: &mut Chain, msg: &[u8]| {
+        let (number, sequence) = c.d.account(&alice.address).expect("account");
+        let execute = any(&MsgExecuteContract {
+            sender: alice.address.clone(),
+            contract: contract.clone(),
+            msg: msg.to_vec(),
+            funds: vec![],
+        });
+        let fee = vec![Coin {
+            denom: "uopen".into(),
+            amount: "12500".into(),
+        }];
+        alice
+            .sign_amino(CHAIN_ID, number, sequence, vec![execute], fee, 500_000, "")
+            .unwrap()
+    };
+    let twin = amino(&mut c, br#"{"ok":{},"ok":{}}"#);
+    let check = c.d.check(&twin, false);
+    assert_ne!(check.code.value(), 0);
+    assert!(check.log.contains("is repeated"), "{}", check.log);
+    assert!(
+        check.log.contains("SIGN_MODE_LEGACY_AMINO_JSON"),
+        "{}",
+        check.log
+    );
+    let r = c.d.block(&[twin]).tx_results.remove(0);
+    assert_ne!(r.code.value(), 0);
+    let tx = amino(&mut c, br#"{"ok":{}}"#);
+    let r = c.d.block(&[tx]).tx_results.remove(0);
+    assert_eq!(r.code.value(), 0, "{}", r.log);
+    assert_eq!(attr(&r, "wasm", "action").as_deref(), Some("ok"));
+}

@@ -83,6 +83,13 @@ pub fn run<S: StateWrite>(
         }
     }
     let params = ctx.auth_params()?;
+    // Tips were removed from the SDK (v0.50); ignored here, one would only be a byte the
+    // amino signature does not cover.
+    if tx.auth_info.tip.is_some() {
+        return Err(TxError::InvalidRequest(
+            "tips are not supported".to_string(),
+        ));
+    }
 
     // ValidateBasic parts that need params.
     if tx.raw.signatures.is_empty() && !simulate {
@@ -197,6 +204,18 @@ pub fn run<S: StateWrite>(
         let mut account = ctx
             .account(address)?
             .ok_or_else(|| TxError::UnknownAddress(format!("account {signer} does not exist")))?;
+        // An amino signature covers neither the signer info nor its public key: dropping the key
+        // would give a second valid tx (another hash) under the same signature.
+        let amino = matches!(
+            info.mode_info.as_ref().and_then(|m| m.sum.as_ref()),
+            Some(mode_info::Sum::Single(single)) if single.mode == SignMode::LegacyAminoJson as i32
+        );
+        if amino && info.public_key.is_none() && !simulate {
+            return Err(TxError::InvalidPubKey(format!(
+                "signer {signer} signs with SIGN_MODE_LEGACY_AMINO_JSON, which does not cover \
+                 the signer info: the tx must carry its public key"
+            )));
+        }
         let provided = match &info.public_key {
             Some(any) => {
                 if any.type_url != "/cosmos.crypto.secp256k1.PubKey" {
@@ -301,6 +320,9 @@ fn sign_bytes(
                 "{} cannot be signed with SIGN_MODE_LEGACY_AMINO_JSON; sign it in direct mode",
                 msg.type_url()
             )));
+        }
+        for msg in &tx.msgs {
+            msg.check_amino_payload()?;
         }
         let fee = tx
             .auth_info

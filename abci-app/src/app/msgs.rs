@@ -104,6 +104,15 @@ impl Msg {
         }
     }
 
+    /// Refuses payloads whose amino JSON would not pin their bytes (see
+    /// `WasmMsg::check_amino_payload`).
+    pub fn check_amino_payload(&self) -> Result<(), TxError> {
+        match self {
+            Msg::Wasm(m) => m.check_amino_payload(),
+            _ => Ok(()),
+        }
+    }
+
     /// The legacy amino JSON of this message (`{type, value}`), as cosmjs's converters build it.
     pub fn amino_json(&self) -> Value {
         match self {

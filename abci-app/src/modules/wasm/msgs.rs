@@ -190,6 +190,27 @@ impl WasmMsg {
 
     /// Legacy amino JSON as cosmjs's wasm amino converters build it: the contract `msg` is
     /// embedded as a JSON object (keys sorted, like the whole sign doc).
+    /// Under SIGN_MODE_LEGACY_AMINO_JSON the signature covers a contract message as parsed
+    /// JSON, not its bytes: bytes that repeat a key parse to what was signed, yet the contract
+    /// reads them otherwise (or refuses them), so a third party could submit a twin that fails
+    /// the user's call while spending his fee and sequence. Such bytes are refused.
+    pub fn check_amino_payload(&self) -> Result<(), TxError> {
+        let (field, bytes) = match self {
+            WasmMsg::Instantiate(m) => ("MsgInstantiateContract.msg", &m.msg),
+            WasmMsg::Instantiate2(m) => ("MsgInstantiateContract2.msg", &m.msg),
+            WasmMsg::Execute(m) => ("MsgExecuteContract.msg", &m.msg),
+            WasmMsg::Migrate(m) => ("MsgMigrateContract.msg", &m.msg),
+            _ => return Ok(()),
+        };
+        serde_json::from_slice::<UniqueKeys>(bytes)
+            .map(drop)
+            .map_err(|e| {
+                errors::invalid_msg(format!(
+                    "{field} cannot be signed with SIGN_MODE_LEGACY_AMINO_JSON: {e}"
+                ))
+            })
+    }
+
     pub fn amino_json(&self) -> Value {
         let msg = |bytes: &[u8]| serde_json::from_slice::<Value>(bytes).unwrap_or(Value::Null);
         let b64 = |bytes: &[u8]| {
@@ -278,5 +299,77 @@ fn access_type_name(permission: i32) -> &'static str {
         3 => "ACCESS_TYPE_EVERYBODY",
         4 => "ACCESS_TYPE_ANY_OF_ADDRESSES",
         _ => "ACCESS_TYPE_UNSPECIFIED",
+    }
+}
+
+/// JSON whose objects never repeat a key (what amino-signed contract messages must be).
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut keys = std::collections::BTreeSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            map.next_value::<UniqueKeys>()?;
+            if let Some(key) = keys.replace(key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key {key:?} is repeated"
+                )));
+            }
+        }
+        Ok(UniqueKeys)
+    }
+}
+
+#[cfg(test)]
+mod unique_keys_tests {
+    use super::UniqueKeys;
+
+    #[test]
+    fn repeated_keys_are_found_at_any_depth_and_through_escapes() {
+        let ok = |s: &str| serde_json::from_slice::<UniqueKeys>(s.as_bytes()).is_ok();
+        assert!(ok(r#"{"a":1,"b":[{"a":2},{"a":3}],"c":{"d":null}}"#));
+        assert!(ok(r#"[1,"x",true,{}]"#));
+        assert!(!ok(r#"{"a":1,"a":2}"#));
+        assert!(!ok(r#"{"x":{"transfer":{"amount":"1","amount":"2"}}}"#));
+        assert!(
+            !ok(r#"{"a":1,"\u0061":2}"#),
+            "an escaped spelling is the same key"
+        );
+        assert!(!ok(r#"{"a":1"#));
     }
 }
