@@ -52,12 +52,18 @@ pub struct App {
 impl App {
     pub fn new(storage: Storage) -> Self {
         let check = Overlay::new(storage.latest_snapshot());
+        // After a restart, the last block's time is the one this chain recorded for it (the
+        // host consensus state IBC keeps per height), not 0 until the next block.
+        let last_block_time = storage
+            .latest()
+            .and_then(|l| ibc::context::host_block_time(&check, l.height))
+            .unwrap_or(0);
         Self {
             storage,
             block: None,
             pending: None,
             check,
-            last_block_time: 0,
+            last_block_time,
             retain_blocks: 0,
             wasm: None,
             genesis_app_hash: Vec::new(),
@@ -67,7 +73,10 @@ impl App {
     /// Run CosmWasm contracts, with the module cache (wasm blobs and compiled modules) in
     /// `dir`, which this node must own (e.g. `<home>/data/wasm`; tests use a tempdir).
     pub fn with_wasm(mut self, dir: impl AsRef<std::path::Path>) -> Result<Self, WasmRuntimeError> {
-        self.wasm = Some(WasmRuntime::open(dir)?);
+        let wasm = WasmRuntime::open(dir)?;
+        // Queries' `env.block.time` is the last block's, from the first query on.
+        wasm.set_last_block_time(self.last_block_time);
+        self.wasm = Some(wasm);
         Ok(self)
     }
 
@@ -75,7 +84,7 @@ impl App {
         self.wasm.as_ref()
     }
 
-    /// Time of the last finalized block (0 before the first one since start).
+    /// Time of the last finalized block (0 before the first block of the chain).
     pub fn last_block_time(&self) -> i128 {
         self.last_block_time
     }

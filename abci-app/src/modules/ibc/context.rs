@@ -714,6 +714,14 @@ impl<K: KvWrite> ExecutionContext for IbcHost<K> {
 
 /// Record this chain's consensus state for block `height` (root = the app hash its header
 /// carries, i.e. the state after `height - 1`), and forget the one [`HOST_HISTORY`] blocks older.
+/// The block time (unix nanoseconds) recorded for `height`, if that height is still kept.
+pub fn host_block_time(state: &impl crate::store::StateRead, height: u64) -> Option<i128> {
+    let raw =
+        RawTmConsensusState::decode(state.get(&host_consensus_key(height))?.as_slice()).ok()?;
+    let t = raw.timestamp?;
+    Some(i128::from(t.seconds) * 1_000_000_000 + i128::from(t.nanos))
+}
+
 pub fn record_host_consensus_state<K: KvWrite>(
     state: &mut K,
     height: u64,
