@@ -150,15 +150,8 @@ pub async fn gather(
             },
         });
         for c in accepted {
-            let bytes = content.get(c.content_hash.as_slice())?;
-            if bytes.len() as u64 != c.size {
-                return Err(err(format!(
-                    "contribution {} is {} bytes, the registry says {}",
-                    c.id,
-                    bytes.len(),
-                    c.size
-                )));
-            }
+            // Sized: a file of another size than the registry's is refused before it is read.
+            let bytes = content.get_sized(c.content_hash.as_slice(), c.size)?;
             let text = String::from_utf8(bytes)
                 .map_err(|_| err(format!("contribution {} is not UTF-8 text", c.id)))?;
             let tokens = model.tokenizer.encode(&text)?;

@@ -20,6 +20,16 @@ impl ContentStore {
 
     /// The bytes whose sha256 is `hash`, from the first directory that has them.
     pub fn get(&self, hash: &[u8]) -> Result<Vec<u8>> {
+        self.get_limited(hash, None)
+    }
+
+    /// [`ContentStore::get`] of content the chain says is `size` bytes: a file of another size
+    /// is refused before it is read, so a planted huge file costs nothing.
+    pub fn get_sized(&self, hash: &[u8], size: u64) -> Result<Vec<u8>> {
+        self.get_limited(hash, Some(size))
+    }
+
+    fn get_limited(&self, hash: &[u8], size: Option<u64>) -> Result<Vec<u8>> {
         let name = hex::encode(hash);
         let bad = |message: String| AttesterError::Content {
             hash: name.clone(),
@@ -30,6 +40,20 @@ impl ContentStore {
         }
         for dir in &self.dirs {
             let path = dir.join(&name);
+            if let Some(size) = size {
+                match std::fs::metadata(&path) {
+                    Ok(m) if m.len() != size => {
+                        return Err(bad(format!(
+                            "{} is {} bytes, the chain says {size}",
+                            path.display(),
+                            m.len()
+                        )))
+                    }
+                    Ok(_) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(AttesterError::io(path, e)),
+                }
+            }
             match std::fs::read(&path) {
                 Ok(bytes) => {
                     if Sha256::digest(&bytes)[..] != *hash {
@@ -75,9 +99,9 @@ impl ContentStore {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| AttesterError::io(dir, e))?;
+    create_private_dir(dir)?;
     let tmp = path.with_extension("tmp");
-    let mut f = std::fs::File::create(&tmp).map_err(|e| AttesterError::io(&tmp, e))?;
+    let mut f = private_file(&tmp)?;
     f.write_all(bytes)
         .and_then(|_| f.sync_all())
         .map_err(|e| AttesterError::io(&tmp, e))?;
@@ -86,6 +110,24 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Journals (salts), receipts and content are this attester's own: owner-only, whatever the
+/// process umask (0700 directories, 0600 files).
+fn create_private_dir(dir: &Path) -> Result<()> {
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b.create(dir).map_err(|e| AttesterError::io(dir, e))
+}
+
+fn private_file(path: &Path) -> Result<std::fs::File> {
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o.open(path).map_err(|e| AttesterError::io(path, e))
 }
 
 #[cfg(test)]
@@ -114,5 +156,27 @@ mod tests {
         assert!(matches!(e, AttesterError::ContentNotFound { .. }), "{e}");
         assert!(e.to_string().contains("not found"), "{e}");
         assert!(store.get(&[1, 2]).is_err());
+    }
+
+    #[test]
+    fn sized_reads_refuse_other_sizes_unread_and_files_are_private() {
+        let a = crate::TestDir::new();
+        let dir = a.path().join("store");
+        let store = ContentStore::new(vec![dir.clone()]);
+        let h = store.put(b"row one").unwrap();
+        assert_eq!(store.get_sized(&h, 7).unwrap(), b"row one");
+        let e = store.get_sized(&h, 6).unwrap_err().to_string();
+        assert!(e.contains("is 7 bytes, the chain says 6"), "{e}");
+        assert!(matches!(
+            store.get_sized(&[9u8; 32], 7),
+            Err(AttesterError::ContentNotFound { .. })
+        ));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&dir.join(hex::encode(h))), 0o600);
+            assert_eq!(mode(&dir), 0o700);
+        }
     }
 }
