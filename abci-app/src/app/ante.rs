@@ -85,6 +85,7 @@ pub fn run<S: StateWrite>(
     let params = ctx.auth_params()?;
     // Tips were removed from the SDK (v0.50); ignored here, one would only be a byte the
     // amino signature does not cover.
+    #[allow(deprecated)] // deprecated in the protos because the SDK dropped tips: the point here
     if tx.auth_info.tip.is_some() {
         return Err(TxError::InvalidRequest(
             "tips are not supported".to_string(),

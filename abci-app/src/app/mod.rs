@@ -107,8 +107,13 @@ impl App {
             .unwrap_or_default()
     }
 
-    pub fn info(&self, _req: request::Info) -> response::Info {
-        let latest = self.storage.latest();
+    pub fn info(&self, req: request::Info) -> response::Info {
+        Self::info_of(&self.storage, req)
+    }
+
+    /// Info from committed state alone (so it can be answered off the consensus worker).
+    pub fn info_of(storage: &Storage, _req: request::Info) -> response::Info {
+        let latest = storage.latest();
         response::Info {
             data: "openledgerd".to_string(),
             version: env!("CARGO_PKG_VERSION").to_string(),

@@ -1,20 +1,27 @@
 //! The ABCI++ (v0.38 wire) server over tower-abci.
 //!
-//! One [`AbciService`] owns the [`App`]; `split::service` serialises the four connections onto
-//! it, consensus first. A service error would make tower-abci drop the connection and CometBFT
+//! One [`AbciService`] owns the [`App`]; `split::service` serialises the consensus, mempool and
+//! snapshot connections onto it, consensus first. Info and Query are answered by
+//! [`InfoService`] from committed state on the blocking pool, off that worker: a query is free
+//! to send (a smart query runs up to 3M gas, a simulation 25M, a count scans a prefix) and must
+//! not delay the block. A service error would make tower-abci drop the connection and CometBFT
 //! halt, so every request gets a response.
 
-use std::future::{ready, Ready};
+use std::future::{ready, Future, Ready};
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use tendermint::abci::Code;
-use tendermint::v0_38::abci::{request, response, Request, Response};
+use tendermint::v0_38::abci::{request, response, InfoRequest, InfoResponse, Request, Response};
 use tower::{Service, ServiceBuilder};
 use tracing::debug;
 
 use crate::app::App;
+use crate::modules::wasm::WasmRuntime;
 use crate::query;
+use crate::store::Storage;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
@@ -38,7 +45,9 @@ impl AbciService {
             }),
             Request::Flush => Response::Flush,
             Request::Info(req) => Response::Info(self.app.info(req)),
-            Request::Query(req) => Response::Query(self.query(req)),
+            Request::Query(req) => {
+                Response::Query(query_response(self.app.storage(), self.app.wasm(), req))
+            }
             Request::InitChain(req) => Response::InitChain(self.app.init_chain(req)),
             Request::CheckTx(req) => Response::CheckTx(self.app.check_tx(req)),
             Request::PrepareProposal(req) => {
@@ -68,37 +77,35 @@ impl AbciService {
             }
         }
     }
+}
 
-    fn query(&self, req: request::Query) -> response::Query {
-        let height = u64::try_from(req.height.value()).unwrap_or(0);
-        match query::query_with_wasm(
-            self.app.storage(),
-            self.app.wasm(),
-            &req.path,
-            &req.data,
-            height,
-            req.prove,
-        ) {
-            Ok(answer) => response::Query {
-                code: Code::Ok,
-                key: answer.key.into(),
-                value: answer.value.into(),
-                proof: answer.proof,
-                height: answer
-                    .height
-                    .try_into()
-                    .expect("heights stay below i64::MAX"),
+/// One ABCI Query against committed state.
+fn query_response(
+    storage: &Storage,
+    wasm: Option<&Arc<WasmRuntime>>,
+    req: request::Query,
+) -> response::Query {
+    let height = u64::try_from(req.height.value()).unwrap_or(0);
+    match query::query_with_wasm(storage, wasm, &req.path, &req.data, height, req.prove) {
+        Ok(answer) => response::Query {
+            code: Code::Ok,
+            key: answer.key.into(),
+            value: answer.value.into(),
+            proof: answer.proof,
+            height: answer
+                .height
+                .try_into()
+                .expect("heights stay below i64::MAX"),
+            ..Default::default()
+        },
+        Err(e) => {
+            debug!(path = %req.path, error = %e, "query failed");
+            response::Query {
+                code: Code::from(e.code()),
+                log: e.to_string(),
+                codespace: e.codespace().to_string(),
+                height: req.height,
                 ..Default::default()
-            },
-            Err(e) => {
-                debug!(path = %req.path, error = %e, "query failed");
-                response::Query {
-                    code: Code::from(e.code()),
-                    log: e.to_string(),
-                    codespace: e.codespace().to_string(),
-                    height: req.height,
-                    ..Default::default()
-                }
             }
         }
     }
@@ -118,9 +125,58 @@ impl Service<Request> for AbciService {
     }
 }
 
+/// The info connection (Info, Query, Echo), answered from committed state on the blocking
+/// pool: what the consensus worker is doing never waits for it, nor it for the worker.
+#[derive(Clone)]
+pub struct InfoService {
+    storage: Storage,
+    wasm: Option<Arc<WasmRuntime>>,
+}
+
+impl InfoService {
+    pub fn new(app: &App) -> Self {
+        Self {
+            storage: app.storage().clone(),
+            wasm: app.wasm().cloned(),
+        }
+    }
+
+    fn answer(&self, req: InfoRequest) -> InfoResponse {
+        match req {
+            InfoRequest::Info(req) => InfoResponse::Info(App::info_of(&self.storage, req)),
+            InfoRequest::Query(req) => {
+                InfoResponse::Query(query_response(&self.storage, self.wasm.as_ref(), req))
+            }
+            InfoRequest::Echo(echo) => InfoResponse::Echo(response::Echo {
+                message: echo.message,
+            }),
+        }
+    }
+}
+
+impl Service<InfoRequest> for InfoService {
+    type Response = InfoResponse;
+    type Error = BoxError;
+    type Future = Pin<Box<dyn Future<Output = Result<InfoResponse, BoxError>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: InfoRequest) -> Self::Future {
+        let this = self.clone();
+        let span = tracing::debug_span!("abci_info");
+        Box::pin(async move {
+            let res = tokio::task::spawn_blocking(move || span.in_scope(|| this.answer(req)));
+            Ok(res.await?)
+        })
+    }
+}
+
 /// Serve ABCI on `addr` until the listener fails.
 pub async fn serve(app: App, addr: SocketAddr) -> Result<(), BoxError> {
-    let (consensus, mempool, snapshot, info) =
+    let info = InfoService::new(&app);
+    let (consensus, mempool, snapshot, _) =
         tower_abci::v038::split::service(AbciService::new(app), 1);
     let server = tower_abci::v038::Server::builder()
         .consensus(consensus)
