@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds every OpenLedger contract to wasm the CosmWasm VM (cosmwasm-vm 2.3.5) accepts,
-# using the recipe of shared/specs/toolchain.md §2.2 (MVP target CPU + rebuilt std):
+# with an MVP target CPU and a rebuilt std (cosmwasm-vm 2.3 refuses post-MVP wasm features such as bulk memory):
 #   RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-cpu=mvp -C target-feature=+mutable-globals" \
 #   cargo build --release --target wasm32-unknown-unknown -Z build-std=std,panic_abort
 # Output: artifacts/<crate_name>.wasm (repo root, gitignored) and artifacts/checksums.txt

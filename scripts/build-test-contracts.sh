@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the node's test contracts (abci-app/tests/wasm-contracts: test-cw20 over cw20-base 2.0,
 # test-reflect, test-loop, test-ibc-ping) to wasm that cosmwasm-vm 2.3.5 accepts, with the recipe of
-# shared/specs/toolchain.md §2.2 (MVP target CPU + rebuilt std):
+# the deterministic recipe (MVP target CPU + rebuilt std, which cosmwasm-vm 2.3 requires: no post-MVP wasm features):
 #   RUSTC_BOOTSTRAP=1 RUSTFLAGS="-C target-cpu=mvp -C target-feature=+mutable-globals" \
 #   cargo build --release --target wasm32-unknown-unknown -Z build-std=std,panic_abort
 # Output: abci-app/tests/wasm-contracts/artifacts/<name>.wasm (committed, so `cargo test` needs

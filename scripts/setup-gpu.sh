@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # Install a Vulkan driver that wgpu can use on a machine without a GPU: Mesa lavapipe
 # (`llvmpipe`, DeviceType::Cpu). Idempotent: does nothing when the ICD is already present.
-# See shared/specs/attribution-and-oracle.md §5.3.
 #
 # Usage: scripts/setup-gpu.sh            (needs root, or passwordless sudo, when packages are missing)
 # Env:   OPENLEDGER_SKIP_GPU_SETUP=1     do nothing (e.g. a machine with a real GPU driver)

@@ -27,7 +27,7 @@
 set -euo pipefail
 
 # Newest v0.38.x served by the Go module proxy (`go list -m -versions github.com/cometbft/cometbft`) when this
-# was written; the v0.38 line speaks the ABCI wire the node targets (specs/abci-and-consensus.md §0).
+# was written; the v0.38 line speaks the ABCI wire the node targets (ABCI 2.0: PrepareProposal, ProcessProposal, FinalizeBlock).
 # Bump deliberately: cosmjs/Hermes pick their RPC dialect from node_info.version = "0.38.<n>".
 COMETBFT_VERSION="v0.38.26"
 GO_MIN_VERSION="1.22.11"   # cometbft v0.38.x go.mod: `go 1.22.11`
@@ -107,7 +107,7 @@ fi
 
 # ---------------------------------------------------------------------------------------------------------------
 step "Rust toolchain (rust-toolchain.toml), wasm32-unknown-unknown target, rust-src"
-command -v rustup >/dev/null 2>&1 || die "rustup not found. Install rustup + Rust first (see shared/specs/toolchain.md §1)."
+command -v rustup >/dev/null 2>&1 || die "rustup not found. Install rustup + Rust first (the toolchain itself then comes from rust-toolchain.toml)."
 TOOLCHAIN="$(sed -n 's/^[[:space:]]*channel[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' "$REPO_ROOT/rust-toolchain.toml" | head -n1)"
 [ -n "$TOOLCHAIN" ] || die "could not read channel from $REPO_ROOT/rust-toolchain.toml"
 # Components listed in rust-toolchain.toml, plus rust-src (needed for -Z build-std of contracts).

@@ -3,7 +3,7 @@
 
 use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::{Module, VersionInfo};
 
-/// Versions claimed in `GetNodeInfo.application_version.build_deps` (client-surface.md §3.2):
+/// Versions claimed in `GetNodeInfo.application_version.build_deps`:
 /// Hermes requires a CometBFT module and checks cosmos-sdk `>=0.46,<0.54` and ibc-go
 /// `>=6.3.1,<11`. These describe the protocol we are compatible with, not Go code we link.
 pub const CLAIMED_COSMOS_SDK: &str = "v0.50.13";

@@ -1,4 +1,4 @@
-//! The ABCI query paths Hermes reads before it relays (client-surface.md §3.2): node info with
+//! The ABCI query paths Hermes reads before it relays: node info with
 //! the build deps its version checks look for, staking params for the light-client trusting
 //! period, and the node's minimum gas price.
 

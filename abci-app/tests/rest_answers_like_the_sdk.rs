@@ -1,6 +1,6 @@
 //! The REST / LCD server over real HTTP on loopback, against a committed chain and a
 //! CometBFT RPC stub: grpc-gateway JSON shapes, status codes, historical heights, and the
-//! endpoints Keplr calls (client-surface.md §2.3).
+//! endpoints Keplr calls.
 
 mod api_support;
 mod support;

@@ -2,7 +2,7 @@
 //!
 //! * [`gpu`]: the wgpu 30 engine ([`gpu::GpuContext`]: adapter choice, device, readback).
 //! * [`kernels`]: integer WGSL compute kernels, each with a CPU reference (`cpu(...)`) that the GPU
-//!   result must equal bit for bit (`shared/specs/attribution-and-oracle.md` §2.8, §4.6).
+//!   result must equal bit for bit, so that every attester reaches the same result hash.
 //! * [`attribution`]: Proof-of-Attribution methods (`suffix_span`, `gradient_influence`,
 //!   `rag_retrieval`). Each produces an [`attribution::AttributionResult`] with canonical bytes, a
 //!   SHA-256 result hash and `weights_bps` per (Datanet, version) summing to exactly 10 000.

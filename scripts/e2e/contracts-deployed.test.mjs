@@ -1,5 +1,5 @@
 // After scripts/deploy.sh: every contract answers on the dev chain, the wiring holds, and Keplr's
-// REST smart-query route reads the OPEN token (client-surface.md §2.3, §6 items 16, 22, 23).
+// REST smart-query route reads the OPEN token.
 //
 //   OPENLEDGER_CONTRACTS=.openledger/contracts-openledger-dev-1.json node --test contracts-deployed.test.mjs
 // Skips when OPENLEDGER_CONTRACTS is unset (scripts/e2e-dev.sh deploys and sets it).

@@ -1,4 +1,4 @@
-// cosmjs 0.38.1 end-to-end suite against a running dev chain (`openledgerd dev`): client-surface.md §6.
+// cosmjs 0.38.1 end-to-end suite against a running dev chain (`openledgerd dev`): what cosmjs frontends and Keplr do against a chain.
 //
 //   cd scripts/e2e && npm run test:e2e                 skips (does not fail) when no node answers
 //   OPENLEDGER_E2E=1 npm run test:e2e                  FAILS when the node is unreachable (CI mode)
@@ -258,7 +258,7 @@ describe(`cosmjs 0.38.1 against ${RPC} (${CHAIN_ID})`, { skip: UNREACHABLE ?? fa
     }
   });
 
-  // ---- Keplr's endpoint probes (client-surface.md §6 item 21) --------------------------------------------------
+  // ---- Keplr's endpoint probes --------------------------------------------------
   test("Keplr checkRPCConnectivity (GET /status + WebSocket /websocket)", async () => {
     await checkRPCConnectivity(CHAIN_ID, RPC, (url) => new WebSocket(url));
   });

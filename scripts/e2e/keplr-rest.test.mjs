@@ -1,5 +1,5 @@
 // Keplr's REST (LCD) calls against a running dev chain, with the request shapes Keplr sends and the response
-// fields it reads (client-surface.md §2.3, §2.4, §6 items 23 and 26). Keplr signs sends with amino
+// fields it reads. Keplr signs sends with amino
 // (SIGN_MODE_LEGACY_AMINO_JSON), simulates with a pubkey-less TxRaw and broadcasts over REST.
 //
 //   OPENLEDGER_E2E=1 OPENLEDGER_RPC=… OPENLEDGER_REST=… node --test keplr-rest.test.mjs

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sourced by scripts/setup.sh, scripts/ibc-two-chains.sh and scripts/e2e-ibc.sh: the Hermes IBC relayer
 # (informalsystems/hermes, crate ibc-relayer-cli) against `openledgerd dev` chains. See
-# shared/specs/client-surface.md §3 for what Hermes needs from the node and why the config looks like this.
+# The comments on each option below say what Hermes needs from the node and why the config looks like this.
 #
 # ensure_hermes [--check] [--nice N]
 #   sets HERMES to a `hermes` binary that reports version $HERMES_WANT_VERSION, looking at $HERMES, PATH and
@@ -96,7 +96,7 @@ hermes_write_config() {
   {
     cat <<EOF
 # Hermes $HERMES_WANT_VERSION config for OpenLedger dev chains, written by scripts/lib/hermes.sh.
-# Why each option: shared/specs/client-surface.md §3.5.
+# Why each option: see the comment beside it.
 
 [global]
 log_level = '${HERMES_LOG_LEVEL:-info}'

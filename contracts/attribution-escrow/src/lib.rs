@@ -2,7 +2,7 @@
 //! releases and the penalties it triggers change state together, so one contract avoids a
 //! settle callback and its failure modes; the verifier logic lives in its own modules).
 //!
-//! Lifecycle of a job (`attribution-and-oracle.md` §4.2–4.4):
+//! Lifecycle of a job:
 //! 1. `RequestJob` (CW20 `Send` of exactly the quoted fee,
 //!    `Fee = (T_in·R_in + T_out·R_out) / 1000 + F_platform`) pins an immutable [`JobSpec`]
 //!    (method, model, Datanets `(id, version, root)`, input / output hashes) by its hash and

@@ -1,6 +1,6 @@
 //! `gradient_influence`: TracIn-style influence of training examples on a test output through
-//! the LoRA parameters of a small model, made exact with int8 features (`attribution-and-oracle.md`
-//! §2.5, §2.6, §2.8 option 2).
+//! the LoRA parameters of a small model, made exact with int8 features (TracIn / LoGra-style
+//! projection; integer dot products so the GPU equals the CPU bit for bit).
 //!
 //! Pipeline per example (train or test):
 //! 1. per-example gradient of the LoRA parameters `(A, B)` of [`LoraLinear`] under squared error,

@@ -1,8 +1,8 @@
 //! `rag_retrieval`: micro-rewards for contribution chunks retrieved to answer queries
-//! (`attribution-and-oracle.md` §1.3 RAG attribution, feature 14).
+//! (RAG attribution: chunks retrieved for an answer earn a micro-reward).
 //!
 //! Embeddings are int8 ([`quant::quantize_f32`] of normalised float embeddings, or an int8 model
-//! such as the static embedding in §6). For each query, similarity with every candidate chunk is
+//! such as a static embedding model). For each query, similarity with every candidate chunk is
 //! an int8 dot product (GPU GEMM == CPU reference); the `top_k` chunks by similarity (ties: lower
 //! chunk index) with positive similarity earn their similarity as score. Scores add up over
 //! queries (query frequency) and over chunks of the same contribution.

@@ -1,5 +1,5 @@
 //! `suffix_span`: infini-gram-style maximal span matching of a model output against the
-//! tokenised corpus of Datanet versions (`attribution-and-oracle.md` §2.7).
+//! tokenised corpus of Datanet versions.
 //!
 //! * Index: documents (one per contribution) concatenated with a separator token, and a suffix
 //!   array over the concatenation (prefix doubling; deterministic). Spans never cross documents

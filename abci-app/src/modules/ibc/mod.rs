@@ -1,6 +1,6 @@
 //! `ibc`: IBC core (ICS-02 clients with 07-tendermint, ICS-03 connections, ICS-04 channels and
 //! packets) on ibc-rs 0.57, and ICS-20 transfer of bank coins, so that unmodified Hermes relays
-//! between this chain and any ibc-go chain (shared/specs/client-surface.md §3).
+//! between this chain and any ibc-go chain.
 //!
 //! Layout: [`context`] is the host (state layout, host consensus states, proof specs),
 //! [`transfer`] the `transfer` port, [`query`] the `ibc.core.*` / transfer queries that ABCI

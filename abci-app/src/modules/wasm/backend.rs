@@ -1,5 +1,5 @@
 //! cosmwasm-vm backend over the block overlay: contract storage, bech32 addresses and the
-//! chain querier, with one gas meter per call (app-architecture.md §2.2): every callback
+//! chain querier, with one gas meter per call: every callback
 //! returns its SDK gas cost × [`GAS_MULTIPLIER`] as VM gas, and the host charges the VM's
 //! `used_internally / GAS_MULTIPLIER` to the tx's SDK meter after the call.
 

@@ -1,4 +1,4 @@
-//! The host flow of each wasm message (wasmd `keeper.go`, app-architecture.md §2.3).
+//! The host flow of each wasm message (as wasmd's `keeper.go`: check, charge, call the VM, then dispatch its messages).
 //!
 //! A [`Keeper`] owns the tx's gas meter for the duration of one message and shares the block
 //! overlay with the VM callbacks ([`SharedState`]). Contracts never re-enter: submessages run

@@ -1,5 +1,5 @@
 //! `x/wasm`: CosmWasm contracts on cosmwasm-vm 2.3.5, with wasmd's messages, state layout,
-//! addresses, events, gas and submessage semantics (shared/specs/app-architecture.md §1.4, §2).
+//! addresses, events, gas and submessage semantics.
 //!
 //! Layout: [`vm`] owns the module cache, [`backend`] implements the VM's storage / address /
 //! querier callbacks over the block overlay, [`keeper`] runs the host flow of each message,

@@ -1,5 +1,5 @@
 //! `x/wasm` state: wasmd's `types/keys.go` prefixes under `wasm/` in the main tree
-//! (app-architecture.md §3.2), protobuf values as wasmd stores them.
+//! (wasmd's `x/wasm/types/keys.go` prefixes), protobuf values as wasmd stores them.
 //!
 //! Positions (`AbsoluteTxPosition`) are `BE64(height) ‖ BE64(tx_index)` in index keys, so
 //! index order is creation order.

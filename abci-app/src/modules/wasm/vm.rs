@@ -3,7 +3,7 @@
 //! Wasm blobs live under `<dir>/state/wasm` (their checksums are committed in `CodeInfo`);
 //! compiled modules under `<dir>/cache`. Settings as wasmd: 32 MiB instance memory, 100 MiB
 //! in-memory module cache, capabilities `iterator`, `staking`, `stargate` and `cosmwasm_1_1` …
-//! `cosmwasm_2_2` (cosmwasm-vm 2.3.5 knows nothing newer, toolchain.md §2.4).
+//! `cosmwasm_2_2` (cosmwasm-vm 2.3.5 knows nothing newer).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};

@@ -1,5 +1,5 @@
 //! The Cosmos gRPC server (tonic, plaintext HTTP/2, default `:9090`) that Hermes and Rust or
-//! Go clients use (client-surface.md §3.3): `cosmos.auth.v1beta1.Query`,
+//! Go clients use: `cosmos.auth.v1beta1.Query`,
 //! `cosmos.bank.v1beta1.Query`, `cosmos.tx.v1beta1.Service`,
 //! `cosmos.base.tendermint.v1beta1.Service`, `cosmwasm.wasm.v1.Query` and the `ibc.core.*` /
 //! `ibc.applications.transfer.v1` queries. Methods this chain does not serve answer

@@ -1,6 +1,6 @@
 //! `cosmos.base.tendermint.v1beta1.Service` over gRPC, answered from CometBFT's RPC.
 //! `GetNodeInfo.application_version.build_deps` claims the cosmos-sdk / ibc-go / cometbft
-//! versions Hermes checks (client-surface.md §3.2).
+//! versions Hermes checks.
 
 use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::service_server::Service;
 use cosmos_sdk_proto::cosmos::base::tendermint::v1beta1::*;

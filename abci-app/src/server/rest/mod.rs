@@ -1,5 +1,5 @@
 //! The Cosmos REST / LCD server (grpc-gateway-compatible JSON, default `:1317`) that Keplr
-//! uses (client-surface.md §2.3): one `Router` per module, merged here.
+//! uses: one `Router` per module, merged here.
 //!
 //! Handlers read committed snapshots through the query router (never through ABCI) and ask
 //! CometBFT's RPC for blocks, node info and transactions.

@@ -37,7 +37,7 @@ pub struct DatanetRef {
     pub root: HexBinary,
 }
 
-/// Attribution methods (`attribution-and-oracle.md` §2). `suffix_span` and `datainf_lora`
+/// Attribution methods. `suffix_span` and `datainf_lora`
 /// are computed deterministically (integer pipelines) and tallied by exact result-hash
 /// quorum; the float methods are tallied by stake-weighted median within a tolerance.
 #[cw_serde]

@@ -7,7 +7,7 @@ use cw20::Cw20ReceiveMsg;
 
 use crate::common::{sha256, DatanetRef, Method};
 
-/// Port attestation packets are sent from (`attribution-and-oracle.md` §4.4).
+/// Port attestation packets are sent from (IBC-shaped: port, channel and sequence, as cw-band's oracle packets).
 pub const ATTEST_PORT: &str = "attest";
 
 #[cw_serde]
