@@ -318,7 +318,7 @@ impl App {
                 }
                 let decoded = match tx::decode_tx(tx) {
                     Ok(decoded) => decoded,
-                    Err(e) => return exec_result(unrun(e, 0)),
+                    Err(e) => return exec_result(TxOutcome::unrun(e, 0)),
                 };
                 let wanted = decoded.gas_limit();
                 // (A tx wanting more than a whole block is refused by the ante handler.)
@@ -328,7 +328,7 @@ impl App {
                         limit: max_gas,
                         used: block_gas.saturating_add(wanted),
                     };
-                    return exec_result(unrun(e, wanted));
+                    return exec_result(TxOutcome::unrun(e, wanted));
                 }
                 if wanted <= max_gas {
                     block_gas += wanted;
@@ -393,17 +393,6 @@ impl App {
             Err(e) => warn!(error = %e, "pruning failed"),
         }
         u32::try_from(keep_from).unwrap_or(0)
-    }
-}
-
-/// The outcome of a tx that failed before it ran.
-fn unrun(error: TxError, gas_wanted: u64) -> TxOutcome {
-    TxOutcome {
-        result: Err(error),
-        msg_responses: vec![],
-        gas_wanted,
-        gas_used: 0,
-        events: vec![],
     }
 }
 

@@ -161,6 +161,19 @@ pub struct TxOutcome {
     pub events: Vec<Event>,
 }
 
+impl TxOutcome {
+    /// The outcome of a tx that failed before it ran: nothing used, nothing emitted.
+    pub fn unrun(error: TxError, gas_wanted: u64) -> Self {
+        TxOutcome {
+            result: Err(error),
+            msg_responses: vec![],
+            gas_wanted,
+            gas_used: 0,
+            events: vec![],
+        }
+    }
+}
+
 /// Run one transaction on `state`. Ante writes (fee, sequence) stay even when a message
 /// fails; message writes are all or nothing. A tx whose ante fails changes nothing.
 pub fn run_tx<B: StateRead + Clone + 'static>(
@@ -171,15 +184,7 @@ pub fn run_tx<B: StateRead + Clone + 'static>(
 ) -> TxOutcome {
     let tx = match decode_tx(tx_bytes) {
         Ok(tx) => tx,
-        Err(e) => {
-            return TxOutcome {
-                result: Err(e),
-                msg_responses: vec![],
-                gas_wanted: 0,
-                gas_used: 0,
-                events: vec![],
-            }
-        }
+        Err(e) => return TxOutcome::unrun(e, 0),
     };
     run_decoded(state, block, mode, &tx)
 }
