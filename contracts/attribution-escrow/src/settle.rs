@@ -54,11 +54,14 @@ fn ledger_out(
     Ok(())
 }
 
-/// Full refund of a job's fee to its payer.
+/// Pays out a job's fee as a refund: `kept` (at most the fee) to the treasury, the rest back to
+/// its payer. A failed or expired job keeps nothing; one whose inputs a quorum found
+/// unavailable keeps its platform fee (the price of having asked).
 pub fn refund_msgs(
     store: &mut dyn Storage,
     cfg: &Config,
     job: &JobInfo,
+    kept: Uint128,
 ) -> StdResult<Vec<CosmosMsg>> {
     ledger_out(
         store,
@@ -67,30 +70,11 @@ pub fn refund_msgs(
         Uint128::zero(),
         Uint128::zero(),
     )?;
-    if job.fee.is_zero() {
-        return Ok(vec![]);
-    }
-    Ok(vec![transfer(cfg, &job.payer, job.fee)?])
-}
-
-/// A job whose inputs a quorum found unavailable: the platform fee (the price of having asked)
-/// goes to the treasury, the rest back to the payer.
-pub fn unavailable_refund_msgs(
-    store: &mut dyn Storage,
-    cfg: &Config,
-    job: &JobInfo,
-) -> StdResult<Vec<CosmosMsg>> {
-    ledger_out(
-        store,
-        job.fee,
-        Uint128::zero(),
-        Uint128::zero(),
-        Uint128::zero(),
-    )?;
-    let refund = job.fee - job.platform_fee;
+    let kept = kept.min(job.fee);
+    let refund = job.fee - kept;
     let mut msgs = vec![];
-    if !job.platform_fee.is_zero() {
-        msgs.push(transfer(cfg, &cfg.treasury, job.platform_fee)?);
+    if !kept.is_zero() {
+        msgs.push(transfer(cfg, &cfg.treasury, kept)?);
     }
     if !refund.is_zero() {
         msgs.push(transfer(cfg, &job.payer, refund)?);
@@ -188,7 +172,7 @@ pub fn execute_resolve_challenge(
             .collect();
         release_obligations(deps.storage, job_id, &assigned);
         msgs.extend(
-            refund_msgs(deps.storage, &cfg, &job)?
+            refund_msgs(deps.storage, &cfg, &job, Uint128::zero())?
                 .into_iter()
                 .map(SubMsg::new),
         );

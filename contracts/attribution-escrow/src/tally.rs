@@ -13,7 +13,7 @@ use openledger_types::escrow::*;
 use openledger_types::{sha256, DatanetRef, BPS};
 
 use crate::error::ContractError;
-use crate::settle::{refund_msgs, unavailable_refund_msgs};
+use crate::settle::refund_msgs;
 use crate::state::*;
 
 /// Every assigned attester has revealed (or was caught equivocating).
@@ -409,7 +409,7 @@ pub fn do_tally(
             job.status = JobStatus::InputsUnavailable;
             job.result = Some(result);
             msgs.extend(
-                unavailable_refund_msgs(deps.storage, cfg, &job)?
+                refund_msgs(deps.storage, cfg, &job, job.platform_fee)?
                     .into_iter()
                     .map(SubMsg::new),
             );
@@ -448,7 +448,7 @@ pub fn do_tally(
                 JobStatus::Failed
             };
             msgs.extend(
-                refund_msgs(deps.storage, cfg, &job)?
+                refund_msgs(deps.storage, cfg, &job, Uint128::zero())?
                     .into_iter()
                     .map(SubMsg::new),
             );
