@@ -26,7 +26,7 @@ Options:
   --keep            leave the dev chain running at the end (Ctrl-C stops it)
   -h, --help        this text
 
-Ports of the demo chain: RPC 46657, P2P 46656, ABCI 46658, REST 46317, gRPC 46090.
+Ports of the demo chain: RPC 16657, P2P 16656, ABCI 16658, REST 16317, gRPC 16090.
 USAGE
 }
 
@@ -80,12 +80,12 @@ trap cleanup EXIT
 
 if [[ -z "$rpc" ]]; then
   [[ -f artifacts/open_token.wasm ]] || { echo "demo: building the contracts (scripts/build-contracts.sh)"; scripts/build-contracts.sh; }
-  rpc="http://127.0.0.1:46657"
+  rpc="http://127.0.0.1:16657"
   log="$home/chain.log"
   echo "demo: starting a dev chain in $home/node (log: $log)"
   # shellcheck source=lib/dev-chain.sh
   source scripts/lib/dev-chain.sh
-  start_dev_chain "$bin/openledgerd" "$home/node" "$log" 46657 46656 46658 46317 46090
+  start_dev_chain "$bin/openledgerd" "$home/node" "$log" 16657 16656 16658 16317 16090
   contracts="$home/contracts.json"
   echo "demo: deploying the contracts"
   scripts/deploy.sh --rpc "$rpc" --out "$contracts"

@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
 
-RPC_PORT="${E2E_RPC_PORT:-36657}"
-REST_PORT="${E2E_REST_PORT:-36317}"
+RPC_PORT="${E2E_RPC_PORT:-17657}"
+REST_PORT="${E2E_REST_PORT:-17317}"
 home="$(mktemp -d)"
 log="$home/dev.log"
 # The binaries the packages' own integration tests built (target/debug): `cargo build` would
@@ -27,8 +27,8 @@ cleanup() {
 trap cleanup EXIT
 # shellcheck source=lib/dev-chain.sh
 source scripts/lib/dev-chain.sh
-start_dev_chain ./target/debug/openledgerd "$home/node" "$log" "$RPC_PORT" "${E2E_P2P_PORT:-36656}" \
-  "${E2E_ABCI_PORT:-36658}" "$REST_PORT" "${E2E_GRPC_PORT:-36090}"
+start_dev_chain ./target/debug/openledgerd "$home/node" "$log" "$RPC_PORT" "${E2E_P2P_PORT:-17656}" \
+  "${E2E_ABCI_PORT:-17658}" "$REST_PORT" "${E2E_GRPC_PORT:-17090}"
 
 scripts/deploy.sh --rpc "http://127.0.0.1:$RPC_PORT" --out "$home/contracts.json"
 

@@ -10,7 +10,7 @@
 #                                  missing (scripts/lib/hermes.sh ensure_hermes), runs the suite
 #   scripts/e2e-ibc.sh --keep      keep the chain homes and logs (printed at the end)
 #
-# Ports: chain A on 56xxx, chain B on 57xxx (E2E_IBC_A_PORT_BASE / E2E_IBC_B_PORT_BASE, default 56000 / 57000;
+# Ports: chain A on 18xxx, chain B on 19xxx (E2E_IBC_A_PORT_BASE / E2E_IBC_B_PORT_BASE, default 18000 / 19000;
 # see scripts/ibc-two-chains.sh). Used by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -60,7 +60,7 @@ cleanup() {
 trap cleanup EXIT
 
 scripts/ibc-two-chains.sh --home "$home" --bin-dir target/debug --env-out "$env_file" \
-  --a-port-base "${E2E_IBC_A_PORT_BASE:-56000}" --b-port-base "${E2E_IBC_B_PORT_BASE:-57000}"
+  --a-port-base "${E2E_IBC_A_PORT_BASE:-18000}" --b-port-base "${E2E_IBC_B_PORT_BASE:-19000}"
 
 set -a
 # shellcheck disable=SC1090

@@ -19,8 +19,8 @@
 #   --bin-dir DIR       directory holding openledgerd (default: the repository's target/debug, as
 #                       `cargo test --no-run` builds it; target/release when only that exists)
 #   --a-port-base N     chain A listens on N+657 (RPC), N+656 (P2P), N+658 (ABCI), N+317 (REST), N+90 (gRPC)
-#                       (default 56000: 56657 / 56656 / 56658 / 56317 / 56090)
-#   --b-port-base N     the same for chain B (default 57000)
+#                       (default 18000: 18657 / 18656 / 18658 / 18317 / 18090)
+#   --b-port-base N     the same for chain B (default 19000)
 #   --block-time T      CometBFT target block time of both chains (default 500ms)
 #   --keep              keep the temporary --home after Ctrl-C too (it is always kept when something failed;
 #                       a --home you chose is never deleted)
@@ -51,7 +51,7 @@ die() { echo "ibc-two-chains.sh: $*" >&2; exit 1; }
 # abs PATH: PATH relative to the caller's directory (the script itself runs in the repository root).
 abs() { case "$1" in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$caller_pwd" "$1" ;; esac; }
 
-home="" bin_dir="target/debug" a_base=56000 b_base=57000 block_time="500ms" keep=0 env_out="" stop=0
+home="" bin_dir="target/debug" a_base=18000 b_base=19000 block_time="500ms" keep=0 env_out="" stop=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --home) home="$(abs "${2:?--home needs a directory}")"; shift 2 ;;

@@ -9,6 +9,8 @@
 #   neither set the node's default (openledger-dev-1) applies. Chain ids must end in
 #   -<revision number> for IBC (e.g. openledger-a-1).
 #   $DEV_CHAIN_BLOCK_TIME, when set, is passed as --block-time (e.g. 500ms, 1s).
+#   Callers pick ports below 32768: Linux hands out 32768-60999 as the local ports of outgoing
+#   connections, so a fixed port there is sometimes taken by some client's socket for a while.
 start_dev_chain() {
   local bin="$1" home="$2" log="$3"
   local chain_id="${9:-${DEV_CHAIN_ID:-}}"
@@ -23,6 +25,10 @@ start_dev_chain() {
     if ! kill -0 "$DEV_CHAIN_PID" 2>/dev/null; then
       echo "openledgerd dev exited early:" >&2
       cat "$log" >&2
+      if grep -q "is not free" "$log" && command -v ss >/dev/null; then
+        echo "sockets on its ports now:" >&2
+        ss -tanp 2>/dev/null | grep -E ":($4|$5|$6|$7|$8)\b" >&2 || echo "  (none)" >&2
+      fi
       return 1
     fi
     sleep 0.5
