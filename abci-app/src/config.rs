@@ -44,6 +44,38 @@ pub struct AppConfig {
     /// Where the REST and gRPC servers reach CometBFT's RPC (blocks, txs, broadcast).
     #[serde(default)]
     pub cometbft: CometbftConfig,
+    /// How much query work (REST, gRPC, CometBFT's `abci_query`) runs at once.
+    #[serde(default)]
+    pub query: QueryConfig,
+}
+
+/// `[query]`: queries run a few at a time on their own threads, the rest wait in a bounded
+/// queue (up to 10 s each) and are answered "busy" past it (gRPC `RESOURCE_EXHAUSTED`, REST
+/// 429), so a flood of heavy queries cannot take the CPU that block execution needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueryConfig {
+    /// Queries running at once; 0 = one fewer than the machine's cores (at least 1).
+    #[serde(default)]
+    pub max_concurrent: usize,
+    /// Queries waiting for a turn before new ones are refused at once.
+    #[serde(default = "QueryConfig::default_max_waiting")]
+    pub max_waiting: usize,
+}
+
+impl QueryConfig {
+    fn default_max_waiting() -> usize {
+        256
+    }
+}
+
+impl Default for QueryConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent: 0,
+            max_waiting: Self::default_max_waiting(),
+        }
+    }
 }
 
 /// `[rest]` / `[grpc]`: whether `openledgerd start` serves it, and where. Off by default
@@ -126,6 +158,7 @@ impl Default for AppConfig {
             rest: RestConfig::default_config(),
             grpc: GrpcConfig::default_config(),
             cometbft: CometbftConfig::default(),
+            query: QueryConfig::default(),
         }
     }
 }

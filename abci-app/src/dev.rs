@@ -247,8 +247,11 @@ pub async fn run_with(
     let abci_addr = opts.abci;
     let watch = storage.clone();
     let app = App::new(storage).with_wasm(home.data_dir().join("wasm"))?;
-    let chain_view = server::api::ChainView::new(watch.clone(), app.wasm().cloned());
-    let abci = tokio::spawn(async move { server::abci::serve(app, abci_addr).await });
+    // The dev home's app.toml, when there is one, sizes the query gate as it does for `start`.
+    let gate = server::limits::QueryGate::from_config(&home.load_config()?.query);
+    let chain_view =
+        server::api::ChainView::new(watch.clone(), app.wasm().cloned(), gate.clone());
+    let abci = tokio::spawn(async move { server::abci::serve(app, abci_addr, gate).await });
 
     let log_path = home.root.join("cometbft.log");
     let log = std::fs::File::create(&log_path)

@@ -337,11 +337,13 @@ fn main() -> Result<()> {
                 .with_wasm(home.data_dir().join("wasm"))?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
-                let chain = server::api::ChainView::new(storage, app.wasm().cloned());
+                let gate = server::limits::QueryGate::from_config(&config.query);
+                tracing::info!(workers = gate.max_running(), "query workers");
+                let chain = server::api::ChainView::new(storage, app.wasm().cloned(), gate.clone());
                 let mut client_api = server::client_api::bind_all(api).await?.serve(chain);
                 tracing::info!(%addr, "serving ABCI");
                 let outcome = tokio::select! {
-                    res = server::abci::serve(app, addr) => {
+                    res = server::abci::serve(app, addr, gate) => {
                         res.map_err(|e| anyhow::anyhow!("ABCI server on {addr}: {e}"))
                     }
                     e = client_api.stopped() => Err(e),

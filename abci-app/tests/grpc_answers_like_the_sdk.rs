@@ -41,7 +41,11 @@ async fn start() -> Grpc {
     let storage = committed_chain(&fx);
     let stub = comet_stub(fx.tx(KNOWN_TX)).await;
     let state = GrpcState {
-        chain: ChainView::new(storage, None),
+        chain: ChainView::new(
+            storage,
+            None,
+            openledger_node::server::limits::QueryGate::new(2, 64, std::time::Duration::from_secs(10)),
+        ),
         rpc: CometRpc::new(&stub.url).expect("rpc url"),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

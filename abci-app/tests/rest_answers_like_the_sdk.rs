@@ -27,7 +27,11 @@ async fn start() -> Rest {
     let storage = committed_chain(&fx);
     let stub = comet_stub(fx.tx(KNOWN_TX)).await;
     let state = RestState {
-        chain: ChainView::new(storage, None),
+        chain: ChainView::new(
+            storage,
+            None,
+            openledger_node::server::limits::QueryGate::new(2, 64, std::time::Duration::from_secs(10)),
+        ),
         rpc: CometRpc::new(&stub.url).expect("rpc url"),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -338,6 +342,35 @@ async fn broadcast_and_tx_lookups_go_through_cometbft() {
     assert_eq!(search["order_by"], "desc");
     assert_eq!(search["per_page"], "100");
     assert_error(&r.get("/cosmos/tx/v1beta1/txs").await, 400, 3);
+}
+
+#[tokio::test]
+async fn a_body_past_the_limit_is_refused_unread_and_nothing_is_broadcast() {
+    let r = start().await;
+    // A JSON body just past the limit: a tx_bytes string no tx the chain takes could need.
+    let filler = "A".repeat(openledger_node::server::rest::MAX_BODY_BYTES);
+    for route in ["/cosmos/tx/v1beta1/txs", "/cosmos/tx/v1beta1/simulate"] {
+        let answer = r
+            .post(
+                route,
+                json!({"tx_bytes": filler, "mode": "BROADCAST_MODE_SYNC"}),
+            )
+            .await;
+        assert_error(&answer, 413, 3);
+        assert!(
+            answer.body["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("request body larger than")),
+            "{}",
+            answer.body
+        );
+    }
+    assert!(r.stub.calls("broadcast_tx_sync").is_empty());
+    // A body under the limit is still read (and refused for what it says, not its size).
+    let answer = r
+        .post("/cosmos/tx/v1beta1/txs", json!({"tx_bytes": "A".repeat(1 << 20)}))
+        .await;
+    assert_error(&answer, 400, 3);
 }
 
 #[tokio::test]

@@ -2,9 +2,9 @@
 //!
 //! One [`AbciService`] owns the [`App`]; `split::service` serialises the consensus, mempool and
 //! snapshot connections onto it, consensus first. Info and Query are answered by
-//! [`InfoService`] from committed state on the blocking pool, off that worker: a query is free
-//! to send (a smart query runs up to 3M gas, a simulation 25M, a count scans a prefix) and must
-//! not delay the block. A service error would make tower-abci drop the connection and CometBFT
+//! [`InfoService`] from committed state, off that worker: a query is free to send (a smart
+//! query runs up to 3M gas, a simulation 25M, a count scans a prefix) and must not delay the
+//! block, so Query takes its turn at the node's [`QueryGate`] with REST's and gRPC's. A service error would make tower-abci drop the connection and CometBFT
 //! halt, so every request gets a response.
 
 use std::future::{ready, Future, Ready};
@@ -21,6 +21,7 @@ use tracing::debug;
 use crate::app::App;
 use crate::modules::wasm::WasmRuntime;
 use crate::query;
+use crate::server::limits::{GateError, QueryGate};
 use crate::store::Storage;
 
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -125,32 +126,52 @@ impl Service<Request> for AbciService {
     }
 }
 
-/// The info connection (Info, Query, Echo), answered from committed state on the blocking
-/// pool: what the consensus worker is doing never waits for it, nor it for the worker.
+/// The info connection (Info, Query, Echo), answered from committed state: what the
+/// consensus worker is doing never waits for it, nor it for the worker. Info (which CometBFT
+/// needs to start) and Echo are cheap and answered at once; Query waits its turn at the gate.
 #[derive(Clone)]
 pub struct InfoService {
     storage: Storage,
     wasm: Option<Arc<WasmRuntime>>,
+    gate: QueryGate,
 }
 
 impl InfoService {
-    pub fn new(app: &App) -> Self {
+    pub fn new(app: &App, gate: QueryGate) -> Self {
         Self {
             storage: app.storage().clone(),
             wasm: app.wasm().cloned(),
+            gate,
         }
     }
 
-    fn answer(&self, req: InfoRequest) -> InfoResponse {
+    async fn answer(self, req: InfoRequest) -> InfoResponse {
         match req {
             InfoRequest::Info(req) => InfoResponse::Info(App::info_of(&self.storage, req)),
             InfoRequest::Query(req) => {
-                InfoResponse::Query(query_response(&self.storage, self.wasm.as_ref(), req))
+                let height = req.height;
+                let (storage, wasm) = (self.storage, self.wasm);
+                let answer = self
+                    .gate
+                    .run(move || query_response(&storage, wasm.as_ref(), req))
+                    .await;
+                InfoResponse::Query(answer.unwrap_or_else(|e| refused_query(e, height)))
             }
             InfoRequest::Echo(echo) => InfoResponse::Echo(response::Echo {
                 message: echo.message,
             }),
         }
+    }
+}
+
+fn refused_query(e: GateError, height: tendermint::block::Height) -> response::Query {
+    debug!(error = %e, "query refused");
+    response::Query {
+        code: Code::from(GateError::ABCI_CODE),
+        log: e.to_string(),
+        codespace: GateError::CODESPACE.to_string(),
+        height,
+        ..Default::default()
     }
 }
 
@@ -166,16 +187,16 @@ impl Service<InfoRequest> for InfoService {
     fn call(&mut self, req: InfoRequest) -> Self::Future {
         let this = self.clone();
         let span = tracing::debug_span!("abci_info");
-        Box::pin(async move {
-            let res = tokio::task::spawn_blocking(move || span.in_scope(|| this.answer(req)));
-            Ok(res.await?)
-        })
+        Box::pin(tracing::Instrument::instrument(
+            async move { Ok(this.answer(req).await) },
+            span,
+        ))
     }
 }
 
-/// Serve ABCI on `addr` until the listener fails.
-pub async fn serve(app: App, addr: SocketAddr) -> Result<(), BoxError> {
-    let info = InfoService::new(&app);
+/// Serve ABCI on `addr` until the listener fails; queries pass `gate`.
+pub async fn serve(app: App, addr: SocketAddr, gate: QueryGate) -> Result<(), BoxError> {
+    let info = InfoService::new(&app, gate);
     let (consensus, mempool, snapshot, _) =
         tower_abci::v038::split::service(AbciService::new(app), 1);
     let server = tower_abci::v038::Server::builder()

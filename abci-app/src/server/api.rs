@@ -9,6 +9,7 @@ use tonic::Code;
 
 use crate::app::error::QueryError;
 use crate::modules::wasm::WasmRuntime;
+use crate::server::limits::{GateError, QueryGate};
 use crate::store::Storage;
 pub use crate::version::{
     application_version, CLAIMED_COMETBFT, CLAIMED_COSMOS_SDK, CLAIMED_IBC_GO,
@@ -89,21 +90,36 @@ pub fn parse_height(value: Option<&str>) -> Result<u64, ApiError> {
     }
 }
 
-/// What REST and gRPC read: committed state, and the contract runtime that smart queries and
-/// simulations of contract calls run in (`None` on a node without contracts).
+impl From<GateError> for ApiError {
+    fn from(e: GateError) -> Self {
+        match e {
+            e @ GateError::Busy { .. } => Self::new(Code::ResourceExhausted, e.to_string()),
+            e @ GateError::Failed(_) => Self::internal(e.to_string()),
+        }
+    }
+}
+
+/// What REST and gRPC read: committed state, the contract runtime that smart queries and
+/// simulations of contract calls run in (`None` on a node without contracts), and the gate
+/// every query passes (shared with ABCI `Query`).
 #[derive(Clone)]
 pub struct ChainView {
     pub storage: Storage,
     pub wasm: Option<Arc<WasmRuntime>>,
+    pub gate: QueryGate,
 }
 
 impl ChainView {
-    pub fn new(storage: Storage, wasm: Option<Arc<WasmRuntime>>) -> Self {
-        Self { storage, wasm }
+    pub fn new(storage: Storage, wasm: Option<Arc<WasmRuntime>>, gate: QueryGate) -> Self {
+        Self {
+            storage,
+            wasm,
+            gate,
+        }
     }
 }
 
-/// Call the query router with a typed request on a blocking thread; returns the typed
+/// Call the query router with a typed request on a query worker; returns the typed
 /// answer and the height it was served at.
 pub async fn query<Req, Resp>(
     chain: &ChainView,
@@ -121,7 +137,7 @@ where
     Ok((resp, answered))
 }
 
-/// Call the query router with request bytes on a blocking thread; returns the answer bytes
+/// Call the query router with request bytes on a query worker; returns the answer bytes
 /// and the height they were served at.
 pub async fn query_raw(
     chain: &ChainView,
@@ -129,19 +145,13 @@ pub async fn query_raw(
     data: Vec<u8>,
     height: u64,
 ) -> Result<(Vec<u8>, u64), ApiError> {
-    let chain = chain.clone();
-    let answer = tokio::task::spawn_blocking(move || {
-        crate::query::query_with_wasm(
-            &chain.storage,
-            chain.wasm.as_ref(),
-            &path,
-            &data,
-            height,
-            false,
-        )
-    })
-    .await
-    .map_err(|e| ApiError::internal(format!("query task failed: {e}")))??;
+    let (storage, wasm) = (chain.storage.clone(), chain.wasm.clone());
+    let answer = chain
+        .gate
+        .run(move || {
+            crate::query::query_with_wasm(&storage, wasm.as_ref(), &path, &data, height, false)
+        })
+        .await??;
     Ok((answer.value, answer.height))
 }
 

@@ -6,4 +6,5 @@ pub mod api;
 pub mod client_api;
 pub mod cometbft;
 pub mod grpc;
+pub mod limits;
 pub mod rest;

@@ -695,11 +695,17 @@ impl NodeProcess {
     }
 
     pub fn start(home: &std::path::Path) -> Self {
+        Self::start_with(home, &[])
+    }
+
+    /// `openledgerd start` with more arguments (e.g. `--rest-addr`).
+    pub fn start_with(home: &std::path::Path, args: &[&str]) -> Self {
         let addr = format!("127.0.0.1:{}", free_port());
         let child = std::process::Command::new(env!("CARGO_BIN_EXE_openledgerd"))
             .args(["start", "--home"])
             .arg(home)
             .args(["--abci-addr", &addr])
+            .args(args)
             .env("RUST_LOG", "warn")
             .spawn()
             .expect("spawn openledgerd");

@@ -18,6 +18,7 @@ mod tx;
 mod wasm;
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use cosmos_sdk_proto::cosmos::auth::v1beta1::query_server::QueryServer as AuthServer;
 use cosmos_sdk_proto::cosmos::bank::v1beta1::query_server::QueryServer as BankServer;
@@ -46,6 +47,16 @@ impl std::fmt::Debug for GrpcState {
     }
 }
 
+/// Longest a call may take before it is answered `DEADLINE_EXCEEDED` (a client's own
+/// `grpc-timeout` may be shorter). Query work already started runs on to its gas cap, holding
+/// its place at the query gate, so a client that gives up frees nothing early but cannot
+/// pile work up either.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Calls one connection may have in flight, and HTTP/2 streams it may open: one client
+/// cannot hold every query slot's queue on its own connection's back.
+pub const CALLS_PER_CONNECTION: usize = 32;
+pub const STREAMS_PER_CONNECTION: u32 = 64;
+
 /// Serve until `shutdown` is cancelled.
 pub async fn serve(
     listener: tokio::net::TcpListener,
@@ -56,6 +67,13 @@ pub async fn serve(
     tracing::info!(?addr, rpc = state.rpc.url(), "serving gRPC");
     let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
     tonic::transport::Server::builder()
+        .timeout(REQUEST_TIMEOUT)
+        .concurrency_limit_per_connection(CALLS_PER_CONNECTION)
+        .max_concurrent_streams(STREAMS_PER_CONNECTION)
+        // Dead peers are found and their connections closed.
+        .http2_keepalive_interval(Some(Duration::from_secs(60)))
+        .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .tcp_keepalive(Some(Duration::from_secs(60)))
         .add_service(AuthServer::new(auth::Auth(state.clone())))
         .add_service(BankServer::new(bank::Bank(state.clone())))
         .add_service(TxServer::new(tx::TxService(state.clone())))

@@ -52,10 +52,16 @@ pub fn http_status(code: Code) -> StatusCode {
     }
 }
 
+impl RestError {
+    /// grpc-gateway's error body.
+    pub fn body(&self) -> serde_json::Value {
+        json!({"code": self.0.code as i32, "message": self.0.message, "details": []})
+    }
+}
+
 impl IntoResponse for RestError {
     fn into_response(self) -> Response {
-        let body = json!({"code": self.0.code as i32, "message": self.0.message, "details": []});
-        (http_status(self.0.code), Json(body)).into_response()
+        (http_status(self.0.code), Json(self.body())).into_response()
     }
 }
 

@@ -17,7 +17,8 @@ mod wasm;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use axum::extract::{FromRequestParts, RawQuery};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, RawQuery, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Response};
@@ -36,6 +37,10 @@ pub use error::RestError;
 
 /// Longest a request may take (a `BROADCAST_MODE_BLOCK` broadcast waits for a commit).
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Largest request body read: a tx as base64 in JSON. CometBFT's mempool takes txs up to
+/// 1 MiB, about 1.4 MB as base64, so 2 MiB holds any tx the chain could accept.
+pub const MAX_BODY_BYTES: usize = 2 << 20;
 
 #[derive(Clone)]
 pub struct RestState {
@@ -60,7 +65,8 @@ pub fn router(state: RestState) -> Router {
         .merge(wasm::routes())
         .merge(ibc::routes())
         .fallback(not_found)
-        // Innermost first: timeout, then CORS, then tracing around everything.
+        // Innermost first: body limit, timeout, then CORS, then tracing around everything.
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
@@ -213,8 +219,27 @@ pub fn ok(body: Value, height: Option<u64>) -> Response {
     response
 }
 
-/// A JSON request body (any content type, as grpc-gateway reads it).
-pub fn body_json(bytes: &[u8]) -> Result<Value, RestError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| RestError::invalid_argument(format!("invalid JSON body: {e}")))
+/// A JSON request body (any content type, as grpc-gateway reads it) of at most
+/// [`MAX_BODY_BYTES`]; a larger one is answered 413 with grpc-gateway's error body, unread.
+pub struct JsonBody(pub Value);
+
+#[axum::async_trait]
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|rejection| {
+            let status = rejection.status();
+            let message = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                format!("request body larger than {MAX_BODY_BYTES} bytes")
+            } else {
+                format!("reading the request body: {}", rejection.body_text())
+            };
+            let error = RestError::invalid_argument(message);
+            (status, Json(error.body())).into_response()
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(JsonBody)
+            .map_err(|e| RestError::invalid_argument(format!("invalid JSON body: {e}")).into_response())
+    }
 }

@@ -1,7 +1,6 @@
 //! `cosmos.tx.v1beta1.Service` REST routes: simulate (query router), broadcast and lookups
 //! (CometBFT RPC).
 
-use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -11,7 +10,7 @@ use cosmos_sdk_proto::cosmos::tx::v1beta1::{
 };
 use serde_json::{json, Value};
 
-use super::{body_json, decode_b64, json as j, ok, Params, RestError, RestState};
+use super::{decode_b64, json as j, ok, JsonBody, Params, RestError, RestState};
 use crate::server::api::query;
 use crate::server::cometbft::{search_paging, search_query};
 
@@ -35,8 +34,10 @@ fn tx_bytes(body: &Value) -> Result<Vec<u8>, RestError> {
 }
 
 /// Keplr: `{"tx_bytes": b64}` (TxRaw without pubkey, amino mode, zero signature).
-async fn simulate(State(s): State<RestState>, body: Bytes) -> Result<Response, RestError> {
-    let body = body_json(&body)?;
+async fn simulate(
+    State(s): State<RestState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, RestError> {
     let req = SimulateRequest {
         tx_bytes: tx_bytes(&body)?,
         ..Default::default()
@@ -70,8 +71,10 @@ fn broadcast_mode(value: &Value) -> Result<BroadcastMode, RestError> {
 }
 
 /// Keplr: `{"tx_bytes": b64, "mode": "BROADCAST_MODE_SYNC"}` → `{"tx_response": …}`.
-async fn broadcast(State(s): State<RestState>, body: Bytes) -> Result<Response, RestError> {
-    let body = body_json(&body)?;
+async fn broadcast(
+    State(s): State<RestState>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, RestError> {
     let mode = broadcast_mode(&body["mode"])?;
     let tx = tx_bytes(&body)?;
     let response = s.rpc.broadcast(&tx, mode).await?;
