@@ -174,6 +174,14 @@ impl World {
             address: a.to_string(),
             amount: Uint128::new(10_000),
         }));
+        // initial balances must be backed: the deployer pays their sum in native coins
+        let genesis: u128 = funded.iter().map(|c| c.amount.u128()).sum();
+        app.init_modules(|router, _api, storage| {
+            router
+                .bank
+                .init_balance(storage, &deployer, coins(genesis, DENOM))
+        })
+        .unwrap();
         let id = app.store_code(c_token());
         let token = app
             .instantiate_contract(
@@ -191,7 +199,7 @@ impl World {
                     marketing: None,
                     native_denom: DENOM.into(),
                 },
-                &[],
+                &coins(genesis, DENOM),
                 "open",
                 Some(gov.to_string()),
             )
@@ -2363,10 +2371,18 @@ mod dao {
     }
 
     fn wasm_exec<T: serde::Serialize>(contract: &Addr, msg: &T) -> CosmosMsg {
+        wasm_exec_funded(contract, msg, vec![])
+    }
+
+    fn wasm_exec_funded<T: serde::Serialize>(
+        contract: &Addr,
+        msg: &T,
+        funds: Vec<cosmwasm_std::Coin>,
+    ) -> CosmosMsg {
         WasmMsg::Execute {
             contract_addr: contract.to_string(),
             msg: to_json_binary(msg).unwrap(),
-            funds: vec![],
+            funds,
         }
         .into()
     }
@@ -2613,18 +2629,28 @@ mod dao {
         );
 
         // DAO proposal: make the escrow the attester registry's verifier, raise the platform fee
-        // and mint a treasury grant; all three run together after the timelock delay.
+        // and mint a treasury grant; all three run together after the timelock delay. A mint
+        // must carry its native backing: the timelock holds 1_000 uopen and attaches them.
+        let timelock = dao.timelock.clone();
+        w.app
+            .init_modules(|router, _api, storage| {
+                router
+                    .bank
+                    .init_balance(storage, &timelock, coins(1_000, DENOM))
+            })
+            .unwrap();
         let mut params = escrow_params();
         params.platform_fee = Uint128::new(100);
         let msgs = vec![
             wasm_exec(&w.attesters, &w.set_verifier_msg()),
             wasm_exec(&w.escrow, &ExecuteMsg::UpdateParams { params }),
-            wasm_exec(
+            wasm_exec_funded(
                 &w.token,
                 &open_token::msg::ExecuteMsg::Mint {
                     recipient: w.treasury.to_string(),
                     amount: Uint128::new(1_000),
                 },
+                coins(1_000, DENOM),
             ),
         ];
         govern(&mut w, &dao, "wire the verifier", msgs);
@@ -2635,6 +2661,14 @@ mod dao {
             .unwrap();
         assert_eq!(cfg.verifier, Some(w.escrow.clone()));
         assert_eq!(w.balance(&w.treasury.clone()), 1_000);
+        assert_eq!(
+            w.app
+                .wrap()
+                .query_balance(&dao.timelock, DENOM)
+                .unwrap()
+                .amount,
+            Uint128::zero()
+        );
 
         // then the product flow under DAO governance
         w.populate();

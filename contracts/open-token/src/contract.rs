@@ -1,8 +1,8 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    coins, to_json_binary, BankMsg, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult,
-    Uint128,
+    coins, to_json_binary, BankMsg, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdError,
+    StdResult, Uint128,
 };
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw20_base::contract as base;
@@ -25,6 +25,19 @@ pub fn instantiate(
     if msg.native_denom.len() < 2 || msg.native_denom.len() > 128 {
         return Err(ContractError::InvalidDenom {});
     }
+    // Every initial balance is backed: their sum comes with the instantiation, in the native denom.
+    let required = msg
+        .initial_balances
+        .iter()
+        .try_fold(Uint128::zero(), |sum, c| sum.checked_add(c.amount))
+        .map_err(StdError::from)?;
+    if !carries_exactly(&info, &msg.native_denom, required)? {
+        return Err(ContractError::UnbackedInitialBalances {
+            denom: msg.native_denom,
+            required,
+            sent: info.funds,
+        });
+    }
     let base_msg = cw20_base::msg::InstantiateMsg {
         name: msg.name,
         symbol: msg.symbol,
@@ -39,12 +52,26 @@ pub fn instantiate(
         deps.storage,
         &WrapState {
             native_denom: msg.native_denom.clone(),
-            wrapped: Uint128::zero(),
+            wrapped: required,
         },
     )?;
     Ok(Response::new()
         .add_attribute("action", "instantiate")
         .add_attribute("native_denom", msg.native_denom))
+}
+
+/// `true` when `info` carries exactly `required` of `denom` and no other coins. With `required`
+/// zero the message is nonpayable: any funds are a `PaymentError::NonPayable`.
+fn carries_exactly(
+    info: &MessageInfo,
+    denom: &str,
+    required: Uint128,
+) -> Result<bool, ContractError> {
+    if required.is_zero() {
+        cw_utils::nonpayable(info)?;
+        return Ok(true);
+    }
+    Ok(matches!(info.funds.as_slice(), [c] if c.denom == denom && c.amount == required))
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]
@@ -57,8 +84,9 @@ pub fn execute(
     match msg {
         ExecuteMsg::Deposit {} => execute_deposit(deps, info),
         ExecuteMsg::Withdraw { amount } => execute_withdraw(deps, env, info, amount),
+        ExecuteMsg::Mint { recipient, amount } => execute_mint(deps, env, info, recipient, amount),
         other => {
-            // only Deposit takes native coins; anything else sent here would be locked unbacked
+            // only Deposit and Mint take native coins; anything else sent here would be locked
             cw_utils::nonpayable(&info)?;
             let cw20_msg = other.into_cw20().expect("wrapper variants handled above");
             Ok(base::execute(deps, env, info, cw20_msg)?)
@@ -69,22 +97,56 @@ pub fn execute(
 pub fn execute_deposit(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {
     let mut wrap = WRAP.load(deps.storage)?;
     let amount = cw_utils::must_pay(&info, &wrap.native_denom)?;
+    let mut token = TOKEN_INFO.load(deps.storage)?;
+    token.total_supply = token
+        .total_supply
+        .checked_add(amount)
+        .map_err(StdError::from)?;
+    // the mint cap bounds the whole supply, deposits included
+    if let Some(cap) = token.get_cap() {
+        if token.total_supply > cap {
+            return Err(cw20_base::ContractError::CannotExceedCap {}.into());
+        }
+    }
+    TOKEN_INFO.save(deps.storage, &token)?;
     BALANCES.update(deps.storage, &info.sender, |b| -> StdResult<_> {
         Ok(b.unwrap_or_default().checked_add(amount)?)
     })?;
-    TOKEN_INFO.update(deps.storage, |mut t| -> StdResult<_> {
-        t.total_supply = t.total_supply.checked_add(amount)?;
-        Ok(t)
-    })?;
-    wrap.wrapped = wrap
-        .wrapped
-        .checked_add(amount)
-        .map_err(cosmwasm_std::StdError::from)?;
+    wrap.wrapped = wrap.wrapped.checked_add(amount).map_err(StdError::from)?;
     WRAP.save(deps.storage, &wrap)?;
     Ok(Response::new()
         .add_attribute("action", "deposit")
         .add_attribute("to", info.sender)
         .add_attribute("amount", amount))
+}
+
+/// cw20-base `Mint` (minter only, cap) that must carry exactly `amount` native coins: they are
+/// locked as backing, so a mint is a deposit paid by the minter and credited to `recipient`.
+pub fn execute_mint(
+    mut deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    recipient: String,
+    amount: Uint128,
+) -> Result<Response, ContractError> {
+    // minter first: anyone else gets Unauthorized whatever it sent
+    let token = TOKEN_INFO.load(deps.storage)?;
+    if token.mint.as_ref().map(|m| &m.minter) != Some(&info.sender) {
+        return Err(cw20_base::ContractError::Unauthorized {}.into());
+    }
+    let mut wrap = WRAP.load(deps.storage)?;
+    if !carries_exactly(&info, &wrap.native_denom, amount)? {
+        return Err(ContractError::UnbackedMint {
+            denom: wrap.native_denom,
+            required: amount,
+            sent: info.funds,
+        });
+    }
+    // cw20-base checks the minter again and the cap before it writes anything
+    let res = base::execute_mint(deps.branch(), env, info, recipient, amount)?;
+    wrap.wrapped = wrap.wrapped.checked_add(amount).map_err(StdError::from)?;
+    WRAP.save(deps.storage, &wrap)?;
+    Ok(res)
 }
 
 pub fn execute_withdraw(
@@ -98,6 +160,8 @@ pub fn execute_withdraw(
     }
     cw_utils::nonpayable(&info)?;
     let mut wrap = WRAP.load(deps.storage)?;
+    // Every CW20 is backed (instantiate and Mint are paid, Deposit locks what it mints), so this
+    // only fires on state from before that rule; kept as a defence.
     if wrap.wrapped < amount {
         return Err(ContractError::InsufficientBacking {
             backing: wrap.wrapped,
@@ -161,6 +225,17 @@ mod tests {
         cosmwasm_std::Addr,
         cosmwasm_std::Addr,
     ) {
+        setup_with_cap(None)
+    }
+
+    /// alice holds 1_000 OPEN from genesis, paid by `gov` (the minter) with the instantiation.
+    fn setup_with_cap(
+        cap: Option<Uint128>,
+    ) -> (
+        OwnedDeps<MockStorage, MockApi, MockQuerier>,
+        cosmwasm_std::Addr,
+        cosmwasm_std::Addr,
+    ) {
         let mut deps = mock_dependencies();
         let gov = deps.api.addr_make("gov");
         let alice = deps.api.addr_make("alice");
@@ -174,13 +249,35 @@ mod tests {
             }],
             mint: Some(MinterResponse {
                 minter: gov.to_string(),
-                cap: None,
+                cap,
             }),
             marketing: None,
             native_denom: DENOM.into(),
         };
-        instantiate(deps.as_mut(), mock_env(), message_info(&gov, &[]), msg).unwrap();
+        instantiate(
+            deps.as_mut(),
+            mock_env(),
+            message_info(&gov, &coins(1_000, DENOM)),
+            msg,
+        )
+        .unwrap();
         (deps, gov, alice)
+    }
+
+    fn wrapped(deps: Deps) -> Uint128 {
+        query_wrap_info(deps).unwrap().wrapped
+    }
+
+    fn token_msg(initial_balances: Vec<Cw20Coin>) -> InstantiateMsg {
+        InstantiateMsg {
+            name: "OpenLedger".into(),
+            symbol: "OPEN".into(),
+            decimals: 6,
+            initial_balances,
+            mint: None,
+            marketing: None,
+            native_denom: DENOM.into(),
+        }
     }
 
     fn balance(deps: Deps, a: &cosmwasm_std::Addr) -> Uint128 {
@@ -216,9 +313,86 @@ mod tests {
                 query_wrap_info(deps.as_ref()).unwrap(),
                 WrapInfoResponse {
                     native_denom: DENOM.into(),
-                    wrapped: Uint128::zero()
+                    wrapped: Uint128::new(1_000)
                 }
             );
+        }
+
+        #[test]
+        fn unbacked_initial_balances_refused() {
+            let mut deps = mock_dependencies();
+            let gov = deps.api.addr_make("gov");
+            let balances = vec![
+                Cw20Coin {
+                    address: deps.api.addr_make("alice").to_string(),
+                    amount: Uint128::new(600),
+                },
+                Cw20Coin {
+                    address: deps.api.addr_make("bob").to_string(),
+                    amount: Uint128::new(400),
+                },
+            ];
+            let unbacked = |sent: Vec<cosmwasm_std::Coin>| ContractError::UnbackedInitialBalances {
+                denom: DENOM.into(),
+                required: Uint128::new(1_000),
+                sent,
+            };
+            for funds in [
+                vec![],
+                coins(999, DENOM),
+                coins(1_001, DENOM),
+                coins(1_000, "uatom"),
+                vec![coin(1_000, "uatom"), coin(1_000, DENOM)],
+            ] {
+                let err = instantiate(
+                    deps.as_mut(),
+                    mock_env(),
+                    message_info(&gov, &funds),
+                    token_msg(balances.clone()),
+                )
+                .unwrap_err();
+                assert_eq!(err, unbacked(funds));
+            }
+            assert_eq!(
+                unbacked(vec![]).to_string(),
+                "Initial balances total 1000uopen: instantiate must carry exactly that and no other coins, sent []"
+            );
+            // exactly the sum: backed from the start
+            instantiate(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&gov, &coins(1_000, DENOM)),
+                token_msg(balances),
+            )
+            .unwrap();
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_000));
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_000));
+        }
+
+        #[test]
+        fn no_initial_balances_is_nonpayable() {
+            let mut deps = mock_dependencies();
+            let gov = deps.api.addr_make("gov");
+            let err = instantiate(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&gov, &coins(5, DENOM)),
+                token_msg(vec![]),
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ContractError::Payment(cw_utils::PaymentError::NonPayable {})
+            );
+            instantiate(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&gov, &[]),
+                token_msg(vec![]),
+            )
+            .unwrap();
+            assert_eq!(supply(deps.as_ref()), Uint128::zero());
+            assert_eq!(wrapped(deps.as_ref()), Uint128::zero());
         }
 
         #[test]
@@ -257,10 +431,7 @@ mod tests {
             assert_eq!(res.attributes[0].value, "deposit");
             assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(500));
             assert_eq!(supply(deps.as_ref()), Uint128::new(1_500));
-            assert_eq!(
-                query_wrap_info(deps.as_ref()).unwrap().wrapped,
-                Uint128::new(500)
-            );
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_500));
 
             let res = execute(
                 deps.as_mut(),
@@ -280,11 +451,46 @@ mod tests {
             );
             assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(300));
             assert_eq!(supply(deps.as_ref()), Uint128::new(1_300));
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_300));
+            // alice's genesis balance was paid at instantiation: all of it comes out
+            let res = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &[]),
+                ExecuteMsg::Withdraw {
+                    amount: Uint128::new(1_000),
+                },
+            )
+            .unwrap();
             assert_eq!(
-                query_wrap_info(deps.as_ref()).unwrap().wrapped,
-                Uint128::new(300)
+                res.messages[0].msg,
+                CosmosMsg::Bank(BankMsg::Send {
+                    to_address: alice.to_string(),
+                    amount: coins(1_000, DENOM)
+                })
             );
-            // alice's unbacked (genesis) balance cannot drain more than the backing
+            assert_eq!(supply(deps.as_ref()), Uint128::new(300));
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(300));
+        }
+
+        #[test]
+        fn unbacked_legacy_supply_cannot_drain_the_backing() {
+            // state a token instantiated before initial balances had to be paid can be in:
+            // alice's 1_000 genesis OPEN backed by nothing, bob's deposit of 300
+            let (mut deps, _, alice) = setup();
+            let bob = deps.api.addr_make("bob");
+            WRAP.update(deps.as_mut().storage, |mut w| -> StdResult<_> {
+                w.wrapped = Uint128::zero();
+                Ok(w)
+            })
+            .unwrap();
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[coin(300, DENOM)]),
+                ExecuteMsg::Deposit {},
+            )
+            .unwrap();
             let err = execute(
                 deps.as_mut(),
                 mock_env(),
@@ -301,6 +507,54 @@ mod tests {
                     requested: Uint128::new(301)
                 }
             );
+            assert_eq!(balance(deps.as_ref(), &alice), Uint128::new(1_000));
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(300));
+        }
+
+        #[test]
+        fn deposit_past_cap_refused() {
+            let (mut deps, _, _) = setup_with_cap(Some(Uint128::new(1_500)));
+            let bob = deps.api.addr_make("bob");
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[coin(500, DENOM)]),
+                ExecuteMsg::Deposit {},
+            )
+            .unwrap();
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_500));
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[coin(1, DENOM)]),
+                ExecuteMsg::Deposit {},
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ContractError::Base(cw20_base::ContractError::CannotExceedCap {})
+            );
+            assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(500));
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_500));
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_500));
+            // room again once some is withdrawn
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[]),
+                ExecuteMsg::Withdraw {
+                    amount: Uint128::new(100),
+                },
+            )
+            .unwrap();
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[coin(100, DENOM)]),
+                ExecuteMsg::Deposit {},
+            )
+            .unwrap();
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_500));
         }
 
         #[test]
@@ -398,10 +652,7 @@ mod tests {
             )
             .unwrap_err();
             assert!(matches!(err, ContractError::Base(_)), "{err:?}");
-            assert_eq!(
-                query_wrap_info(deps.as_ref()).unwrap().wrapped,
-                Uint128::new(200)
-            );
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_200));
         }
     }
 
@@ -425,10 +676,25 @@ mod tests {
                 err,
                 ContractError::Base(cw20_base::ContractError::Unauthorized {})
             );
+            // funds do not make a stranger the minter
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&alice, &coins(1, DENOM)),
+                ExecuteMsg::Mint {
+                    recipient: alice.to_string(),
+                    amount: Uint128::new(1),
+                },
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ContractError::Base(cw20_base::ContractError::Unauthorized {})
+            );
             execute(
                 deps.as_mut(),
                 mock_env(),
-                message_info(&gov, &[]),
+                message_info(&gov, &coins(5, DENOM)),
                 ExecuteMsg::Mint {
                     recipient: alice.to_string(),
                     amount: Uint128::new(5),
@@ -436,11 +702,136 @@ mod tests {
             )
             .unwrap();
             assert_eq!(balance(deps.as_ref(), &alice), Uint128::new(1_005));
-            // minted tokens are not native-backed
+            // the minter's coins back the mint
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_005));
+        }
+
+        #[test]
+        fn mint_without_exact_funds_refused() {
+            let (mut deps, gov, alice) = setup();
+            for funds in [
+                vec![],
+                coins(4, DENOM),
+                coins(6, DENOM),
+                coins(5, "uatom"),
+                vec![coin(5, "uatom"), coin(5, DENOM)],
+            ] {
+                let err = execute(
+                    deps.as_mut(),
+                    mock_env(),
+                    message_info(&gov, &funds),
+                    ExecuteMsg::Mint {
+                        recipient: alice.to_string(),
+                        amount: Uint128::new(5),
+                    },
+                )
+                .unwrap_err();
+                assert_eq!(
+                    err,
+                    ContractError::UnbackedMint {
+                        denom: DENOM.into(),
+                        required: Uint128::new(5),
+                        sent: funds,
+                    }
+                );
+            }
             assert_eq!(
-                query_wrap_info(deps.as_ref()).unwrap().wrapped,
-                Uint128::zero()
+                ContractError::UnbackedMint {
+                    denom: DENOM.into(),
+                    required: Uint128::new(5),
+                    sent: vec![coin(5, "uatom"), coin(5, DENOM)],
+                }
+                .to_string(),
+                "Mint of 5uopen must carry exactly that and no other coins, sent [5uatom, 5uopen]"
             );
+            // a zero mint (allowed by cw20-base) takes no funds
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&gov, &coins(1, DENOM)),
+                ExecuteMsg::Mint {
+                    recipient: alice.to_string(),
+                    amount: Uint128::zero(),
+                },
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ContractError::Payment(cw_utils::PaymentError::NonPayable {})
+            );
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&gov, &[]),
+                ExecuteMsg::Mint {
+                    recipient: alice.to_string(),
+                    amount: Uint128::zero(),
+                },
+            )
+            .unwrap();
+            // nothing changed
+            assert_eq!(balance(deps.as_ref(), &alice), Uint128::new(1_000));
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_000));
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_000));
+        }
+
+        #[test]
+        fn funded_mint_then_withdraw() {
+            let (mut deps, gov, _) = setup();
+            let bob = deps.api.addr_make("bob");
+            execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&gov, &coins(300, DENOM)),
+                ExecuteMsg::Mint {
+                    recipient: bob.to_string(),
+                    amount: Uint128::new(300),
+                },
+            )
+            .unwrap();
+            assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(300));
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_300));
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_300));
+            let res = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&bob, &[]),
+                ExecuteMsg::Withdraw {
+                    amount: Uint128::new(300),
+                },
+            )
+            .unwrap();
+            assert_eq!(
+                res.messages[0].msg,
+                CosmosMsg::Bank(BankMsg::Send {
+                    to_address: bob.to_string(),
+                    amount: coins(300, DENOM)
+                })
+            );
+            assert_eq!(balance(deps.as_ref(), &bob), Uint128::zero());
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_000));
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_000));
+        }
+
+        #[test]
+        fn mint_past_cap_refused() {
+            let (mut deps, gov, alice) = setup_with_cap(Some(Uint128::new(1_010)));
+            let err = execute(
+                deps.as_mut(),
+                mock_env(),
+                message_info(&gov, &coins(11, DENOM)),
+                ExecuteMsg::Mint {
+                    recipient: alice.to_string(),
+                    amount: Uint128::new(11),
+                },
+            )
+            .unwrap_err();
+            assert_eq!(
+                err,
+                ContractError::Base(cw20_base::ContractError::CannotExceedCap {})
+            );
+            assert_eq!(supply(deps.as_ref()), Uint128::new(1_000));
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_000));
         }
 
         #[test]
@@ -468,6 +859,8 @@ mod tests {
             .unwrap();
             assert_eq!(balance(deps.as_ref(), &bob), Uint128::new(6));
             assert_eq!(supply(deps.as_ref()), Uint128::new(996));
+            // a plain burn leaves its native coins locked: over-backed, never under
+            assert_eq!(wrapped(deps.as_ref()), Uint128::new(1_000));
             let err = execute(
                 deps.as_mut(),
                 mock_env(),

@@ -1,4 +1,4 @@
-use cosmwasm_std::{StdError, Uint128};
+use cosmwasm_std::{Coin, StdError, Uint128};
 use cw_utils::PaymentError;
 use thiserror::Error;
 
@@ -24,4 +24,34 @@ pub enum ContractError {
         backing: Uint128,
         requested: Uint128,
     },
+
+    /// The instantiation did not carry exactly the sum of `initial_balances` in the native denom.
+    #[error(
+        "Initial balances total {required}{denom}: instantiate must carry exactly that and no other coins, sent [{}]",
+        fmt_coins(.sent)
+    )]
+    UnbackedInitialBalances {
+        denom: String,
+        required: Uint128,
+        sent: Vec<Coin>,
+    },
+
+    /// A `Mint` did not carry exactly `amount` of the native denom.
+    #[error(
+        "Mint of {required}{denom} must carry exactly that and no other coins, sent [{}]",
+        fmt_coins(.sent)
+    )]
+    UnbackedMint {
+        denom: String,
+        required: Uint128,
+        sent: Vec<Coin>,
+    },
+}
+
+fn fmt_coins(coins: &[Coin]) -> String {
+    coins
+        .iter()
+        .map(Coin::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -9,18 +9,26 @@ pub struct InstantiateMsg {
     pub name: String,
     pub symbol: String,
     pub decimals: u8,
+    /// Genesis CW20 balances. The instantiation must carry exactly their sum of `native_denom`
+    /// and no other coins (no funds at all when the sum is zero): it becomes the native backing,
+    /// so every initial balance can be withdrawn.
     pub initial_balances: Vec<Cw20Coin>,
-    /// Governance (the DAO timelock) as minter; `cap` bounds governance mints.
+    /// Governance (the DAO timelock) as minter; `cap` bounds the total supply, for `Mint` and
+    /// `Deposit` alike. cw20-base keeps the cap with the minter: `UpdateMinter { new_minter: null }`
+    /// removes both.
     pub mint: Option<MinterResponse>,
     pub marketing: Option<InstantiateMarketingInfo>,
     /// Native gas denom wrapped 1:1 (`uopen`).
     pub native_denom: String,
 }
 
-/// The CW20 interface plus `Deposit` / `Withdraw`.
+/// The CW20 interface plus `Deposit` / `Withdraw`. Every CW20 OPEN is backed by a native coin
+/// locked in the contract, so every holder can always withdraw its whole balance. Only `Deposit`
+/// and `Mint` accept funds.
 #[cw_serde]
 pub enum ExecuteMsg {
-    /// Wraps the `native_denom` coins sent with the message: mints the same amount to the sender.
+    /// Wraps the `native_denom` coins sent with the message (that denom only): mints the same
+    /// amount to the sender. Fails when the total supply would exceed the mint cap.
     Deposit {},
     /// Unwraps: burns `amount` from the sender and sends back as many native coins.
     Withdraw {
@@ -30,6 +38,9 @@ pub enum ExecuteMsg {
         recipient: String,
         amount: Uint128,
     },
+    /// Burns `amount` from the sender without releasing native coins: they stay locked in the
+    /// contract, which is then backed by more than its supply (`Withdraw` is the burn that pays
+    /// them out).
     Burn {
         amount: Uint128,
     },
@@ -59,10 +70,14 @@ pub enum ExecuteMsg {
         amount: Uint128,
         msg: Binary,
     },
+    /// Burns from `owner` through an allowance; like `Burn`, the native coins stay locked.
     BurnFrom {
         owner: String,
         amount: Uint128,
     },
+    /// Minter only. Must carry exactly `amount` of the native denom and no other coins (none when
+    /// `amount` is 0): the coins are locked as backing, like a `Deposit` paid by the minter and
+    /// credited to `recipient`. Fails when the total supply would exceed the cap.
     Mint {
         recipient: String,
         amount: Uint128,
@@ -79,11 +94,14 @@ pub enum ExecuteMsg {
 }
 
 impl ExecuteMsg {
-    /// The cw20-base message for every variant except `Deposit` / `Withdraw`.
+    /// The cw20-base message for every variant the wrapper passes through unchanged; `None` for
+    /// `Deposit`, `Withdraw` and `Mint` (a cw20-base mint would not be backed).
     pub fn into_cw20(self) -> Option<Cw20ExecuteMsg> {
         use Cw20ExecuteMsg as C;
         Some(match self {
-            ExecuteMsg::Deposit {} | ExecuteMsg::Withdraw { .. } => return None,
+            ExecuteMsg::Deposit {} | ExecuteMsg::Withdraw { .. } | ExecuteMsg::Mint { .. } => {
+                return None
+            }
             ExecuteMsg::Transfer { recipient, amount } => C::Transfer { recipient, amount },
             ExecuteMsg::Burn { amount } => C::Burn { amount },
             ExecuteMsg::Send {
@@ -134,7 +152,6 @@ impl ExecuteMsg {
                 msg,
             },
             ExecuteMsg::BurnFrom { owner, amount } => C::BurnFrom { owner, amount },
-            ExecuteMsg::Mint { recipient, amount } => C::Mint { recipient, amount },
             ExecuteMsg::UpdateMinter { new_minter } => C::UpdateMinter { new_minter },
             ExecuteMsg::UpdateMarketing {
                 project,
@@ -153,7 +170,7 @@ impl ExecuteMsg {
 #[cw_serde]
 #[derive(QueryResponses)]
 pub enum QueryMsg {
-    /// Native denom and the amount of it locked as backing.
+    /// Native denom and the amount of it locked as backing (at least the CW20 total supply).
     #[returns(WrapInfoResponse)]
     WrapInfo {},
     #[returns(cw20::BalanceResponse)]

@@ -6,7 +6,8 @@ use cw_storage_plus::Item;
 #[cw_serde]
 pub struct WrapState {
     pub native_denom: String,
-    /// Native coins locked in the contract backing CW20 OPEN 1:1.
+    /// Native coins locked in the contract backing CW20 OPEN 1:1: at least the total supply
+    /// (plain `Burn` lowers the supply and leaves the coins here).
     pub wrapped: Uint128,
 }
 
