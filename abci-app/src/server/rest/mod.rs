@@ -65,6 +65,7 @@ pub fn router(state: RestState) -> Router {
         .merge(wasm::routes())
         .merge(ibc::routes())
         .fallback(not_found)
+        .layer(axum::middleware::map_response(json_errors))
         // Innermost first: body limit, timeout, then CORS, then tracing around everything.
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -78,6 +79,39 @@ pub fn router(state: RestState) -> Router {
 
 async fn not_found() -> RestError {
     RestError(ApiError::not_found("Not Found"))
+}
+
+/// Refusals that axum makes itself (a path segment that is not UTF-8, a body too large, a
+/// known route asked with the wrong method) get grpc-gateway's JSON error body too, where
+/// axum sends plain text or nothing. The wrong method is `Unimplemented` (501), as
+/// grpc-gateway answers it.
+async fn json_errors(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    if status == axum::http::StatusCode::METHOD_NOT_ALLOWED {
+        return RestError(ApiError::unimplemented("Method Not Allowed")).into_response();
+    }
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_string()
+    } else {
+        text
+    };
+    let code = match status {
+        axum::http::StatusCode::REQUEST_TIMEOUT => tonic::Code::DeadlineExceeded,
+        s if s.is_server_error() => tonic::Code::Internal,
+        _ => tonic::Code::InvalidArgument,
+    };
+    (status, Json(RestError(ApiError::new(code, message)).body())).into_response()
 }
 
 /// Serve until `shutdown` is cancelled.
