@@ -494,6 +494,15 @@ fn submessage_replies_and_failed_submessage_rolls_back() {
         .smart(&a, json!({"chain": {"request": {"wasm": {"smart": {"contract_addr": b, "msg": cosmwasm_std::to_json_binary(&json!({"get": {"key": "y"}})).unwrap()}}}}}))
         .unwrap();
     assert_eq!(nested, json!("2"));
+    // A nested query that fails tells the querying contract only that it failed (wasmd's
+    // redaction), not the queried contract's error text.
+    let failed = c
+        .smart(&a, json!({"chain": {"request": {"wasm": {"smart": {"contract_addr": b, "msg": cosmwasm_std::to_json_binary(&json!({"no_such_query": {}})).unwrap()}}}}}))
+        .unwrap_err();
+    assert!(
+        failed.contains("contract: codespace: wasm, code: 9") && !failed.contains("no_such_query"),
+        "{failed}"
+    );
     let info = c
         .smart(
             &a,

@@ -515,16 +515,23 @@ impl AppQuerier {
         self.depth.set(self.depth.get() - 1);
         let report = instance.create_gas_report();
         let used = GasInfo::with_cost(report.used_internally.saturating_add(lookup_gas.cost));
+        // The querying contract learns that the query failed, not why, as under wasmd: the
+        // queried contract's error text and the VM's are redacted to wasmd's code for a failed
+        // query, so no contract comes to depend on another's (or the VM's) wording.
         match result {
-            Ok(contract_result) => (Ok(SystemResult::Ok(contract_result)), used),
+            Ok(ContractResult::Ok(answer)) => (Ok(SystemResult::Ok(ContractResult::Ok(answer))), used),
+            Ok(ContractResult::Err(_)) => (Ok(redacted_query_error()), used),
             Err(VmError::GasDepletion { .. }) => (Err(BackendError::out_of_gas()), used),
-            // Deterministic VM failures of the queried contract are its error.
-            Err(e) => (
-                Ok(SystemResult::Ok(ContractResult::Err(e.to_string()))),
-                used,
-            ),
+            Err(_) => (Ok(redacted_query_error()), used),
         }
     }
+}
+
+/// wasmd's `ErrQueryFailed` ("query wasm contract failed"), as its query handler redacts it.
+pub const REDACTED_QUERY_ERROR: &str = "codespace: wasm, code: 9";
+
+fn redacted_query_error() -> SystemResult<ContractResult<Binary>> {
+    SystemResult::Ok(ContractResult::Err(REDACTED_QUERY_ERROR.to_string()))
 }
 
 impl Querier for AppQuerier {
