@@ -371,6 +371,15 @@ impl Keeper {
             .cache()
             .store_code(&wasm, true, self.persist_code)
             .map_err(|e| errors::create_failed(e.to_string()))?;
+        if self.persist_code {
+            if let Err(e) = self.runtime.sync_code(checksum.as_slice()) {
+                // A local disk failure, not input: failing the tx here alone would fork this
+                // node from the others, so it stops before committing the block (fail-stop,
+                // as CometBFT does when it cannot write).
+                tracing::error!(error = %e, "cannot make stored wasm durable; stopping");
+                panic!("cannot make stored wasm durable: {e}");
+            }
+        }
         let code_id = self.next_id(SEQ_CODE_ID)?;
         let info = CodeInfo {
             code_hash: checksum.as_slice().to_vec(),
