@@ -1167,6 +1167,26 @@ fn contract_any_messages_run_as_the_contract_only() {
         r.log
     );
     assert_eq!(c.d.balance(&bob.address), bob_before + 300);
+
+    // A contract's own wasm messages are checked as a tx's are: a blank label, a label past
+    // 128 bytes, an alternate-spelled admin and code id 0 are each refused with their error.
+    let bad_admin = {
+        let (hrp, data) = bech32::decode(&alice.address).unwrap();
+        bech32::encode::<bech32::Bech32>(hrp, &data).unwrap().to_uppercase()
+    };
+    for (wasm_msg, expected) in [
+        (json!({"instantiate": {"admin": null, "code_id": code_id, "msg": b64(b"{}".to_vec()), "funds": [], "label": " "}}), "label is required"),
+        (json!({"instantiate": {"admin": null, "code_id": code_id, "msg": b64(b"{}".to_vec()), "funds": [], "label": "x".repeat(129)}}), "label cannot be longer"),
+        (json!({"instantiate": {"admin": bad_admin, "code_id": code_id, "msg": b64(b"{}".to_vec()), "funds": [], "label": "ok"}}), "admin"),
+        (json!({"migrate": {"contract_addr": b, "new_code_id": 0, "msg": b64(b"{}".to_vec())}}), "code id is required"),
+    ] {
+        let sent = json!({"dispatch": {"msgs": [
+            {"id": 5, "msg": {"wasm": wasm_msg}, "gas_limit": null, "reply_on": "never"},
+        ]}});
+        let r = c.tx(&alice, vec![Chain::execute_msg(&alice, &a, sent)], 3_000_000);
+        assert_ne!(r.code.value(), 0, "{wasm_msg}");
+        assert!(r.log.contains(expected), "{wasm_msg}: {}", r.log);
+    }
 }
 
 /// Every regular file under `dir`, with its size.
