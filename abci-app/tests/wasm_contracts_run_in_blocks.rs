@@ -1513,3 +1513,52 @@ fn amino_signed_contract_messages_must_not_repeat_keys() {
     assert_eq!(r.code.value(), 0, "{}", r.log);
     assert_eq!(attr(&r, "wasm", "action").as_deref(), Some("ok"));
 }
+
+/// As wasmd: a contract bound to an IBC port cannot migrate to code without the IBC entry
+/// points (its channels would have nobody to answer them); the refusal comes before the new
+/// code runs, and the contract keeps its code and port.
+#[test]
+fn a_contract_with_a_port_cannot_migrate_to_code_without_ibc() {
+    use cosmos_sdk_proto::cosmwasm::wasm::v1::{
+        MsgMigrateContract, QueryContractInfoRequest, QueryContractInfoResponse,
+    };
+    let mut c = Chain::new();
+    let alice = c.alice.clone();
+    let ics20_code = c.store(&alice, artifact("test_cw20_ics20"));
+    let plain_code = c.store(&alice, artifact("test_cw20"));
+    let ics20 = c.instantiate(
+        &alice,
+        ics20_code,
+        json!({"default_timeout": 600, "gov_contract": alice.address, "allowlist": [], "default_gas_limit": null}),
+        vec![],
+    );
+    let info = |c: &mut Chain| {
+        let res = c.d.query(
+            "/cosmwasm.wasm.v1.Query/ContractInfo",
+            QueryContractInfoRequest {
+                address: ics20.clone(),
+            }
+            .encode_to_vec(),
+        );
+        QueryContractInfoResponse::decode(res.value.as_ref())
+            .unwrap()
+            .contract_info
+            .unwrap()
+    };
+    let before = info(&mut c);
+    assert_eq!(before.ibc_port_id, format!("wasm.{ics20}"));
+    let r = c.tx(
+        &alice,
+        vec![any(&MsgMigrateContract {
+            sender: alice.address.clone(),
+            contract: ics20.clone(),
+            code_id: plain_code,
+            msg: b"{}".to_vec(),
+        })],
+        5_000_000,
+    );
+    assert_eq!((r.code.value(), r.codespace.as_str()), (11, "wasm"), "{}", r.log);
+    assert!(r.log.contains("requires ibc callbacks"), "{}", r.log);
+    let after = info(&mut c);
+    assert_eq!((after.code_id, after.ibc_port_id), (ics20_code, before.ibc_port_id));
+}

@@ -579,6 +579,18 @@ impl Keeper {
             .code_info(new_code_id)?
             .ok_or_else(|| errors::no_such_code(new_code_id))?;
         let checksum = checksum_of(&code)?;
+        // As wasmd: code with the IBC entry points gets the contract a port if it has none;
+        // a contract bound to a port cannot move to code that could not answer its channels.
+        if self.has_ibc_entry_points(&checksum)? {
+            if info.ibc_port_id.is_empty() {
+                info.ibc_port_id = super::ibc::port_of(contract_human);
+            }
+        } else if !info.ibc_port_id.is_empty() {
+            return Err(errors::migration_failed(format!(
+                "requires ibc callbacks: {contract_human} is bound to port {}",
+                info.ibc_port_id
+            )));
+        }
         let response: Response<Empty> = self.call_vm(
             &checksum,
             &contract,
