@@ -79,6 +79,11 @@ impl Chain {
     }
 
     fn with_params(params: tendermint::consensus::Params) -> Self {
+        Self::with_genesis(params, |_| {})
+    }
+
+    /// A chain whose genesis `edit` changes last (after alice and bob are funded).
+    fn with_genesis(params: tendermint::consensus::Params, edit: impl FnOnce(&mut AppState)) -> Self {
         let wasm_dir = tempfile::tempdir().unwrap();
         let app = App::new(Storage::in_memory().unwrap())
             .with_wasm(wasm_dir.path())
@@ -99,6 +104,7 @@ impl Chain {
                 }],
             });
         }
+        edit(&mut state);
         d.init_chain_with(&state, params);
         d.block(&[]);
         Self {
@@ -1561,4 +1567,36 @@ fn a_contract_with_a_port_cannot_migrate_to_code_without_ibc() {
     assert!(r.log.contains("requires ibc callbacks"), "{}", r.log);
     let after = info(&mut c);
     assert_eq!((after.code_id, after.ibc_port_id), (ics20_code, before.ibc_port_id));
+}
+
+/// A contract's bank `AllBalances` query pays for every balance it reads (the SDK's per-step
+/// iteration gas), where it cost one flat read: an account holding more denoms than the 3M
+/// smart-query gas can pay for makes the query run out of gas, a small one still answers.
+#[test]
+fn a_contracts_all_balances_query_pays_per_balance_read() {
+    let rich = Signer::from_secret(&[9; 32]).unwrap();
+    let denoms = 20_000;
+    let rich_address = rich.address.clone();
+    let mut c = Chain::with_genesis(consensus_params(), move |state| {
+        state.auth.accounts.push(GenesisAccount {
+            address: rich_address.clone(),
+        });
+        state.bank.balances.push(Balance {
+            address: rich_address,
+            coins: (0..denoms)
+                .map(|i| GenesisCoin {
+                    denom: format!("factory{i:06}"),
+                    amount: "1".into(),
+                })
+                .collect(),
+        });
+    });
+    let alice = c.alice.clone();
+    let code_id = c.store(&alice, artifact("test_reflect"));
+    let reflect = c.instantiate(&alice, code_id, json!({}), vec![]);
+    let all = |address: &str| json!({"chain": {"request": {"bank": {"all_balances": {"address": address}}}}});
+    let small = c.smart(&reflect, all(&alice.address)).unwrap();
+    assert_eq!(small["amount"].as_array().map(Vec::len), Some(1));
+    let err = c.smart(&reflect, all(&rich.address)).unwrap_err();
+    assert!(err.contains("out of gas"), "{err}");
 }

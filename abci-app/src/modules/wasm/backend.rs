@@ -284,7 +284,19 @@ impl AppQuerier {
 
     /// wasmd's IBC queries: the caller's port and the channels of a port.
     #[allow(deprecated)] // `ListChannels` and `FeeEnabledChannel` are deprecated, not gone.
-    fn ibc(&self, query: &IbcQuery) -> Result<Binary, SystemError> {
+    /// An IBC query and the SDK gas of what it scanned beyond the flat read.
+    fn ibc(&self, query: &IbcQuery, gas_limit: u64) -> (Result<Binary, SystemError>, u64) {
+        let mut scanned = 0;
+        let result = self.ibc_answer(query, gas_limit, &mut scanned);
+        (result, scanned)
+    }
+
+    fn ibc_answer(
+        &self,
+        query: &IbcQuery,
+        gas_limit: u64,
+        scanned: &mut u64,
+    ) -> Result<Binary, SystemError> {
         let state = self.state.borrow();
         let caller_port = || -> Result<String, SystemError> {
             let unsupported = |why: &str| SystemError::InvalidRequest {
@@ -318,7 +330,9 @@ impl AppQuerier {
                     Some(port) => port.clone(),
                     None => caller_port()?,
                 };
-                let channels = super::ibc::open_channels(&*state, &port);
+                let (channels, entries) =
+                    super::ibc::open_channels_scanned(&*state, &port, max_scan(gas_limit));
+                *scanned = scan_gas(&entries);
                 encode(serde_json::to_vec(&ListChannelsResponse::new(channels)))
             }
             IbcQuery::Channel {
@@ -348,7 +362,19 @@ impl AppQuerier {
         })
     }
 
-    fn bank(&self, query: &BankQuery) -> Result<Binary, SystemError> {
+    /// A bank query and the SDK gas of what it scanned beyond the flat read.
+    fn bank(&self, query: &BankQuery, gas_limit: u64) -> (Result<Binary, SystemError>, u64) {
+        let mut scanned = 0;
+        let result = self.bank_answer(query, gas_limit, &mut scanned);
+        (result, scanned)
+    }
+
+    fn bank_answer(
+        &self,
+        query: &BankQuery,
+        gas_limit: u64,
+        scanned: &mut u64,
+    ) -> Result<Binary, SystemError> {
         let state = self.state.borrow();
         let mut kv = ReadOnly(&*state);
         let invalid = |e: String| SystemError::InvalidRequest {
@@ -376,8 +402,10 @@ impl AppQuerier {
             BankQuery::AllBalances { address } => {
                 let addr =
                     crypto::account_from_bech32(address).map_err(|e| invalid(e.to_string()))?;
-                let coins = state
-                    .scan_prefix(&bank_keys::balances_of(&addr), None, usize::MAX)
+                let entries =
+                    state.scan_prefix(&bank_keys::balances_of(&addr), None, max_scan(gas_limit));
+                *scanned = scan_gas(&entries);
+                let coins = entries
                     .into_iter()
                     .map(|(k, v)| {
                         let denom =
@@ -527,6 +555,28 @@ impl AppQuerier {
     }
 }
 
+/// Entries a scan may read under `gas_limit` (wasm gas): past that its iteration cost alone
+/// exceeds the limit, so the query runs out of gas whatever the rest holds, and the node
+/// never reads (or holds in memory) more than the caller could pay for.
+fn max_scan(gas_limit: u64) -> usize {
+    let per_entry = kv_costs::ITER_NEXT_FLAT.saturating_mul(GAS_MULTIPLIER).max(1);
+    usize::try_from(gas_limit / per_entry).unwrap_or(usize::MAX).saturating_add(1)
+}
+
+/// SDK gas of reading `entries` by iteration: what the SDK's gas-metered store charges per
+/// step (a flat cost and the bytes of key and value).
+fn scan_gas(entries: &[(Vec<u8>, Vec<u8>)]) -> u64 {
+    entries.iter().fold(0u64, |gas, (key, value)| {
+        let bytes = (key.len() + value.len()) as u64;
+        gas.saturating_add(kv_costs::ITER_NEXT_FLAT)
+            .saturating_add(bytes.saturating_mul(kv_costs::READ_PER_BYTE))
+    })
+}
+
+fn plus_sdk(base: GasInfo, sdk_gas: u64) -> GasInfo {
+    GasInfo::with_cost(base.cost.saturating_add(sdk_gas.saturating_mul(GAS_MULTIPLIER)))
+}
+
 /// wasmd's `ErrQueryFailed` ("query wasm contract failed"), as its query handler redacts it.
 pub const REDACTED_QUERY_ERROR: &str = "codespace: wasm, code: 9";
 
@@ -558,13 +608,19 @@ impl Querier for AppQuerier {
             Err(e) => SystemResult::Err(e),
         };
         match &request {
-            QueryRequest::Bank(q) => (Ok(wrap(self.bank(q))), direct_gas),
+            QueryRequest::Bank(q) => {
+                let (answer, scanned) = self.bank(q, gas_limit);
+                (Ok(wrap(answer)), plus_sdk(direct_gas, scanned))
+            }
             QueryRequest::Wasm(WasmQuery::Smart { contract_addr, msg }) => {
                 self.smart(contract_addr, msg, gas_limit)
             }
             QueryRequest::Wasm(q) => (Ok(wrap(self.wasm_direct(q))), direct_gas),
             QueryRequest::Staking(q) => (Ok(wrap(staking(q))), direct_gas),
-            QueryRequest::Ibc(q) => (Ok(wrap(self.ibc(q))), direct_gas),
+            QueryRequest::Ibc(q) => {
+                let (answer, scanned) = self.ibc(q, gas_limit);
+                (Ok(wrap(answer)), plus_sdk(direct_gas, scanned))
+            }
             QueryRequest::Grpc(q) => {
                 let state = self.state.borrow();
                 let answer = super::grpc::query(&*state, &q.path, &q.data);

@@ -136,10 +136,20 @@ fn channel_ends_prefix(port: &str) -> Vec<u8> {
 
 /// The open channels of `port` (wasmd's `IbcQuery::ListChannels`).
 pub fn open_channels<S: StateRead + ?Sized>(state: &S, port: &str) -> Vec<IbcChannel> {
+    open_channels_scanned(state, port, usize::MAX).0
+}
+
+/// [`open_channels`] reading at most `max_entries` channel ends (open or not), with what the
+/// scan read: entries and bytes, for gas.
+pub fn open_channels_scanned<S: StateRead + ?Sized>(
+    state: &S,
+    port: &str,
+    max_entries: usize,
+) -> (Vec<IbcChannel>, Vec<(Vec<u8>, Vec<u8>)>) {
     let prefix = channel_ends_prefix(port);
-    state
-        .scan_prefix(&prefix, None, usize::MAX)
-        .into_iter()
+    let entries = state.scan_prefix(&prefix, None, max_entries);
+    let channels = entries
+        .iter()
         .filter_map(|(key, value)| {
             let channel_id = std::str::from_utf8(&key[prefix.len()..]).ok()?;
             let raw = RawChannel::decode(value.as_slice()).ok()?;
@@ -147,7 +157,8 @@ pub fn open_channels<S: StateRead + ?Sized>(state: &S, port: &str) -> Vec<IbcCha
                 .then(|| channel_from_raw(port, channel_id, &raw))
                 .flatten()
         })
-        .collect()
+        .collect();
+    (channels, entries)
 }
 
 /// One channel of `port` in any state (wasmd's `IbcQuery::Channel`).
