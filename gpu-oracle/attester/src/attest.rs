@@ -111,6 +111,7 @@ pub async fn gather(
     content: &ContentStore,
     model: &ServedModel,
     job: &JobInfo,
+    max_job_bytes: u64,
 ) -> Result<Inputs> {
     let err = |message: String| AttesterError::Job {
         job_id: job.id,
@@ -138,8 +139,20 @@ pub async fn gather(
     let mut docs = vec![];
     let mut rows = vec![];
     let mut versions = vec![];
+    // Bytes the chain says this job's rows hold, checked before any of them is read.
+    let mut job_bytes: u64 = 0;
     for dn in &job.spec.datanets {
         let accepted = accepted_rows(chain, datanet_registry, dn, job.id).await?;
+        job_bytes = accepted
+            .iter()
+            .fold(job_bytes, |total, c| total.saturating_add(c.size));
+        if job_bytes > max_job_bytes {
+            return Err(AttesterError::JobTooLarge {
+                job_id: job.id,
+                bytes: job_bytes,
+                max: max_job_bytes,
+            });
+        }
         let in_tree_order = accepted.iter().all(|c| c.leaf_index.is_some());
         versions.push(VersionLeaves {
             datanet: dn.clone(),
@@ -171,7 +184,16 @@ pub async fn gather(
             });
         }
     }
-    let output = content.get(job.spec.output_hash.as_slice())?;
+    let output = content
+        .get_at_most(job.spec.output_hash.as_slice(), max_job_bytes - job_bytes)
+        .map_err(|e| match e {
+            AttesterError::ContentTooLarge { bytes, .. } => AttesterError::JobTooLarge {
+                job_id: job.id,
+                bytes: job_bytes.saturating_add(bytes),
+                max: max_job_bytes,
+            },
+            e => e,
+        })?;
     Ok(Inputs {
         docs,
         rows,
@@ -229,6 +251,11 @@ async fn accepted_rows(
         rows.extend(page.contributions.into_iter().filter(|c| {
             c.status == ContributionStatus::Accepted && c.version.is_some_and(|v| v <= dn.version)
         }));
+        // The version was sealed with `leaf_count` rows: once they are all found there is no
+        // need to walk the Datanet's later (or pending) contributions, however many.
+        if rows.len() as u64 >= version.leaf_count {
+            break;
+        }
     }
     if rows.len() as u64 != version.leaf_count {
         return Err(AttesterError::Job {

@@ -38,6 +38,10 @@ pub struct Config {
     pub model: PathBuf,
     #[serde(default = "default_poll_ms")]
     pub poll_interval_ms: u64,
+    /// Most bytes of inputs (the rows a job names and its output) this attester fetches for
+    /// one job; registered as its capability. A larger job is refused unfetched.
+    #[serde(default = "default_max_job_bytes")]
+    pub max_job_bytes: u64,
     /// Prometheus metrics (`GET /metrics`); none when absent.
     #[serde(default)]
     pub metrics_addr: Option<SocketAddr>,
@@ -54,6 +58,9 @@ pub struct Testing {
     pub lie: bool,
 }
 
+fn default_max_job_bytes() -> u64 {
+    5 << 20
+}
 fn default_prefix() -> String {
     "open".into()
 }
@@ -83,6 +90,7 @@ impl Config {
             content_dirs: vec![],
             model: PathBuf::new(),
             poll_interval_ms: default_poll_ms(),
+            max_job_bytes: default_max_job_bytes(),
             metrics_addr: None,
             testing: Testing::default(),
         }

@@ -29,7 +29,36 @@ impl ContentStore {
         self.get_limited(hash, Some(size))
     }
 
+    /// [`ContentStore::get`] of content that may be at most `max` bytes (its size is not on
+    /// chain): a larger file is refused before it is read.
+    pub fn get_at_most(&self, hash: &[u8], max: u64) -> Result<Vec<u8>> {
+        self.get_bounded(hash, |len| {
+            (len > max).then(|| AttesterError::ContentTooLarge {
+                hash: hex::encode(hash),
+                bytes: len,
+                max,
+            })
+        })
+    }
+
     fn get_limited(&self, hash: &[u8], size: Option<u64>) -> Result<Vec<u8>> {
+        match size {
+            None => self.get_bounded(hash, |_| None),
+            Some(size) => self.get_bounded(hash, |len| {
+                (len != size).then(|| AttesterError::Content {
+                    hash: hex::encode(hash),
+                    message: format!("is {len} bytes, the chain says {size}"),
+                })
+            }),
+        }
+    }
+
+    /// The bytes named `hash`; `refuse` sees a file's length first and may refuse it unread.
+    fn get_bounded(
+        &self,
+        hash: &[u8],
+        refuse: impl Fn(u64) -> Option<AttesterError>,
+    ) -> Result<Vec<u8>> {
         let name = hex::encode(hash);
         let bad = |message: String| AttesterError::Content {
             hash: name.clone(),
@@ -40,19 +69,14 @@ impl ContentStore {
         }
         for dir in &self.dirs {
             let path = dir.join(&name);
-            if let Some(size) = size {
-                match std::fs::metadata(&path) {
-                    Ok(m) if m.len() != size => {
-                        return Err(bad(format!(
-                            "{} is {} bytes, the chain says {size}",
-                            path.display(),
-                            m.len()
-                        )))
+            match std::fs::metadata(&path) {
+                Ok(m) => {
+                    if let Some(refused) = refuse(m.len()) {
+                        return Err(refused);
                     }
-                    Ok(_) => {}
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                    Err(e) => return Err(AttesterError::io(path, e)),
                 }
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(AttesterError::io(path, e)),
             }
             match std::fs::read(&path) {
                 Ok(bytes) => {
@@ -178,5 +202,21 @@ mod tests {
             assert_eq!(mode(&dir.join(hex::encode(h))), 0o600);
             assert_eq!(mode(&dir), 0o700);
         }
+    }
+
+    #[test]
+    fn bounded_reads_refuse_larger_files_unread() {
+        let a = crate::TestDir::new();
+        let store = ContentStore::new(vec![a.path().join("store")]);
+        let h = store.put(b"an output of 24 bytes...").unwrap();
+        assert_eq!(store.get_at_most(&h, 24).unwrap().len(), 24);
+        assert!(matches!(
+            store.get_at_most(&h, 23),
+            Err(AttesterError::ContentTooLarge { bytes: 24, max: 23, .. })
+        ));
+        assert!(matches!(
+            store.get_at_most(&[7u8; 32], 100),
+            Err(AttesterError::ContentNotFound { .. })
+        ));
     }
 }

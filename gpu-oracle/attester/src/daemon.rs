@@ -9,9 +9,11 @@
 //!
 //! Network and chain failures are retried with exponential backoff (a chain that restarts is
 //! simply waited for); answers that will not change (an unsupported job, inputs that do not
-//! match their hashes) are logged once and the job is left to expire. Inputs that cannot be
-//! found at all are attested as "inputs unavailable" (`AttestationResult::inputs_unavailable`),
-//! committed and revealed like any result, so a request naming bytes nobody has slashes no one.
+//! match their hashes, inputs larger than `max_job_bytes`) are logged once and the job is left
+//! to expire. Inputs that cannot be found are looked for again on each pass, and those still
+//! missing a few blocks before the commit deadline are attested as "inputs unavailable"
+//! (`AttestationResult::inputs_unavailable`), committed and revealed like any result, so a
+//! request naming bytes nobody has slashes no one.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -48,6 +50,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Blocks past a deadline after which any assigned attester, not only the designated one,
 /// sends the Tally / Settle.
 const KEEPER_GRACE_BLOCKS: u64 = 5;
+/// An input still missing this many blocks before the commit deadline is attested as
+/// unavailable: enough blocks left for the commit to be included.
+const UNAVAILABLE_MARGIN_BLOCKS: u64 = 4;
 /// Gas for the tally a reveal runs when it is the last one (measured: a reveal ≈ 135k gas, the
 /// last reveal with tally and slash ≈ 404k), added when others may reveal before ours lands.
 const TALLY_GAS_ALLOWANCE: u64 = 400_000;
@@ -237,8 +242,12 @@ impl Attester {
                 }
                 let entry = match self.journaled(job)? {
                     Some(e) => e,
-                    None => match self.compute(aj).await {
+                    None => match self.compute(aj, height).await {
                         Ok(e) => e,
+                        Err(e @ AttesterError::InputsPending { .. }) => {
+                            info!(job = id, "{e}");
+                            return Ok(false);
+                        }
                         Err(e) if e.is_transient() => return Err(e),
                         Err(e) => {
                             self.given_up.insert(id);
@@ -413,7 +422,7 @@ impl Attester {
 
     /// Gathers the inputs, computes the result, draws the salt and journals all of it before
     /// anything is sent.
-    async fn compute(&mut self, aj: &AttesterJob) -> Result<Entry> {
+    async fn compute(&mut self, aj: &AttesterJob, height: u64) -> Result<Entry> {
         let job = &aj.job;
         let id = job.id;
         let t = Instant::now();
@@ -428,10 +437,22 @@ impl Attester {
             &self.content,
             &self.model,
             job,
+            self.cfg.max_job_bytes,
         )
         .await
         {
             Ok(inputs) => inputs,
+            // Content can arrive late (a slow disk sync, a peer still sending it): look again
+            // on later passes while the commit window allows.
+            Err(AttesterError::ContentNotFound { hash, .. })
+                if height + UNAVAILABLE_MARGIN_BLOCKS < job.commit_deadline =>
+            {
+                return Err(AttesterError::InputsPending {
+                    job_id: id,
+                    hash,
+                    until: job.commit_deadline - UNAVAILABLE_MARGIN_BLOCKS,
+                });
+            }
             // The output or a named row is nowhere to be found: say so, in the canonical form
             // every honest attester without those bytes reveals, so the quorum agrees on it
             // (and nobody is slashed for a request naming bytes that do not exist). Bytes that
@@ -626,7 +647,7 @@ impl Attester {
                     methods: vec![Method::SuffixSpan],
                     model_hashes: vec![HexBinary::from(self.model.hash.to_vec())],
                     backend: backend.into(),
-                    max_job_bytes: 5 << 20,
+                    max_job_bytes: self.cfg.max_job_bytes,
                 },
             };
             msgs.push((registry.clone(), to_value(&register)?, vec![]));
