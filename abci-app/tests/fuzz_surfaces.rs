@@ -44,14 +44,11 @@ use ibc_proto::ibc::core::channel::v1::{
     MsgChannelOpenTry, MsgRecvPacket, MsgTimeout, Packet,
 };
 use ibc_proto::ibc::core::client::v1::Height;
-use openledger_node::app::genesis::AppState;
 use openledger_node::app::App;
-use openledger_node::modules::auth::genesis::GenesisAccount;
-use openledger_node::modules::bank::genesis::{Balance, GenesisCoin};
 use openledger_node::signer::Signer;
 use openledger_node::store::Storage;
 use prost::{Message, Name};
-use support::{Driver, CHAIN_ID};
+use support::{funded_genesis, Driver, CHAIN_ID};
 use tendermint::v0_38::abci::{request, Request, Response};
 
 fn any<M: Message + Name>(msg: &M) -> Any {
@@ -91,19 +88,7 @@ impl Chain {
     fn new() -> Self {
         let alice = Signer::from_secret(&[1; 32]).expect("key");
         let bob = Signer::from_secret(&[2; 32]).expect("key");
-        let mut state = AppState::new_chain();
-        for s in [&alice, &bob] {
-            state.auth.accounts.push(GenesisAccount {
-                address: s.address.clone(),
-            });
-            state.bank.balances.push(Balance {
-                address: s.address.clone(),
-                coins: vec![GenesisCoin {
-                    denom: "uopen".into(),
-                    amount: "1000000000000000".into(),
-                }],
-            });
-        }
+        let state = funded_genesis(&[&alice, &bob], 1_000_000_000_000_000);
         let wasm_dir = tempfile::tempdir().expect("tempdir");
         let app = App::new(Storage::in_memory().expect("storage"))
             .with_wasm(wasm_dir.path().to_path_buf())
@@ -853,7 +838,7 @@ fn rest_requests() {
 fn grpc_requests() {
     use openledger_node::server::api::ChainView;
     use openledger_node::server::cometbft::CometRpc;
-    use openledger_node::server::grpc::{serve, GrpcState};
+    use openledger_node::server::grpc::{serve, GrpcState, RawCodec};
     use openledger_node::server::limits::QueryGate;
 
     let mut chain = Chain::new();
@@ -922,7 +907,7 @@ fn grpc_requests() {
                 grpc.ready().await.expect("the connection stays up");
                 let path: axum::http::uri::PathAndQuery = path.parse().expect("path");
                 let answer = grpc
-                    .unary(tonic::Request::new(body), path, raw::RawCodec)
+                    .unary(tonic::Request::new(body), path, RawCodec)
                     .await;
                 match answer {
                     Ok(_) => "OK".to_string(),
@@ -940,46 +925,4 @@ fn grpc_requests() {
         },
     );
     token.cancel();
-}
-
-/// A tonic codec for raw bytes, so the fuzzer can send any body to any method.
-mod raw {
-    use bytes::{Buf, BufMut};
-    use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
-    use tonic::Status;
-
-    #[derive(Default)]
-    pub struct RawCodec;
-
-    impl Codec for RawCodec {
-        type Encode = Vec<u8>;
-        type Decode = Vec<u8>;
-        type Encoder = RawCodec;
-        type Decoder = RawCodec;
-        fn encoder(&mut self) -> Self::Encoder {
-            RawCodec
-        }
-        fn decoder(&mut self) -> Self::Decoder {
-            RawCodec
-        }
-    }
-
-    impl Encoder for RawCodec {
-        type Item = Vec<u8>;
-        type Error = Status;
-        fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), Status> {
-            dst.put_slice(&item);
-            Ok(())
-        }
-    }
-
-    impl Decoder for RawCodec {
-        type Item = Vec<u8>;
-        type Error = Status;
-        fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<Vec<u8>>, Status> {
-            let mut out = vec![0; src.remaining()];
-            src.copy_to_slice(&mut out);
-            Ok(Some(out))
-        }
-    }
 }

@@ -19,12 +19,9 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
     MsgExecuteContract, MsgInstantiateContract, MsgStoreCode, QuerySmartContractStateRequest,
 };
 use cosmos_sdk_proto::Any;
-use openledger_node::app::genesis::AppState;
-use openledger_node::modules::auth::genesis::GenesisAccount;
-use openledger_node::modules::bank::genesis::{Balance, GenesisCoin};
 use openledger_node::signer::Signer;
 use prost::{Message, Name};
-use support::{free_port, Comet, NodeProcess, SocketClient, CHAIN_ID};
+use support::{free_port, funded_genesis, Comet, NodeProcess, SocketClient, CHAIN_ID};
 use tendermint_proto::v0_38::abci as pb;
 
 const CLIENTS: usize = 64;
@@ -93,17 +90,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
 #[test]
 fn sixty_four_looping_queries_leave_block_times_within_twice_idle() {
     let alice = Signer::from_secret(&[1; 32]).unwrap();
-    let mut state = AppState::new_chain();
-    state.auth.accounts.push(GenesisAccount {
-        address: alice.address.clone(),
-    });
-    state.bank.balances.push(Balance {
-        address: alice.address.clone(),
-        coins: vec![GenesisCoin {
-            denom: "uopen".into(),
-            amount: "1000000000000".into(),
-        }],
-    });
+    let state = funded_genesis(&[&alice], 1_000_000_000_000);
     let dir = tempfile::tempdir().unwrap();
     NodeProcess::init_home(dir.path(), &state);
     let rest = format!("127.0.0.1:{}", free_port());

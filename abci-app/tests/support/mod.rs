@@ -659,6 +659,24 @@ pub fn check_tx_request(tx: &[u8], recheck: bool) -> pb::request::Value {
     })
 }
 
+/// A new chain's genesis with these accounts, each holding `uopen` of OPEN base units.
+pub fn funded_genesis(signers: &[&openledger_node::signer::Signer], uopen: u128) -> AppState {
+    let mut state = AppState::new_chain();
+    for s in signers {
+        state.auth.accounts.push(GenesisAccount {
+            address: s.address.clone(),
+        });
+        state.bank.balances.push(Balance {
+            address: s.address.clone(),
+            coins: vec![GenesisCoin {
+                denom: "uopen".into(),
+                amount: uopen.to_string(),
+            }],
+        });
+    }
+    state
+}
+
 /// The `openledgerd` binary under test, started on a home initialised for the fixture.
 pub struct NodeProcess {
     pub child: std::process::Child,

@@ -282,15 +282,15 @@ impl AppQuerier {
         }
     }
 
-    /// wasmd's IBC queries: the caller's port and the channels of a port.
-    #[allow(deprecated)] // `ListChannels` and `FeeEnabledChannel` are deprecated, not gone.
-    /// An IBC query and the SDK gas of what it scanned beyond the flat read.
+    /// wasmd's IBC queries (the caller's port and the channels of a port), and the SDK gas
+    /// of what the query scanned beyond the flat read.
     fn ibc(&self, query: &IbcQuery, gas_limit: u64) -> (Result<Binary, SystemError>, u64) {
         let mut scanned = 0;
         let result = self.ibc_answer(query, gas_limit, &mut scanned);
         (result, scanned)
     }
 
+    #[allow(deprecated)] // `ListChannels` and `FeeEnabledChannel` are deprecated, not gone.
     fn ibc_answer(
         &self,
         query: &IbcQuery,

@@ -17,6 +17,8 @@ mod tendermint;
 mod tx;
 mod wasm;
 
+pub use wasm::RawCodec;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -66,9 +66,10 @@ impl UnaryService<Vec<u8>> for RoutedMethod {
     }
 }
 
-/// Messages as the bytes on the wire: the router decodes requests and encodes answers.
+/// Messages as the bytes on the wire: the router decodes requests and encodes answers (and a
+/// client can send any bytes to any method).
 #[derive(Debug, Clone, Copy, Default)]
-struct RawCodec;
+pub struct RawCodec;
 
 impl Codec for RawCodec {
     type Encode = Vec<u8>;
