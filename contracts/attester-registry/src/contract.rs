@@ -8,7 +8,7 @@ use cw2::{ensure_from_older_version, set_contract_version};
 use cw20::{Cw20ExecuteMsg, Cw20ReceiveMsg};
 use cw_storage_plus::Bound;
 use openledger_types::escrow::{ObligationsResponse, QueryMsg as EscrowQuery};
-use openledger_types::{check_hash32, page_limit, Method, BPS};
+use openledger_types::{check_hash32, page_limit, Method, BPS, MAX_DURATION_SECONDS};
 
 use crate::error::ContractError;
 use crate::msg::*;
@@ -28,6 +28,7 @@ pub fn instantiate(
     if msg.min_bond.is_zero() {
         return Err(ContractError::invalid("min_bond must be positive"));
     }
+    check_unbonding(msg.unbonding_seconds)?;
     let cfg = Config {
         governance: deps.api.addr_validate(&msg.governance)?,
         open_token: deps.api.addr_validate(&msg.open_token)?,
@@ -344,6 +345,17 @@ pub fn execute_slash(
         .add_attribute("reason", reason))
 }
 
+/// `release_at = now + unbonding_seconds` must not overflow (an unbounded value made every
+/// `Unbond` panic; found by the message fuzzer).
+fn check_unbonding(seconds: u64) -> Result<(), ContractError> {
+    if seconds > MAX_DURATION_SECONDS {
+        return Err(ContractError::invalid(format!(
+            "unbonding_seconds must be at most {MAX_DURATION_SECONDS}"
+        )));
+    }
+    Ok(())
+}
+
 pub fn execute_update_config(
     deps: DepsMut,
     info: MessageInfo,
@@ -363,6 +375,7 @@ pub fn execute_update_config(
         cfg.min_bond = m;
     }
     if let Some(u) = unbonding_seconds {
+        check_unbonding(u)?;
         cfg.unbonding_seconds = u;
     }
     if let Some(s) = slash_recipient {

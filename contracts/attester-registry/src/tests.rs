@@ -630,3 +630,177 @@ fn eligible_pages_past_one_query() {
     sorted.dedup();
     assert_eq!(sorted.len(), n);
 }
+
+/// Regression (message fuzzer): an unbounded `unbonding_seconds` made every later `Unbond` panic
+/// in `Timestamp::plus_seconds`; it is now refused, and the largest allowed value still unbonds.
+#[test]
+fn unbonding_seconds_past_the_bound_are_refused() {
+    let mut w = setup();
+    let (gov, op) = (w.gov.clone(), w.op.clone());
+    w.register(&op, caps(vec![Method::SuffixSpan], vec![]))
+        .unwrap();
+    w.bond(&op, 2_000).unwrap();
+    let cfg = |u: u64| ExecuteMsg::UpdateConfig {
+        min_bond: None,
+        unbonding_seconds: Some(u),
+        slash_recipient: None,
+        verifier: None,
+    };
+    assert!(matches!(
+        w.exec(&gov, cfg(u64::MAX)).unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    w.exec(&gov, cfg(openledger_types::MAX_DURATION_SECONDS))
+        .unwrap();
+    w.exec(
+        &op,
+        ExecuteMsg::Unbond {
+            amount: Uint128::new(500),
+        },
+    )
+    .unwrap();
+}
+
+/// Schema-driven message fuzzing (see `packages/fuzz-support`): random and mutated-template
+/// executes, CW20 `Bond` hooks and queries against the registry of `setup()` with `op`
+/// registered and bonded. The registry always holds the bonded + unbonding stake it reports.
+mod fuzz {
+    use super::*;
+    use fuzz_support::{hex, FuzzWorld, Lane, Vocab};
+
+    fn world(rng: &mut fuzz_support::Rng) -> FuzzWorld {
+        let mut w = setup();
+        let (gov, op, op2) = (w.gov.clone(), w.op.clone(), w.op2.clone());
+        let model = HexBinary::from(sha256(b"model").to_vec());
+        w.register(&op, caps(vec![Method::SuffixSpan], vec![model.clone()]))
+            .unwrap();
+        w.bond(&op, 1_000 + rng.below(2) as u128 * 500).unwrap();
+        let (reg, token) = (w.reg.clone(), w.token.clone());
+        let mut vocab = Vocab::new();
+        vocab.addresses = [&gov, &op, &op2, &w.verifier, &w.treasury, &reg, &token]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        vocab.hex = vec![model.to_hex(), hex(&sha256(b"other"))];
+        vocab.binaries = vec![vec![7u8; 32], vec![1u8; 31], vec![2u8; 33]];
+        vocab.numbers.extend([999, 1_500, 2_000]);
+        let exec = Lane::execute::<ExecuteMsg>("attesters", &reg)
+            .template(
+                &op2,
+                &ExecuteMsg::Register {
+                    pubkey: Binary::from([7u8; 32]),
+                    capabilities: caps(
+                        vec![Method::SuffixSpan, Method::RagRetrieval],
+                        vec![model.clone()],
+                    ),
+                },
+            )
+            .template(
+                &op,
+                &ExecuteMsg::UpdateCapabilities {
+                    capabilities: caps(vec![Method::TracinProj], vec![]),
+                },
+            )
+            .template(
+                &op,
+                &ExecuteMsg::Unbond {
+                    amount: Uint128::new(400),
+                },
+            )
+            .template(&op, &ExecuteMsg::ClaimUnbonded {})
+            .template(&op, &ExecuteMsg::Unjail {})
+            .template(
+                &gov,
+                &ExecuteMsg::Slash {
+                    operator: op.to_string(),
+                    fraction_bps: 1_000,
+                    jail_until: Some(1_571_800_000),
+                    tombstone: false,
+                    reason: "late".into(),
+                },
+            )
+            .template(
+                &gov,
+                &ExecuteMsg::UpdateConfig {
+                    min_bond: Some(Uint128::new(500)),
+                    unbonding_seconds: Some(10),
+                    slash_recipient: None,
+                    verifier: Some(w.verifier.to_string()),
+                },
+            )
+            .template(
+                &gov,
+                &ExecuteMsg::UpdateGovernance {
+                    governance: gov.to_string(),
+                },
+            );
+        let hooks = Lane::cw20_hook::<ReceiveMsg>("attesters hook", &token, &reg)
+            .weight(3)
+            .template_send(&op, 500, &ReceiveMsg::Bond {})
+            .template_send(&op2, 1_000, &ReceiveMsg::Bond {});
+        let query = Lane::query::<QueryMsg>("attesters", &reg)
+            .query_template(&QueryMsg::Attester {
+                operator: op.to_string(),
+            })
+            .query_template(&QueryMsg::ListAttesters {
+                start_after: None,
+                limit: Some(10),
+            })
+            .query_template(&QueryMsg::Eligible {
+                method: Method::SuffixSpan,
+                model_hash: Some(model),
+                start_after: None,
+                limit: None,
+            });
+        let inst = Lane::instantiate::<InstantiateMsg>("attesters", &reg).template(
+            &gov,
+            &InstantiateMsg {
+                governance: gov.to_string(),
+                open_token: token.to_string(),
+                slash_recipient: w.treasury.to_string(),
+                min_bond: Uint128::new(1_000),
+                unbonding_seconds: 100,
+                verifier: Some(w.verifier.to_string()),
+            },
+        );
+        FuzzWorld::new(w.app, vec![gov, op, op2], vocab)
+            .lane(exec)
+            .lane(inst)
+            .lane(hooks)
+            .lane(query)
+            .invariant(move |app| {
+                let q = app.wrap();
+                let list: AttestersResponse = q
+                    .query_wasm_smart(
+                        &reg,
+                        &QueryMsg::ListAttesters {
+                            start_after: None,
+                            limit: Some(100),
+                        },
+                    )
+                    .map_err(|e| e.to_string())?;
+                let owed: Uint128 = list.attesters.iter().map(|a| a.bonded + a.unbonding).sum();
+                let held: cw20::BalanceResponse = q
+                    .query_wasm_smart(
+                        &token,
+                        &cw20::Cw20QueryMsg::Balance {
+                            address: reg.to_string(),
+                        },
+                    )
+                    .map_err(|e| e.to_string())?;
+                if owed > held.balance {
+                    return Err(format!(
+                        "stake {owed} but the registry holds {}",
+                        held.balance
+                    ));
+                }
+                Ok(())
+            })
+    }
+
+    #[test]
+    fn fuzz_messages() {
+        let stats = fuzz_support::run("attester-registry", 4_000, world);
+        stats.assert_reached();
+    }
+}

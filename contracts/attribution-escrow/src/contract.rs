@@ -1,8 +1,8 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    from_json, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Order, Reply, Response,
-    StdResult, SubMsgResult,
+    from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, MessageInfo, Order, Reply,
+    Response, StdResult, SubMsgResult,
 };
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw_storage_plus::Bound;
@@ -27,9 +27,15 @@ pub const CONTRACT_NAME: &str = env!("CARGO_PKG_NAME");
 pub const CONTRACT_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Upper bound on `max_ask_count` (bounds tally gas).
 pub const ASK_COUNT_CAP: u32 = 32;
+/// Upper bound on every window in blocks (≈ 19 years of 6 s blocks): deadlines are
+/// `height + window` and must not overflow.
+pub const MAX_WINDOW_BLOCKS: u64 = 100_000_000;
+/// Upper bound on `jail_seconds`: `jail_until = now + jail_seconds`.
+pub const MAX_JAIL_SECONDS: u64 = openledger_types::MAX_DURATION_SECONDS;
 
 pub fn validate_params(p: &EscrowParams) -> Result<(), ContractError> {
-    if p.beta_bps + p.gamma_bps + p.delta_bps != BPS {
+    // summed wide: three u64s may overflow (found by the message fuzzer)
+    if p.beta_bps as u128 + p.gamma_bps as u128 + p.delta_bps as u128 != BPS as u128 {
         return Err(ContractError::invalid(
             "beta + gamma + delta must be 10000 bps",
         ));
@@ -71,6 +77,19 @@ pub fn validate_params(p: &EscrowParams) -> Result<(), ContractError> {
             "challenge_resolve_blocks must be at least one block",
         ));
     }
+    let windows = [
+        p.commit_blocks,
+        p.reveal_blocks,
+        p.challenge_blocks,
+        p.challenge_resolve_blocks,
+        p.miss_window_blocks,
+    ];
+    if windows.iter().any(|&w| w > MAX_WINDOW_BLOCKS) || p.jail_seconds > MAX_JAIL_SECONDS {
+        return Err(ContractError::invalid(format!(
+            "block windows must be at most {MAX_WINDOW_BLOCKS} blocks and jail_seconds at most \
+             {MAX_JAIL_SECONDS} (deadlines must not overflow)"
+        )));
+    }
     if p.max_contributions as usize > MAX_PAYEE_IDS {
         return Err(ContractError::invalid(format!(
             "max_contributions must be at most {MAX_PAYEE_IDS} (the datanet registry resolves \
@@ -81,10 +100,23 @@ pub fn validate_params(p: &EscrowParams) -> Result<(), ContractError> {
     Ok(())
 }
 
+/// The treasury may not be the escrow itself: what it pays the treasury leaves the ledger
+/// (`paid_out`) but would stay in its balance, unaccounted and unclaimable forever (found by the
+/// message fuzzer's ledger invariant).
+fn treasury_addr(deps: Deps, env: &Env, treasury: &str) -> Result<Addr, ContractError> {
+    let a = deps.api.addr_validate(treasury)?;
+    if a == env.contract.address {
+        return Err(ContractError::invalid(
+            "the treasury cannot be the escrow itself",
+        ));
+    }
+    Ok(a)
+}
+
 #[cfg_attr(not(feature = "library"), entry_point)]
 pub fn instantiate(
     deps: DepsMut,
-    _env: Env,
+    env: Env,
     _info: MessageInfo,
     msg: InstantiateMsg,
 ) -> Result<Response, ContractError> {
@@ -93,7 +125,7 @@ pub fn instantiate(
     let v = |s: &str| deps.api.addr_validate(s);
     let cfg = Config {
         governance: v(&msg.governance)?,
-        treasury: v(&msg.treasury)?,
+        treasury: treasury_addr(deps.as_ref(), &env, &msg.treasury)?,
         open_token: v(&msg.open_token)?,
         model_registry: v(&msg.model_registry)?,
         datanet_registry: v(&msg.datanet_registry)?,
@@ -156,7 +188,7 @@ pub fn execute(
             if info.sender != cfg.governance {
                 return Err(ContractError::Unauthorized {});
             }
-            cfg.treasury = deps.api.addr_validate(&treasury)?;
+            cfg.treasury = treasury_addr(deps.as_ref(), &env, &treasury)?;
             CONFIG.save(deps.storage, &cfg)?;
             Ok(Response::new()
                 .add_attribute("action", "update_treasury")

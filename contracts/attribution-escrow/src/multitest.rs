@@ -1852,6 +1852,65 @@ fn governance_params() {
 }
 
 /// Value of `key` in the `attribution_settlement` event of a `Settle` response.
+/// Regression (message fuzzer): `beta + gamma + delta` overflowed u64 in `validate_params` (a
+/// panic), and windows / jail near u64::MAX made every later `height + window` deadline panic.
+/// Both are now refused as invalid parameters, at instantiation and in `UpdateParams`.
+#[test]
+fn overflowing_params_are_refused_not_a_panic() {
+    let mut w = ready();
+    let gov = w.gov.clone();
+    let mut wrap = escrow_params();
+    wrap.beta_bps = u64::MAX;
+    wrap.gamma_bps = 10_001;
+    let mut window = escrow_params();
+    window.commit_blocks = u64::MAX;
+    let mut jail = escrow_params();
+    jail.jail_seconds = u64::MAX;
+    let mut resolve = escrow_params();
+    resolve.challenge_resolve_blocks = crate::contract::MAX_WINDOW_BLOCKS + 1;
+    for params in [wrap, window, jail, resolve] {
+        let err = w
+            .exec(
+                &gov,
+                &ExecuteMsg::UpdateParams {
+                    params: params.clone(),
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(err, ContractError::InvalidInput { .. }), "{err:?}");
+        let id = w.app.store_code(c_escrow());
+        let err: ContractError = w
+            .app
+            .instantiate_contract(
+                id,
+                gov.clone(),
+                &InstantiateMsg {
+                    governance: gov.to_string(),
+                    treasury: w.treasury.to_string(),
+                    open_token: w.token.to_string(),
+                    model_registry: w.models.to_string(),
+                    datanet_registry: w.datanets.to_string(),
+                    attester_registry: w.attesters.to_string(),
+                    params,
+                },
+                &[],
+                "escrow2",
+                None,
+            )
+            .unwrap_err()
+            .downcast()
+            .unwrap();
+        assert!(matches!(err, ContractError::InvalidInput { .. }), "{err:?}");
+    }
+    // the largest allowed windows still take jobs
+    let mut wide = escrow_params();
+    wide.commit_blocks = crate::contract::MAX_WINDOW_BLOCKS;
+    wide.reveal_blocks = crate::contract::MAX_WINDOW_BLOCKS;
+    wide.jail_seconds = crate::contract::MAX_JAIL_SECONDS;
+    w.set_params(wide);
+    w.request_job(Method::SuffixSpan, None, None).unwrap();
+}
+
 fn settlement_attr(res: &AppResponse, key: &str) -> String {
     res.events
         .iter()
@@ -2492,6 +2551,12 @@ mod dao {
     }
 
     fn setup_dao() -> (World, Dao) {
+        setup_dao_with(true)
+    }
+
+    /// The DAO deployed over `World::deploy`; `hand_off: false` leaves the deployer as the
+    /// timelock's proposer (the state between deployment and `HandOff`).
+    fn setup_dao_with(hand_off: bool) -> (World, Dao) {
         let mut app = AppBuilder::new().build(|router, _api, storage| {
             router
                 .bank
@@ -2554,16 +2619,18 @@ mod dao {
                 Some(timelock.to_string()),
             )
             .unwrap();
-        w.app
-            .execute_contract(
-                deployer.clone(),
-                timelock.clone(),
-                &dao_timelock::msg::ExecuteMsg::HandOff {
-                    proposer: multisig.to_string(),
-                },
-                &[],
-            )
-            .unwrap();
+        if hand_off {
+            w.app
+                .execute_contract(
+                    deployer.clone(),
+                    timelock.clone(),
+                    &dao_timelock::msg::ExecuteMsg::HandOff {
+                        proposer: multisig.to_string(),
+                    },
+                    &[],
+                )
+                .unwrap();
+        }
         // OPEN holders stake for voting weight 5 / 3 / 2
         for (v, amount) in voters.iter().zip([5_000u128, 3_000, 2_000]) {
             w.send(
@@ -2705,6 +2772,374 @@ mod dao {
         assert_eq!(b.bonded, Uint128::new(50));
         let _ = dao.stake;
     }
+
+    /// Schema-driven message fuzzing of the three DAO contracts (see `packages/fuzz-support`)
+    /// in the deployed DAO of `setup_dao`: the timelock governs token, registries and escrow,
+    /// so scheduled operations (generated `WasmMsg`s carrying generated messages of every
+    /// contract) run as governance.
+    mod fuzz {
+        use super::*;
+        use fuzz_support::{json, nested, FuzzWorld, Lane, Vocab};
+
+        struct Parts {
+            w: World,
+            dao: Dao,
+            deployer: Addr,
+            anyone: Addr,
+            /// `Schedule` of a governance operation (verifier, treasury mint, bank send).
+            schedule: dao_timelock::msg::ExecuteMsg,
+            senders: Vec<Addr>,
+            vocab: Vocab,
+        }
+
+        fn parts(hand_off: bool) -> Parts {
+            let (mut w, dao) = setup_dao_with(hand_off);
+            let (deployer, anyone) = (addr("deployer"), addr("anyone"));
+            // native coins for scheduled bank sends and backed mints
+            let timelock = dao.timelock.clone();
+            w.app
+                .init_modules(|router, _api, storage| {
+                    router
+                        .bank
+                        .init_balance(storage, &timelock, coins(1_000_000, DENOM))
+                })
+                .unwrap();
+            let mint = open_token::msg::ExecuteMsg::Mint {
+                recipient: w.treasury.to_string(),
+                amount: Uint128::new(1_000),
+            };
+            let schedule = dao_timelock::msg::ExecuteMsg::Schedule {
+                msgs: vec![
+                    wasm_exec(&w.attesters, &w.set_verifier_msg()),
+                    wasm_exec_funded(&w.token, &mint, coins(1_000, DENOM)),
+                    cosmwasm_std::BankMsg::Send {
+                        to_address: w.treasury.to_string(),
+                        amount: coins(10, DENOM),
+                    }
+                    .into(),
+                ],
+                delay_seconds: None,
+                description: "wire the verifier".into(),
+            };
+            let mut senders = dao.voters.clone();
+            senders.extend([
+                deployer.clone(),
+                anyone.clone(),
+                w.payer.clone(),
+                w.dn_owner.clone(),
+            ]);
+            let mut vocab = Vocab::new();
+            vocab.addresses = senders
+                .iter()
+                .chain([
+                    &dao.timelock,
+                    &dao.multisig,
+                    &dao.stake,
+                    &w.token,
+                    &w.datanets,
+                    &w.models,
+                    &w.attesters,
+                    &w.escrow,
+                    &w.treasury,
+                ])
+                .map(Addr::to_string)
+                .collect();
+            vocab
+                .numbers
+                .extend([DELAY, DELAY + 1, 2_000, 3_000, 5_000, 7 * 86_400].map(u128::from));
+            vocab.nested = vec![
+                nested::<dao_timelock::msg::ExecuteMsg>(vec![json(&schedule)]),
+                nested::<ExecuteMsg>(vec![
+                    json(&ExecuteMsg::UpdateParams {
+                        params: escrow_params(),
+                    }),
+                    json(&ExecuteMsg::UpdateTreasury {
+                        treasury: w.treasury.to_string(),
+                    }),
+                ]),
+                nested::<att::ExecuteMsg>(vec![json(&w.set_verifier_msg())]),
+                nested::<dn::ExecuteMsg>(vec![json(&dn::ExecuteMsg::UpdateFeeCollector {
+                    fee_collector: w.treasury.to_string(),
+                })]),
+                nested::<open_token::msg::ExecuteMsg>(vec![json(&mint)]),
+                nested::<dao_stake::msg::ExecuteMsg>(vec![json(
+                    &dao_stake::msg::ExecuteMsg::Unbond {
+                        tokens: Uint128::new(1_000),
+                    },
+                )]),
+                nested::<dao_stake::msg::ReceiveMsg>(vec![json(
+                    &dao_stake::msg::ReceiveMsg::Bond {},
+                )]),
+            ];
+            Parts {
+                w,
+                dao,
+                deployer,
+                anyone,
+                schedule,
+                senders,
+                vocab,
+            }
+        }
+
+        /// cw-controllers' `ClaimsResponse`, as far as the invariant reads it.
+        #[derive(serde::Deserialize)]
+        struct ClaimsResponse {
+            claims: Vec<Claim>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Claim {
+            amount: Uint128,
+        }
+
+        #[test]
+        fn fuzz_dao_stake() {
+            use dao_stake::msg::{ExecuteMsg as E, QueryMsg as Q, ReceiveMsg as R};
+            let stats = fuzz_support::run("dao-stake", 2_000, |_| {
+                let p = parts(true);
+                let (stake, token, v) =
+                    (p.dao.stake.clone(), p.w.token.clone(), p.dao.voters.clone());
+                let exec = Lane::execute::<E>("stake", &stake)
+                    .template(
+                        &v[0],
+                        &E::Unbond {
+                            tokens: Uint128::new(1_000),
+                        },
+                    )
+                    .template(&v[1], &E::Claim {})
+                    .template(
+                        &v[2],
+                        &E::UpdateAdmin {
+                            admin: Some(v[2].to_string()),
+                        },
+                    )
+                    .template(
+                        &v[0],
+                        &E::AddHook {
+                            addr: p.dao.multisig.to_string(),
+                        },
+                    )
+                    .template(
+                        &v[0],
+                        &E::RemoveHook {
+                            addr: p.dao.multisig.to_string(),
+                        },
+                    );
+                let hooks = Lane::cw20_hook::<R>("stake hook", &token, &stake)
+                    .weight(4)
+                    .template_send(&v[1], 1_000, &R::Bond {})
+                    .template_send(&p.w.dn_owner, 2_500, &R::Bond {});
+                let query = Lane::query::<Q>("stake", &stake)
+                    .query_template(&Q::Staked {
+                        address: v[0].to_string(),
+                    })
+                    .query_template(&Q::Claims {
+                        address: v[0].to_string(),
+                    })
+                    .query_template(&Q::Member {
+                        addr: v[1].to_string(),
+                        at_height: None,
+                    })
+                    .query_template(&Q::ListMembers {
+                        start_after: None,
+                        limit: Some(10),
+                    })
+                    .query_template(&Q::TotalWeight {});
+                let inst = Lane::instantiate::<dao_stake::msg::InstantiateMsg>("stake", &stake)
+                    .template(
+                        &p.deployer,
+                        &dao_stake::msg::InstantiateMsg {
+                            denom: cw20::Denom::Cw20(token.clone()),
+                            tokens_per_weight: Uint128::new(1_000),
+                            min_bond: Uint128::new(1_000),
+                            unbonding_period: Duration::Time(7 * 86_400),
+                            admin: Some(p.dao.timelock.to_string()),
+                        },
+                    );
+                let holders = p.senders.clone();
+                FuzzWorld::new(p.w.app, p.senders, p.vocab)
+                    .lane(exec)
+                    .lane(inst)
+                    .lane(hooks)
+                    .lane(query)
+                    .invariant(move |app| {
+                        // the contract holds every stake and every pending claim
+                        let q = app.wrap();
+                        let mut owed = Uint128::zero();
+                        for a in &holders {
+                            let s: dao_stake::msg::StakedResponse = q
+                                .query_wasm_smart(
+                                    &stake,
+                                    &Q::Staked {
+                                        address: a.to_string(),
+                                    },
+                                )
+                                .map_err(|e| e.to_string())?;
+                            let c: ClaimsResponse = q
+                                .query_wasm_smart(
+                                    &stake,
+                                    &Q::Claims {
+                                        address: a.to_string(),
+                                    },
+                                )
+                                .map_err(|e| e.to_string())?;
+                            owed += s.stake + c.claims.iter().map(|c| c.amount).sum::<Uint128>();
+                        }
+                        let held: cw20::BalanceResponse = q
+                            .query_wasm_smart(
+                                &token,
+                                &cw20::Cw20QueryMsg::Balance {
+                                    address: stake.to_string(),
+                                },
+                            )
+                            .map_err(|e| e.to_string())?;
+                        if owed > held.balance {
+                            return Err(format!("owes {owed}, holds {}", held.balance));
+                        }
+                        Ok(())
+                    })
+            });
+            stats.assert_reached();
+        }
+
+        #[test]
+        fn fuzz_dao_multisig() {
+            use dao_multisig::msg::{ExecuteMsg as E, QueryMsg as Q};
+            let stats = fuzz_support::run("dao-multisig", 2_000, |_| {
+                let mut p = parts(true);
+                let (ms, v) = (p.dao.multisig.clone(), p.dao.voters.clone());
+                let propose = E::Propose {
+                    title: "wire".into(),
+                    description: "wire the verifier".into(),
+                    msgs: vec![wasm_exec(&p.dao.timelock, &p.schedule)],
+                    latest: None,
+                };
+                // proposal 1 is open with the proposer's (implicit) yes: 5 of 10
+                p.w.app
+                    .execute_contract(v[0].clone(), ms.clone(), &propose, &[])
+                    .unwrap();
+                let exec = Lane::execute::<E>("multisig", &ms)
+                    .template(&v[0], &propose)
+                    .template(
+                        &v[1],
+                        &E::Vote {
+                            proposal_id: 1,
+                            vote: Vote::Yes,
+                        },
+                    )
+                    .template(
+                        &v[2],
+                        &E::Vote {
+                            proposal_id: 1,
+                            vote: Vote::No,
+                        },
+                    )
+                    .template(&v[2], &E::Execute { proposal_id: 1 })
+                    .template(&v[0], &E::Close { proposal_id: 1 });
+                let query = Lane::query::<Q>("multisig", &ms)
+                    .query_template(&Q::Proposal { proposal_id: 1 })
+                    .query_template(&Q::ListProposals {
+                        start_after: None,
+                        limit: Some(10),
+                    })
+                    .query_template(&Q::ReverseProposals {
+                        start_before: None,
+                        limit: None,
+                    })
+                    .query_template(&Q::Vote {
+                        proposal_id: 1,
+                        voter: v[0].to_string(),
+                    })
+                    .query_template(&Q::ListVotes {
+                        proposal_id: 1,
+                        start_after: None,
+                        limit: None,
+                    })
+                    .query_template(&Q::ListVoters {
+                        start_after: None,
+                        limit: None,
+                    })
+                    .query_template(&Q::Threshold {});
+                let inst = Lane::instantiate::<dao_multisig::msg::InstantiateMsg>("multisig", &ms)
+                    .template(
+                        &p.deployer,
+                        &dao_multisig::msg::InstantiateMsg {
+                            group_addr: p.dao.stake.to_string(),
+                            threshold: Threshold::ThresholdQuorum {
+                                threshold: Decimal::percent(51),
+                                quorum: Decimal::percent(30),
+                            },
+                            max_voting_period: Duration::Time(7 * 86_400),
+                            executor: None,
+                            proposal_deposit: None,
+                        },
+                    );
+                FuzzWorld::new(p.w.app, p.senders, p.vocab)
+                    .lane(exec)
+                    .lane(inst)
+                    .lane(query)
+            });
+            stats.assert_reached();
+        }
+
+        #[test]
+        fn fuzz_dao_timelock() {
+            use dao_timelock::msg::{ExecuteMsg as E, QueryMsg as Q};
+            let stats = fuzz_support::run("dao-timelock", 2_000, |rng| {
+                // half the worlds before HandOff: the deployer (an account) may still schedule
+                let handed_off = rng.chance(50);
+                let mut p = parts(handed_off);
+                let tl = p.dao.timelock.clone();
+                if !handed_off {
+                    p.w.app
+                        .execute_contract(p.deployer.clone(), tl.clone(), &p.schedule, &[])
+                        .unwrap();
+                }
+                let exec = Lane::execute::<E>("timelock", &tl)
+                    .weight(20)
+                    .template(&p.deployer, &p.schedule)
+                    .template(&p.anyone, &E::Execute { operation_id: 1 })
+                    .template(&p.deployer, &E::Cancel { operation_id: 1 })
+                    .template(
+                        &p.anyone,
+                        &E::UpdateConfig {
+                            proposer: Some(p.deployer.to_string()),
+                            min_delay_seconds: Some(1),
+                        },
+                    );
+                // one-way: rarely, so that most of a pre-hand-off world keeps an account proposer
+                let hand_off = Lane::execute::<E>("timelock hand-off", &tl)
+                    .weight(1)
+                    .template(
+                        &p.deployer,
+                        &E::HandOff {
+                            proposer: p.dao.multisig.to_string(),
+                        },
+                    );
+                let query = Lane::query::<Q>("timelock", &tl)
+                    .query_template(&Q::Config {})
+                    .query_template(&Q::Operation { operation_id: 1 })
+                    .query_template(&Q::ListOperations {
+                        start_after: None,
+                        limit: Some(10),
+                    });
+                let inst = Lane::instantiate::<dao_timelock::msg::InstantiateMsg>("timelock", &tl)
+                    .template(
+                        &p.deployer,
+                        &dao_timelock::msg::InstantiateMsg {
+                            proposer: p.deployer.to_string(),
+                            min_delay_seconds: DELAY,
+                        },
+                    );
+                FuzzWorld::new(p.w.app, p.senders, p.vocab)
+                    .lane(exec)
+                    .lane(hand_off)
+                    .lane(inst)
+                    .lane(query)
+            });
+            stats.assert_reached();
+        }
+    }
 }
 
 mod property {
@@ -2840,6 +3275,24 @@ fn governance_moves_the_treasury() {
         .query_wasm_smart(&w.escrow, &QueryMsg::Config {})
         .unwrap();
     assert_eq!(c.treasury, payer);
+}
+
+/// Regression (message fuzzer, ledger invariant): with the escrow as its own treasury, the
+/// platform fee left the ledger (`paid_out`) but stayed in its balance, unaccounted forever.
+#[test]
+fn the_treasury_cannot_be_the_escrow_itself() {
+    let mut w = ready();
+    let gov = w.gov.clone();
+    let upd = ExecuteMsg::UpdateTreasury {
+        treasury: w.escrow.to_string(),
+    };
+    assert!(matches!(
+        w.exec(&gov, &upd).unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    let truth = honest(&w);
+    w.settle_with(Method::SuffixSpan, &truth);
+    w.assert_ledger_balanced();
 }
 
 fn slashed_none_and_all_active(w: &World) {
@@ -3188,4 +3641,285 @@ fn a_challenge_governance_leaves_unresolved_lapses_and_refunds_the_bond() {
         assert!(r.jobs.is_empty());
     }
     w.assert_ledger_balanced();
+}
+
+/// Schema-driven message fuzzing (see `packages/fuzz-support`): random and mutated-template
+/// executes, CW20 hooks (`RequestJob` / `Challenge` through OPEN's `Send`) and queries against
+/// `ready()` with three jobs in flight: one finalized in its challenge window, one with every
+/// commitment in and reveals open, one fresh in its commit window. The templates are the
+/// valid commits, signed reveals, equivocation evidence, settle / claim / governance calls of
+/// the tests above, so mutated sequences reach settlement. The ledger always matches the
+/// escrow's OPEN balance.
+mod fuzz {
+    use super::*;
+    use fuzz_support::{hex, json, nested, FuzzWorld, Lane, Vocab};
+
+    fn signed(w: &World, a: &Addr, packet: AttestationPacket) -> SignedPacket {
+        let signature = w.sign(a, &packet);
+        SignedPacket { packet, signature }
+    }
+
+    fn world(rng: &mut fuzz_support::Rng) -> FuzzWorld {
+        let mut w = ready();
+        let truth = honest(&w);
+        let lie = w.result(&[(1, 10_000)], "lie");
+        let rows = w.result_with(
+            &[(1, 7_000), (2, 3_000)],
+            &[(1, 1, 4_000), (1, 3, 2_000)],
+            "rows",
+        );
+        let finalized = w.request_job(Method::SuffixSpan, None, None).unwrap();
+        w.attest_all(finalized, &truth);
+        let revealing = w.request_job(Method::RagRetrieval, None, None).unwrap();
+        let result = if rng.chance(50) {
+            truth.clone()
+        } else {
+            rows.clone()
+        };
+        for a in w.assigned(revealing) {
+            w.commit(revealing, &a, &result).unwrap();
+        }
+        let committing = w.request_job(Method::SuffixSpan, Some(3), None).unwrap();
+        let (gov, payer, treasury) = (w.gov.clone(), w.payer.clone(), w.treasury.clone());
+        let challenger = addr("challenger");
+        let escrow = w.escrow.clone();
+
+        let mut exec = Lane::execute::<ExecuteMsg>("escrow", &escrow).weight(12);
+        for a in w.assigned(committing) {
+            let r = if rng.chance(80) { &truth } else { &lie };
+            let c = commitment(World::salt(&a).as_slice(), committing, r, a.as_str()).unwrap();
+            exec = exec.template(
+                &a,
+                &ExecuteMsg::Commit {
+                    job_id: committing,
+                    commitment: c,
+                },
+            );
+        }
+        let assigned = w.assigned(revealing);
+        for a in &assigned {
+            let packet = w.packet(revealing, a, result.clone());
+            let signature = w.sign(a, &packet);
+            exec = exec.template(
+                a,
+                &ExecuteMsg::Reveal {
+                    job_id: revealing,
+                    packet,
+                    salt: World::salt(a),
+                    signature,
+                },
+            );
+        }
+        let a0 = assigned[0].clone();
+        let (p1, p2) = (
+            w.packet(revealing, &a0, truth.clone()),
+            w.packet(revealing, &a0, lie.clone()),
+        );
+        let evidence = ExecuteMsg::ReportEquivocation {
+            job_id: revealing,
+            attester: a0.to_string(),
+            first: signed(&w, &a0, p1),
+            second: signed(&w, &a0, p2),
+        };
+        exec = exec
+            .template(&payer, &evidence)
+            .template(&payer, &ExecuteMsg::Tally { job_id: revealing })
+            .template(&payer, &ExecuteMsg::Settle { job_id: finalized })
+            .template(
+                &gov,
+                &ExecuteMsg::ResolveChallenge {
+                    job_id: finalized,
+                    upheld: rng.chance(50),
+                },
+            )
+            .template(&w.ops[0].addr, &ExecuteMsg::Claim {})
+            .template(&w.trainer, &ExecuteMsg::Claim {})
+            .template(&w.contributors[0], &ExecuteMsg::Claim {})
+            .template(
+                &w.contributors[1],
+                &ExecuteMsg::ClaimContributor {
+                    datanet_id: 1,
+                    version: 1,
+                },
+            )
+            .template(
+                &gov,
+                &ExecuteMsg::UpdateParams {
+                    params: escrow_params(),
+                },
+            )
+            .template(
+                &gov,
+                &ExecuteMsg::UpdateTreasury {
+                    treasury: treasury.to_string(),
+                },
+            )
+            .template(
+                &gov,
+                &ExecuteMsg::UpdateGovernance {
+                    governance: gov.to_string(),
+                },
+            );
+
+        let quote: FeeQuote = w
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &escrow,
+                &QueryMsg::QuoteFee {
+                    model_id: w.model_id,
+                    input_tokens: 10_000,
+                    output_tokens: 5_000,
+                },
+            )
+            .unwrap();
+        let request = ReceiveMsg::RequestJob {
+            model_id: w.model_id,
+            method: Method::SuffixSpan,
+            input_hash: h("prompt"),
+            output_hash: h("completion"),
+            input_tokens: 10_000,
+            output_tokens: 5_000,
+            ask_count: None,
+            method_params: None,
+        };
+        let challenge = ReceiveMsg::Challenge {
+            job_id: finalized,
+            reason: "wrong".into(),
+        };
+        let hooks = Lane::cw20_hook::<ReceiveMsg>("escrow hook", &w.token, &escrow)
+            .weight(5)
+            .template_send(&payer, quote.fee.u128(), &request)
+            .template_send(
+                &challenger,
+                escrow_params().challenge_bond.u128(),
+                &challenge,
+            );
+        let a = w.ops[0].addr.to_string();
+        let query = Lane::query::<QueryMsg>("escrow", &escrow)
+            .query_template(&QueryMsg::Job { job_id: revealing })
+            .query_template(&QueryMsg::ListJobs {
+                status: Some(JobStatus::Revealing),
+                start_after: None,
+                limit: Some(10),
+            })
+            .query_template(&QueryMsg::JobsByAttester {
+                attester: a.clone(),
+                start_after: None,
+                limit: None,
+            })
+            .query_template(&QueryMsg::QuoteFee {
+                model_id: w.model_id,
+                input_tokens: 10_000,
+                output_tokens: 5_000,
+            })
+            .query_template(&QueryMsg::Pool {
+                datanet_id: 1,
+                version: 1,
+            })
+            .query_template(&QueryMsg::ContributorClaimable {
+                datanet_id: 1,
+                version: 1,
+                contributor: w.contributors[0].to_string(),
+            })
+            .query_template(&QueryMsg::ContributionEarnings { contribution_id: 1 })
+            .query_template(&QueryMsg::Obligations { attester: a });
+
+        let mut vocab = Vocab::new();
+        let mut senders = vec![
+            gov.clone(),
+            payer,
+            treasury,
+            w.dn_owner.clone(),
+            w.trainer.clone(),
+            challenger,
+        ];
+        senders.extend(w.contributors.iter().cloned());
+        senders.extend(w.ops.iter().map(|o| o.addr.clone()));
+        vocab.addresses = senders
+            .iter()
+            .chain([&w.token, &w.datanets, &w.models, &w.attesters, &escrow])
+            .map(Addr::to_string)
+            .collect();
+        vocab.strings.extend([
+            format!("wasm.{escrow}"),
+            ATTEST_PORT.to_string(),
+            w.chain_id(),
+        ]);
+        let jobs = [finalized, revealing, committing];
+        vocab.hex = [
+            "prompt",
+            "completion",
+            "scores-v1",
+            "lie",
+            "rows",
+            "llama-3-8b",
+            "lora-v1",
+        ]
+        .iter()
+        .map(|s| hex(h(s).as_slice()))
+        .chain([w.d1.root.to_hex(), w.d2.root.to_hex()])
+        .chain(jobs.iter().map(|&j| w.job(j).job.spec_hash.to_hex()))
+        .chain(assigned.iter().map(|a| World::salt(a).to_hex()))
+        .collect();
+        vocab.binaries = w
+            .ops
+            .iter()
+            .map(|o| {
+                ed25519_zebra::VerificationKey::from(&o.key)
+                    .as_ref()
+                    .to_vec()
+            })
+            .collect();
+        vocab.numbers.extend(jobs.iter().map(|&j| j as u128));
+        vocab
+            .numbers
+            .extend([quote.fee.u128(), 5_100, 7_000, 3_000, 4_000, 100_000]);
+        vocab.nested = vec![
+            nested::<ReceiveMsg>(vec![json(&request), json(&challenge)]),
+            nested::<AttestationResult>(vec![json(&truth), json(&rows)]),
+        ];
+        let inst = Lane::instantiate::<InstantiateMsg>("escrow", &escrow).template(
+            &gov,
+            &InstantiateMsg {
+                governance: gov.to_string(),
+                treasury: w.treasury.to_string(),
+                open_token: w.token.to_string(),
+                model_registry: w.models.to_string(),
+                datanet_registry: w.datanets.to_string(),
+                attester_registry: w.attesters.to_string(),
+                params: escrow_params(),
+            },
+        );
+        let (token, escrow2) = (w.token.clone(), escrow.clone());
+        FuzzWorld::new(w.app, senders, vocab)
+            .lane(exec)
+            .lane(inst)
+            .lane(hooks)
+            .lane(query)
+            .invariant(move |app| {
+                let q = app.wrap();
+                let l: Ledger = q
+                    .query_wasm_smart(&escrow2, &QueryMsg::Ledger {})
+                    .map_err(|e| e.to_string())?;
+                let bal: cw20::BalanceResponse = q
+                    .query_wasm_smart(
+                        &token,
+                        &cw20::Cw20QueryMsg::Balance {
+                            address: escrow2.to_string(),
+                        },
+                    )
+                    .map_err(|e| e.to_string())?;
+                if l.held() != bal.balance || l.received != l.paid_out + l.held() {
+                    return Err(format!("ledger {l:?} vs OPEN balance {}", bal.balance));
+                }
+                Ok(())
+            })
+    }
+
+    #[test]
+    fn fuzz_messages() {
+        let stats = fuzz_support::run("attribution-escrow", 2_000, world);
+        stats.assert_reached();
+    }
 }

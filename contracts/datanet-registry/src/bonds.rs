@@ -122,7 +122,12 @@ pub fn execute_slash(
     b.bonded -= from_bonded;
     b.unbonding -= amount - from_bonded;
     BONDS.save(deps.storage, key, &b)?;
-    let score = PENALTIES.may_load(deps.storage, &who)?.unwrap_or_default() + penalty_points;
+    // saturating: a score at u64::MAX is as penalised as it gets (a plain `+` panicked; found
+    // by the message fuzzer)
+    let score = PENALTIES
+        .may_load(deps.storage, &who)?
+        .unwrap_or_default()
+        .saturating_add(penalty_points);
     PENALTIES.save(deps.storage, &who, &score)?;
     let mut res = Response::new();
     if !amount.is_zero() {

@@ -6,7 +6,7 @@ use cosmwasm_std::{
 };
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw_storage_plus::Bound;
-use openledger_types::{page_limit, BPS};
+use openledger_types::{page_limit, BPS, MAX_DURATION_SECONDS};
 
 use crate::bonds::{execute_bond, execute_claim_unbonded, execute_slash, execute_unbond};
 use crate::contributions::{execute_contribute, execute_review_contribution};
@@ -188,12 +188,27 @@ pub fn execute_receive(
     }
 }
 
+/// Upper bound on `max_contribution_bytes` (1 TiB): declared sizes are summed into u64 totals.
+pub const MAX_CONTRIBUTION_BYTES: u64 = 1 << 40;
+
 pub(crate) fn validate_params(p: &DatanetParams) -> Result<(), ContractError> {
     if p.penalized_reward_bps > BPS {
         return Err(ContractError::invalid("penalized_reward_bps > 10000"));
     }
     if p.max_contribution_bytes == 0 || p.daily_files_per_user == 0 {
         return Err(ContractError::invalid("limits must be positive"));
+    }
+    // sizes are declared by contributors and summed per Datanet and per day
+    if p.max_contribution_bytes > MAX_CONTRIBUTION_BYTES {
+        return Err(ContractError::invalid(format!(
+            "max_contribution_bytes must be at most {MAX_CONTRIBUTION_BYTES}"
+        )));
+    }
+    // `release_at = now + bond_unbonding_seconds` must not overflow
+    if p.bond_unbonding_seconds > MAX_DURATION_SECONDS {
+        return Err(ContractError::invalid(format!(
+            "bond_unbonding_seconds must be at most {MAX_DURATION_SECONDS}"
+        )));
     }
     Ok(())
 }

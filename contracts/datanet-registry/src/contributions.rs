@@ -78,12 +78,14 @@ pub fn execute_contribute(
     let (ub, uf) = USER_DAY
         .may_load(deps.storage, (&info.sender, day))?
         .unwrap_or_default();
-    if ub + size > p.daily_bytes_per_user {
+    // checked: with governance's limits near u64::MAX a plain `+` could overflow
+    let (ub, uf) = (ub.checked_add(size), uf.checked_add(1));
+    if ub.is_none_or(|b| b > p.daily_bytes_per_user) {
         return Err(ContractError::DailyLimitExceeded {
             limit: "bytes per user".into(),
         });
     }
-    if uf + 1 > p.daily_files_per_user {
+    if uf.is_none_or(|f| f > p.daily_files_per_user) {
         return Err(ContractError::DailyLimitExceeded {
             limit: "files per user".into(),
         });
@@ -91,13 +93,19 @@ pub fn execute_contribute(
     let db = DATANET_DAY
         .may_load(deps.storage, (datanet_id, day))?
         .unwrap_or_default();
-    if db + size > p.daily_bytes_per_datanet {
+    let db = db.checked_add(size);
+    if db.is_none_or(|b| b > p.daily_bytes_per_datanet) {
         return Err(ContractError::DailyLimitExceeded {
             limit: "bytes per datanet".into(),
         });
     }
-    USER_DAY.save(deps.storage, (&info.sender, day), &(ub + size, uf + 1))?;
-    DATANET_DAY.save(deps.storage, (datanet_id, day), &(db + size))?;
+    let (ub, uf, db) = (
+        ub.unwrap_or_default(),
+        uf.unwrap_or_default(),
+        db.unwrap_or_default(),
+    );
+    USER_DAY.save(deps.storage, (&info.sender, day), &(ub, uf))?;
+    DATANET_DAY.save(deps.storage, (datanet_id, day), &db)?;
 
     let id = next_id(deps.storage, &CONTRIBUTION_SEQ)?;
     CONTENT_HASHES.save(deps.storage, (datanet_id, content_hash.as_slice()), &id)?;

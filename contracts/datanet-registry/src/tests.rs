@@ -1283,3 +1283,343 @@ mod payees {
         assert!(err.to_string().contains("at most 256"), "{err}");
     }
 }
+
+/// Regression (message fuzzer, attester registry; same pattern here): an unbounded
+/// `bond_unbonding_seconds` would make every `Unbond` panic in `Timestamp::plus_seconds`, and
+/// declared sizes near u64::MAX overflowed the per-Datanet byte totals; both bounds are refused at
+/// instantiation and in `UpdateParams`, and the largest allowed values work.
+#[test]
+fn params_past_their_bounds_are_refused() {
+    let mut w = setup();
+    let gov = w.gov.clone();
+    let mut big = params();
+    big.max_contribution_bytes = u64::MAX;
+    assert!(matches!(
+        w.exec(&gov, ExecuteMsg::UpdateParams { params: big })
+            .unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    let mut p = params();
+    p.bond_unbonding_seconds = u64::MAX;
+    assert!(matches!(
+        w.exec(&gov, ExecuteMsg::UpdateParams { params: p.clone() })
+            .unwrap_err(),
+        ContractError::InvalidInput { .. }
+    ));
+    let id = w.app.store_code(contract_registry());
+    let err: ContractError = w
+        .app
+        .instantiate_contract(
+            id,
+            gov.clone(),
+            &InstantiateMsg {
+                governance: gov.to_string(),
+                open_token: w.token.to_string(),
+                fee_collector: w.collector.to_string(),
+                params: p,
+            },
+            &[],
+            "datanets2",
+            None,
+        )
+        .unwrap_err()
+        .downcast()
+        .unwrap();
+    assert!(matches!(err, ContractError::InvalidInput { .. }), "{err:?}");
+    // at the bounds: a 1 TiB row within u64::MAX daily limits, then a bond unbonding for 100 years
+    let mut edge = params();
+    edge.max_contribution_bytes = crate::contract::MAX_CONTRIBUTION_BYTES;
+    edge.daily_bytes_per_user = u64::MAX;
+    edge.daily_bytes_per_datanet = u64::MAX;
+    edge.bond_unbonding_seconds = openledger_types::MAX_DURATION_SECONDS;
+    w.exec(&gov, ExecuteMsg::UpdateParams { params: edge })
+        .unwrap();
+    let id = w.create(ContributionPolicy::Open);
+    let alice = w.alice.clone();
+    w.contribute(&alice, id, 1, crate::contract::MAX_CONTRIBUTION_BYTES)
+        .unwrap();
+    w.send(&alice, 10, ReceiveMsg::Bond { datanet_id: id })
+        .unwrap();
+    w.exec(
+        &alice,
+        ExecuteMsg::Unbond {
+            datanet_id: id,
+            amount: Uint128::new(10),
+        },
+    )
+    .unwrap();
+}
+
+/// Regression (message fuzzer): penalty points were added with a panicking `+`; the score now
+/// saturates at u64::MAX (fully penalised).
+#[test]
+fn penalty_score_saturates() {
+    let mut w = setup();
+    let id = w.create(ContributionPolicy::Open);
+    let (gov, alice) = (w.gov.clone(), w.alice.clone());
+    let slash = |points: u64| ExecuteMsg::Slash {
+        datanet_id: id,
+        contributor: alice.to_string(),
+        fraction_bps: 0,
+        penalty_points: points,
+        reason: "spam".into(),
+    };
+    w.exec(&gov, slash(u64::MAX - 1)).unwrap();
+    w.exec(&gov, slash(u64::MAX)).unwrap();
+    let p: PenaltyResponse = w.q(QueryMsg::Penalty {
+        contributor: alice.to_string(),
+    });
+    assert_eq!(p.score, u64::MAX);
+    assert_eq!(p.reward_multiplier_bps, params().penalized_reward_bps);
+}
+
+/// Schema-driven message fuzzing (see `packages/fuzz-support`): random and mutated-template
+/// executes, CW20 hooks (`Publish` / `NewVersion` / `Bond` through the token's `Send`) and
+/// queries against a registry with an open, an owner-approval and an allowlist Datanet, rows
+/// pending and accepted, one published version and a bonded contributor.
+mod fuzz {
+    use super::*;
+    use fuzz_support::{hex, FuzzWorld, Lane, Vocab};
+
+    fn world(rng: &mut fuzz_support::Rng) -> FuzzWorld {
+        let mut p = params();
+        if rng.chance(50) {
+            p.min_contributor_bond = Uint128::new(500);
+        }
+        let mut w = setup_with(p.clone());
+        let (gov, owner, alice, bob) = (
+            w.gov.clone(),
+            w.owner.clone(),
+            w.alice.clone(),
+            w.bob.clone(),
+        );
+        let gid = w.app.store_code(contract_group());
+        let group = w
+            .app
+            .instantiate_contract(
+                gid,
+                gov.clone(),
+                &cw4_group::msg::InstantiateMsg {
+                    admin: None,
+                    members: vec![cw4::Member {
+                        addr: alice.to_string(),
+                        weight: 1,
+                    }],
+                },
+                &[],
+                "allow",
+                None,
+            )
+            .unwrap();
+        let open = w.create(ContributionPolicy::Open);
+        let approval = w.create(ContributionPolicy::OwnerApproval);
+        let allow = w.create(ContributionPolicy::Allowlist {
+            group: group.to_string(),
+        });
+        for who in [&alice, &bob] {
+            w.send(who, 500, ReceiveMsg::Bond { datanet_id: open })
+                .unwrap();
+        }
+        let c1 = w.contribute(&alice, open, 1, 2_048).unwrap();
+        w.contribute(&bob, open, 2, 1).unwrap();
+        w.contribute(&alice, allow, 3, 10).unwrap_or_default();
+        w.review(&owner, c1, true, 8_000).unwrap();
+        let fee: FeeResponse = w.q(QueryMsg::PublishFee { datanet_id: open });
+        w.send(
+            &owner,
+            fee.fee.u128(),
+            ReceiveMsg::Publish { datanet_id: open },
+        )
+        .unwrap();
+
+        let reg = w.reg.clone();
+        let mut vocab = Vocab::new();
+        vocab.addresses = [
+            &gov,
+            &owner,
+            &alice,
+            &bob,
+            &w.collector,
+            &w.token,
+            &reg,
+            &group,
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        vocab.hex = (0..8).map(|i| hex(h(i).as_slice())).collect();
+        let v: VersionInfo = w.q(QueryMsg::Version {
+            datanet_id: open,
+            version: 1,
+        });
+        vocab.hex.push(v.merkle_root.to_hex());
+        vocab
+            .numbers
+            .extend([fee.fee.u128(), 500, 2_048, 5_000_000, 8_000]);
+
+        let create = ExecuteMsg::CreateDatanet {
+            name: "n".into(),
+            summary: "s".into(),
+            description: "# d".into(),
+            tags: vec!["web3".into()],
+            kind: DatanetKind::Image,
+            license: "MIT".into(),
+            policy: ContributionPolicy::Open,
+            min_validation_score_bps: 5_000,
+        };
+        let exec = Lane::execute::<ExecuteMsg>("registry", &reg)
+            .template(&owner, &create)
+            .template(
+                &owner,
+                &ExecuteMsg::UpdateMetadata {
+                    datanet_id: open,
+                    summary: Some("s2".into()),
+                    description: None,
+                    tags: Some(vec!["a".into(), "b".into()]),
+                },
+            )
+            .template(
+                &owner,
+                &ExecuteMsg::SetCurator {
+                    datanet_id: open,
+                    curator: bob.to_string(),
+                    enabled: true,
+                },
+            )
+            .template(
+                &alice,
+                &ExecuteMsg::RequestToContribute {
+                    datanet_id: approval,
+                },
+            )
+            .template(
+                &owner,
+                &ExecuteMsg::SetContributorApproval {
+                    datanet_id: approval,
+                    contributor: alice.to_string(),
+                    approved: true,
+                },
+            )
+            .template(
+                &alice,
+                &ExecuteMsg::Contribute {
+                    datanet_id: open,
+                    content_hash: h(4),
+                    size: 1_500,
+                    uri: "ipfs://row4".into(),
+                    license: "CC-BY-4.0".into(),
+                },
+            )
+            .template(
+                &owner,
+                &ExecuteMsg::ReviewContribution {
+                    contribution_id: 2,
+                    accept: true,
+                    validation_score_bps: 6_000,
+                },
+            )
+            .template(
+                &alice,
+                &ExecuteMsg::Unbond {
+                    datanet_id: open,
+                    amount: Uint128::new(100),
+                },
+            )
+            .template(&alice, &ExecuteMsg::ClaimUnbonded { datanet_id: open })
+            .template(
+                &gov,
+                &ExecuteMsg::Slash {
+                    datanet_id: open,
+                    contributor: alice.to_string(),
+                    fraction_bps: 1_000,
+                    penalty_points: 5,
+                    reason: "spam".into(),
+                },
+            )
+            .template(
+                &bob,
+                &ExecuteMsg::RequestAccess {
+                    datanet_id: open,
+                    purpose: "fine-tune".into(),
+                },
+            )
+            .template(
+                &owner,
+                &ExecuteMsg::GrantAccess {
+                    datanet_id: open,
+                    grantee: bob.to_string(),
+                    expires_at: Some(1_571_800_000),
+                },
+            )
+            .template(
+                &owner,
+                &ExecuteMsg::RevokeAccess {
+                    datanet_id: open,
+                    grantee: bob.to_string(),
+                },
+            )
+            .template(&gov, &ExecuteMsg::UpdateParams { params: p.clone() })
+            .template(
+                &gov,
+                &ExecuteMsg::UpdateFeeCollector {
+                    fee_collector: w.collector.to_string(),
+                },
+            );
+        let hooks = Lane::cw20_hook::<ReceiveMsg>("registry hook", &w.token, &reg)
+            .weight(4)
+            .template_send(
+                &owner,
+                fee.fee.u128(),
+                &ReceiveMsg::Publish { datanet_id: open },
+            )
+            .template_send(
+                &owner,
+                fee.fee.u128(),
+                &ReceiveMsg::NewVersion { datanet_id: open },
+            )
+            .template_send(&bob, 500, &ReceiveMsg::Bond { datanet_id: open });
+        let query = Lane::query::<QueryMsg>("registry", &reg)
+            .query_template(&QueryMsg::Datanet { datanet_id: open })
+            .query_template(&QueryMsg::ListContributions {
+                datanet_id: open,
+                start_after: None,
+                limit: Some(30),
+            })
+            .query_template(&QueryMsg::ContributorShare {
+                datanet_id: open,
+                version: 1,
+                contributor: alice.to_string(),
+            })
+            .query_template(&QueryMsg::ContributionPayees {
+                datanet_id: open,
+                version: 1,
+                contribution_ids: vec![1, 2, 3],
+            })
+            .query_template(&QueryMsg::ListContributors {
+                datanet_id: open,
+                start_after: None,
+                limit: None,
+            })
+            .query_template(&QueryMsg::PublishFee { datanet_id: open });
+        let inst = Lane::instantiate::<InstantiateMsg>("registry", &reg).template(
+            &gov,
+            &InstantiateMsg {
+                governance: gov.to_string(),
+                open_token: w.token.to_string(),
+                fee_collector: w.collector.to_string(),
+                params: params(),
+            },
+        );
+        FuzzWorld::new(w.app, vec![gov, owner, alice, bob], vocab)
+            .lane(exec)
+            .lane(inst)
+            .lane(hooks)
+            .lane(query)
+    }
+
+    #[test]
+    fn fuzz_messages() {
+        let stats = fuzz_support::run("datanet-registry", 4_000, world);
+        stats.assert_reached();
+    }
+}

@@ -487,3 +487,120 @@ fn native_funds_are_refused() {
     .unwrap_err();
     assert!(matches!(err, ContractError::Payment(_)), "{err:?}");
 }
+
+/// Schema-driven message fuzzing (see `packages/fuzz-support`): random and mutated-template
+/// executes and queries against the registry of `setup()` (a published Datanet the trainer may
+/// train on) with one model registered.
+mod fuzz {
+    use super::*;
+    use fuzz_support::{hex, FuzzWorld, Lane, Vocab};
+
+    fn world(_: &mut fuzz_support::Rng) -> FuzzWorld {
+        let mut w = setup();
+        let (gov, owner, trainer, other) = (
+            w.gov.clone(),
+            w.owner.clone(),
+            w.trainer.clone(),
+            w.other.clone(),
+        );
+        let refs = vec![DatanetRef {
+            datanet_id: 1,
+            version: 1,
+            root: w.root.clone(),
+        }];
+        w.register(&trainer, refs.clone()).unwrap();
+        let models = w.models.clone();
+        let mut vocab = Vocab::new();
+        vocab.addresses = [&gov, &owner, &trainer, &other, &models]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        vocab.hex = ["llama", "lora", "row", "log"]
+            .iter()
+            .map(|s| hex(h(s).as_slice()))
+            .chain([w.root.to_hex()])
+            .collect();
+        vocab.numbers.extend([20, 60]);
+        let exec = Lane::execute::<ExecuteMsg>("models", &models)
+            .template(
+                &trainer,
+                &ExecuteMsg::RegisterModel {
+                    name: "solidity-lora".into(),
+                    base_model_hash: h("llama"),
+                    adapter_hash: Some(h("lora")),
+                    training_log_hash: Some(h("log")),
+                    datanets: refs,
+                    price_in_per_1k: Uint128::new(20),
+                    price_out_per_1k: Uint128::new(60),
+                },
+            )
+            .template(
+                &trainer,
+                &ExecuteMsg::UpdatePrices {
+                    model_id: 1,
+                    price_in_per_1k: Uint128::new(1),
+                    price_out_per_1k: Uint128::new(2),
+                },
+            )
+            .template(
+                &trainer,
+                &ExecuteMsg::SetStatus {
+                    model_id: 1,
+                    status: ModelStatus::Paused,
+                },
+            )
+            .template(
+                &gov,
+                &ExecuteMsg::SetStatus {
+                    model_id: 1,
+                    status: ModelStatus::Retired,
+                },
+            )
+            .template(
+                &trainer,
+                &ExecuteMsg::TransferOwnership {
+                    model_id: 1,
+                    new_owner: other.to_string(),
+                },
+            )
+            .template(
+                &gov,
+                &ExecuteMsg::UpdateGovernance {
+                    governance: gov.to_string(),
+                },
+            );
+        let query = Lane::query::<QueryMsg>("models", &models)
+            .query_template(&QueryMsg::Model { model_id: 1 })
+            .query_template(&QueryMsg::ListModels {
+                start_after: None,
+                limit: Some(5),
+            })
+            .query_template(&QueryMsg::ModelsByOwner {
+                owner: trainer.to_string(),
+                start_after: None,
+                limit: None,
+            });
+        let cfg: ConfigResponse = w
+            .app
+            .wrap()
+            .query_wasm_smart(&models, &QueryMsg::Config {})
+            .unwrap();
+        let inst = Lane::instantiate::<InstantiateMsg>("models", &models).template(
+            &gov,
+            &InstantiateMsg {
+                governance: gov.to_string(),
+                datanet_registry: cfg.datanet_registry.to_string(),
+            },
+        );
+        FuzzWorld::new(w.app, vec![gov, owner, trainer, other], vocab)
+            .lane(exec)
+            .lane(inst)
+            .lane(query)
+    }
+
+    #[test]
+    fn fuzz_messages() {
+        let stats = fuzz_support::run("model-registry", 4_000, world);
+        stats.assert_reached();
+    }
+}

@@ -1,12 +1,12 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    coins, to_json_binary, BankMsg, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdError,
-    StdResult, Uint128,
+    coins, to_json_binary, Addr, BankMsg, Binary, Deps, DepsMut, Env, MessageInfo, Response,
+    StdError, StdResult, Uint128,
 };
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw20_base::contract as base;
-use cw20_base::state::{BALANCES, TOKEN_INFO};
+use cw20_base::state::{ALLOWANCES, ALLOWANCES_SPENDER, BALANCES, TOKEN_INFO};
 
 use crate::error::ContractError;
 use crate::msg::{ExecuteMsg, InstantiateMsg, MigrateMsg, QueryMsg, WrapInfoResponse};
@@ -88,10 +88,38 @@ pub fn execute(
         other => {
             // only Deposit and Mint take native coins; anything else sent here would be locked
             cw_utils::nonpayable(&info)?;
+            if let ExecuteMsg::IncreaseAllowance {
+                spender, amount, ..
+            } = &other
+            {
+                ensure_allowance_fits(deps.as_ref(), &info.sender, spender, *amount)?;
+            }
             let cw20_msg = other.into_cw20().expect("wrapper variants handled above");
             Ok(base::execute(deps, env, info, cw20_msg)?)
         }
     }
+}
+
+/// cw20-base 2.0 adds an allowance increase with a panicking `+=`, so an increase past
+/// `Uint128::MAX` aborted the transaction without a reason (found by the message fuzzer):
+/// refuse it with the overflow error first. Invalid spenders are left to cw20-base.
+fn ensure_allowance_fits(
+    deps: Deps,
+    owner: &Addr,
+    spender: &str,
+    amount: Uint128,
+) -> Result<(), ContractError> {
+    let Ok(spender) = deps.api.addr_validate(spender) else {
+        return Ok(());
+    };
+    let current = [
+        ALLOWANCES.may_load(deps.storage, (owner, &spender))?,
+        ALLOWANCES_SPENDER.may_load(deps.storage, (&spender, owner))?,
+    ];
+    for a in current.into_iter().flatten() {
+        a.allowance.checked_add(amount).map_err(StdError::from)?;
+    }
+    Ok(())
 }
 
 pub fn execute_deposit(deps: DepsMut, info: MessageInfo) -> Result<Response, ContractError> {

@@ -571,6 +571,41 @@ fn funded_mint_and_genesis_balance_withdraw_through_the_bank() {
     );
 }
 
+/// Regression (message fuzzer): cw20-base adds allowance increases with a panicking `+=`; an
+/// increase past `Uint128::MAX` is now an overflow error, and the allowance is unchanged.
+#[test]
+fn allowance_increase_past_max_is_an_error_not_a_panic() {
+    let mut w = World::new(&[1_000, 0, 0, 0], None);
+    let (u0, u1) = (w.users[0].clone(), w.users[1].clone());
+    let inc = |amount: u128| ExecuteMsg::IncreaseAllowance {
+        spender: u1.to_string(),
+        amount: Uint128::new(amount),
+        expires: None,
+    };
+    w.exec(&u0, &inc(u128::MAX - 1), &[]).unwrap();
+    w.exec(&u0, &inc(1), &[]).unwrap();
+    let err = w.exec(&u0, &inc(1), &[]).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ContractError::Std(cosmwasm_std::StdError::Overflow { .. })
+        ),
+        "{err:?}"
+    );
+    let a: cw20::AllowanceResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.token,
+            &QueryMsg::Allowance {
+                owner: u0.to_string(),
+                spender: u1.to_string(),
+            },
+        )
+        .unwrap();
+    assert_eq!(a.allowance, Uint128::MAX);
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
     #[test]
@@ -585,5 +620,208 @@ proptest! {
             w.step(op);
         }
         w.withdraw_all();
+    }
+}
+
+/// Schema-driven message fuzzing (see `packages/fuzz-support`): random and mutated-template
+/// executes and queries from the users, the minter and strangers, with random funds, against
+/// the world above. No panic, no slow call, no state change by a failed execute, and the token
+/// stays backed: total_supply ≤ wrapped ≤ the native coins it holds.
+mod fuzz {
+    use super::*;
+    use cosmwasm_std::Binary;
+    use cw20::Expiration;
+    use fuzz_support::{FuzzWorld, Lane, Vocab};
+
+    fn world(rng: &mut fuzz_support::Rng) -> FuzzWorld {
+        let initial: Vec<u128> = (0..USERS)
+            .map(|i| {
+                if i == 0 || rng.chance(50) {
+                    rng.range(1, 20_000) as u128
+                } else {
+                    0
+                }
+            })
+            .collect();
+        let cap = rng.chance(50).then(|| rng.below(20_000) as u128);
+        let w = World::new(&initial, cap);
+        let (gov, token, u) = (w.gov.clone(), w.token.clone(), w.users.clone());
+        let mut vocab = Vocab::new();
+        vocab.addresses = u
+            .iter()
+            .chain([&gov, &token])
+            .map(Addr::to_string)
+            .collect();
+        vocab
+            .numbers
+            .extend([300, 5_000, 20_000, USER_NATIVE, GOV_NATIVE]);
+        vocab.binaries = vec![
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec(),
+            br#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg"/>"#.to_vec(),
+            b"{}".to_vec(),
+        ];
+        let amt = Uint128::new;
+        let exec = Lane::execute::<ExecuteMsg>("token", &token)
+            .weight(20)
+            .template_funded(&u[1], &ExecuteMsg::Deposit {}, &coins(500, DENOM))
+            .template(&u[0], &ExecuteMsg::Withdraw { amount: amt(100) })
+            .template(
+                &u[0],
+                &ExecuteMsg::Transfer {
+                    recipient: u[1].to_string(),
+                    amount: amt(10),
+                },
+            )
+            .template(&u[0], &ExecuteMsg::Burn { amount: amt(5) })
+            .template(
+                &u[0],
+                &ExecuteMsg::IncreaseAllowance {
+                    spender: u[1].to_string(),
+                    amount: amt(100),
+                    expires: None,
+                },
+            )
+            .template(
+                &u[0],
+                &ExecuteMsg::DecreaseAllowance {
+                    spender: u[1].to_string(),
+                    amount: amt(30),
+                    expires: Some(Expiration::AtHeight(12_400)),
+                },
+            )
+            .template(
+                &u[1],
+                &ExecuteMsg::TransferFrom {
+                    owner: u[0].to_string(),
+                    recipient: u[2].to_string(),
+                    amount: amt(10),
+                },
+            )
+            .template(
+                &u[1],
+                &ExecuteMsg::BurnFrom {
+                    owner: u[0].to_string(),
+                    amount: amt(5),
+                },
+            )
+            .template(
+                &u[0],
+                &ExecuteMsg::Send {
+                    contract: token.to_string(),
+                    amount: amt(1),
+                    msg: Binary::from(b"{}"),
+                },
+            )
+            .template_funded(
+                &gov,
+                &ExecuteMsg::Mint {
+                    recipient: u[1].to_string(),
+                    amount: amt(300),
+                },
+                &coins(300, DENOM),
+            )
+            .template(
+                &gov,
+                &ExecuteMsg::UpdateMarketing {
+                    project: Some("p".into()),
+                    description: None,
+                    marketing: Some(gov.to_string()),
+                },
+            );
+        // one-way for the minter: rarely
+        let minter = Lane::execute::<ExecuteMsg>("token minter", &token)
+            .weight(1)
+            .template(
+                &gov,
+                &ExecuteMsg::UpdateMinter {
+                    new_minter: Some(u[3].to_string()),
+                },
+            );
+        let query = Lane::query::<QueryMsg>("token", &token)
+            .query_template(&QueryMsg::WrapInfo {})
+            .query_template(&QueryMsg::TokenInfo {})
+            .query_template(&QueryMsg::Balance {
+                address: u[0].to_string(),
+            })
+            .query_template(&QueryMsg::Allowance {
+                owner: u[0].to_string(),
+                spender: u[1].to_string(),
+            })
+            .query_template(&QueryMsg::AllAllowances {
+                owner: u[0].to_string(),
+                start_after: None,
+                limit: Some(10),
+            })
+            .query_template(&QueryMsg::AllAccounts {
+                start_after: None,
+                limit: None,
+            });
+        let inst = Lane::instantiate::<InstantiateMsg>("token", &token)
+            .template_funded(
+                &gov,
+                &InstantiateMsg {
+                    name: "OpenLedger".into(),
+                    symbol: "OPEN".into(),
+                    decimals: 6,
+                    initial_balances: vec![Cw20Coin {
+                        address: u[0].to_string(),
+                        amount: amt(1_000),
+                    }],
+                    mint: Some(MinterResponse {
+                        minter: gov.to_string(),
+                        cap: Some(amt(5_000)),
+                    }),
+                    marketing: None,
+                    native_denom: DENOM.into(),
+                },
+                &coins(1_000, DENOM),
+            )
+            .template(
+                &u[1],
+                &InstantiateMsg {
+                    name: "Other".into(),
+                    symbol: "OTH".into(),
+                    decimals: 18,
+                    initial_balances: vec![],
+                    mint: None,
+                    marketing: Some(cw20_base::msg::InstantiateMarketingInfo {
+                        project: Some("p".into()),
+                        description: Some("d".into()),
+                        marketing: Some(u[1].to_string()),
+                        logo: Some(cw20::Logo::Url("https://example.com/logo.png".into())),
+                    }),
+                    native_denom: "uatom".into(),
+                },
+            );
+        let mut senders = u.clone();
+        senders.push(gov);
+        FuzzWorld::new(w.app, senders, vocab)
+            .lane(exec)
+            .lane(inst)
+            .lane(minter)
+            .lane(query)
+            .invariant(move |app| {
+                let q = app.wrap();
+                let info: TokenInfoResponse = q
+                    .query_wasm_smart(&token, &QueryMsg::TokenInfo {})
+                    .map_err(|e| e.to_string())?;
+                let wrap: WrapInfoResponse = q
+                    .query_wasm_smart(&token, &QueryMsg::WrapInfo {})
+                    .map_err(|e| e.to_string())?;
+                let held = q.query_balance(&token, DENOM).map_err(|e| e.to_string())?;
+                if info.total_supply > wrap.wrapped || wrap.wrapped > held.amount {
+                    return Err(format!(
+                        "unbacked: supply {} wrapped {} held {}",
+                        info.total_supply, wrap.wrapped, held.amount
+                    ));
+                }
+                Ok(())
+            })
+    }
+
+    #[test]
+    fn fuzz_messages() {
+        let stats = fuzz_support::run("open-token", 5_000, world);
+        stats.assert_reached();
     }
 }

@@ -4,6 +4,9 @@ use sha2::{Digest, Sha256};
 
 /// Basis-point denominator: 10 000 bps = 100 %.
 pub const BPS: u64 = 10_000;
+/// Upper bound on configured durations in seconds (100 years): contracts add them to the block
+/// time (`Timestamp::plus_seconds` panics past u64 nanoseconds, i.e. ~584 years).
+pub const MAX_DURATION_SECONDS: u64 = 100 * 365 * 86_400;
 /// Pagination defaults (cw-plus `enumerable.rs`).
 pub const DEFAULT_LIMIT: u32 = 10;
 pub const MAX_LIMIT: u32 = 30;
