@@ -249,8 +249,7 @@ pub async fn run_with(
     let app = App::new(storage).with_wasm(home.data_dir().join("wasm"))?;
     // The dev home's app.toml, when there is one, sizes the query gate as it does for `start`.
     let gate = server::limits::QueryGate::from_config(&home.load_config()?.query);
-    let chain_view =
-        server::api::ChainView::new(watch.clone(), app.wasm().cloned(), gate.clone());
+    let chain_view = server::api::ChainView::new(watch.clone(), app.wasm().cloned(), gate.clone());
     let abci = tokio::spawn(async move { server::abci::serve(app, abci_addr, gate).await });
 
     let log_path = home.root.join("cometbft.log");

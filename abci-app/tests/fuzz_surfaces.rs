@@ -113,8 +113,12 @@ impl Chain {
             let r = chain.run_signed(msg, 25_000_000);
             attr(&r, "store_code", "code_id").expect("code id")
         };
-        let cw20_code: u64 = store(&mut chain, artifact("test_cw20.wasm")).parse().expect("id");
-        let loop_code: u64 = store(&mut chain, artifact("test_loop.wasm")).parse().expect("id");
+        let cw20_code: u64 = store(&mut chain, artifact("test_cw20.wasm"))
+            .parse()
+            .expect("id");
+        let loop_code: u64 = store(&mut chain, artifact("test_loop.wasm"))
+            .parse()
+            .expect("id");
         let init = |chain: &mut Chain, code_id: u64, msg: serde_json::Value| {
             let msg = any(&MsgInstantiateContract {
                 sender: chain.alice.address.clone(),
@@ -371,9 +375,21 @@ fn canonical(type_url: &str, bytes: &[u8]) -> Option<Vec<u8>> {
         };
     }
     by_type!(
-        MsgSend, MsgMultiSend, MsgStoreCode, MsgInstantiateContract, MsgInstantiateContract2,
-        MsgExecuteContract, MsgMigrateContract, MsgUpdateAdmin, MsgClearAdmin, MsgTransfer,
-        MsgRecvPacket, MsgAcknowledgement, MsgTimeout, MsgChannelOpenInit, MsgChannelOpenTry,
+        MsgSend,
+        MsgMultiSend,
+        MsgStoreCode,
+        MsgInstantiateContract,
+        MsgInstantiateContract2,
+        MsgExecuteContract,
+        MsgMigrateContract,
+        MsgUpdateAdmin,
+        MsgClearAdmin,
+        MsgTransfer,
+        MsgRecvPacket,
+        MsgAcknowledgement,
+        MsgTimeout,
+        MsgChannelOpenInit,
+        MsgChannelOpenTry,
         MsgChannelCloseInit
     );
     None
@@ -483,13 +499,21 @@ fn signed_target(name: &str, inputs: u64, seeds_of: fn(&Chain) -> Vec<Any>) {
                 .map(|_| mutate_msg(rng, &seeds, &corpus))
                 .collect();
             let who = if rng.chance(4) { &bob } else { &alice };
-            let memo = if rng.chance(8) { "x".repeat(rng.below(300)) } else { String::new() };
+            let memo = if rng.chance(8) {
+                "x".repeat(rng.below(300))
+            } else {
+                String::new()
+            };
             let gas = *rng.pick(&[200_000u64, 2_000_000, 6_000_000]);
             chain.borrow_mut().sign(who, msgs, gas, &memo)
         },
         |tx| {
             let mut chain = chain.borrow_mut();
-            let r = chain.driver.block(std::slice::from_ref(tx)).tx_results.remove(0);
+            let r = chain
+                .driver
+                .block(std::slice::from_ref(tx))
+                .tx_results
+                .remove(0);
             // A failing tx still pays its fee and sequence; every answer has a code and log.
             if r.code.value() != 0 {
                 assert!(!r.log.is_empty(), "a failure without a log");
@@ -505,7 +529,11 @@ fn signed_target(name: &str, inputs: u64, seeds_of: fn(&Chain) -> Vec<Any>) {
 
 #[test]
 fn signed_msgs() {
-    signed_target("signed_msgs", budget("signed_msgs", 600), Chain::message_seeds);
+    signed_target(
+        "signed_msgs",
+        budget("signed_msgs", 600),
+        Chain::message_seeds,
+    );
 }
 
 #[test]
@@ -514,37 +542,72 @@ fn ibc_packets() {
 }
 
 const QUERY_PATHS: &[&str] = &[
-    "/cosmos.auth.v1beta1.Query/Account", "/cosmos.auth.v1beta1.Query/Accounts",
-    "/cosmos.auth.v1beta1.Query/Params", "/cosmos.bank.v1beta1.Query/AllBalances",
-    "/cosmos.bank.v1beta1.Query/Balance", "/cosmos.bank.v1beta1.Query/DenomMetadata",
-    "/cosmos.bank.v1beta1.Query/DenomsMetadata", "/cosmos.bank.v1beta1.Query/Params",
-    "/cosmos.bank.v1beta1.Query/SpendableBalances", "/cosmos.bank.v1beta1.Query/SupplyOf",
-    "/cosmos.bank.v1beta1.Query/TotalSupply", "/cosmos.base.node.v1beta1.Service/Config",
-    "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo", "/cosmos.staking.v1beta1.Query/Params",
-    "/cosmos.tx.v1beta1.Service/Simulate", "/cosmwasm.wasm.v1.Query/AllContractState",
-    "/cosmwasm.wasm.v1.Query/BuildAddress", "/cosmwasm.wasm.v1.Query/Code",
-    "/cosmwasm.wasm.v1.Query/Codes", "/cosmwasm.wasm.v1.Query/ContractHistory",
-    "/cosmwasm.wasm.v1.Query/ContractInfo", "/cosmwasm.wasm.v1.Query/ContractsByCode",
-    "/cosmwasm.wasm.v1.Query/ContractsByCreator", "/cosmwasm.wasm.v1.Query/Params",
-    "/cosmwasm.wasm.v1.Query/PinnedCodes", "/cosmwasm.wasm.v1.Query/RawContractState",
-    "/cosmwasm.wasm.v1.Query/SmartContractState", "/ibc.applications.transfer.v1.Query/DenomHash",
-    "/ibc.applications.transfer.v1.Query/DenomTrace", "/ibc.applications.transfer.v1.Query/DenomTraces",
-    "/ibc.applications.transfer.v1.Query/EscrowAddress", "/ibc.applications.transfer.v1.Query/Params",
-    "/ibc.core.channel.v1.Query/Channel", "/ibc.core.channel.v1.Query/ChannelClientState",
-    "/ibc.core.channel.v1.Query/ChannelConsensusState", "/ibc.core.channel.v1.Query/Channels",
-    "/ibc.core.channel.v1.Query/ConnectionChannels", "/ibc.core.channel.v1.Query/NextSequenceReceive",
-    "/ibc.core.channel.v1.Query/NextSequenceSend", "/ibc.core.channel.v1.Query/PacketAcknowledgement",
-    "/ibc.core.channel.v1.Query/PacketAcknowledgements", "/ibc.core.channel.v1.Query/PacketCommitment",
-    "/ibc.core.channel.v1.Query/PacketCommitments", "/ibc.core.channel.v1.Query/PacketReceipt",
-    "/ibc.core.channel.v1.Query/UnreceivedAcks", "/ibc.core.channel.v1.Query/UnreceivedPackets",
-    "/ibc.core.client.v1.Query/ClientParams", "/ibc.core.client.v1.Query/ClientState",
-    "/ibc.core.client.v1.Query/ClientStates", "/ibc.core.client.v1.Query/ClientStatus",
-    "/ibc.core.client.v1.Query/ConsensusState", "/ibc.core.client.v1.Query/ConsensusStateHeights",
-    "/ibc.core.client.v1.Query/ConsensusStates", "/ibc.core.connection.v1.Query/ClientConnections",
-    "/ibc.core.connection.v1.Query/Connection", "/ibc.core.connection.v1.Query/ConnectionClientState",
-    "/ibc.core.connection.v1.Query/ConnectionConsensusState", "/ibc.core.connection.v1.Query/ConnectionParams",
-    "/ibc.core.connection.v1.Query/Connections", "store/ibc/key", "/store/ibc/key", "store/bank/key",
-    "/app/simulate", "", "/", "/cosmos.bank.v1beta1.Query/",
+    "/cosmos.auth.v1beta1.Query/Account",
+    "/cosmos.auth.v1beta1.Query/Accounts",
+    "/cosmos.auth.v1beta1.Query/Params",
+    "/cosmos.bank.v1beta1.Query/AllBalances",
+    "/cosmos.bank.v1beta1.Query/Balance",
+    "/cosmos.bank.v1beta1.Query/DenomMetadata",
+    "/cosmos.bank.v1beta1.Query/DenomsMetadata",
+    "/cosmos.bank.v1beta1.Query/Params",
+    "/cosmos.bank.v1beta1.Query/SpendableBalances",
+    "/cosmos.bank.v1beta1.Query/SupplyOf",
+    "/cosmos.bank.v1beta1.Query/TotalSupply",
+    "/cosmos.base.node.v1beta1.Service/Config",
+    "/cosmos.base.tendermint.v1beta1.Service/GetNodeInfo",
+    "/cosmos.staking.v1beta1.Query/Params",
+    "/cosmos.tx.v1beta1.Service/Simulate",
+    "/cosmwasm.wasm.v1.Query/AllContractState",
+    "/cosmwasm.wasm.v1.Query/BuildAddress",
+    "/cosmwasm.wasm.v1.Query/Code",
+    "/cosmwasm.wasm.v1.Query/Codes",
+    "/cosmwasm.wasm.v1.Query/ContractHistory",
+    "/cosmwasm.wasm.v1.Query/ContractInfo",
+    "/cosmwasm.wasm.v1.Query/ContractsByCode",
+    "/cosmwasm.wasm.v1.Query/ContractsByCreator",
+    "/cosmwasm.wasm.v1.Query/Params",
+    "/cosmwasm.wasm.v1.Query/PinnedCodes",
+    "/cosmwasm.wasm.v1.Query/RawContractState",
+    "/cosmwasm.wasm.v1.Query/SmartContractState",
+    "/ibc.applications.transfer.v1.Query/DenomHash",
+    "/ibc.applications.transfer.v1.Query/DenomTrace",
+    "/ibc.applications.transfer.v1.Query/DenomTraces",
+    "/ibc.applications.transfer.v1.Query/EscrowAddress",
+    "/ibc.applications.transfer.v1.Query/Params",
+    "/ibc.core.channel.v1.Query/Channel",
+    "/ibc.core.channel.v1.Query/ChannelClientState",
+    "/ibc.core.channel.v1.Query/ChannelConsensusState",
+    "/ibc.core.channel.v1.Query/Channels",
+    "/ibc.core.channel.v1.Query/ConnectionChannels",
+    "/ibc.core.channel.v1.Query/NextSequenceReceive",
+    "/ibc.core.channel.v1.Query/NextSequenceSend",
+    "/ibc.core.channel.v1.Query/PacketAcknowledgement",
+    "/ibc.core.channel.v1.Query/PacketAcknowledgements",
+    "/ibc.core.channel.v1.Query/PacketCommitment",
+    "/ibc.core.channel.v1.Query/PacketCommitments",
+    "/ibc.core.channel.v1.Query/PacketReceipt",
+    "/ibc.core.channel.v1.Query/UnreceivedAcks",
+    "/ibc.core.channel.v1.Query/UnreceivedPackets",
+    "/ibc.core.client.v1.Query/ClientParams",
+    "/ibc.core.client.v1.Query/ClientState",
+    "/ibc.core.client.v1.Query/ClientStates",
+    "/ibc.core.client.v1.Query/ClientStatus",
+    "/ibc.core.client.v1.Query/ConsensusState",
+    "/ibc.core.client.v1.Query/ConsensusStateHeights",
+    "/ibc.core.client.v1.Query/ConsensusStates",
+    "/ibc.core.connection.v1.Query/ClientConnections",
+    "/ibc.core.connection.v1.Query/Connection",
+    "/ibc.core.connection.v1.Query/ConnectionClientState",
+    "/ibc.core.connection.v1.Query/ConnectionConsensusState",
+    "/ibc.core.connection.v1.Query/ConnectionParams",
+    "/ibc.core.connection.v1.Query/Connections",
+    "store/ibc/key",
+    "/store/ibc/key",
+    "store/bank/key",
+    "/app/simulate",
+    "",
+    "/",
+    "/cosmos.bank.v1beta1.Query/",
 ];
 
 /// Request bytes that make sense to some path: accounts, contracts, pages, raw keys, txs.
@@ -609,9 +672,9 @@ fn abci_queries() {
                 rng.bytes(64)
             } else {
                 {
-                let i = rng.below(seeds.len());
-                mutate(rng, &seeds[i], &seeds)
-            }
+                    let i = rng.below(seeds.len());
+                    mutate(rng, &seeds[i], &seeds)
+                }
             };
             let height = if rng.chance(8) {
                 *rng.pick(&[1, latest + 3, i64::MAX as u64])
@@ -653,38 +716,68 @@ fn abci_queries() {
 }
 
 const REST_ROUTES: &[&str] = &[
-    "/cosmos/auth/v1beta1/accounts", "/cosmos/auth/v1beta1/accounts/:address",
-    "/cosmos/auth/v1beta1/bech32", "/cosmos/auth/v1beta1/params",
-    "/cosmos/bank/v1beta1/balances/:address", "/cosmos/bank/v1beta1/balances/:address/by_denom",
-    "/cosmos/bank/v1beta1/denoms_metadata", "/cosmos/bank/v1beta1/denoms_metadata/:denom",
-    "/cosmos/bank/v1beta1/params", "/cosmos/bank/v1beta1/spendable_balances/:address",
-    "/cosmos/bank/v1beta1/supply", "/cosmos/bank/v1beta1/supply/by_denom",
-    "/cosmos/base/tendermint/v1beta1/blocks/:height", "/cosmos/base/tendermint/v1beta1/node_info",
-    "/cosmos/base/tendermint/v1beta1/syncing", "/cosmos/distribution/v1beta1/community_pool",
+    "/cosmos/auth/v1beta1/accounts",
+    "/cosmos/auth/v1beta1/accounts/:address",
+    "/cosmos/auth/v1beta1/bech32",
+    "/cosmos/auth/v1beta1/params",
+    "/cosmos/bank/v1beta1/balances/:address",
+    "/cosmos/bank/v1beta1/balances/:address/by_denom",
+    "/cosmos/bank/v1beta1/denoms_metadata",
+    "/cosmos/bank/v1beta1/denoms_metadata/:denom",
+    "/cosmos/bank/v1beta1/params",
+    "/cosmos/bank/v1beta1/spendable_balances/:address",
+    "/cosmos/bank/v1beta1/supply",
+    "/cosmos/bank/v1beta1/supply/by_denom",
+    "/cosmos/base/tendermint/v1beta1/blocks/:height",
+    "/cosmos/base/tendermint/v1beta1/node_info",
+    "/cosmos/base/tendermint/v1beta1/syncing",
+    "/cosmos/distribution/v1beta1/community_pool",
     "/cosmos/distribution/v1beta1/delegators/:address/rewards",
     "/cosmos/distribution/v1beta1/delegators/:address/validators",
     "/cosmos/distribution/v1beta1/delegators/:address/withdraw_address",
-    "/cosmos/distribution/v1beta1/params", "/cosmos/staking/v1beta1/delegations/:address",
+    "/cosmos/distribution/v1beta1/params",
+    "/cosmos/staking/v1beta1/delegations/:address",
     "/cosmos/staking/v1beta1/delegators/:address/redelegations",
     "/cosmos/staking/v1beta1/delegators/:address/unbonding_delegations",
-    "/cosmos/staking/v1beta1/delegators/:address/validators", "/cosmos/staking/v1beta1/params",
-    "/cosmos/staking/v1beta1/pool", "/cosmos/staking/v1beta1/validators",
-    "/cosmos/staking/v1beta1/validators/:address", "/cosmos/tx/v1beta1/simulate",
-    "/cosmos/tx/v1beta1/txs", "/cosmos/tx/v1beta1/txs/:hash",
-    "/cosmwasm/wasm/v1/code/:height/contracts", "/cosmwasm/wasm/v1/contract/:contract",
-    "/cosmwasm/wasm/v1/contract/:contract/raw/:b64", "/cosmwasm/wasm/v1/contract/:contract/smart/:b64",
+    "/cosmos/staking/v1beta1/delegators/:address/validators",
+    "/cosmos/staking/v1beta1/params",
+    "/cosmos/staking/v1beta1/pool",
+    "/cosmos/staking/v1beta1/validators",
+    "/cosmos/staking/v1beta1/validators/:address",
+    "/cosmos/tx/v1beta1/simulate",
+    "/cosmos/tx/v1beta1/txs",
+    "/cosmos/tx/v1beta1/txs/:hash",
+    "/cosmwasm/wasm/v1/code/:height/contracts",
+    "/cosmwasm/wasm/v1/contract/:contract",
+    "/cosmwasm/wasm/v1/contract/:contract/raw/:b64",
+    "/cosmwasm/wasm/v1/contract/:contract/smart/:b64",
     "/ibc/apps/transfer/v1/channels/:channel/ports/:port/escrow_address",
-    "/ibc/apps/transfer/v1/denom_hashes/:trace", "/ibc/apps/transfer/v1/denom_traces",
-    "/ibc/apps/transfer/v1/denom_traces/:hash", "/ibc/apps/transfer/v1/params",
-    "/ibc/core/channel/v1/channels", "/ibc/core/channel/v1/channels/:channel/ports/:port",
+    "/ibc/apps/transfer/v1/denom_hashes/:trace",
+    "/ibc/apps/transfer/v1/denom_traces",
+    "/ibc/apps/transfer/v1/denom_traces/:hash",
+    "/ibc/apps/transfer/v1/params",
+    "/ibc/core/channel/v1/channels",
+    "/ibc/core/channel/v1/channels/:channel/ports/:port",
     "/ibc/core/channel/v1/channels/:channel/ports/:port/client_state",
-    "/ibc/core/client/v1/client_states/:client", "/ibc/core/connection/v1/connections/:connection",
+    "/ibc/core/client/v1/client_states/:client",
+    "/ibc/core/connection/v1/connections/:connection",
 ];
 
 const REST_PARAMS: &[&str] = &[
-    "pagination.key", "pagination.offset", "pagination.limit", "pagination.count_total",
-    "pagination.reverse", "denom", "events", "query", "order_by", "page", "limit", "address_string",
-    "address_bytes", "resolve_denom",
+    "pagination.key",
+    "pagination.offset",
+    "pagination.limit",
+    "pagination.count_total",
+    "pagination.reverse",
+    "denom",
+    "events",
+    "query",
+    "order_by",
+    "page",
+    "limit",
+    "address_string",
+    "address_bytes",
+    "resolve_denom",
 ];
 
 /// A path segment: something valid for the slot, or something hostile.
@@ -705,7 +798,9 @@ fn segment(rng: &mut Rng, slot: &str, chain: &Chain, smart: &str) -> String {
         return rng.pick(&hostile).clone();
     }
     match slot {
-        ":address" => rng.pick(&[chain.alice.address.clone(), chain.bob.address.clone()]).clone(),
+        ":address" => rng
+            .pick(&[chain.alice.address.clone(), chain.bob.address.clone()])
+            .clone(),
         ":contract" => chain.cw20.clone(),
         ":b64" => match rng.below(3) {
             0 => smart.to_string(),
@@ -713,13 +808,15 @@ fn segment(rng: &mut Rng, slot: &str, chain: &Chain, smart: &str) -> String {
             _ => B64.encode(rng.bytes(20)),
         },
         ":height" => rng.pick(&["1", "2", "0", "latest", "99999999"]).to_string(),
-        ":channel" => rng.pick(&["channel-0", "channel-18446744073709551615", "chan"]).to_string(),
+        ":channel" => rng
+            .pick(&["channel-0", "channel-18446744073709551615", "chan"])
+            .to_string(),
         ":port" => rng.pick(&["transfer", "wasm.x", "a b"]).to_string(),
         ":client" => "07-tendermint-0".into(),
         ":connection" => "connection-0".into(),
-        ":denom" | ":trace" | ":hash" => {
-            rng.pick(&["uopen", "transfer%2Fchannel-0%2Fuopen", "ibc%2FABCD"]).to_string()
-        }
+        ":denom" | ":trace" | ":hash" => rng
+            .pick(&["uopen", "transfer%2Fchannel-0%2Fuopen", "ibc%2FABCD"])
+            .to_string(),
         _ => hex::encode_upper(rng.bytes(32)),
     }
 }
@@ -743,9 +840,8 @@ fn rest_requests() {
         .take(3)
         .map(|m| chain.sign(&alice, vec![m], 200_000, ""))
         .collect();
-    let smart = B64.encode(
-        serde_json::json!({"balance": {"address": chain.alice.address}}).to_string(),
-    );
+    let smart =
+        B64.encode(serde_json::json!({"balance": {"address": chain.alice.address}}).to_string());
     let storage = chain.driver.service.app().storage().clone();
     let wasm = chain.driver.service.app().wasm().cloned();
     let state = RestState {
@@ -793,7 +889,8 @@ fn rest_requests() {
                 let i = rng.below(tx_seeds.len());
                 let tx = mutate(rng, &tx_seeds[i], &tx_seeds);
                 let mode = *rng.pick(&["BROADCAST_MODE_SYNC", "BROADCAST_MODE_BLOCK", "7", "x"]);
-                let json = serde_json::json!({"tx_bytes": B64.encode(tx), "mode": mode}).to_string();
+                let json =
+                    serde_json::json!({"tx_bytes": B64.encode(tx), "mode": mode}).to_string();
                 if rng.chance(4) {
                     mutate(rng, json.as_bytes(), &[])
                 } else {
@@ -802,7 +899,11 @@ fn rest_requests() {
             } else {
                 vec![]
             };
-            let height = if rng.chance(6) { rng.pick(&["1", "-1", "x", "99999"]).to_string() } else { String::new() };
+            let height = if rng.chance(6) {
+                rng.pick(&["1", "-1", "x", "99999"]).to_string()
+            } else {
+                String::new()
+            };
             // Encoded as one input: method, height header, path, NUL, body.
             let mut input = vec![u8::from(post)];
             input.extend(height.as_bytes());
@@ -871,7 +972,9 @@ fn grpc_requests() {
         .expect("runtime");
     let token = tokio_util::sync::CancellationToken::new();
     let channel = runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(serve(listener, state, token.clone()));
         tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
@@ -883,7 +986,9 @@ fn grpc_requests() {
     let methods: Vec<&str> = QUERY_PATHS
         .iter()
         .copied()
-        .filter(|p| p.starts_with("/cosmos.") || p.starts_with("/cosmwasm.") || p.starts_with("/ibc."))
+        .filter(|p| {
+            p.starts_with("/cosmos.") || p.starts_with("/cosmwasm.") || p.starts_with("/ibc.")
+        })
         .filter(|p| p.matches('/').count() == 2 && !p.ends_with('/'))
         .chain([
             "/cosmos.tx.v1beta1.Service/GetTx",
@@ -901,10 +1006,14 @@ fn grpc_requests() {
         |rng| {
             let mut input = rng.pick(&methods).as_bytes().to_vec();
             input.push(0);
-            let body = if rng.chance(8) { rng.bytes(64) } else { {
-                let i = rng.below(seeds.len());
-                mutate(rng, &seeds[i], &seeds)
-            } };
+            let body = if rng.chance(8) {
+                rng.bytes(64)
+            } else {
+                {
+                    let i = rng.below(seeds.len());
+                    mutate(rng, &seeds[i], &seeds)
+                }
+            };
             input.extend(body);
             input
         },
@@ -917,9 +1026,7 @@ fn grpc_requests() {
                 let mut grpc = tonic::client::Grpc::new(channel);
                 grpc.ready().await.expect("the connection stays up");
                 let path: axum::http::uri::PathAndQuery = path.parse().expect("path");
-                let answer = grpc
-                    .unary(tonic::Request::new(body), path, RawCodec)
-                    .await;
+                let answer = grpc.unary(tonic::Request::new(body), path, RawCodec).await;
                 match answer {
                     Ok(_) => "OK".to_string(),
                     Err(status) => {

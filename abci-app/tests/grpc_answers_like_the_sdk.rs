@@ -44,7 +44,11 @@ async fn start() -> Grpc {
         chain: ChainView::new(
             storage,
             None,
-            openledger_node::server::limits::QueryGate::new(2, 64, std::time::Duration::from_secs(10)),
+            openledger_node::server::limits::QueryGate::new(
+                2,
+                64,
+                std::time::Duration::from_secs(10),
+            ),
         ),
         rpc: CometRpc::new(&stub.url).expect("rpc url"),
     };

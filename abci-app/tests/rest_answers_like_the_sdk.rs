@@ -30,7 +30,11 @@ async fn start() -> Rest {
         chain: ChainView::new(
             storage,
             None,
-            openledger_node::server::limits::QueryGate::new(2, 64, std::time::Duration::from_secs(10)),
+            openledger_node::server::limits::QueryGate::new(
+                2,
+                64,
+                std::time::Duration::from_secs(10),
+            ),
         ),
         rpc: CometRpc::new(&stub.url).expect("rpc url"),
     };
@@ -368,7 +372,10 @@ async fn a_body_past_the_limit_is_refused_unread_and_nothing_is_broadcast() {
     assert!(r.stub.calls("broadcast_tx_sync").is_empty());
     // A body under the limit is still read (and refused for what it says, not its size).
     let answer = r
-        .post("/cosmos/tx/v1beta1/txs", json!({"tx_bytes": "A".repeat(1 << 20)}))
+        .post(
+            "/cosmos/tx/v1beta1/txs",
+            json!({"tx_bytes": "A".repeat(1 << 20)}),
+        )
         .await;
     assert_error(&answer, 400, 3);
 }

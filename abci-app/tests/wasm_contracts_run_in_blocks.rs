@@ -83,7 +83,10 @@ impl Chain {
     }
 
     /// A chain whose genesis `edit` changes last (after alice and bob are funded).
-    fn with_genesis(params: tendermint::consensus::Params, edit: impl FnOnce(&mut AppState)) -> Self {
+    fn with_genesis(
+        params: tendermint::consensus::Params,
+        edit: impl FnOnce(&mut AppState),
+    ) -> Self {
         let wasm_dir = tempfile::tempdir().unwrap();
         let app = App::new(Storage::in_memory().unwrap())
             .with_wasm(wasm_dir.path())
@@ -1178,18 +1181,36 @@ fn contract_any_messages_run_as_the_contract_only() {
     // 128 bytes, an alternate-spelled admin and code id 0 are each refused with their error.
     let bad_admin = {
         let (hrp, data) = bech32::decode(&alice.address).unwrap();
-        bech32::encode::<bech32::Bech32>(hrp, &data).unwrap().to_uppercase()
+        bech32::encode::<bech32::Bech32>(hrp, &data)
+            .unwrap()
+            .to_uppercase()
     };
     for (wasm_msg, expected) in [
-        (json!({"instantiate": {"admin": null, "code_id": code_id, "msg": b64(b"{}".to_vec()), "funds": [], "label": " "}}), "label is required"),
-        (json!({"instantiate": {"admin": null, "code_id": code_id, "msg": b64(b"{}".to_vec()), "funds": [], "label": "x".repeat(129)}}), "label cannot be longer"),
-        (json!({"instantiate": {"admin": bad_admin, "code_id": code_id, "msg": b64(b"{}".to_vec()), "funds": [], "label": "ok"}}), "admin"),
-        (json!({"migrate": {"contract_addr": b, "new_code_id": 0, "msg": b64(b"{}".to_vec())}}), "code id is required"),
+        (
+            json!({"instantiate": {"admin": null, "code_id": code_id, "msg": b64(b"{}".to_vec()), "funds": [], "label": " "}}),
+            "label is required",
+        ),
+        (
+            json!({"instantiate": {"admin": null, "code_id": code_id, "msg": b64(b"{}".to_vec()), "funds": [], "label": "x".repeat(129)}}),
+            "label cannot be longer",
+        ),
+        (
+            json!({"instantiate": {"admin": bad_admin, "code_id": code_id, "msg": b64(b"{}".to_vec()), "funds": [], "label": "ok"}}),
+            "admin",
+        ),
+        (
+            json!({"migrate": {"contract_addr": b, "new_code_id": 0, "msg": b64(b"{}".to_vec())}}),
+            "code id is required",
+        ),
     ] {
         let sent = json!({"dispatch": {"msgs": [
             {"id": 5, "msg": {"wasm": wasm_msg}, "gas_limit": null, "reply_on": "never"},
         ]}});
-        let r = c.tx(&alice, vec![Chain::execute_msg(&alice, &a, sent)], 3_000_000);
+        let r = c.tx(
+            &alice,
+            vec![Chain::execute_msg(&alice, &a, sent)],
+            3_000_000,
+        );
         assert_ne!(r.code.value(), 0, "{wasm_msg}");
         assert!(r.log.contains(expected), "{wasm_msg}: {}", r.log);
     }
@@ -1563,10 +1584,18 @@ fn a_contract_with_a_port_cannot_migrate_to_code_without_ibc() {
         })],
         5_000_000,
     );
-    assert_eq!((r.code.value(), r.codespace.as_str()), (11, "wasm"), "{}", r.log);
+    assert_eq!(
+        (r.code.value(), r.codespace.as_str()),
+        (11, "wasm"),
+        "{}",
+        r.log
+    );
     assert!(r.log.contains("requires ibc callbacks"), "{}", r.log);
     let after = info(&mut c);
-    assert_eq!((after.code_id, after.ibc_port_id), (ics20_code, before.ibc_port_id));
+    assert_eq!(
+        (after.code_id, after.ibc_port_id),
+        (ics20_code, before.ibc_port_id)
+    );
 }
 
 /// A contract's bank `AllBalances` query pays for every balance it reads (the SDK's per-step

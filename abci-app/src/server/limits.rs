@@ -156,7 +156,9 @@ mod tests {
                 .await
             })
         };
-        started.recv_timeout(Duration::from_secs(5)).expect("first query runs");
+        started
+            .recv_timeout(Duration::from_secs(5))
+            .expect("first query runs");
         // One may wait behind it; a third is refused at once.
         let second = {
             let gate = gate.clone();
@@ -195,7 +197,9 @@ mod tests {
                 .await
             })
         };
-        started.recv_timeout(Duration::from_secs(5)).expect("first query runs");
+        started
+            .recv_timeout(Duration::from_secs(5))
+            .expect("first query runs");
         assert!(matches!(gate.run(|| ()).await, Err(GateError::Busy { .. })));
         assert_eq!(gate.inner.waiting.load(Ordering::Acquire), 0);
         // A waiter dropped mid-wait (its client went away) leaves the queue too.

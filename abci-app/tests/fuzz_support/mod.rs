@@ -119,10 +119,13 @@ pub fn mutate(rng: &mut Rng, input: &[u8], others: &[Vec<u8>]) -> Vec<u8> {
 /// Inputs for `target`: `OPENLEDGER_FUZZ_INPUTS_<TARGET>` (upper case), else
 /// `OPENLEDGER_FUZZ_INPUTS`, else `default`.
 pub fn budget(target: &str, default: u64) -> u64 {
-    [format!("OPENLEDGER_FUZZ_INPUTS_{}", target.to_uppercase()), "OPENLEDGER_FUZZ_INPUTS".into()]
-        .iter()
-        .find_map(|name| std::env::var(name).ok()?.parse().ok())
-        .unwrap_or(default)
+    [
+        format!("OPENLEDGER_FUZZ_INPUTS_{}", target.to_uppercase()),
+        "OPENLEDGER_FUZZ_INPUTS".into(),
+    ]
+    .iter()
+    .find_map(|name| std::env::var(name).ok()?.parse().ok())
+    .unwrap_or(default)
 }
 
 pub fn seed() -> u64 {
@@ -182,7 +185,13 @@ where
                     .cloned()
                     .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                     .unwrap_or_default();
-                fail(target, seed, i, input.as_ref(), &format!("panicked: {message}"))
+                fail(
+                    target,
+                    seed,
+                    i,
+                    input.as_ref(),
+                    &format!("panicked: {message}"),
+                )
             }
         }
         report.inputs += 1;
@@ -193,8 +202,9 @@ where
 }
 
 fn fxhash(text: &str) -> u64 {
-    text.bytes()
-        .fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 fn fail(target: &str, seed: u64, index: u64, input: &[u8], what: &str) -> ! {

@@ -212,7 +212,11 @@ mod tests {
         assert_eq!(store.get_at_most(&h, 24).unwrap().len(), 24);
         assert!(matches!(
             store.get_at_most(&h, 23),
-            Err(AttesterError::ContentTooLarge { bytes: 24, max: 23, .. })
+            Err(AttesterError::ContentTooLarge {
+                bytes: 24,
+                max: 23,
+                ..
+            })
         ));
         assert!(matches!(
             store.get_at_most(&[7u8; 32], 100),

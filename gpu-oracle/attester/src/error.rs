@@ -46,12 +46,18 @@ pub enum AttesterError {
     Job { job_id: u64, message: String },
     /// The job's inputs (rows the chain lists and the output) exceed this attester's
     /// `max_job_bytes`; it does not fetch them.
-    #[error("job {job_id}: its inputs are {bytes} bytes or more, this attester takes at most {max}")]
+    #[error(
+        "job {job_id}: its inputs are {bytes} bytes or more, this attester takes at most {max}"
+    )]
     JobTooLarge { job_id: u64, bytes: u64, max: u64 },
     /// An input is not here yet; the job is looked at again on the next pass, until close to
     /// the commit deadline, and only then attested as unavailable.
     #[error("job {job_id}: content {hash} not found yet; looking again until height {until}")]
-    InputsPending { job_id: u64, hash: String, until: u64 },
+    InputsPending {
+        job_id: u64,
+        hash: String,
+        until: u64,
+    },
     #[error("model {path}: {message}")]
     Model { path: PathBuf, message: String },
     #[error(transparent)]

@@ -547,7 +547,9 @@ impl AppQuerier {
         // queried contract's error text and the VM's are redacted to wasmd's code for a failed
         // query, so no contract comes to depend on another's (or the VM's) wording.
         match result {
-            Ok(ContractResult::Ok(answer)) => (Ok(SystemResult::Ok(ContractResult::Ok(answer))), used),
+            Ok(ContractResult::Ok(answer)) => {
+                (Ok(SystemResult::Ok(ContractResult::Ok(answer))), used)
+            }
             Ok(ContractResult::Err(_)) => (Ok(redacted_query_error()), used),
             Err(VmError::GasDepletion { .. }) => (Err(BackendError::out_of_gas()), used),
             Err(_) => (Ok(redacted_query_error()), used),
@@ -559,8 +561,12 @@ impl AppQuerier {
 /// exceeds the limit, so the query runs out of gas whatever the rest holds, and the node
 /// never reads (or holds in memory) more than the caller could pay for.
 fn max_scan(gas_limit: u64) -> usize {
-    let per_entry = kv_costs::ITER_NEXT_FLAT.saturating_mul(GAS_MULTIPLIER).max(1);
-    usize::try_from(gas_limit / per_entry).unwrap_or(usize::MAX).saturating_add(1)
+    let per_entry = kv_costs::ITER_NEXT_FLAT
+        .saturating_mul(GAS_MULTIPLIER)
+        .max(1);
+    usize::try_from(gas_limit / per_entry)
+        .unwrap_or(usize::MAX)
+        .saturating_add(1)
 }
 
 /// SDK gas of reading `entries` by iteration: what the SDK's gas-metered store charges per
@@ -574,7 +580,10 @@ fn scan_gas(entries: &[(Vec<u8>, Vec<u8>)]) -> u64 {
 }
 
 fn plus_sdk(base: GasInfo, sdk_gas: u64) -> GasInfo {
-    GasInfo::with_cost(base.cost.saturating_add(sdk_gas.saturating_mul(GAS_MULTIPLIER)))
+    GasInfo::with_cost(
+        base.cost
+            .saturating_add(sdk_gas.saturating_mul(GAS_MULTIPLIER)),
+    )
 }
 
 /// wasmd's `ErrQueryFailed` ("query wasm contract failed"), as its query handler redacts it.

@@ -65,8 +65,8 @@ fn to_proto(coins: &[Coin]) -> Result<Vec<ProtoCoin>, TxError> {
 /// `ValidateBasic` on the `sdk.Msg` it encodes): label, admin and contract addresses, funds,
 /// salt, JSON payload, code id.
 fn validate_sent(contract: &str, msg: &WasmMsg) -> Result<(), TxError> {
-    use cosmos_sdk_proto::cosmwasm::wasm::v1 as pb;
     use super::WasmMsg as TxMsg;
+    use cosmos_sdk_proto::cosmwasm::wasm::v1 as pb;
     let sender = contract.to_string();
     let tx_msg = match msg {
         WasmMsg::Execute {

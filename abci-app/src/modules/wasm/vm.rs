@@ -164,7 +164,10 @@ mod tests {
             "/tests/wasm-contracts/artifacts/test_loop.wasm"
         ))
         .expect("artifact");
-        let checksum = runtime.cache().store_code(&wasm, true, true).expect("store");
+        let checksum = runtime
+            .cache()
+            .store_code(&wasm, true, true)
+            .expect("store");
         assert_eq!(runtime.sync_code(checksum.as_slice()).expect("sync"), 2);
         assert_eq!(runtime.sync_code(&[0xab; 32]).expect("sync"), 0);
     }

@@ -272,8 +272,8 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
             let error = RestError::invalid_argument(message);
             (status, Json(error.body())).into_response()
         })?;
-        serde_json::from_slice(&bytes)
-            .map(JsonBody)
-            .map_err(|e| RestError::invalid_argument(format!("invalid JSON body: {e}")).into_response())
+        serde_json::from_slice(&bytes).map(JsonBody).map_err(|e| {
+            RestError::invalid_argument(format!("invalid JSON body: {e}")).into_response()
+        })
     }
 }
