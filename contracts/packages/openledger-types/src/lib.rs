@@ -5,6 +5,7 @@
 //!
 //! Everything here is integer math (`Uint128`, `u64`, basis points); no floats.
 
+pub mod api_key;
 pub mod attester;
 pub mod common;
 pub mod datanet;
