@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, Acknowledgement, AssignmentStatus, Method, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, Ledger, JobsResponse, ObligationsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
+import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Method, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, ApiKey, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, CreditResponse, Acknowledgement, AssignmentStatus, Funding, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, KeySpentResponse, Ledger, JobsResponse, ObligationsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
 export interface AttributionEscrowReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -47,6 +47,16 @@ export interface AttributionEscrowReadOnlyInterface {
   }: {
     address: string;
   }) => Promise<BalanceResponse>;
+  credit: ({
+    address
+  }: {
+    address: string;
+  }) => Promise<CreditResponse>;
+  keySpent: ({
+    keyId
+  }: {
+    keyId: HexBinary;
+  }) => Promise<KeySpentResponse>;
   pool: ({
     datanetId,
     version
@@ -88,6 +98,8 @@ export class AttributionEscrowQueryClient implements AttributionEscrowReadOnlyIn
     this.jobsByAttester = this.jobsByAttester.bind(this);
     this.quoteFee = this.quoteFee.bind(this);
     this.balance = this.balance.bind(this);
+    this.credit = this.credit.bind(this);
+    this.keySpent = this.keySpent.bind(this);
     this.pool = this.pool.bind(this);
     this.contributorClaimable = this.contributorClaimable.bind(this);
     this.contributionEarnings = this.contributionEarnings.bind(this);
@@ -170,6 +182,28 @@ export class AttributionEscrowQueryClient implements AttributionEscrowReadOnlyIn
     return this.client.queryContractSmart(this.contractAddress, {
       balance: {
         address
+      }
+    });
+  };
+  credit = async ({
+    address
+  }: {
+    address: string;
+  }): Promise<CreditResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      credit: {
+        address
+      }
+    });
+  };
+  keySpent = async ({
+    keyId
+  }: {
+    keyId: HexBinary;
+  }): Promise<KeySpentResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      key_spent: {
+        key_id: keyId
       }
     });
   };
@@ -313,6 +347,37 @@ export interface AttributionEscrowInterface {
   }: {
     governance: string;
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  depositCredit: ({
+    beneficiary
+  }: {
+    beneficiary?: string;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  withdrawCredit: ({
+    amount
+  }: {
+    amount: Uint128;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  requestJobWithCredit: ({
+    apiKey,
+    askCount,
+    inputHash,
+    inputTokens,
+    method,
+    methodParams,
+    modelId,
+    outputHash,
+    outputTokens
+  }: {
+    apiKey: ApiKey;
+    askCount?: number;
+    inputHash: HexBinary;
+    inputTokens: number;
+    method: Method;
+    methodParams?: Binary;
+    modelId: number;
+    outputHash: HexBinary;
+    outputTokens: number;
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
 }
 export class AttributionEscrowClient implements AttributionEscrowInterface {
   client: SigningCosmWasmClient;
@@ -335,6 +400,9 @@ export class AttributionEscrowClient implements AttributionEscrowInterface {
     this.updateParams = this.updateParams.bind(this);
     this.updateTreasury = this.updateTreasury.bind(this);
     this.updateGovernance = this.updateGovernance.bind(this);
+    this.depositCredit = this.depositCredit.bind(this);
+    this.withdrawCredit = this.withdrawCredit.bind(this);
+    this.requestJobWithCredit = this.requestJobWithCredit.bind(this);
   }
 
   receive = async ({
@@ -493,6 +561,63 @@ export class AttributionEscrowClient implements AttributionEscrowInterface {
     return await this.client.execute(this.sender, this.contractAddress, {
       update_governance: {
         governance
+      }
+    }, fee, memo, _funds);
+  };
+  depositCredit = async ({
+    beneficiary
+  }: {
+    beneficiary?: string;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      deposit_credit: {
+        beneficiary
+      }
+    }, fee, memo, _funds);
+  };
+  withdrawCredit = async ({
+    amount
+  }: {
+    amount: Uint128;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      withdraw_credit: {
+        amount
+      }
+    }, fee, memo, _funds);
+  };
+  requestJobWithCredit = async ({
+    apiKey,
+    askCount,
+    inputHash,
+    inputTokens,
+    method,
+    methodParams,
+    modelId,
+    outputHash,
+    outputTokens
+  }: {
+    apiKey: ApiKey;
+    askCount?: number;
+    inputHash: HexBinary;
+    inputTokens: number;
+    method: Method;
+    methodParams?: Binary;
+    modelId: number;
+    outputHash: HexBinary;
+    outputTokens: number;
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      request_job_with_credit: {
+        api_key: apiKey,
+        ask_count: askCount,
+        input_hash: inputHash,
+        input_tokens: inputTokens,
+        method,
+        method_params: methodParams,
+        model_id: modelId,
+        output_hash: outputHash,
+        output_tokens: outputTokens
       }
     }, fee, memo, _funds);
   };

@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, Acknowledgement, AssignmentStatus, Method, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, Ledger, JobsResponse, ObligationsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
+import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Method, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, ApiKey, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, CreditResponse, Acknowledgement, AssignmentStatus, Funding, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, KeySpentResponse, Ledger, JobsResponse, ObligationsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
 export interface AttributionEscrowMsg {
   contractAddress: string;
   sender: string;
@@ -90,6 +90,37 @@ export interface AttributionEscrowMsg {
   }: {
     governance: string;
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  depositCredit: ({
+    beneficiary
+  }: {
+    beneficiary?: string;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  withdrawCredit: ({
+    amount
+  }: {
+    amount: Uint128;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  requestJobWithCredit: ({
+    apiKey,
+    askCount,
+    inputHash,
+    inputTokens,
+    method,
+    methodParams,
+    modelId,
+    outputHash,
+    outputTokens
+  }: {
+    apiKey: ApiKey;
+    askCount?: number;
+    inputHash: HexBinary;
+    inputTokens: number;
+    method: Method;
+    methodParams?: Binary;
+    modelId: number;
+    outputHash: HexBinary;
+    outputTokens: number;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
 }
 export class AttributionEscrowMsgComposer implements AttributionEscrowMsg {
   sender: string;
@@ -110,6 +141,9 @@ export class AttributionEscrowMsgComposer implements AttributionEscrowMsg {
     this.updateParams = this.updateParams.bind(this);
     this.updateTreasury = this.updateTreasury.bind(this);
     this.updateGovernance = this.updateGovernance.bind(this);
+    this.depositCredit = this.depositCredit.bind(this);
+    this.withdrawCredit = this.withdrawCredit.bind(this);
+    this.requestJobWithCredit = this.requestJobWithCredit.bind(this);
   }
 
   receive = ({
@@ -361,6 +395,87 @@ export class AttributionEscrowMsgComposer implements AttributionEscrowMsg {
         msg: toUtf8(JSON.stringify({
           update_governance: {
             governance
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  depositCredit = ({
+    beneficiary
+  }: {
+    beneficiary?: string;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          deposit_credit: {
+            beneficiary
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  withdrawCredit = ({
+    amount
+  }: {
+    amount: Uint128;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          withdraw_credit: {
+            amount
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  requestJobWithCredit = ({
+    apiKey,
+    askCount,
+    inputHash,
+    inputTokens,
+    method,
+    methodParams,
+    modelId,
+    outputHash,
+    outputTokens
+  }: {
+    apiKey: ApiKey;
+    askCount?: number;
+    inputHash: HexBinary;
+    inputTokens: number;
+    method: Method;
+    methodParams?: Binary;
+    modelId: number;
+    outputHash: HexBinary;
+    outputTokens: number;
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          request_job_with_credit: {
+            api_key: apiKey,
+            ask_count: askCount,
+            input_hash: inputHash,
+            input_tokens: inputTokens,
+            method,
+            method_params: methodParams,
+            model_id: modelId,
+            output_hash: outputHash,
+            output_tokens: outputTokens
           }
         })),
         funds: _funds

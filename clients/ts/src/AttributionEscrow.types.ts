@@ -92,9 +92,30 @@ export type ExecuteMsg = {
   update_governance: {
     governance: string;
   };
+} | {
+  deposit_credit: {
+    beneficiary?: string | null;
+  };
+} | {
+  withdraw_credit: {
+    amount: Uint128;
+  };
+} | {
+  request_job_with_credit: {
+    api_key: ApiKey;
+    ask_count?: number | null;
+    input_hash: HexBinary;
+    input_tokens: number;
+    method: Method;
+    method_params?: Binary | null;
+    model_id: number;
+    output_hash: HexBinary;
+    output_tokens: number;
+  };
 };
 export type Binary = string;
 export type HexBinary = string;
+export type Method = "suffix_span" | "datainf_lora" | "tracin_proj" | "rag_retrieval";
 export interface Cw20ReceiveMsg {
   amount: Uint128;
   msg: Binary;
@@ -136,6 +157,11 @@ export interface SignedPacket {
   packet: AttestationPacket;
   signature: Binary;
 }
+export interface ApiKey {
+  grant: Binary;
+  pub_key: Binary;
+  signature: Binary;
+}
 export type QueryMsg = {
   config: {};
 } | {
@@ -163,6 +189,14 @@ export type QueryMsg = {
 } | {
   balance: {
     address: string;
+  };
+} | {
+  credit: {
+    address: string;
+  };
+} | {
+  key_spent: {
+    key_id: HexBinary;
   };
 } | {
   pool: {
@@ -212,13 +246,17 @@ export interface ContributorClaimableResponse {
   entitled: Uint128;
   payable: Uint128;
 }
+export interface CreditResponse {
+  address: Addr;
+  credit: Uint128;
+}
 export type Acknowledgement = {
   result: Binary;
 } | {
   error: string;
 };
 export type AssignmentStatus = ("assigned" | "committed" | "revealed") | "in_quorum" | "deviated" | "missed" | "equivocated";
-export type Method = "suffix_span" | "datainf_lora" | "tracin_proj" | "rag_retrieval";
+export type Funding = "cw20" | "credit";
 export interface JobResponse {
   assignments: Assignment[];
   job: JobInfo;
@@ -239,6 +277,8 @@ export interface JobInfo {
   commit_deadline: number;
   created_height: number;
   fee: Uint128;
+  funding?: Funding & string;
+  gateway?: Addr | null;
   id: number;
   input_tokens: number;
   max_contributions?: number;
@@ -275,10 +315,14 @@ export interface AttesterJob {
   assignment: Assignment;
   job: JobInfo;
 }
+export interface KeySpentResponse {
+  spent: Uint128;
+}
 export interface Ledger {
   credited: Uint128;
   dust: Uint128;
   escrowed: Uint128;
+  inference_credit?: Uint128 & string;
   paid_out: Uint128;
   pools_outstanding: Uint128;
   received: Uint128;

@@ -8,11 +8,15 @@ use cw2::{ensure_from_older_version, set_contract_version};
 use cw_storage_plus::Bound;
 use openledger_types::datanet::MAX_PAYEE_IDS;
 use openledger_types::model::ModelRegistry;
-use openledger_types::{page_limit, BPS};
+use openledger_types::{check_hash32, page_limit, BPS};
 
+use crate::credit::{
+    execute_deposit_credit, execute_deposit_credit_native, execute_request_job_with_credit,
+    execute_withdraw_credit,
+};
 use crate::error::ContractError;
 use crate::jobs::{
-    execute_commit, execute_report_equivocation, execute_request_job, execute_reveal,
+    execute_commit, execute_report_equivocation, execute_reveal, open_job, JobRequest, Payment,
 };
 use crate::msg::*;
 use crate::settle::{
@@ -144,8 +148,11 @@ pub fn execute(
     info: MessageInfo,
     msg: ExecuteMsg,
 ) -> Result<Response, ContractError> {
-    // No entry point takes native coins (OPEN moves as CW20); refuse them instead of locking them.
-    cw_utils::nonpayable(&info)?;
+    // Only `DepositCredit` takes native coins (it wraps them into CW20 OPEN at once: OPEN moves
+    // as CW20 here); refuse them everywhere else instead of locking them.
+    if !matches!(msg, ExecuteMsg::DepositCredit { .. }) {
+        cw_utils::nonpayable(&info)?;
+    }
     match msg {
         ExecuteMsg::Receive(wrapper) => execute_receive(deps, env, info, wrapper),
         ExecuteMsg::Commit { job_id, commitment } => {
@@ -205,6 +212,36 @@ pub fn execute(
                 .add_attribute("action", "update_governance")
                 .add_attribute("governance", governance))
         }
+        ExecuteMsg::DepositCredit { beneficiary } => {
+            execute_deposit_credit_native(deps, env, info, beneficiary)
+        }
+        ExecuteMsg::WithdrawCredit { amount } => execute_withdraw_credit(deps, info, amount),
+        ExecuteMsg::RequestJobWithCredit {
+            api_key,
+            model_id,
+            method,
+            input_hash,
+            output_hash,
+            input_tokens,
+            output_tokens,
+            ask_count,
+            method_params,
+        } => execute_request_job_with_credit(
+            deps,
+            env,
+            info,
+            api_key,
+            JobRequest {
+                model_id,
+                method,
+                input_hash,
+                output_hash,
+                input_tokens,
+                output_tokens,
+                ask_count,
+                method_params,
+            },
+        ),
     }
 }
 
@@ -229,23 +266,30 @@ pub fn execute_receive(
             output_tokens,
             ask_count,
             method_params,
-        } => execute_request_job(
+        } => open_job(
             deps,
             env,
             cfg,
             sender,
-            wrapper.amount,
-            model_id,
-            method,
-            input_hash,
-            output_hash,
-            input_tokens,
-            output_tokens,
-            ask_count,
-            method_params,
+            JobRequest {
+                model_id,
+                method,
+                input_hash,
+                output_hash,
+                input_tokens,
+                output_tokens,
+                ask_count,
+                method_params,
+            },
+            Payment::Cw20 {
+                amount: wrapper.amount,
+            },
         ),
         ReceiveMsg::Challenge { job_id, reason } => {
             execute_challenge(deps, env, cfg, sender, wrapper.amount, job_id, reason)
+        }
+        ReceiveMsg::DepositCredit { beneficiary } => {
+            execute_deposit_credit(deps, env, sender, wrapper.amount, beneficiary)
         }
     }
 }
@@ -340,6 +384,21 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
             let a = deps.api.addr_validate(&address)?;
             to_json_binary(&BalanceResponse {
                 balance: BALANCES.may_load(deps.storage, &a)?.unwrap_or_default(),
+            })
+        }
+        QueryMsg::Credit { address } => {
+            let address = deps.api.addr_validate(&address)?;
+            let credit = CREDITS
+                .may_load(deps.storage, &address)?
+                .unwrap_or_default();
+            to_json_binary(&CreditResponse { address, credit })
+        }
+        QueryMsg::KeySpent { key_id } => {
+            check_hash32(&key_id, "key_id")?;
+            to_json_binary(&KeySpentResponse {
+                spent: KEY_SPENT
+                    .may_load(deps.storage, key_id.as_slice())?
+                    .unwrap_or_default(),
             })
         }
         QueryMsg::Pool {

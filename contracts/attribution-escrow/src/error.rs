@@ -1,5 +1,6 @@
 use cosmwasm_std::{StdError, Uint128};
 use cw_utils::PaymentError;
+use openledger_types::api_key::ApiKeyError;
 use thiserror::Error;
 
 #[derive(Error, Debug, PartialEq)]
@@ -75,6 +76,26 @@ pub enum ContractError {
 
     #[error("Nothing to claim")]
     NothingToClaim {},
+
+    /// The API key is malformed, for another chain or gateway, expired, or its signature does
+    /// not verify.
+    #[error("{0}")]
+    ApiKey(#[from] ApiKeyError),
+
+    #[error("Amount must be greater than zero")]
+    ZeroAmount {},
+
+    #[error("Insufficient inference credit: {credit} available, {needed} needed")]
+    InsufficientCredit { credit: Uint128, needed: Uint128 },
+
+    #[error(
+        "API key spend cap exceeded: {spent} already spent + fee {fee} > max_spend {max_spend}"
+    )]
+    KeySpendCapExceeded {
+        max_spend: Uint128,
+        spent: Uint128,
+        fee: Uint128,
+    },
 }
 
 impl ContractError {

@@ -10,6 +10,7 @@ use openledger_types::escrow::*;
 use openledger_types::model::{ModelRegistry, ModelStatus};
 use openledger_types::{check_hash32, sha256, Method, BPS};
 
+use crate::credit::charge_credit;
 use crate::error::ContractError;
 use crate::split::quote_fee;
 use crate::state::*;
@@ -63,22 +64,88 @@ fn assignment_seed(env: &Env, job_id: u64, spec_hash: &HexBinary) -> [u8; 32] {
     sha256(&buf)
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn execute_request_job(
+/// What a job asks for, however it is paid.
+pub struct JobRequest {
+    pub model_id: u64,
+    pub method: Method,
+    pub input_hash: HexBinary,
+    pub output_hash: HexBinary,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub ask_count: Option<u32>,
+    pub method_params: Option<Binary>,
+}
+
+/// How a job is paid.
+pub enum Payment {
+    /// CW20 OPEN the payer sent with `ReceiveMsg::RequestJob`: must be exactly the fee.
+    Cw20 { amount: Uint128 },
+    /// Charged to the payer's inference credit by `gateway`, with the API key `key_id`
+    /// (whose grant caps its total spend at `max_spend`).
+    Credit {
+        gateway: Addr,
+        key_id: [u8; 32],
+        max_spend: Option<Uint128>,
+    },
+}
+
+impl Payment {
+    fn funding(&self) -> Funding {
+        match self {
+            Payment::Cw20 { .. } => Funding::Cw20,
+            Payment::Credit { .. } => Funding::Credit,
+        }
+    }
+}
+
+/// Takes the fee (CW20 sent with the request, or the payer's credit) into `escrowed`.
+fn take_fee(
+    store: &mut dyn Storage,
+    payer: &Addr,
+    payment: &Payment,
+    fee: Uint128,
+) -> Result<(), ContractError> {
+    match payment {
+        Payment::Cw20 { amount } => {
+            if *amount != fee {
+                return Err(ContractError::WrongPayment {
+                    expected: fee,
+                    received: *amount,
+                });
+            }
+            LEDGER.update(store, |mut l| -> StdResult<_> {
+                l.escrowed += fee;
+                l.received += fee;
+                Ok(l)
+            })?;
+        }
+        Payment::Credit {
+            key_id, max_spend, ..
+        } => charge_credit(store, payer, key_id, *max_spend, fee)?,
+    }
+    Ok(())
+}
+
+/// Opens a job (both ways of paying for one): pins its spec, takes the quoted fee and assigns
+/// `ask_count` attesters.
+pub fn open_job(
     deps: DepsMut,
     env: Env,
     cfg: Config,
     payer: Addr,
-    amount: Uint128,
-    model_id: u64,
-    method: Method,
-    input_hash: HexBinary,
-    output_hash: HexBinary,
-    input_tokens: u64,
-    output_tokens: u64,
-    ask_count: Option<u32>,
-    method_params: Option<Binary>,
+    req: JobRequest,
+    payment: Payment,
 ) -> Result<Response, ContractError> {
+    let JobRequest {
+        model_id,
+        method,
+        input_hash,
+        output_hash,
+        input_tokens,
+        output_tokens,
+        ask_count,
+        method_params,
+    } = req;
     let p = &cfg.params;
     check_hash32(&input_hash, "input_hash")?;
     check_hash32(&output_hash, "output_hash")?;
@@ -96,12 +163,7 @@ pub fn execute_request_job(
         model.price_out_per_1k,
         p.platform_fee,
     )?;
-    if amount != fee {
-        return Err(ContractError::WrongPayment {
-            expected: fee,
-            received: amount,
-        });
-    }
+    take_fee(deps.storage, &payer, &payment, fee)?;
     let ask = ask_count.unwrap_or(p.default_ask_count);
     if ask == 0 || ask > p.max_ask_count {
         return Err(ContractError::invalid(format!(
@@ -188,13 +250,13 @@ pub fn execute_request_job(
         challenge_bond: Uint128::zero(),
         challenge_resolve_deadline: None,
         max_contributions: p.max_contributions,
+        funding: payment.funding(),
+        gateway: match &payment {
+            Payment::Cw20 { .. } => None,
+            Payment::Credit { gateway, .. } => Some(gateway.clone()),
+        },
     };
     jobs().save(deps.storage, id, &job)?;
-    LEDGER.update(deps.storage, |mut l| -> StdResult<_> {
-        l.escrowed += fee;
-        l.received += fee;
-        Ok(l)
-    })?;
     let event = Event::new("attribution_job")
         .add_attribute("job_id", id.to_string())
         .add_attribute("model_id", model_id.to_string())
@@ -204,13 +266,22 @@ pub fn execute_request_job(
         .add_attribute("assigned", assigned.join(","))
         .add_attribute("commit_deadline", commit_deadline.to_string())
         .add_attribute("reveal_deadline", job.reveal_deadline.to_string());
-    Ok(res
+    res = res
         .add_event(event)
         .add_attribute("payer", payer)
         .add_attribute("fee", fee)
         .add_attribute("spec_hash", spec_hash.to_hex())
         .add_attribute("commit_deadline", commit_deadline.to_string())
-        .add_attribute("reveal_deadline", job.reveal_deadline.to_string()))
+        .add_attribute("reveal_deadline", job.reveal_deadline.to_string());
+    Ok(match payment {
+        Payment::Cw20 { .. } => res.add_attribute("funding", "cw20"),
+        Payment::Credit {
+            gateway, key_id, ..
+        } => res
+            .add_attribute("funding", "credit")
+            .add_attribute("gateway", gateway)
+            .add_attribute("api_key_id", HexBinary::from(key_id).to_hex()),
+    })
 }
 
 fn load_assignment(

@@ -29,9 +29,14 @@
 //!    the treasury; every token is in one bucket of the
 //!    [`Ledger`](openledger_types::escrow::Ledger).
 //!
+//! A job may also be paid from prepaid inference credit (`DepositCredit`, native or CW20 OPEN):
+//! a gateway operator opens it with `RequestJobWithCredit` and the payer's API key
+//! ([`credit`]); it then runs as above, and its refunds go back to that credit.
+//!
 //! [`JobSpec`]: openledger_types::escrow::JobSpec
 
 pub mod contract;
+pub mod credit;
 pub mod error;
 pub mod jobs;
 pub mod msg;

@@ -3650,9 +3650,12 @@ fn a_challenge_governance_leaves_unresolved_lapses_and_refunds_the_bond() {
 /// valid commits, signed reveals, equivocation evidence, settle / claim / governance calls of
 /// the tests above, so mutated sequences reach settlement. The ledger always matches the
 /// escrow's OPEN balance.
+mod credit;
+
 mod fuzz {
     use super::*;
     use fuzz_support::{hex, json, nested, FuzzWorld, Lane, Vocab};
+    use openledger_types::api_key::ApiKeyGrant;
 
     fn signed(w: &World, a: &Addr, packet: AttestationPacket) -> SignedPacket {
         let signature = w.sign(a, &packet);
@@ -3683,6 +3686,26 @@ mod fuzz {
         let (gov, payer, treasury) = (w.gov.clone(), w.payer.clone(), w.treasury.clone());
         let challenger = addr("challenger");
         let escrow = w.escrow.clone();
+        // prepaid credit: an account key with 20 000 of it, and a gateway holding two of its
+        // keys (one capped at three jobs, one expiring within the first blocks)
+        let account = credit::Account::new(7);
+        let gateway = addr("gateway");
+        credit::exec_funded(
+            &mut w,
+            &payer,
+            &ExecuteMsg::DepositCredit {
+                beneficiary: Some(account.addr.to_string()),
+            },
+            &coins(20_000, DENOM),
+        )
+        .unwrap();
+        let capped_grant = credit::grant(&w, &gateway, Some(3 * 5_100));
+        let mut short_grant = credit::grant(&w, &gateway, None);
+        short_grant.expires = w.app.block_info().time.seconds() + 60;
+        let (capped, short) = (
+            account.api_key(&capped_grant),
+            account.api_key(&short_grant),
+        );
 
         let mut exec = Lane::execute::<ExecuteMsg>("escrow", &escrow).weight(12);
         for a in w.assigned(committing) {
@@ -3759,7 +3782,27 @@ mod fuzz {
                 &ExecuteMsg::UpdateGovernance {
                     governance: gov.to_string(),
                 },
-            );
+            )
+            .template_funded(
+                &payer,
+                &ExecuteMsg::DepositCredit {
+                    beneficiary: Some(account.addr.to_string()),
+                },
+                &coins(10_000, DENOM),
+            )
+            .template_funded(
+                &gateway,
+                &ExecuteMsg::DepositCredit { beneficiary: None },
+                &coins(5_100, DENOM),
+            )
+            .template(
+                &account.addr,
+                &ExecuteMsg::WithdrawCredit {
+                    amount: Uint128::new(1_000),
+                },
+            )
+            .template(&gateway, &credit::request_msg(&capped, w.model_id, None))
+            .template(&gateway, &credit::request_msg(&short, w.model_id, Some(1)));
 
         let quote: FeeQuote = w
             .app
@@ -3794,6 +3837,13 @@ mod fuzz {
                 &challenger,
                 escrow_params().challenge_bond.u128(),
                 &challenge,
+            )
+            .template_send(
+                &payer,
+                5_100,
+                &ReceiveMsg::DepositCredit {
+                    beneficiary: Some(account.addr.to_string()),
+                },
             );
         let a = w.ops[0].addr.to_string();
         let query = Lane::query::<QueryMsg>("escrow", &escrow)
@@ -3823,7 +3873,13 @@ mod fuzz {
                 contributor: w.contributors[0].to_string(),
             })
             .query_template(&QueryMsg::ContributionEarnings { contribution_id: 1 })
-            .query_template(&QueryMsg::Obligations { attester: a });
+            .query_template(&QueryMsg::Obligations { attester: a })
+            .query_template(&QueryMsg::Credit {
+                address: account.addr.to_string(),
+            })
+            .query_template(&QueryMsg::KeySpent {
+                key_id: HexBinary::from(capped.id()),
+            });
 
         let mut vocab = Vocab::new();
         let mut senders = vec![
@@ -3833,6 +3889,8 @@ mod fuzz {
             w.dn_owner.clone(),
             w.trainer.clone(),
             challenger,
+            gateway,
+            account.addr.clone(),
         ];
         senders.extend(w.contributors.iter().cloned());
         senders.extend(w.ops.iter().map(|o| o.addr.clone()));
@@ -3861,6 +3919,7 @@ mod fuzz {
         .chain([w.d1.root.to_hex(), w.d2.root.to_hex()])
         .chain(jobs.iter().map(|&j| w.job(j).job.spec_hash.to_hex()))
         .chain(assigned.iter().map(|a| World::salt(a).to_hex()))
+        .chain([&capped, &short].map(|k| hex(&k.id())))
         .collect();
         vocab.binaries = w
             .ops
@@ -3870,14 +3929,27 @@ mod fuzz {
                     .as_ref()
                     .to_vec()
             })
+            .chain([
+                capped.pub_key.to_vec(),
+                capped.signature.to_vec(),
+                short.signature.to_vec(),
+            ])
             .collect();
         vocab.numbers.extend(jobs.iter().map(|&j| j as u128));
-        vocab
-            .numbers
-            .extend([quote.fee.u128(), 5_100, 7_000, 3_000, 4_000, 100_000]);
+        vocab.numbers.extend([
+            quote.fee.u128(),
+            5_100,
+            7_000,
+            3_000,
+            4_000,
+            100_000,
+            15_300,
+            20_000,
+        ]);
         vocab.nested = vec![
             nested::<ReceiveMsg>(vec![json(&request), json(&challenge)]),
             nested::<AttestationResult>(vec![json(&truth), json(&rows)]),
+            nested::<ApiKeyGrant>(vec![json(&capped_grant), json(&short_grant)]),
         ];
         let inst = Lane::instantiate::<InstantiateMsg>("escrow", &escrow).template(
             &gov,

@@ -8,8 +8,8 @@
 //! and claimed by validation score (`ClaimContributor`). A listed id that is not an accepted
 //! row of its version is paid to nobody: its amount goes to the treasury. A result with no
 //! influence (empty `weights_bps`) sends δ to `params.unattributed` (treasury, or credited to
-//! the payer). All rounding dust, and the remainder of a version without validation weight,
-//! goes to the treasury.
+//! the payer: to his inference credit when he paid from it). All rounding dust, and the
+//! remainder of a version without validation weight, goes to the treasury.
 
 use cosmwasm_std::{
     to_json_binary, Addr, CosmosMsg, DepsMut, Env, Event, MessageInfo, QuerierWrapper, Response,
@@ -55,29 +55,51 @@ fn ledger_out(
 }
 
 /// Pays out a job's fee as a refund: `kept` (at most the fee) to the treasury, the rest back to
-/// its payer. A failed or expired job keeps nothing; one whose inputs a quorum found
-/// unavailable keeps its platform fee (the price of having asked).
+/// its payer: a CW20 transfer, or for a credit-paid job his inference credit, so he can go on
+/// buying answers (the API key's spend stays as it was). A failed or expired job keeps
+/// nothing; one whose inputs a quorum found unavailable keeps its platform fee (the price of
+/// having asked).
 pub fn refund_msgs(
     store: &mut dyn Storage,
     cfg: &Config,
     job: &JobInfo,
     kept: Uint128,
 ) -> StdResult<Vec<CosmosMsg>> {
-    ledger_out(
-        store,
-        job.fee,
-        Uint128::zero(),
-        Uint128::zero(),
-        Uint128::zero(),
-    )?;
     let kept = kept.min(job.fee);
     let refund = job.fee - kept;
     let mut msgs = vec![];
     if !kept.is_zero() {
         msgs.push(transfer(cfg, &cfg.treasury, kept)?);
     }
-    if !refund.is_zero() {
-        msgs.push(transfer(cfg, &job.payer, refund)?);
+    match job.funding {
+        Funding::Cw20 => {
+            ledger_out(
+                store,
+                job.fee,
+                Uint128::zero(),
+                Uint128::zero(),
+                Uint128::zero(),
+            )?;
+            if !refund.is_zero() {
+                msgs.push(transfer(cfg, &job.payer, refund)?);
+            }
+        }
+        Funding::Credit => {
+            // Only the kept part leaves the escrow.
+            ledger_out(
+                store,
+                kept,
+                Uint128::zero(),
+                Uint128::zero(),
+                Uint128::zero(),
+            )?;
+            add_inference_credit(store, &job.payer, refund)?;
+            LEDGER.update(store, |mut l| -> StdResult<_> {
+                l.escrowed = l.escrowed.checked_sub(refund)?;
+                l.inference_credit += refund;
+                Ok(l)
+            })?;
+        }
     }
     Ok(msgs)
 }
@@ -322,16 +344,27 @@ pub fn execute_settle(
         Unattributed::Payer => (d.unattributed, Uint128::zero()),
         Unattributed::Treasury => (Uint128::zero(), d.unattributed),
     };
-    credit(deps.storage, &job.payer, unattributed_to_payer)?;
-    credited += unattributed_to_payer;
+    // Back where the payer paid from: his claimable balance, or his inference credit.
+    let unattributed_to_credit = match job.funding {
+        Funding::Cw20 => {
+            credit(deps.storage, &job.payer, unattributed_to_payer)?;
+            credited += unattributed_to_payer;
+            Uint128::zero()
+        }
+        Funding::Credit => {
+            add_inference_credit(deps.storage, &job.payer, unattributed_to_payer)?;
+            unattributed_to_payer
+        }
+    };
 
     let dust = s.dust + gamma_dust + d.dust;
     let to_treasury =
         job.platform_fee + dust + rows.forfeited + rows.unpayable + unattributed_to_treasury;
     // Every token of the fee lands in exactly one place; never pay out more than was escrowed.
-    if credited + pooled + to_treasury != job.fee {
+    if credited + pooled + to_treasury + unattributed_to_credit != job.fee {
         return Err(ContractError::invalid(format!(
-            "settlement does not balance: {credited} + {pooled} + {to_treasury} != {}",
+            "settlement does not balance: {credited} + {pooled} + {to_treasury} + \
+             {unattributed_to_credit} != {}",
             job.fee
         )));
     }
@@ -339,6 +372,7 @@ pub fn execute_settle(
     LEDGER.update(deps.storage, |mut l| -> StdResult<_> {
         l.escrowed = l.escrowed.checked_sub(job.fee)?;
         l.credited += credited;
+        l.inference_credit += unattributed_to_credit;
         l.pools_outstanding += pooled;
         l.paid_out += to_treasury;
         l.dust += dust;

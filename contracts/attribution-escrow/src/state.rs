@@ -72,6 +72,11 @@ pub fn jobs<'a>() -> IndexedMap<u64, JobInfo, JobIndexes<'a>> {
 pub const ASSIGNMENTS: Map<(u64, &Addr), Assignment> = Map::new("assignments");
 /// Pull balances (model owners, attesters, contributors' per-row rewards, payers' unattributed δ).
 pub const BALANCES: Map<&Addr, Uint128> = Map::new("balances");
+/// Prepaid inference credit by account: what gateways charge with the account's API keys.
+pub const CREDITS: Map<&Addr, Uint128> = Map::new("credits");
+/// API key id (`ApiKey::id`) → Σ fees charged with the key. Refunds never lower it: the key's
+/// `max_spend` bounds what a leaked key can make a gateway spend, refunded or not.
+pub const KEY_SPENT: Map<&[u8], Uint128> = Map::new("key_spent");
 pub const POOLS: Map<(u64, u32), Pool> = Map::new("pools");
 /// (datanet, version, contributor) → amount drawn from the pool.
 pub const DRAWN: Map<(u64, u32, &Addr), Uint128> = Map::new("drawn");
@@ -116,6 +121,17 @@ pub fn credit(store: &mut dyn Storage, who: &Addr, amount: Uint128) -> StdResult
     }
     BALANCES.update(store, who, |b| -> StdResult<_> {
         Ok(b.unwrap_or_default() + amount)
+    })?;
+    Ok(())
+}
+
+/// Adds `amount` to `who`'s inference credit (the ledger is the caller's).
+pub fn add_inference_credit(store: &mut dyn Storage, who: &Addr, amount: Uint128) -> StdResult<()> {
+    if amount.is_zero() {
+        return Ok(());
+    }
+    CREDITS.update(store, who, |c| -> StdResult<_> {
+        Ok(c.unwrap_or_default().checked_add(amount)?)
     })?;
     Ok(())
 }

@@ -84,6 +84,8 @@ impl std::fmt::Display for ApiKeyError {
     }
 }
 
+impl std::error::Error for ApiKeyError {}
+
 impl From<ApiKeyError> for StdError {
     fn from(e: ApiKeyError) -> Self {
         StdError::generic_err(e.to_string())

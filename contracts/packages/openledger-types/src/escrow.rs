@@ -1,10 +1,15 @@
 //! `attribution-escrow` interface: paid inference jobs, the attester poll (commit / reveal of
 //! IBC-shaped packets, tally, penalties, challenge window) and settlement with pull claims.
+//!
+//! A job is paid either with CW20 OPEN sent with it ([`ReceiveMsg::RequestJob`]) or from the
+//! payer's prepaid inference credit ([`ExecuteMsg::DepositCredit`]), charged by a gateway that
+//! holds his [`ApiKey`] ([`ExecuteMsg::RequestJobWithCredit`]).
 
 use cosmwasm_schema::{cw_serde, QueryResponses};
 use cosmwasm_std::{to_json_vec, Addr, Binary, HexBinary, StdResult, Uint128};
 use cw20::Cw20ReceiveMsg;
 
+use crate::api_key::ApiKey;
 use crate::common::{sha256, DatanetRef, Method};
 
 /// Port attestation packets are sent from (IBC-shaped: port, channel and sequence, as cw-band's oracle packets).
@@ -90,7 +95,8 @@ pub enum Unattributed {
     /// The treasury (the default): the payer still pays the price he was quoted.
     #[default]
     Treasury,
-    /// Back to the payer, credited to his claimable balance.
+    /// Back to the payer, credited to his claimable balance (to his inference credit when the
+    /// job was paid from it).
     Payer,
 }
 
@@ -308,6 +314,35 @@ pub enum ExecuteMsg {
     UpdateGovernance {
         governance: String,
     },
+    /// Buys inference credit for `beneficiary` (default: the sender) with the native coins sent:
+    /// exactly one coin, of the denom open-token wraps (its `WrapInfo`). The escrow wraps them
+    /// into CW20 OPEN at once (open-token `Deposit`), so it holds CW20 like for every job.
+    DepositCredit {
+        beneficiary: Option<String>,
+    },
+    /// Gives `amount` of the sender's unused inference credit back as native coins: the escrow
+    /// unwraps that much CW20 OPEN with open-token's `Withdraw` (which sends the coins to the
+    /// escrow) and forwards the coins to the sender in the same transaction.
+    WithdrawCredit {
+        amount: Uint128,
+    },
+    /// Sent by a gateway operator: opens a job like [`ReceiveMsg::RequestJob`], paid from the
+    /// inference credit of the account whose key signed `api_key` (the payer). The key must be
+    /// for this chain and for the sender, unexpired, and its signature must verify. The fee is
+    /// exactly `QuoteFee`; it must fit in the payer's credit and, when the key has a
+    /// `max_spend`, in what the key has left. Refunds of the job go back to the payer's credit,
+    /// but never to the key's spend: the cap bounds what a leaked key can make a gateway spend.
+    RequestJobWithCredit {
+        api_key: ApiKey,
+        model_id: u64,
+        method: Method,
+        input_hash: HexBinary,
+        output_hash: HexBinary,
+        input_tokens: u64,
+        output_tokens: u64,
+        ask_count: Option<u32>,
+        method_params: Option<Binary>,
+    },
 }
 
 #[cw_serde]
@@ -325,6 +360,21 @@ pub enum ReceiveMsg {
     },
     /// Disputes a Finalized job within its challenge window; the amount must equal `challenge_bond`.
     Challenge { job_id: u64, reason: String },
+    /// Buys inference credit for `beneficiary` (default: the sender) with the CW20 OPEN sent.
+    DepositCredit { beneficiary: Option<String> },
+}
+
+/// How a job's fee was paid, which decides where its refunds go.
+#[cw_serde]
+#[derive(Copy, Eq, Default)]
+pub enum Funding {
+    /// CW20 OPEN sent with [`ReceiveMsg::RequestJob`] (every job before credit existed):
+    /// refunds are CW20 transfers to the payer, unattributed δ is credited to his `Balance`.
+    #[default]
+    Cw20,
+    /// Charged to the payer's inference credit by a gateway ([`ExecuteMsg::RequestJobWithCredit`]):
+    /// refunds and unattributed δ go back to his inference credit.
+    Credit,
 }
 
 #[cw_serde]
@@ -398,6 +448,13 @@ pub struct JobInfo {
     /// results name no contributions).
     #[serde(default)]
     pub max_contributions: u32,
+    /// How the fee was paid (older jobs: CW20).
+    #[serde(default)]
+    pub funding: Funding,
+    /// The gateway operator that opened a credit-paid job with the payer's API key (answerable
+    /// for the inference it claimed to serve); `None` for CW20-paid jobs.
+    #[serde(default)]
+    pub gateway: Option<Addr>,
 }
 
 #[cw_serde]
@@ -431,6 +488,12 @@ pub enum QueryMsg {
     /// Credited (claimable) balance of an address.
     #[returns(BalanceResponse)]
     Balance { address: String },
+    /// Prepaid inference credit of an address (what gateways may charge with its API keys).
+    #[returns(CreditResponse)]
+    Credit { address: String },
+    /// What the API key with this id (`ApiKey::id`, 32 bytes) has spent in total.
+    #[returns(KeySpentResponse)]
+    KeySpent { key_id: HexBinary },
     #[returns(PoolResponse)]
     Pool { datanet_id: u64, version: u32 },
     #[returns(ContributorClaimableResponse)]
@@ -504,6 +567,18 @@ pub struct BalanceResponse {
 }
 
 #[cw_serde]
+pub struct CreditResponse {
+    pub address: Addr,
+    pub credit: Uint128,
+}
+
+#[cw_serde]
+pub struct KeySpentResponse {
+    /// Σ fees of the jobs opened with the key, refunded ones included.
+    pub spent: Uint128,
+}
+
+#[cw_serde]
 pub struct PoolResponse {
     pub datanet_id: u64,
     pub version: u32,
@@ -536,7 +611,7 @@ pub struct ContributionEarningsResponse {
 }
 
 /// Every token the contract holds is in exactly one bucket:
-/// `held = escrowed + credited + pools_outstanding`.
+/// `held = escrowed + credited + pools_outstanding + inference_credit`.
 #[cw_serde]
 #[derive(Default)]
 pub struct Ledger {
@@ -546,6 +621,10 @@ pub struct Ledger {
     pub credited: Uint128,
     /// Σ (pool.total − pool.drawn).
     pub pools_outstanding: Uint128,
+    /// Σ prepaid inference credit. Credit deposits count as `received` and withdrawals as
+    /// `paid_out`; a job paid from credit only moves tokens from here to `escrowed`.
+    #[serde(default)]
+    pub inference_credit: Uint128,
     /// Cumulative flows (for audits and the property tests).
     pub received: Uint128,
     pub paid_out: Uint128,
@@ -555,6 +634,6 @@ pub struct Ledger {
 
 impl Ledger {
     pub fn held(&self) -> Uint128 {
-        self.escrowed + self.credited + self.pools_outstanding
+        self.escrowed + self.credited + self.pools_outstanding + self.inference_credit
     }
 }

@@ -12,5 +12,6 @@ pub mod datanet;
 pub mod escrow;
 pub mod merkle;
 pub mod model;
+pub mod open_token;
 
 pub use common::*;
