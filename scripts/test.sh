@@ -27,7 +27,7 @@ OPENLEDGER_REQUIRE_ARTIFACTS=1 cargo test -p openledger-node --locked
 # The IBC test contract's own unit tests (its committed wasm is what the node and e2e tests run).
 (cd abci-app/tests/wasm-contracts && cargo test --locked -p test-ibc-ping)
 
-section "gpu-oracle: kernels (GPU == CPU), attribution, GGUF inference on lavapipe"
+section "gpu-oracle: kernels (GPU == CPU), attribution, GGUF inference on lavapipe, the OpenAI-compatible gateway"
 scripts/test-oracle.sh
 
 section "client tooling (cosmjs fixtures, Keplr chain info, generated contract clients)"

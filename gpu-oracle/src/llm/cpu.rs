@@ -36,14 +36,53 @@ struct CpuLayer {
     proj: Vec<Mat>,
 }
 
-/// The CPU reference decoder with a KV cache.
-pub struct CpuDecoder {
+/// The dequantised weights of the CPU reference decoder, shared by every [`CpuDecoder`] made
+/// from them (one copy per model, however many sequences are served at once).
+pub struct CpuModel {
     cfg: LlamaConfig,
     embd: Mat,
     /// `None` when tied to `embd`.
     head: Option<Mat>,
     output_norm: Vec<f32>,
     layers: Vec<CpuLayer>,
+}
+
+impl CpuModel {
+    /// Dequantises the weights.
+    pub fn new(w: &LlamaWeights) -> Result<Self, LlmError> {
+        w.config.validate()?;
+        let mat = |t: &crate::llm::model::QTensor| Mat {
+            rows: t.rows,
+            cols: t.cols,
+            w: t.to_f32(),
+        };
+        let layers = w
+            .layers
+            .iter()
+            .map(|l| CpuLayer {
+                attn_norm: l.attn_norm.clone(),
+                ffn_norm: l.ffn_norm.clone(),
+                proj: l.proj.iter().map(mat).collect(),
+            })
+            .collect();
+        Ok(Self {
+            cfg: w.config.clone(),
+            embd: mat(&w.tok_embd),
+            head: w.output.as_ref().map(mat),
+            output_norm: w.output_norm.clone(),
+            layers,
+        })
+    }
+
+    /// Hyper-parameters.
+    pub fn config(&self) -> &LlamaConfig {
+        &self.cfg
+    }
+}
+
+/// The CPU reference decoder: shared weights and its own KV cache.
+pub struct CpuDecoder {
+    model: Arc<CpuModel>,
     max_ctx: usize,
     /// Per layer: `[pos][kv_dim]`.
     k_cache: Vec<Vec<f32>>,
@@ -79,41 +118,27 @@ fn rope(v: &mut [f32], head_dim: usize, pos: usize, base: f32) {
 impl CpuDecoder {
     /// Dequantises the weights; the KV cache holds `max_ctx` positions.
     pub fn new(w: &LlamaWeights, max_ctx: usize) -> Result<Self, LlmError> {
-        w.config.validate()?;
-        let mat = |t: &crate::llm::model::QTensor| Mat {
-            rows: t.rows,
-            cols: t.cols,
-            w: t.to_f32(),
-        };
-        let layers = w
-            .layers
-            .iter()
-            .map(|l| CpuLayer {
-                attn_norm: l.attn_norm.clone(),
-                ffn_norm: l.ffn_norm.clone(),
-                proj: l.proj.iter().map(mat).collect(),
-            })
-            .collect();
-        let kv = w.config.kv_dim();
-        Ok(Self {
-            cfg: w.config.clone(),
-            embd: mat(&w.tok_embd),
-            head: w.output.as_ref().map(mat),
-            output_norm: w.output_norm.clone(),
-            layers,
+        Ok(Self::with_model(Arc::new(CpuModel::new(w)?), max_ctx))
+    }
+
+    /// A decoder over already dequantised weights; the KV cache holds `max_ctx` positions.
+    pub fn with_model(model: Arc<CpuModel>, max_ctx: usize) -> Self {
+        let (kv, layers) = (model.cfg.kv_dim(), model.cfg.n_layers);
+        Self {
+            model,
             max_ctx,
-            k_cache: vec![vec![0.0; max_ctx * kv]; w.config.n_layers],
-            v_cache: vec![vec![0.0; max_ctx * kv]; w.config.n_layers],
+            k_cache: vec![vec![0.0; max_ctx * kv]; layers],
+            v_cache: vec![vec![0.0; max_ctx * kv]; layers],
             pos: 0,
             adapter: None,
-        })
+        }
     }
 
     /// Serves with `adapter` applied unmerged from now on (`None`: base model). Resets the KV
     /// cache, whose keys and values depend on the adapter.
     pub fn set_adapter(&mut self, adapter: Option<Arc<LoraAdapter>>) -> Result<(), LlmError> {
         if let Some(a) = &adapter {
-            a.check(&self.cfg, "cpu")?;
+            a.check(&self.model.cfg, "cpu")?;
         }
         self.adapter = adapter;
         self.reset();
@@ -122,7 +147,7 @@ impl CpuDecoder {
 
     /// `y (+)= W_p·x`, plus `scale·B·(A·x)` when the adapter targets (layer, p).
     fn proj(&self, l: usize, p: Proj, x: &[f32], y: &mut [f32], accumulate: bool) {
-        self.layers[l].proj[p.index()].matvec(x, y, accumulate);
+        self.model.layers[l].proj[p.index()].matvec(x, y, accumulate);
         if let Some(e) = self
             .adapter
             .as_ref()
@@ -149,11 +174,12 @@ impl CpuDecoder {
     }
 
     fn step(&mut self, token: u32, want_logits: bool) -> Result<Option<Vec<f32>>, LlmError> {
-        let c = self.cfg.clone();
+        let model = Arc::clone(&self.model);
+        let c = &model.cfg;
         let (d, hd, kv) = (c.dim, c.head_dim(), c.kv_dim());
         let pos = self.pos;
         let tok = token as usize;
-        let mut x = self.embd.w[tok * d..(tok + 1) * d].to_vec();
+        let mut x = model.embd.w[tok * d..(tok + 1) * d].to_vec();
         let mut h = vec![0f32; d];
         let mut q = vec![0f32; d];
         let mut att = vec![0f32; d];
@@ -162,7 +188,7 @@ impl CpuDecoder {
         let group = c.n_heads / c.n_kv_heads;
         let scale = 1.0 / (hd as f32).sqrt();
         for l in 0..c.n_layers {
-            rmsnorm(&x, &self.layers[l].attn_norm, c.norm_eps, &mut h);
+            rmsnorm(&x, &model.layers[l].attn_norm, c.norm_eps, &mut h);
             self.proj(l, Proj::Q, &h, &mut q, false);
             let mut k = vec![0f32; kv];
             let mut v = vec![0f32; kv];
@@ -200,7 +226,7 @@ impl CpuDecoder {
                 }
             }
             self.proj(l, Proj::O, &att, &mut x, true);
-            rmsnorm(&x, &self.layers[l].ffn_norm, c.norm_eps, &mut h);
+            rmsnorm(&x, &model.layers[l].ffn_norm, c.norm_eps, &mut h);
             self.proj(l, Proj::Gate, &h, &mut g, false);
             self.proj(l, Proj::Up, &h, &mut u, false);
             for i in 0..c.ffn {
@@ -213,8 +239,8 @@ impl CpuDecoder {
         if !want_logits {
             return Ok(None);
         }
-        rmsnorm(&x, &self.output_norm, c.norm_eps, &mut h);
-        let head = self.head.as_ref().unwrap_or(&self.embd);
+        rmsnorm(&x, &model.output_norm, c.norm_eps, &mut h);
+        let head = model.head.as_ref().unwrap_or(&model.embd);
         let mut logits = vec![0f32; c.vocab];
         head.matvec(&h, &mut logits, false);
         Ok(Some(logits))
@@ -223,7 +249,7 @@ impl CpuDecoder {
 
 impl Decoder for CpuDecoder {
     fn config(&self) -> &LlamaConfig {
-        &self.cfg
+        &self.model.cfg
     }
 
     fn reset(&mut self) {

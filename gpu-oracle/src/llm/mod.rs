@@ -19,7 +19,7 @@ pub mod tokenizer;
 
 use std::ops::ControlFlow;
 
-pub use cpu::CpuDecoder;
+pub use cpu::{CpuDecoder, CpuModel};
 pub use gpu::{GpuDecoder, GpuLora, MatmulShape};
 pub use lora::{LoraAdapter, LruCache};
 pub use model::{LlamaConfig, LlamaWeights, Proj};

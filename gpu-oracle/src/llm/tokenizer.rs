@@ -12,7 +12,8 @@
 //! `\p{L}` is approximated by `char::is_alphabetic() && !char::is_numeric()` (which also counts
 //! the few combining marks with `Other_Alphabetic` as letters); `\s` is `char::is_whitespace`.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use crate::error::LlmError;
 use crate::llm::gguf::{Gguf, MetaValue};
@@ -278,31 +279,59 @@ impl Tokenizer {
         Ok(out)
     }
 
+    /// Merges the adjacent pair of lowest rank (the leftmost of equals) until none applies.
+    /// Pairs wait in a heap and symbols form a linked list, so a word of n bytes costs
+    /// O(n log n), not the O(n²) of rescanning: a prompt may be one long run of letters.
     fn bpe_word(&self, word: &str, out: &mut Vec<u32>) -> Result<(), LlmError> {
         let mut syms: Vec<String> = word
             .bytes()
             .map(|b| self.byte_to_char[b as usize].to_string())
             .collect();
-        loop {
-            let best = syms
-                .windows(2)
-                .enumerate()
-                .filter_map(|(i, w)| {
-                    self.ranks
-                        .get(&(w[0].clone(), w[1].clone()))
-                        .map(|&r| (r, i))
-                })
-                .min();
-            let Some((_, i)) = best else { break };
-            let merged = format!("{}{}", syms[i], syms[i + 1]);
-            syms[i] = merged;
-            syms.remove(i + 1);
+        let n = syms.len();
+        // `next[i] == n` ends the list; merged-away symbols are not `alive`.
+        let mut next: Vec<usize> = (1..=n).collect();
+        let mut prev: Vec<Option<usize>> = (0..n).map(|i| i.checked_sub(1)).collect();
+        let mut alive = vec![true; n];
+        let rank = |syms: &[String], i: usize, j: usize| {
+            self.ranks.get(&(syms[i].clone(), syms[j].clone())).copied()
+        };
+        let mut heap = BinaryHeap::new();
+        for i in 1..n {
+            if let Some(r) = rank(&syms, i - 1, i) {
+                heap.push(Reverse((r, i - 1, i)));
+            }
         }
-        for s in syms {
-            let id = self.ids.get(&s).ok_or_else(|| {
+        while let Some(Reverse((r, i, j))) = heap.pop() {
+            // Stale: one side was merged away or grew since this pair was queued.
+            if !alive[i] || !alive[j] || next[i] != j || rank(&syms, i, j) != Some(r) {
+                continue;
+            }
+            let right = std::mem::take(&mut syms[j]);
+            syms[i].push_str(&right);
+            alive[j] = false;
+            next[i] = next[j];
+            if next[i] < n {
+                prev[next[i]] = Some(i);
+            }
+            if let Some(p) = prev[i] {
+                if let Some(r) = rank(&syms, p, i) {
+                    heap.push(Reverse((r, p, i)));
+                }
+            }
+            if next[i] < n {
+                if let Some(r) = rank(&syms, i, next[i]) {
+                    heap.push(Reverse((r, i, next[i])));
+                }
+            }
+        }
+        let mut i = 0;
+        while i < n {
+            let s = &syms[i];
+            let id = self.ids.get(s).ok_or_else(|| {
                 LlmError::InvalidInput(format!("piece {s:?} of {word:?} is not in the vocabulary"))
             })?;
             out.push(*id);
+            i = next[i];
         }
         Ok(())
     }
@@ -428,5 +457,60 @@ mod tests {
             t.encode("z").is_err(),
             "unknown bytes are an error, not a panic"
         );
+    }
+
+    /// The quadratic reference the heap merge must match: rescan, merge the lowest-rank
+    /// leftmost pair, repeat.
+    fn naive_bpe(ranks: &HashMap<(String, String), u32>, word: &str) -> Vec<String> {
+        let mut syms: Vec<String> = word.chars().map(|c| c.to_string()).collect();
+        loop {
+            let best = syms
+                .windows(2)
+                .enumerate()
+                .filter_map(|(i, w)| ranks.get(&(w[0].clone(), w[1].clone())).map(|&r| (r, i)))
+                .min();
+            let Some((_, i)) = best else { break };
+            let merged = format!("{}{}", syms[i], syms[i + 1]);
+            syms[i] = merged;
+            syms.remove(i + 1);
+        }
+        syms
+    }
+
+    #[test]
+    fn heap_merge_matches_the_rescanning_merge() {
+        // Every string over {a, b, c} up to length 4 is a token; merges in a fixed shuffled
+        // order, so ties, chains and overlapping pairs all occur.
+        let mut toks = vec![String::new()];
+        let mut all = Vec::new();
+        for _ in 0..4 {
+            toks = toks
+                .iter()
+                .flat_map(|t| ["a", "b", "c"].map(|c| format!("{t}{c}")))
+                .collect();
+            all.extend(toks.clone());
+        }
+        let mut rng = crate::rng::SplitMix64::new(7);
+        let mut merges = Vec::new();
+        for t in all.iter().filter(|t| t.len() >= 2) {
+            let cut = 1 + (rng.next_u64() as usize) % (t.len() - 1);
+            merges.push((rng.next_u64(), format!("{} {}", &t[..cut], &t[cut..])));
+        }
+        merges.sort();
+        let merges: Vec<String> = merges.into_iter().map(|m| m.1).collect();
+        let t = Tokenizer::new(all.clone(), &merges, vec![], None, None).unwrap();
+        for _ in 0..2000 {
+            let len = 1 + (rng.next_u64() as usize) % 24;
+            let word: String = (0..len)
+                .map(|_| ["a", "b", "c"][(rng.next_u64() % 3) as usize])
+                .collect();
+            let want: Vec<u32> = naive_bpe(&t.ranks, &word)
+                .iter()
+                .map(|s| t.ids[s])
+                .collect();
+            let mut got = Vec::new();
+            t.bpe_word(&word, &mut got).unwrap();
+            assert_eq!(got, want, "{word}");
+        }
     }
 }

@@ -1,0 +1,142 @@
+//! `config.toml` of a gateway.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// A gateway's configuration.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where the OpenAI API listens (`http://<listen>/v1`).
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The chain whose escrow holds the payers' credit; API keys must name it.
+    pub chain_id: String,
+    /// The operator's account address; API keys must name it.
+    pub gateway: String,
+    /// Bech32 prefix of account addresses.
+    #[serde(default = "default_prefix")]
+    pub prefix: String,
+    /// Content store where each answer's exact input (the rendered prompt) and output are
+    /// written, named by sha256, for the attesters. None: answers are not stored.
+    #[serde(default)]
+    pub content_dir: Option<PathBuf>,
+    #[serde(default)]
+    pub engine: EngineSection,
+    /// The models served.
+    pub models: Vec<ModelSection>,
+}
+
+/// `[engine]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineSection {
+    /// Worker threads; 0 = one per core.
+    #[serde(default)]
+    pub workers: usize,
+    /// Sequences decoded at once.
+    #[serde(default = "default_max_sequences")]
+    pub max_sequences: usize,
+    /// Requests that may wait for a slot before the gateway answers 429.
+    #[serde(default = "default_max_waiting")]
+    pub max_waiting: usize,
+    /// Most positions (prompt + answer) per request, at most the model's trained context.
+    #[serde(default = "default_max_context")]
+    pub max_context: usize,
+}
+
+impl Default for EngineSection {
+    fn default() -> Self {
+        EngineSection {
+            workers: 0,
+            max_sequences: default_max_sequences(),
+            max_waiting: default_max_waiting(),
+            max_context: default_max_context(),
+        }
+    }
+}
+
+/// `[[models]]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    /// The id clients give as `model`.
+    pub name: String,
+    /// The GGUF file.
+    pub path: PathBuf,
+    /// Its id in the on-chain model registry.
+    #[serde(default)]
+    pub registry_id: Option<u64>,
+}
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8000))
+}
+fn default_prefix() -> String {
+    "open".into()
+}
+fn default_max_sequences() -> usize {
+    16
+}
+fn default_max_waiting() -> usize {
+    64
+}
+fn default_max_context() -> usize {
+    2048
+}
+
+/// Why a config did not load.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("reading {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+impl Config {
+    /// Loads and checks a config; relative paths are relative to its directory.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.into(),
+            source,
+        })?;
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.into(),
+            message,
+        };
+        let mut cfg: Config = toml::from_str(&text).map_err(|e| invalid(e.to_string()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for m in &mut cfg.models {
+            m.path = base.join(&m.path);
+        }
+        if let Some(d) = &mut cfg.content_dir {
+            *d = base.join(&*d);
+        }
+        if cfg.models.is_empty() {
+            return Err(invalid(
+                "no [[models]]: a gateway serves at least one".into(),
+            ));
+        }
+        let mut names: Vec<&str> = cfg.models.iter().map(|m| m.name.as_str()).collect();
+        names.sort_unstable();
+        if let Some(w) = names.windows(2).find(|w| w[0] == w[1]) {
+            return Err(invalid(format!("model name {:?} appears twice", w[0])));
+        }
+        if cfg.engine.max_context < 2 || cfg.engine.max_sequences == 0 {
+            return Err(invalid(
+                "[engine] max_context must be ≥ 2 and max_sequences ≥ 1".into(),
+            ));
+        }
+        Ok(cfg)
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}

@@ -1,0 +1,230 @@
+//! `openledger-serve`: run an OpenLedger inference gateway (see `--help`).
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand};
+use cosmwasm_std::Uint128;
+use openledger_attester::content::ContentStore;
+use openledger_serve::auth::{make_key, Verifier};
+use openledger_serve::config::Config;
+use openledger_serve::engine::{unix_now, Engine, EngineConfig, Model};
+use openledger_serve::metrics::Metrics;
+use openledger_serve::server::{router, Gateway};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "openledger-serve",
+    version,
+    about = "OpenLedger inference gateway: an OpenAI-compatible API (/v1/models, \
+             /v1/chat/completions, /v1/completions, streamed or whole) over GGUF models kept \
+             loaded, for callers holding an API key their account signed for this gateway"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve until Ctrl-C / SIGTERM.
+    Run {
+        /// The gateway's config.toml.
+        #[arg(long, short, env = "OPENLEDGER_SERVE_CONFIG")]
+        config: PathBuf,
+        /// Listen here instead of the config's `listen`.
+        #[arg(long, env = "OPENLEDGER_SERVE_LISTEN")]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Print an API key for this gateway, signed by an account of a BIP-39 mnemonic (derived at
+    /// m/44'/118'/0'/0/N, as Keplr and cosmjs derive). The key lets the gateway charge that
+    /// account's inference credit until it expires; it is a secret, like the mnemonic.
+    ApiKey {
+        /// The account's mnemonic (or set OPENLEDGER_MNEMONIC, which keeps it out of `ps`).
+        #[arg(long, env = "OPENLEDGER_MNEMONIC", hide_env_values = true)]
+        mnemonic: String,
+        #[arg(long, default_value_t = 0)]
+        account_index: u32,
+        /// Lifetime: e.g. 30m, 24h, 7d.
+        #[arg(long, default_value = "24h")]
+        expires: String,
+        /// The most the key may spend in total, in uopen (default: no cap).
+        #[arg(long)]
+        max_spend: Option<u128>,
+        /// Take the chain id, gateway address and prefix from this gateway config.
+        #[arg(long, short)]
+        config: Option<PathBuf>,
+        /// The gateway operator's address (instead of --config).
+        #[arg(long, required_unless_present = "config")]
+        gateway: Option<String>,
+        /// The chain id (instead of --config).
+        #[arg(long, required_unless_present = "config")]
+        chain_id: Option<String>,
+        #[arg(long, default_value = "open")]
+        prefix: String,
+    },
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match Cli::parse().command {
+        Command::Run { config, listen } => run(config, listen),
+        Command::ApiKey {
+            mnemonic,
+            account_index,
+            expires,
+            max_spend,
+            config,
+            gateway,
+            chain_id,
+            prefix,
+        } => {
+            let (chain_id, gateway, prefix) = match config {
+                Some(path) => {
+                    let c = Config::load(&path)?;
+                    (c.chain_id, c.gateway, c.prefix)
+                }
+                None => (
+                    chain_id.context("--chain-id")?,
+                    gateway.context("--gateway")?,
+                    prefix,
+                ),
+            };
+            let expires = unix_now() + parse_lifetime(&expires)?;
+            let (key, address) = make_key(
+                &mnemonic,
+                account_index,
+                &prefix,
+                &chain_id,
+                &gateway,
+                expires,
+                max_spend.map(Uint128::new),
+            )?;
+            println!("{key}");
+            eprintln!(
+                "API key of {address} for gateway {gateway} on {chain_id}, expires at unix {expires}{}",
+                max_spend.map(|m| format!(", spends at most {m} uopen")).unwrap_or_default()
+            );
+            Ok(())
+        }
+    }
+}
+
+/// `30m`, `24h`, `7d`, `90s` → seconds.
+fn parse_lifetime(text: &str) -> Result<u64> {
+    let (n, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let n: u64 = n
+        .parse()
+        .with_context(|| format!("lifetime {text:?}: use e.g. 30m, 24h, 7d"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n * 60,
+        "h" => n * 3600,
+        "d" => n * 86_400,
+        _ => bail!("lifetime {text:?}: the unit must be s, m, h or d"),
+    };
+    if secs == 0 || secs > 366 * 86_400 {
+        bail!("lifetime {text:?}: between 1 s and 366 d");
+    }
+    Ok(secs)
+}
+
+fn run(config: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<()> {
+    let cfg = Config::load(&config)?;
+    let listen = listen.unwrap_or(cfg.listen);
+    let mut models = Vec::new();
+    for m in &cfg.models {
+        let started = std::time::Instant::now();
+        let model = Model::load(&m.name, m.registry_id, &m.path, cfg.engine.max_context)?;
+        tracing::info!(
+            model = %m.name,
+            path = %m.path.display(),
+            hash = %hex::encode(model.file_hash),
+            context = model.context,
+            secs = started.elapsed().as_secs_f32(),
+            "model loaded"
+        );
+        models.push(Arc::new(model));
+    }
+    let workers = match cfg.engine.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let metrics = Arc::new(Metrics::new());
+    let engine = Engine::start(
+        EngineConfig {
+            workers,
+            max_sequences: cfg.engine.max_sequences,
+            max_waiting: cfg.engine.max_waiting,
+        },
+        Arc::clone(&metrics),
+    )
+    .context("starting the engine threads")?;
+    let gw = Arc::new(Gateway::new(
+        engine,
+        models,
+        Verifier {
+            chain_id: cfg.chain_id.clone(),
+            gateway: cfg.gateway.clone(),
+            prefix: cfg.prefix.clone(),
+        },
+        metrics,
+        cfg.content_dir.clone().map(|d| ContentStore::new(vec![d])),
+    ));
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("binding {listen}"))?;
+        println!(
+            "openledger-serve: OpenAI API on http://{listen}/v1 (gateway {})",
+            cfg.gateway
+        );
+        let app = router(Arc::clone(&gw));
+        let gw2 = Arc::clone(&gw);
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                shutdown_signal().await;
+                gw2.ready.store(false, Ordering::Relaxed);
+                tracing::info!("shutting down: finishing open responses");
+            })
+            .await
+            .context("serving")
+    })?;
+    gw.engine.shutdown();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
