@@ -253,25 +253,35 @@ impl Tokenizer {
     /// Encodes text; control-token texts inside it become their ids.
     pub fn encode(&self, text: &str) -> Result<Vec<u32>, LlmError> {
         let mut out = Vec::new();
-        let mut rest = text;
-        while !rest.is_empty() {
+        // Where each control token next occurs at or after `at` (None: nowhere). A position is
+        // searched again only once the text before it is consumed, so text full of control
+        // tokens costs one scan per control token, not one per occurrence.
+        let mut next: Vec<Option<usize>> = self
+            .specials
+            .iter()
+            .map(|(s, _)| text.find(s.as_str()))
+            .collect();
+        let mut at = 0;
+        while at < text.len() {
+            for (i, (s, _)) in self.specials.iter().enumerate() {
+                if next[i].is_some_and(|p| p < at) {
+                    next[i] = text[at..].find(s.as_str()).map(|p| at + p);
+                }
+            }
             // Earliest control token; the longest one at that position.
-            let hit = self
-                .specials
+            let hit = next
                 .iter()
-                .filter_map(|(s, id)| rest.find(s.as_str()).map(|p| (p, s.len(), *id)))
+                .zip(&self.specials)
+                .filter_map(|(p, (s, id))| p.map(|p| (p, s.len(), *id)))
                 .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-            let (plain, next) = match hit {
-                Some((p, len, id)) => (&rest[..p], Some((id, p + len))),
-                None => (rest, None),
-            };
-            for word in pre_tokenize(plain) {
+            let plain_end = hit.map_or(text.len(), |h| h.0);
+            for word in pre_tokenize(&text[at..plain_end]) {
                 self.bpe_word(word, &mut out)?;
             }
-            match next {
-                Some((id, skip)) => {
+            match hit {
+                Some((p, len, id)) => {
                     out.push(id);
-                    rest = &rest[skip..];
+                    at = p + len;
                 }
                 None => break,
             }
@@ -452,6 +462,7 @@ mod tests {
         .unwrap();
         assert_eq!(t.encode("abc").unwrap(), [0, 4]);
         assert_eq!(t.encode("ab<s>c").unwrap(), [3, 6, 2]);
+        assert_eq!(t.encode("<s><s>a<s>").unwrap(), [6, 6, 0, 6]);
         assert_eq!(t.decode(&[0, 4, 6]).unwrap(), "abc<s>");
         assert!(
             t.encode("z").is_err(),
