@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Method, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, ApiKey, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, CreditResponse, Acknowledgement, AssignmentStatus, Funding, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, AttesterJobsResponse, AttesterJob, KeySpentResponse, Ledger, JobsResponse, ObligationsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
+import { Uint128, Unattributed, InstantiateMsg, EscrowParams, ExecuteMsg, Binary, HexBinary, Method, Cw20ReceiveMsg, AttestationPacket, AttestationPacketData, AttestationResult, ContributionWeight, DatanetWeight, SignedPacket, ApiKey, QueryMsg, JobStatus, MigrateMsg, BalanceResponse, Addr, ConfigResponse, ContributionEarningsResponse, ContributorClaimableResponse, CreditResponse, Acknowledgement, AssignmentStatus, Funding, JobResponse, Assignment, JobInfo, JobSpec, DatanetRef, JobPayment, AttesterJobsResponse, AttesterJob, KeySpentResponse, Ledger, JobsResponse, ObligationsResponse, PoolResponse, FeeQuote } from "./AttributionEscrow.types";
 export interface AttributionEscrowReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;

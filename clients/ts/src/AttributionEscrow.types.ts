@@ -260,6 +260,7 @@ export type Funding = "cw20" | "credit";
 export interface JobResponse {
   assignments: Assignment[];
   job: JobInfo;
+  payment?: JobPayment;
 }
 export interface Assignment {
   ack?: Acknowledgement | null;
@@ -277,8 +278,6 @@ export interface JobInfo {
   commit_deadline: number;
   created_height: number;
   fee: Uint128;
-  funding?: Funding & string;
-  gateway?: Addr | null;
   id: number;
   input_tokens: number;
   max_contributions?: number;
@@ -307,6 +306,10 @@ export interface DatanetRef {
   datanet_id: number;
   root: HexBinary;
   version: number;
+}
+export interface JobPayment {
+  funding: Funding;
+  gateway?: Addr | null;
 }
 export interface AttesterJobsResponse {
   jobs: AttesterJob[];

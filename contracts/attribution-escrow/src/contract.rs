@@ -312,6 +312,7 @@ pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> StdResult<Binary> {
         QueryMsg::Job { job_id } => to_json_binary(&JobResponse {
             job: jobs().load(deps.storage, job_id)?,
             assignments: load_assignments(deps.storage, job_id)?,
+            payment: job_payment(deps.storage, job_id)?,
         }),
         QueryMsg::ListJobs {
             status,

@@ -250,13 +250,18 @@ pub fn open_job(
         challenge_bond: Uint128::zero(),
         challenge_resolve_deadline: None,
         max_contributions: p.max_contributions,
-        funding: payment.funding(),
-        gateway: match &payment {
-            Payment::Cw20 { .. } => None,
-            Payment::Credit { gateway, .. } => Some(gateway.clone()),
-        },
     };
     jobs().save(deps.storage, id, &job)?;
+    if let Payment::Credit { gateway, .. } = &payment {
+        JOB_PAYMENTS.save(
+            deps.storage,
+            id,
+            &JobPayment {
+                funding: payment.funding(),
+                gateway: Some(gateway.clone()),
+            },
+        )?;
+    }
     let event = Event::new("attribution_job")
         .add_attribute("job_id", id.to_string())
         .add_attribute("model_id", model_id.to_string())

@@ -71,7 +71,7 @@ pub fn refund_msgs(
     if !kept.is_zero() {
         msgs.push(transfer(cfg, &cfg.treasury, kept)?);
     }
-    match job.funding {
+    match job_payment(store, job.id)?.funding {
         Funding::Cw20 => {
             ledger_out(
                 store,
@@ -345,7 +345,7 @@ pub fn execute_settle(
         Unattributed::Treasury => (Uint128::zero(), d.unattributed),
     };
     // Back where the payer paid from: his claimable balance, or his inference credit.
-    let unattributed_to_credit = match job.funding {
+    let unattributed_to_credit = match job_payment(deps.storage, job.id)?.funding {
         Funding::Cw20 => {
             credit(deps.storage, &job.payer, unattributed_to_payer)?;
             credited += unattributed_to_payer;

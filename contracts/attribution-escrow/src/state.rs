@@ -2,7 +2,7 @@ use cosmwasm_schema::cw_serde;
 use cosmwasm_std::{Addr, CosmosMsg, Order, StdResult, Storage, SubMsg, Uint128};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
 use openledger_types::escrow::{
-    Assignment, ContributionEarningsResponse, EscrowParams, JobInfo, JobStatus, Ledger,
+    Assignment, ContributionEarningsResponse, EscrowParams, JobInfo, JobPayment, JobStatus, Ledger,
 };
 
 use crate::ContractError;
@@ -74,6 +74,13 @@ pub const ASSIGNMENTS: Map<(u64, &Addr), Assignment> = Map::new("assignments");
 pub const BALANCES: Map<&Addr, Uint128> = Map::new("balances");
 /// Prepaid inference credit by account: what gateways charge with the account's API keys.
 pub const CREDITS: Map<&Addr, Uint128> = Map::new("credits");
+/// How credit-paid jobs were paid (absent: CW20, the default [`JobPayment`]).
+pub const JOB_PAYMENTS: Map<u64, JobPayment> = Map::new("job_payments");
+
+/// How job `id` was paid.
+pub fn job_payment(store: &dyn Storage, id: u64) -> StdResult<JobPayment> {
+    Ok(JOB_PAYMENTS.may_load(store, id)?.unwrap_or_default())
+}
 /// API key id (`ApiKey::id`) → Σ fees charged with the key. Refunds never lower it: the key's
 /// `max_spend` bounds what a leaked key can make a gateway spend, refunded or not.
 pub const KEY_SPENT: Map<&[u8], Uint128> = Map::new("key_spent");

@@ -432,7 +432,7 @@ pub fn top_contributions(
 mod tests {
     use super::*;
     use cosmwasm_std::{Addr, Binary, Uint128};
-    use openledger_types::escrow::{Funding, JobSpec, JobStatus};
+    use openledger_types::escrow::{JobSpec, JobStatus};
 
     /// GPT-2 byte-level vocabulary with no merges: one token per byte.
     fn byte_tokenizer() -> Tokenizer {
@@ -501,8 +501,6 @@ mod tests {
             challenge_bond: Uint128::zero(),
             challenge_resolve_deadline: None,
             max_contributions: 64,
-            funding: Funding::Cw20,
-            gateway: None,
         }
     }
 

@@ -14,8 +14,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The chain whose escrow holds the payers' credit; API keys must name it.
     pub chain_id: String,
-    /// The operator's account address; API keys must name it.
-    pub gateway: String,
+    /// The operator's account address; API keys must name it. With `[chain]` it is the
+    /// address of `[chain] key_file` and may be left out.
+    #[serde(default)]
+    pub gateway: Option<String>,
     /// Bech32 prefix of account addresses.
     #[serde(default = "default_prefix")]
     pub prefix: String,
@@ -25,6 +27,9 @@ pub struct Config {
     pub content_dir: Option<PathBuf>,
     #[serde(default)]
     pub engine: EngineSection,
+    /// Where answers are paid: without it answers are served and stored but not charged.
+    #[serde(default)]
+    pub chain: Option<ChainSection>,
     /// The models served.
     pub models: Vec<ModelSection>,
 }
@@ -56,6 +61,24 @@ impl Default for EngineSection {
             max_context: default_max_context(),
         }
     }
+}
+
+/// `[chain]`.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChainSection {
+    /// CometBFT RPC.
+    pub rpc: String,
+    /// `scripts/deploy.sh`'s addresses file (the escrow's address).
+    pub contracts: PathBuf,
+    /// The operator's account key (`openledger-attester init` format), which opens the jobs.
+    pub key_file: PathBuf,
+    #[serde(default = "default_gas_price")]
+    pub gas_price: String,
+}
+
+fn default_gas_price() -> String {
+    "0.025uopen".into()
 }
 
 /// `[[models]]`.
@@ -117,6 +140,25 @@ impl Config {
         }
         if let Some(d) = &mut cfg.content_dir {
             *d = base.join(&*d);
+        }
+        if let Some(c) = &mut cfg.chain {
+            c.contracts = base.join(&c.contracts);
+            c.key_file = base.join(&c.key_file);
+            if cfg.content_dir.is_none() {
+                return Err(invalid(
+                    "[chain] needs content_dir: attesters fetch each paid answer from it".into(),
+                ));
+            }
+            if let Some(m) = cfg.models.iter().find(|m| m.registry_id.is_none()) {
+                return Err(invalid(format!(
+                    "model {:?} has no registry_id: with [chain] every model is paid by its registry prices",
+                    m.name
+                )));
+            }
+        } else if cfg.gateway.is_none() {
+            return Err(invalid(
+                "give gateway (the operator's address) or a [chain] section".into(),
+            ));
         }
         if cfg.models.is_empty() {
             return Err(invalid(

@@ -154,8 +154,9 @@ impl FinishReason {
 /// What a request hears from its worker.
 #[derive(Debug)]
 pub enum Event {
-    /// Answer text, in order; concatenated they are the answer.
-    Text(String),
+    /// Answer text, in order; concatenated they are the answer. `tokens`: how many tokens
+    /// the answer has generated up to and including this text.
+    Text { text: String, tokens: usize },
     /// The end, after the last `Text`.
     Done(Finished),
     /// The model failed (the answer so far stands as sent).
@@ -441,7 +442,8 @@ impl Sequence {
             return;
         }
         self.text.push_str(&text);
-        if self.tx.send(Event::Text(text)).is_err() {
+        let tokens = self.tokens.len();
+        if self.tx.send(Event::Text { text, tokens }).is_err() {
             self.cancelled(metrics);
         }
     }

@@ -7,11 +7,13 @@
 //! rendered with the model's own Jinja chat template ([`template`]) and counted with its own
 //! tokenizer. Callers authenticate with an API key their account key signed for this gateway
 //! ([`auth`]), which holds no state here; every answer's exact input and output go to the content
-//! store, where attesters fetch them.
+//! store, where attesters fetch them, and with a chain configured each answer is paid from the
+//! payer's prepaid credit by an escrow job the gateway opens ([`billing`]).
 
 #![deny(clippy::unwrap_used)]
 
 pub mod auth;
+pub mod billing;
 pub mod config;
 pub mod engine;
 pub mod error;

@@ -7,8 +7,12 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use cosmwasm_std::Uint128;
+use openledger_attester::chain::Chain;
+use openledger_attester::config::Deployment;
 use openledger_attester::content::ContentStore;
+use openledger_attester::keys::Keys;
 use openledger_serve::auth::{make_key, Verifier};
+use openledger_serve::billing::Billing;
 use openledger_serve::config::Config;
 use openledger_serve::engine::{unix_now, Engine, EngineConfig, Model};
 use openledger_serve::metrics::Metrics;
@@ -90,7 +94,8 @@ fn main() -> Result<()> {
             let (chain_id, gateway, prefix) = match config {
                 Some(path) => {
                     let c = Config::load(&path)?;
-                    (c.chain_id, c.gateway, c.prefix)
+                    let gateway = operator_address(&c)?;
+                    (c.chain_id, gateway, c.prefix)
                 }
                 None => (
                     chain_id.context("--chain-id")?,
@@ -118,6 +123,18 @@ fn main() -> Result<()> {
     }
 }
 
+/// `0.025uopen` → (0.025, "uopen").
+fn parse_gas_price(text: &str) -> Result<(f64, String)> {
+    let at = text
+        .find(|c: char| c.is_ascii_alphabetic())
+        .with_context(|| format!("gas_price {text:?}: use e.g. 0.025uopen"))?;
+    let (n, denom) = text.split_at(at);
+    let n: f64 = n
+        .parse()
+        .with_context(|| format!("gas_price {text:?}: use e.g. 0.025uopen"))?;
+    Ok((n, denom.to_owned()))
+}
+
 /// `30m`, `24h`, `7d`, `90s` → seconds.
 fn parse_lifetime(text: &str) -> Result<u64> {
     let (n, unit) = text.split_at(
@@ -140,9 +157,26 @@ fn parse_lifetime(text: &str) -> Result<u64> {
     Ok(secs)
 }
 
+/// The gateway address: `[chain] key_file`'s account, else `gateway`.
+fn operator_address(cfg: &Config) -> Result<String> {
+    let Some(chain) = &cfg.chain else {
+        return cfg.gateway.clone().context("the config names no gateway");
+    };
+    let keys = Keys::load(&chain.key_file, &cfg.prefix)?;
+    if let Some(g) = cfg.gateway.as_ref().filter(|g| **g != keys.address) {
+        bail!(
+            "gateway {g} in the config is not the address of {} ({})",
+            chain.key_file.display(),
+            keys.address
+        );
+    }
+    Ok(keys.address)
+}
+
 fn run(config: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<()> {
     let cfg = Config::load(&config)?;
     let listen = listen.unwrap_or(cfg.listen);
+    let gateway = operator_address(&cfg)?;
     let mut models = Vec::new();
     for m in &cfg.models {
         let started = std::time::Instant::now();
@@ -171,28 +205,49 @@ fn run(config: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<()> {
         Arc::clone(&metrics),
     )
     .context("starting the engine threads")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    let _guard = rt.enter();
+    let billing = match &cfg.chain {
+        None => None,
+        Some(c) => {
+            let keys = Keys::load(&c.key_file, &cfg.prefix)?;
+            let deployment = Deployment::load(&c.contracts, &cfg.chain_id)?;
+            let gas_price = parse_gas_price(&c.gas_price)?;
+            let chain = Chain::new(&c.rpc, &cfg.chain_id, gas_price, 1.3)?;
+            Some(Billing::start(
+                chain,
+                keys,
+                deployment.contracts.attribution_escrow.address,
+                Arc::clone(&metrics),
+            ))
+        }
+    };
     let gw = Arc::new(Gateway::new(
         engine,
         models,
         Verifier {
             chain_id: cfg.chain_id.clone(),
-            gateway: cfg.gateway.clone(),
+            gateway: gateway.clone(),
             prefix: cfg.prefix.clone(),
         },
         metrics,
         cfg.content_dir.clone().map(|d| ContentStore::new(vec![d])),
+        billing,
     ));
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("tokio runtime")?;
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("binding {listen}"))?;
         println!(
-            "openledger-serve: OpenAI API on http://{listen}/v1 (gateway {})",
-            cfg.gateway
+            "openledger-serve: OpenAI API on http://{listen}/v1 (gateway {gateway}, {})",
+            if gw.billing.is_some() {
+                "answers paid from inference credit"
+            } else {
+                "no chain: answers not charged"
+            }
         );
         let app = router(Arc::clone(&gw));
         let gw2 = Arc::clone(&gw);

@@ -113,31 +113,32 @@ impl ChatMessage {
                 ),
             ));
         }
-        let text =
-            match &self.content {
-                None => {
-                    return Err(ApiError::invalid(
-                        "messages",
-                        format!("a {} message needs content", self.role),
-                    ))
-                }
-                Some(Content::Text(t)) => t.clone(),
-                Some(Content::Parts(parts)) => {
-                    let mut out = String::new();
-                    for p in parts {
-                        match (p.kind.as_str(), &p.text) {
-                            ("text", Some(t)) => out.push_str(t),
-                            (kind, _) => return Err(ApiError::invalid(
+        let text = match &self.content {
+            None => {
+                return Err(ApiError::invalid(
+                    "messages",
+                    format!("a {} message needs content", self.role),
+                ))
+            }
+            Some(Content::Text(t)) => t.clone(),
+            Some(Content::Parts(parts)) => {
+                let mut out = String::new();
+                for p in parts {
+                    match (p.kind.as_str(), &p.text) {
+                        ("text", Some(t)) => out.push_str(t),
+                        (kind, _) => {
+                            return Err(ApiError::invalid(
                                 "messages",
                                 format!(
                                     "content parts of type {kind:?} are not supported; only text"
                                 ),
-                            )),
+                            ))
                         }
                     }
-                    out
                 }
-            };
+                out
+            }
+        };
         let role = if self.role == "developer" {
             "system".to_string()
         } else {

@@ -21,7 +21,8 @@ use tokio::sync::mpsc;
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::{Payer, Verifier};
-use crate::engine::{unix_now, Engine, Event, Finished, GenRequest, Model};
+use crate::billing::{Billing, Reservation};
+use crate::engine::{unix_now, Engine, Event, GenRequest, Model};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::openai::{ChatCompletionRequest, Checked, CompletionRequest};
@@ -38,6 +39,8 @@ pub struct Gateway {
     pub verifier: Verifier,
     pub metrics: Arc<Metrics>,
     pub content: Option<ContentStore>,
+    /// The chain side: credit checks and job opening. None: answers are not charged.
+    pub billing: Option<Arc<Billing>>,
     /// False once shutdown began (`/ready` answers 503).
     pub ready: AtomicBool,
     ids: AtomicU64,
@@ -50,6 +53,7 @@ impl Gateway {
         verifier: Verifier,
         metrics: Arc<Metrics>,
         content: Option<ContentStore>,
+        billing: Option<Arc<Billing>>,
     ) -> Self {
         Gateway {
             engine,
@@ -57,6 +61,7 @@ impl Gateway {
             verifier,
             metrics,
             content,
+            billing,
             ready: AtomicBool::new(true),
             ids: AtomicU64::new(0),
         }
@@ -105,6 +110,7 @@ pub fn router(gw: Arc<Gateway>) -> Router {
         .route("/v1/models/:model", get(get_model))
         .route("/v1/chat/completions", post(chat_completions))
         .route("/v1/completions", post(completions))
+        .route("/v1/receipts/:job", get(receipt))
         .route("/health", get(|| async { Json(json!({"status": "ok"})) }))
         .route("/ready", get(ready))
         .route("/metrics", get(metrics))
@@ -171,6 +177,34 @@ async fn get_model(
     axum::extract::Path(name): axum::extract::Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     Ok(Json(model_json(gw.model(&name)?.as_ref())))
+}
+
+/// `GET /v1/receipts/{job}`: the escrow's record of an answer's job (state, fee, assigned
+/// attesters, the attested result and its payouts once settled) and the answer itself.
+async fn receipt(
+    State(gw): State<Arc<Gateway>>,
+    axum::extract::Path(job): axum::extract::Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let job_id: u64 = job
+        .parse()
+        .map_err(|_| ApiError::invalid("job", format!("job id {job:?} is not a number")))?;
+    let billing = gw
+        .billing
+        .as_ref()
+        .ok_or_else(|| ApiError::NotFound("this gateway is not connected to a chain".into()))?;
+    let record = billing.job(job_id).await?;
+    let output = record["job"]["spec"]["output_hash"]
+        .as_str()
+        .and_then(|h| hex::decode(h).ok())
+        .and_then(|h| gw.content.as_ref()?.get(&h).ok())
+        .map(|b| String::from_utf8_lossy(&b).into_owned());
+    Ok(Json(json!({
+        "object": "openledger.receipt",
+        "job": job_id,
+        "status": record["job"]["status"],
+        "answer": output,
+        "escrow": record,
+    })))
 }
 
 /// A JSON body whose every failure is an OpenAI-shaped 400 or 413.
@@ -275,6 +309,8 @@ struct Answering {
     payer: Payer,
     prompt: String,
     prompt_tokens: usize,
+    /// What the answer may cost, held in the payer's credit until its job is open.
+    reservation: Option<Reservation>,
 }
 
 impl Answering {
@@ -286,32 +322,69 @@ impl Answering {
         })
     }
 
-    /// The `openledger` field: what the answer will be attributed by.
-    fn receipt(&self, gw: &Gateway, done: &Finished) -> Value {
-        let stored = gw.content.as_ref().map(|store| {
-            (
-                store.put(self.prompt.as_bytes()),
-                store.put(done.text.as_bytes()),
-            )
-        });
-        let (input_hash, output_hash) = match stored {
-            Some((Ok(i), Ok(o))) => (Some(hex::encode(i)), Some(hex::encode(o))),
-            Some((i, o)) => {
-                for e in [i.err(), o.err()].into_iter().flatten() {
-                    tracing::error!(error = %e, "storing the answer for attribution failed");
-                }
-                (None, None)
-            }
-            None => (None, None),
-        };
-        json!({
+    /// Stores the exact input and output, opens the answer's escrow job (with a chain), and
+    /// returns the `openledger` field: what the answer is attributed and paid by.
+    async fn settle(&mut self, gw: &Gateway, output: &str, output_tokens: usize) -> Value {
+        let mut v = json!({
             "payer": self.payer.address,
             "model_hash": hex::encode(self.model.file_hash),
             "registry_id": self.model.registry_id,
-            "input_hash": input_hash,
-            "output_hash": output_hash,
+            "input_hash": Value::Null,
+            "output_hash": Value::Null,
             "job": Value::Null,
+        });
+        let Some(store) = gw.content.clone() else {
+            return v;
+        };
+        let (input, output_text) = (self.prompt.clone(), output.to_owned());
+        let stored = tokio::task::spawn_blocking(move || {
+            Ok::<_, String>((
+                store.put(input.as_bytes()).map_err(|e| e.to_string())?,
+                store
+                    .put(output_text.as_bytes())
+                    .map_err(|e| e.to_string())?,
+            ))
         })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+        let (input_hash, output_hash) = match stored {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "storing the answer for attribution failed");
+                v["error"] = json!(format!("the answer could not be stored: {e}"));
+                return v;
+            }
+        };
+        v["input_hash"] = json!(hex::encode(input_hash));
+        v["output_hash"] = json!(hex::encode(output_hash));
+        let (Some(billing), Some(reservation), Some(model_id)) =
+            (&gw.billing, self.reservation.take(), self.model.registry_id)
+        else {
+            return v;
+        };
+        match billing
+            .open(
+                reservation,
+                &self.payer,
+                model_id,
+                input_hash,
+                output_hash,
+                self.prompt_tokens,
+                output_tokens,
+            )
+            .await
+        {
+            Ok(job) => {
+                v["job"] = json!(job.job_id);
+                v["tx_hash"] = json!(job.tx_hash);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, payer = %self.payer.address, "opening the answer's job failed");
+                v["error"] = json!(format!("the answer's job could not be opened: {e}"));
+            }
+        }
+        v
     }
 
     fn choice(&self, text: &str, finish: Option<&str>, delta: bool, first: bool) -> Value {
@@ -442,6 +515,22 @@ async fn answer(
         }
     };
     let prompt_tokens = ids.len();
+    let reservation = match &gw.billing {
+        None => None,
+        Some(billing) => {
+            let model_id = model.registry_id.ok_or_else(|| {
+                ApiError::Internal(format!(
+                    "model {} has no registry_id to be paid by",
+                    model.name
+                ))
+            })?;
+            Some(
+                billing
+                    .reserve(&payer, model_id, prompt_tokens, max_tokens)
+                    .await?,
+            )
+        }
+    };
     let rx = gw
         .engine
         .submit(
@@ -467,6 +556,7 @@ async fn answer(
         payer,
         prompt,
         prompt_tokens,
+        reservation,
     };
     if params.stream {
         Ok(stream(Arc::clone(gw), a, rx, echo, params.include_usage))
@@ -477,13 +567,13 @@ async fn answer(
 
 async fn whole(
     gw: &Gateway,
-    a: Answering,
+    mut a: Answering,
     mut rx: mpsc::UnboundedReceiver<Event>,
     echo: String,
 ) -> Result<Response, ApiError> {
     let done = loop {
         match rx.recv().await {
-            Some(Event::Text(_)) => {}
+            Some(Event::Text { .. }) => {}
             Some(Event::Done(d)) => break d,
             Some(Event::Failed(e)) => {
                 return Err(ApiError::Internal(format!("the model failed: {e}")))
@@ -497,19 +587,30 @@ async fn whole(
         vec![a.choice(&text, Some(done.reason.as_str()), false, false)],
     );
     body.insert("usage".into(), a.usage(done.tokens.len()));
-    body.insert("openledger".into(), a.receipt(gw, &done));
-    Ok(Json(Value::Object(body)).into_response())
+    let receipt = a.settle(gw, &done.text, done.tokens.len()).await;
+    let job = receipt["job"].as_u64();
+    body.insert("openledger".into(), receipt);
+    let mut response = Json(Value::Object(body)).into_response();
+    if let Some(job) = job {
+        response
+            .headers_mut()
+            .insert("x-openledger-job", HeaderValue::from(job));
+    }
+    Ok(response)
 }
 
 fn stream(
     gw: Arc<Gateway>,
-    a: Answering,
+    mut a: Answering,
     mut rx: mpsc::UnboundedReceiver<Event>,
     echo: String,
     include_usage: bool,
 ) -> Response {
     let (tx, out) = mpsc::channel::<Result<SseEvent, Infallible>>(16);
+    let answer_id = HeaderValue::from_str(&a.id).ok();
     tokio::spawn(async move {
+        // What reached the client: a client that leaves early pays for exactly that.
+        let (mut delivered, mut delivered_tokens) = (echo.clone(), 0usize);
         let send = |v: Value| {
             let tx = tx.clone();
             async move {
@@ -531,24 +632,36 @@ fn stream(
         }
         let done = loop {
             match rx.recv().await {
-                Some(Event::Text(t)) => {
-                    let chunk = a.envelope(true, vec![a.choice(&t, None, true, first)]);
+                Some(Event::Text { text, tokens }) => {
+                    let chunk = a.envelope(true, vec![a.choice(&text, None, true, first)]);
                     first = false;
-                    // The client went away: dropping `rx` stops the decoding.
+                    // The client went away: dropping `rx` stops the decoding, and the job is
+                    // opened for the text delivered before.
                     if !send(Value::Object(chunk)).await {
+                        drop(rx);
+                        if delivered_tokens > 0 {
+                            a.settle(&gw, &delivered, delivered_tokens).await;
+                        }
                         return;
                     }
+                    delivered.push_str(&text);
+                    delivered_tokens = tokens;
                 }
                 Some(Event::Done(d)) => break d,
                 Some(Event::Failed(e)) => {
                     let err = ApiError::Internal(format!("the model failed: {e}"));
                     let _ = send(err.body()).await;
+                    if delivered_tokens > 0 {
+                        a.settle(&gw, &delivered, delivered_tokens).await;
+                    }
                     return;
                 }
                 None => return,
             }
         };
-        let receipt = a.receipt(&gw, &done);
+        let receipt = a
+            .settle(&gw, &format!("{echo}{}", done.text), done.tokens.len())
+            .await;
         let mut last = a.envelope(
             true,
             vec![a.choice("", Some(done.reason.as_str()), true, false)],
@@ -567,7 +680,12 @@ fn stream(
         }
         let _ = tx.send(Ok(SseEvent::default().data("[DONE]"))).await;
     });
-    Sse::new(ReceiverStream::new(out))
+    let mut response = Sse::new(ReceiverStream::new(out))
         .keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
-        .into_response()
+        .into_response();
+    // The job id is known only after the answer; the last chunk carries it. This id finds it.
+    if let Some(id) = answer_id {
+        response.headers_mut().insert("x-openledger-answer", id);
+    }
+    response
 }

@@ -66,6 +66,7 @@ fn fixture() -> &'static Fixture {
             Some(openledger_attester::content::ContentStore::new(vec![
                 content.clone(),
             ])),
+            None,
         ));
         Fixture {
             gw,

@@ -406,8 +406,8 @@ fn a_gateway_charges_a_key_and_the_job_pays_out_like_a_cw20_one() {
     // a CW20-paid job, for comparison
     let t0 = w.balance(&treasury);
     w.settle_with(Method::SuffixSpan, &good);
-    let cw20_job = w.job(1).job;
-    assert_eq!((cw20_job.funding, cw20_job.gateway), (Funding::Cw20, None));
+    assert_eq!(w.job(1).payment, JobPayment::default());
+    assert_eq!(w.job(1).payment.funding, Funding::Cw20);
     let cw20_paid = (
         w.credited(&trainer),
         ops.iter().map(|o| w.credited(o)).collect::<Vec<_>>(),
@@ -428,10 +428,11 @@ fn a_gateway_charges_a_key_and_the_job_pays_out_like_a_cw20_one() {
     let job_id: u64 = attr(&res, "job_id").parse().unwrap();
     assert_eq!(credit(&w, &alice.addr), 20_000 - FEE);
     assert_eq!(key_spent(&w, &key), FEE);
-    let job = w.job(job_id).job;
+    let response = w.job(job_id);
+    let job = response.job;
     assert_eq!(job.payer, alice.addr);
-    assert_eq!(job.gateway, Some(gateway.clone()));
-    assert_eq!(job.funding, Funding::Credit);
+    assert_eq!(response.payment.gateway, Some(gateway.clone()));
+    assert_eq!(response.payment.funding, Funding::Credit);
     assert_eq!(job.fee, Uint128::new(FEE));
     let l = w.ledger();
     assert_eq!(

@@ -448,12 +448,17 @@ pub struct JobInfo {
     /// results name no contributions).
     #[serde(default)]
     pub max_contributions: u32,
-    /// How the fee was paid (older jobs: CW20).
-    #[serde(default)]
+}
+
+/// How a job was paid. Kept beside [`JobInfo`], not in it: one more field in `JobInfo` puts its
+/// derived JSON decoder past the VM's limit of 100 locals per wasm function.
+#[cw_serde]
+#[derive(Default)]
+pub struct JobPayment {
+    /// How the fee was paid (every job before credit existed: CW20).
     pub funding: Funding,
     /// The gateway operator that opened a credit-paid job with the payer's API key (answerable
     /// for the inference it claimed to serve); `None` for CW20-paid jobs.
-    #[serde(default)]
     pub gateway: Option<Addr>,
 }
 
@@ -536,6 +541,9 @@ pub struct ConfigResponse {
 pub struct JobResponse {
     pub job: JobInfo,
     pub assignments: Vec<Assignment>,
+    /// How the job was paid.
+    #[serde(default)]
+    pub payment: JobPayment,
 }
 
 #[cw_serde]

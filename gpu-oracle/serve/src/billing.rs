@@ -1,0 +1,346 @@
+//! Paying for answers: before an answer is generated its worst-case fee (the prompt plus
+//! `max_tokens` at the registry's prices, plus the platform fee, as the escrow's `QuoteFee`
+//! computes it) must fit in the payer's inference credit and his key's spending cap, less what
+//! his other answers in flight have reserved; otherwise 402. After the answer, the escrow job
+//! is opened with `RequestJobWithCredit` for the tokens actually delivered, from the operator's
+//! account. Job openings are batched: one tx carries every answer that finished while the
+//! previous tx was in flight, since one account's txs must go one at a time (sequence numbers).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use cosmwasm_std::HexBinary;
+use openledger_attester::chain::Chain;
+use openledger_attester::keys::Keys;
+use openledger_attester::AttesterError;
+use openledger_types::escrow::{
+    CreditResponse, ExecuteMsg as EscrowExecute, FeeQuote, KeySpentResponse,
+    QueryMsg as EscrowQuery,
+};
+use openledger_types::Method;
+use serde_json::Value;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::auth::Payer;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+
+/// Most job openings in one tx.
+const MAX_BATCH: usize = 32;
+
+/// The chain side of a gateway.
+pub struct Billing {
+    chain: Chain,
+    escrow: String,
+    /// Per payer, then per key id: what answers in flight may still cost.
+    reserved: Mutex<HashMap<String, u128>>,
+    key_reserved: Mutex<HashMap<[u8; 32], u128>>,
+    orders: mpsc::UnboundedSender<Order>,
+    metrics: Arc<Metrics>,
+}
+
+struct Order {
+    what: String,
+    msg: Value,
+    reply: oneshot::Sender<Result<(u64, String), String>>,
+}
+
+/// Credit held back for one answer in flight; given back when dropped.
+pub struct Reservation {
+    billing: Arc<Billing>,
+    payer: String,
+    key_id: [u8; 32],
+    amount: u128,
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        let take = |m: &mut u128| *m = m.saturating_sub(self.amount);
+        if let Ok(mut r) = self.billing.reserved.lock() {
+            if let Some(v) = r.get_mut(&self.payer) {
+                take(v);
+                if *v == 0 {
+                    r.remove(&self.payer);
+                }
+            }
+        }
+        if let Ok(mut r) = self.billing.key_reserved.lock() {
+            if let Some(v) = r.get_mut(&self.key_id) {
+                take(v);
+                if *v == 0 {
+                    r.remove(&self.key_id);
+                }
+            }
+        }
+    }
+}
+
+/// An opened job.
+#[derive(Clone, Debug)]
+pub struct OpenedJob {
+    pub job_id: u64,
+    pub tx_hash: String,
+}
+
+impl Billing {
+    /// Starts the job-opening task (needs a tokio runtime).
+    pub fn start(chain: Chain, keys: Keys, escrow: String, metrics: Arc<Metrics>) -> Arc<Self> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let billing = Arc::new(Billing {
+            chain: chain.clone(),
+            escrow: escrow.clone(),
+            reserved: Mutex::new(HashMap::new()),
+            key_reserved: Mutex::new(HashMap::new()),
+            orders: tx,
+            metrics,
+        });
+        tokio::spawn(open_jobs(chain, keys, escrow, rx));
+        billing
+    }
+
+    async fn query<R: serde::de::DeserializeOwned>(&self, q: &EscrowQuery) -> Result<R, ApiError> {
+        self.chain
+            .smart(&self.escrow, q)
+            .await
+            .map_err(|e| ApiError::Internal(format!("querying the escrow: {e}")))
+    }
+
+    /// Holds back the most `prompt_tokens` + `max_tokens` can cost; 402 when it does not fit.
+    pub async fn reserve(
+        self: &Arc<Self>,
+        payer: &Payer,
+        model_id: u64,
+        prompt_tokens: usize,
+        max_tokens: usize,
+    ) -> Result<Reservation, ApiError> {
+        let quote: FeeQuote = self
+            .query(&EscrowQuery::QuoteFee {
+                model_id,
+                input_tokens: prompt_tokens as u64,
+                output_tokens: max_tokens as u64,
+            })
+            .await?;
+        let credit: CreditResponse = self
+            .query(&EscrowQuery::Credit {
+                address: payer.address.clone(),
+            })
+            .await?;
+        let key_id = payer.key.id();
+        let spent = match payer.grant.max_spend {
+            Some(_) => {
+                let r: KeySpentResponse = self
+                    .query(&EscrowQuery::KeySpent {
+                        key_id: HexBinary::from(key_id.to_vec()),
+                    })
+                    .await?;
+                r.spent.u128()
+            }
+            None => 0,
+        };
+        let fee = quote.fee.u128();
+        let refuse = |m: String| {
+            self.metrics.payment_failures.inc();
+            Err(ApiError::PaymentRequired(m))
+        };
+        let mut reserved = self.reserved.lock().unwrap_or_else(|p| p.into_inner());
+        let mut key_reserved = self.key_reserved.lock().unwrap_or_else(|p| p.into_inner());
+        let held = reserved.get(&payer.address).copied().unwrap_or(0);
+        if credit.credit.u128() < held.saturating_add(fee) {
+            return refuse(format!(
+                "{} has {} uopen of inference credit{}; this request may cost up to {fee} uopen \
+                 ({prompt_tokens} prompt tokens + max_tokens {max_tokens}); deposit with the \
+                 escrow's DepositCredit or lower max_tokens",
+                payer.address,
+                credit.credit,
+                if held > 0 {
+                    format!(", {held} of it held for answers in flight")
+                } else {
+                    String::new()
+                },
+            ));
+        }
+        if let Some(cap) = payer.grant.max_spend {
+            let key_held = key_reserved.get(&key_id).copied().unwrap_or(0);
+            if spent.saturating_add(key_held).saturating_add(fee) > cap.u128() {
+                return refuse(format!(
+                    "this API key may spend {cap} uopen in all and has spent {spent}{}; this \
+                     request may cost up to {fee} uopen: make a new key",
+                    if key_held > 0 {
+                        format!(" with {key_held} held for answers in flight")
+                    } else {
+                        String::new()
+                    }
+                ));
+            }
+        }
+        *reserved.entry(payer.address.clone()).or_default() += fee;
+        *key_reserved.entry(key_id).or_default() += fee;
+        Ok(Reservation {
+            billing: Arc::clone(self),
+            payer: payer.address.clone(),
+            key_id,
+            amount: fee,
+        })
+    }
+
+    /// Opens the job for an answer and gives the reservation back.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn open(
+        &self,
+        reservation: Reservation,
+        payer: &Payer,
+        model_id: u64,
+        input_hash: [u8; 32],
+        output_hash: [u8; 32],
+        input_tokens: usize,
+        output_tokens: usize,
+    ) -> Result<OpenedJob, String> {
+        let msg = EscrowExecute::RequestJobWithCredit {
+            api_key: payer.key.clone(),
+            model_id,
+            method: Method::SuffixSpan,
+            input_hash: HexBinary::from(input_hash.to_vec()),
+            output_hash: HexBinary::from(output_hash.to_vec()),
+            input_tokens: input_tokens as u64,
+            output_tokens: output_tokens as u64,
+            ask_count: None,
+            method_params: None,
+        };
+        let msg = serde_json::to_value(&msg).map_err(|e| e.to_string())?;
+        let (reply, answer) = oneshot::channel();
+        self.orders
+            .send(Order {
+                what: format!("job for {}", payer.address),
+                msg,
+                reply,
+            })
+            .map_err(|_| "the job-opening task stopped".to_string())?;
+        let result = answer
+            .await
+            .map_err(|_| "the job-opening task stopped".to_string())?;
+        drop(reservation);
+        match result {
+            Ok((job_id, tx_hash)) => {
+                self.metrics.jobs_opened.inc();
+                Ok(OpenedJob { job_id, tx_hash })
+            }
+            Err(e) => {
+                self.metrics.payment_failures.inc();
+                Err(e)
+            }
+        }
+    }
+
+    /// The escrow's view of a job (`Job {job_id}`), as JSON.
+    pub async fn job(&self, job_id: u64) -> Result<Value, ApiError> {
+        self.chain
+            .smart(&self.escrow, &EscrowQuery::Job { job_id })
+            .await
+            .map_err(|e| match e {
+                AttesterError::Query { .. } => ApiError::NotFound(format!("no job {job_id}: {e}")),
+                e => ApiError::Internal(format!("querying the escrow: {e}")),
+            })
+    }
+}
+
+/// The job ids a tx opened, in message order (`attribution_job` events).
+fn job_ids(events: &Value) -> Vec<u64> {
+    events
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["type"] == "wasm-attribution_job")
+        .filter_map(|e| {
+            e["attributes"]
+                .as_array()?
+                .iter()
+                .find_map(|a| (a["key"] == "job_id").then(|| a["value"].as_str()?.parse().ok())?)
+        })
+        .collect()
+}
+
+async fn open_jobs(
+    chain: Chain,
+    keys: Keys,
+    escrow: String,
+    mut rx: mpsc::UnboundedReceiver<Order>,
+) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(o) => batch.push(o),
+                Err(_) => break,
+            }
+        }
+        let msgs: Vec<_> = batch
+            .iter()
+            .map(|o| (escrow.clone(), o.msg.clone(), vec![]))
+            .collect();
+        let what = if batch.len() == 1 {
+            batch[0].what.clone()
+        } else {
+            format!("{} jobs", batch.len())
+        };
+        match chain.execute(&keys, &what, &msgs).await {
+            Ok(included) => {
+                let ids = job_ids(&included.events);
+                if ids.len() == batch.len() {
+                    for (o, id) in batch.into_iter().zip(ids) {
+                        let _ = o.reply.send(Ok((id, included.hash.clone())));
+                    }
+                } else {
+                    let e = format!(
+                        "tx {} opened {} jobs for {} answers",
+                        included.hash,
+                        ids.len(),
+                        batch.len()
+                    );
+                    for o in batch {
+                        let _ = o.reply.send(Err(e.clone()));
+                    }
+                }
+            }
+            // A batch whose tx was refused changed nothing: one payer's failure must not cost
+            // the others their jobs, so each goes again alone. (A timeout is not retried: the
+            // tx may still land.)
+            Err(e) if batch.len() > 1 && !matches!(e, AttesterError::TxTimeout { .. }) => {
+                tracing::warn!(error = %e, jobs = batch.len(), "batched job opening failed; opening one by one");
+                for o in batch {
+                    let r = chain
+                        .execute(&keys, &o.what, &[(escrow.clone(), o.msg.clone(), vec![])])
+                        .await
+                        .map_err(|e| e.to_string())
+                        .and_then(|inc| match job_ids(&inc.events).first() {
+                            Some(&id) => Ok((id, inc.hash.clone())),
+                            None => Err(format!("tx {} opened no job", inc.hash)),
+                        });
+                    let _ = o.reply.send(r);
+                }
+            }
+            Err(e) => {
+                let e = e.to_string();
+                tracing::error!(error = %e, "opening a job failed");
+                for o in batch {
+                    let _ = o.reply.send(Err(e.clone()));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_ids_come_from_attribution_job_events_in_order() {
+        let events = serde_json::json!([
+            {"type": "wasm", "attributes": [{"key": "job_id", "value": "99"}]},
+            {"type": "wasm-attribution_job", "attributes": [{"key": "model_id", "value": "1"}, {"key": "job_id", "value": "7"}]},
+            {"type": "wasm-attribution_job", "attributes": [{"key": "job_id", "value": "8"}]},
+        ]);
+        assert_eq!(job_ids(&events), vec![7, 8]);
+        assert!(job_ids(&Value::Null).is_empty());
+    }
+}
