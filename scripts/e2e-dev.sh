@@ -3,7 +3,8 @@
 # contract on it (scripts/deploy.sh, needs artifacts/ from scripts/build-contracts.sh), and run the
 # unmodified-cosmjs end-to-end suite against it; then runs the whole lifecycle on it
 # (scripts/demo.sh --liar --crash: three attester daemons, one lying, one killed mid-job) and
-# checks the receipt (lifecycle.test.mjs). Used by scripts/test.sh.
+# checks the receipt (lifecycle.test.mjs); then buys answers through the OpenAI API from
+# openledger-serve on the same chain (inference.test.mjs). Used by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
@@ -15,7 +16,7 @@ log="$home/dev.log"
 # The binaries the packages' own integration tests built (target/debug): `cargo build` would
 # resolve features without the dev-dependencies and rebuild most of the tree.
 cargo test -q --locked -p openledger-node --no-run
-cargo test -q --locked -p gpu-oracle -p openledger-attester --no-run
+cargo test -q --locked -p gpu-oracle -p openledger-attester -p openledger-serve --no-run
 DEV_CHAIN_PID=""
 cleanup() {
   if [[ -n "$DEV_CHAIN_PID" ]]; then
@@ -47,3 +48,9 @@ if ! scripts/demo.sh --bin-dir target/debug --rpc "$OPENLEDGER_RPC" --contracts 
   exit 1
 fi
 (cd scripts/e2e && npm run --silent test:lifecycle)
+
+echo "e2e: answers bought through the OpenAI API (unmodified openai npm) from openledger-serve, paid from credit, attributed by the same attesters"
+OPENLEDGER_DEMO_HOME="$home/demo" OPENLEDGER_SERVE_BIN="$PWD/target/debug/openledger-serve" \
+  OPENLEDGER_MODEL="$(scripts/fetch-models.sh --check)" OPENLEDGER_SERVE_PORT="${E2E_SERVE_PORT:-17800}" \
+  bash -c 'cd scripts/e2e && npm run --silent test:inference'
+

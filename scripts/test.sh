@@ -34,7 +34,7 @@ section "client tooling (cosmjs fixtures, Keplr chain info, generated contract c
 (cd scripts/e2e && npm run --silent test:offline)
 (cd clients/ts && npm run --silent check-codegen && npm run --silent build)
 
-section "end to end: unmodified cosmjs against openledgerd dev (real CometBFT), then the lifecycle with three attester daemons"
+section "end to end: unmodified cosmjs against openledgerd dev (real CometBFT), the lifecycle with three attester daemons, then answers bought with the unmodified openai SDK from openledger-serve"
 scripts/e2e-dev.sh
 
 section "end to end: IBC between two dev chains relayed by unmodified Hermes (ICS-20 there and back, amino, timeout refund, contract-owned channel, CW20 OPEN over cw20-ics20)"

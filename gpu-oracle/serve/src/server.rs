@@ -609,8 +609,9 @@ fn stream(
     let (tx, out) = mpsc::channel::<Result<SseEvent, Infallible>>(16);
     let answer_id = HeaderValue::from_str(&a.id).ok();
     tokio::spawn(async move {
-        // What reached the client: a client that leaves early pays for exactly that.
-        let (mut delivered, mut delivered_tokens) = (echo.clone(), 0usize);
+        // What the model generated and reached the client (an echoed prompt is not part of
+        // it): a client that leaves early pays for exactly that.
+        let (mut delivered, mut delivered_tokens) = (String::new(), 0usize);
         let send = |v: Value| {
             let tx = tx.clone();
             async move {
@@ -659,9 +660,7 @@ fn stream(
                 None => return,
             }
         };
-        let receipt = a
-            .settle(&gw, &format!("{echo}{}", done.text), done.tokens.len())
-            .await;
+        let receipt = a.settle(&gw, &done.text, done.tokens.len()).await;
         let mut last = a.envelope(
             true,
             vec![a.choice("", Some(done.reason.as_str()), true, false)],
