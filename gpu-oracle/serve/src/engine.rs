@@ -316,6 +316,11 @@ fn worker(shared: &Shared) {
                     let Some(p) = st.waiting.pop_front() else {
                         break;
                     };
+                    // Its client left while it waited: nothing to run.
+                    if p.tx.is_closed() {
+                        shared.metrics.cancelled.inc();
+                        continue;
+                    }
                     st.active += 1;
                     seqs.push(Sequence::new(p, &shared.metrics));
                 }

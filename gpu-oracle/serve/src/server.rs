@@ -632,7 +632,19 @@ fn stream(
             first = false;
         }
         let done = loop {
-            match rx.recv().await {
+            // Waiting for the next token must not hide a client that left (a prompt's prefill
+            // can take seconds): its going away closes `tx`.
+            let event = tokio::select! {
+                event = rx.recv() => event,
+                _ = tx.closed() => {
+                    drop(rx);
+                    if delivered_tokens > 0 {
+                        a.settle(&gw, &delivered, delivered_tokens).await;
+                    }
+                    return;
+                }
+            };
+            match event {
                 Some(Event::Text { text, tokens }) => {
                     let chunk = a.envelope(true, vec![a.choice(&text, None, true, first)]);
                     first = false;

@@ -482,3 +482,81 @@ async fn a_client_that_goes_away_stops_the_decoding() {
     }
     assert_eq!(cancelled(), before + 1);
 }
+
+/// Resident memory of this process, in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_abandoned_streams_leave_nothing_behind() {
+    // A gateway of its own, so the other tests' answers do not show in its gauges.
+    let f = fixture();
+    let metrics = Arc::new(Metrics::new());
+    let engine = Engine::start(
+        EngineConfig {
+            workers: 1,
+            max_sequences: 4,
+            max_waiting: 2_000,
+        },
+        Arc::clone(&metrics),
+    )
+    .expect("engine");
+    let gw = Arc::new(Gateway::new(
+        engine,
+        vec![Arc::clone(&f.model)],
+        Verifier {
+            chain_id: CHAIN.into(),
+            gateway: GATEWAY.into(),
+            prefix: "open".into(),
+        },
+        Arc::clone(&metrics),
+        None,
+        None,
+    ));
+    let key = key();
+    let before = rss_kib();
+    for i in 0..1_000 {
+        let resp = router(Arc::clone(&gw))
+            .oneshot(post(
+                "/v1/chat/completions",
+                Some(&key),
+                chat(&format!("Tell me about the number {i}."), 64, true).to_string(),
+            ))
+            .await
+            .expect("infallible");
+        assert_eq!(resp.status(), StatusCode::OK);
+        // Hang up without reading a byte.
+        drop(resp);
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while metrics.cancelled.get() < 1_000 {
+        assert!(
+            Instant::now() < deadline,
+            "only {} of 1000 abandoned answers were stopped",
+            metrics.cancelled.get()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(metrics.cancelled.get(), 1_000);
+    assert_eq!(metrics.active_sequences.get(), 0);
+    assert_eq!(metrics.queue_depth.get(), 0);
+    // One leaked KV cache per answer would be ~3.9 GB; the allocator may keep some pages.
+    let grown = rss_kib().saturating_sub(before);
+    eprintln!(
+        "1000 abandoned streams: resident memory grew {} MiB",
+        grown / 1024
+    );
+    assert!(
+        grown < 256 * 1024,
+        "resident memory grew {} MiB",
+        grown / 1024
+    );
+}
