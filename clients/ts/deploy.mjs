@@ -262,6 +262,9 @@ const escrow = await instantiate(
       // Blocks governance has to resolve a challenge (≈ 3.5 days at 6 s blocks, half the
       // attester registry's 7-day unbonding period); past it the challenge lapses, bond refunded.
       challenge_resolve_blocks: 50_400,
+      // A gateway that charged for inference the attesters reject loses 10 % of its bond (in
+      // the attester registry) and is jailed for jail_seconds.
+      slash_gateway_bps: 1_000,
     },
   },
   "openledger attribution-escrow",

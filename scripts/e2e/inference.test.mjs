@@ -14,7 +14,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -37,7 +37,9 @@ const PORT = Number(env("OPENLEDGER_SERVE_PORT") ?? 17800);
 const BASE = `http://127.0.0.1:${PORT}/v1`;
 const MODEL = "smollm2-geo";
 const CREDIT = 2_000_000n;
-const over = (s) => ["settled", "failed", "expired", "inputs_unavailable"].includes(s);
+const over = (s) => ["settled", "failed", "expired", "inputs_unavailable", "rejected"].includes(s);
+// result_hash of the attesters' canonical "inference rejected" verdicts.
+const rejectedHash = (reason) => createHash("sha256").update(`openledger/attestation/rejected/${reason}/v1`).digest("hex");
 
 async function until(fn, what, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -51,7 +53,7 @@ async function until(fn, what, timeoutMs) {
 
 describe("inference bought through the OpenAI API, paid from credit, attributed and settled", { skip }, () => {
   const children = [];
-  let client, deployer, escrow, modelId, modelOwner, ownerBefore, params, home, payer, apiKey, openai, logs;
+  let client, deployer, escrow, registry, modelId, modelOwner, ownerBefore, params, home, payer, apiKey, openai, logs, liars;
   const q = (msg) => client.queryContractSmart(escrow, msg);
   const credit = async (address) => BigInt((await q({ credit: { address } })).credit);
 
@@ -88,33 +90,51 @@ describe("inference bought through the OpenAI API, paid from credit, attributed 
       start(attester, ["run", "-c", config], `${config}.log`);
     }
 
-    // The gateway operator: a fresh account key in the attester key-file format, funded for gas.
-    const secret = randomBytes(32);
-    const { pubkey } = await Secp256k1.makeKeypair(secret);
-    const operator = toBech32(PREFIX, rawSecp256k1PubkeyToRawAddress(Secp256k1.compressPubkey(pubkey)));
-    writeFileSync(join(home, "keys.json"), JSON.stringify({ secp256k1: toHex(secret), ed25519: toHex(randomBytes(32)) }), { mode: 0o600 });
-    await client.sendTokens(deployer, operator, [{ denom: DENOM, amount: "50000000" }], "auto");
-    writeFileSync(
-      join(home, "config.toml"),
-      [
-        `listen = "127.0.0.1:${PORT}"`,
-        `chain_id = "${chainId}"`,
-        `content_dir = "${join(demo, "content")}"`,
-        "",
-        "[chain]",
-        `rpc = "${RPC}"`,
-        `contracts = "${env("OPENLEDGER_CONTRACTS")}"`,
-        `key_file = "keys.json"`,
-        "",
-        "[[models]]",
-        `name = "${MODEL}"`,
-        `path = "${env("OPENLEDGER_MODEL")}"`,
-        `registry_id = ${modelId}`,
-        "",
-      ].join("\n"),
-    );
-    start(env("OPENLEDGER_SERVE_BIN"), ["run", "-c", join(home, "config.toml")], join(home, "serve.log"));
-    await until(async () => (await fetch(`http://127.0.0.1:${PORT}/ready`)).ok, "the gateway's /ready", 120_000);
+    // A gateway: a fresh operator account key in the attester key-file format, funded for gas,
+    // registered and bonded in the attester registry (what lets it charge credit), then started.
+    // `testing` makes it cheat on purpose (the liars below).
+    const gatewayAt = async (dir, port, testing = []) => {
+      mkdirSync(dir, { recursive: true });
+      const secret = randomBytes(32);
+      const { pubkey } = await Secp256k1.makeKeypair(secret);
+      const operator = toBech32(PREFIX, rawSecp256k1PubkeyToRawAddress(Secp256k1.compressPubkey(pubkey)));
+      writeFileSync(join(dir, "keys.json"), JSON.stringify({ secp256k1: toHex(secret), ed25519: toHex(randomBytes(32)) }), { mode: 0o600 });
+      await client.sendTokens(deployer, operator, [{ denom: DENOM, amount: "50000000" }], "auto");
+      const config = join(dir, "config.toml");
+      writeFileSync(
+        config,
+        [
+          `listen = "127.0.0.1:${port}"`,
+          `chain_id = "${chainId}"`,
+          `content_dir = "${join(demo, "content")}"`,
+          "",
+          "[chain]",
+          `rpc = "${RPC}"`,
+          `contracts = "${env("OPENLEDGER_CONTRACTS")}"`,
+          `key_file = "keys.json"`,
+          "",
+          "[[models]]",
+          `name = "${MODEL}"`,
+          `path = "${env("OPENLEDGER_MODEL")}"`,
+          `registry_id = ${modelId}`,
+          "",
+          ...(testing.length ? ["[testing]", ...testing.map((t) => `${t} = true`), ""] : []),
+        ].join("\n"),
+      );
+      const r = spawnSync(env("OPENLEDGER_SERVE_BIN"), ["register", "-c", config, "--bond", "1000000"], { encoding: "utf8", env: { ...process.env, RUST_LOG: "warn" } });
+      assert.equal(r.status, 0, `openledger-serve register: ${r.stderr}${r.stdout}`);
+      start(env("OPENLEDGER_SERVE_BIN"), ["run", "-c", config], join(dir, "serve.log"));
+      return { operator, config, base: `http://127.0.0.1:${port}/v1` };
+    };
+    const honest = await gatewayAt(home, PORT);
+    liars = [
+      { cheat: "under_report_tokens", rejection: "token-count", ...(await gatewayAt(join(demo, "gateway-liar-1"), PORT + 1, ["under_report_tokens"])) },
+      { cheat: "forge_output", rejection: "output", ...(await gatewayAt(join(demo, "gateway-liar-2"), PORT + 2, ["forge_output"])) },
+    ];
+    for (const g of [honest, ...liars]) {
+      await until(async () => (await fetch(g.base.replace(/\/v1$/, "/ready"))).ok, `${g.base}'s /ready`, 180_000);
+    }
+    registry = deployment.contracts.attester_registry.address;
 
     // The payer: a fresh account, funded, with native uopen deposited as inference credit.
     const payerWallet = await DirectSecp256k1HdWallet.generate(12, { prefix: PREFIX });
@@ -144,8 +164,8 @@ describe("inference bought through the OpenAI API, paid from credit, attributed 
     return p;
   }
 
-  function makeKey(mnemonic) {
-    const r = spawnSync(env("OPENLEDGER_SERVE_BIN"), ["api-key", "-c", join(home, "config.toml"), "--expires", "1h"], {
+  function makeKey(mnemonic, config = join(home, "config.toml")) {
+    const r = spawnSync(env("OPENLEDGER_SERVE_BIN"), ["api-key", "-c", config, "--expires", "1h"], {
       encoding: "utf8",
       env: { ...process.env, OPENLEDGER_MNEMONIC: mnemonic, RUST_LOG: "warn" },
     });
@@ -287,5 +307,56 @@ describe("inference bought through the OpenAI API, paid from credit, attributed 
     const beta = answers.reduce((t, a) => t + ((BigInt(a.fee) - BigInt(a.platform)) * BigInt(params.beta_bps)) / 10_000n, 0n);
     assert.ok(beta > 0n);
     assert.equal(BigInt((await q({ balance: { address: modelOwner } })).balance) - ownerBefore, beta);
+  });
+
+  test("a gateway charging for fewer tokens than it served, or for an answer the model did not give, is caught: job rejected, payer refunded in full, gateway slashed and jailed", async () => {
+    // Their own payer, so the honest answers' credit checks above stay exact.
+    const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: PREFIX });
+    const [{ address }] = await wallet.getAccounts();
+    await client.sendTokens(deployer, address, [{ denom: DENOM, amount: String(CREDIT + 1_000_000n) }], "auto");
+    const own = await SigningCosmWasmClient.connectWithSigner(RPC, wallet, CLIENT_OPTS);
+    await own.execute(address, escrow, { deposit_credit: {} }, "auto", undefined, [{ denom: DENOM, amount: String(CREDIT) }]);
+    for (const liar of liars) {
+      liar.sdk = new OpenAI({ baseURL: liar.base, apiKey: makeKey(wallet.mnemonic, liar.config), maxRetries: 0 });
+      const res = await liar.sdk.chat.completions.create({
+        model: MODEL,
+        messages: [{ role: "user", content: "What is the capital of Italy?" }],
+        max_tokens: 12,
+        temperature: 0,
+      });
+      liar.job = res.openledger.job;
+      assert.ok(Number.isInteger(liar.job), JSON.stringify(res.openledger));
+      const { job } = await jobOf(liar.job);
+      if (liar.cheat === "under_report_tokens") assert.equal(job.output_tokens, res.usage.completion_tokens - 1, "it charged one token fewer than it served");
+    }
+    assert.ok((await credit(address)) < CREDIT, "both answers were charged");
+    const done = await until(
+      async () => {
+        const all = await Promise.all(liars.map((l) => jobOf(l.job)));
+        return all.every((r) => over(r.job.status)) && all;
+      },
+      `the liars' jobs ${liars.map((l) => l.job).join(", ")} to end`,
+      300_000,
+    ).catch((e) => {
+      for (const { log, out } of logs) console.error(`--- ${log}\n${Buffer.concat(out).toString().split("\n").slice(-30).join("\n")}`);
+      throw e;
+    });
+    for (const [i, r] of done.entries()) {
+      const liar = liars[i];
+      assert.equal(r.job.status, "rejected", `${liar.cheat}: ${JSON.stringify(r.job)}`);
+      assert.equal(r.job.result.result_hash, rejectedHash(liar.rejection), `${liar.cheat} is rejected for its ${liar.rejection}`);
+      assert.equal(r.assignments.length, 3);
+      assert.ok(r.assignments.every((a) => a.status === "in_quorum"), JSON.stringify(r.assignments));
+      const info = await client.queryContractSmart(registry, { attester: { operator: liar.operator } });
+      assert.equal(info.slashed_total, String((1_000_000n * BigInt(params.slash_gateway_bps)) / 10_000n), `${liar.cheat}'s bond is slashed`);
+      assert.ok(info.status.jailed, `${liar.cheat} is jailed: ${JSON.stringify(info.status)}`);
+      console.log(`# ${liar.cheat}: job ${liar.job} rejected (${liar.rejection}), gateway ${liar.operator} slashed ${info.slashed_total} uopen and jailed`);
+    }
+    assert.equal(await credit(address), CREDIT, "the payer got every fee back");
+    // A jailed gateway's next answer cannot be charged: the chain refuses its job.
+    const res = await liars[1].sdk.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 2, temperature: 0 });
+    assert.equal(res.openledger.job, null);
+    assert.match(res.openledger.error, /jailed/);
+    assert.equal(await credit(address), CREDIT);
   });
 });

@@ -35,6 +35,7 @@ export interface EscrowParams {
   reveal_blocks: number;
   slash_deviation_bps: number;
   slash_equivocation_bps: number;
+  slash_gateway_bps?: number;
   slash_missed_bps: number;
   tolerance_bps: number;
   unattributed?: Unattributed & string;
@@ -220,7 +221,7 @@ export type QueryMsg = {
     attester: string;
   };
 };
-export type JobStatus = ("committing" | "revealing" | "finalized" | "challenged" | "settled") | "failed" | "expired" | "inputs_unavailable";
+export type JobStatus = ("committing" | "revealing" | "finalized" | "challenged" | "settled") | "failed" | "expired" | "inputs_unavailable" | "rejected";
 export interface MigrateMsg {}
 export interface BalanceResponse {
   balance: Uint128;

@@ -230,7 +230,8 @@ fn register_bond_and_eligibility() {
         ContractError::InvalidInput { .. }
     ));
     assert!(matches!(
-        w.register(&op, caps(vec![], vec![])).unwrap_err(),
+        w.register(&op, caps(vec![Method::SuffixSpan; 9], vec![]))
+            .unwrap_err(),
         ContractError::InvalidInput { .. }
     ));
     w.register(&op, caps(vec![Method::SuffixSpan], vec![]))
@@ -265,6 +266,17 @@ fn register_bond_and_eligibility() {
     );
     assert_eq!(w.eligible(Method::SuffixSpan, Some(model)).len(), 2);
     assert!(w.eligible(Method::TracinProj, None).is_empty());
+    // a gateway registers with no methods: bonded and Active, but never eligible for a job
+    w.exec(
+        &op2,
+        ExecuteMsg::UpdateCapabilities {
+            capabilities: caps(vec![], vec![]),
+        },
+    )
+    .unwrap();
+    assert_eq!(w.info(&op2).status, AttesterStatus::Active);
+    assert_eq!(w.eligible(Method::SuffixSpan, None), vec![op.clone()]);
+    assert!(w.eligible(Method::RagRetrieval, None).is_empty());
 
     w.exec(
         &op,

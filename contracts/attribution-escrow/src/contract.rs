@@ -65,6 +65,7 @@ pub fn validate_params(p: &EscrowParams) -> Result<(), ContractError> {
     if p.slash_missed_bps > BPS
         || p.slash_deviation_bps > BPS
         || p.slash_equivocation_bps > BPS
+        || p.slash_gateway_bps > BPS
         || p.tolerance_bps > 2 * BPS
     {
         return Err(ContractError::invalid("bps parameter out of range"));

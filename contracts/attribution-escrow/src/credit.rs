@@ -5,12 +5,15 @@
 //! The escrow holds credit as CW20 OPEN, like every other token it holds (the
 //! [`Ledger`](openledger_types::escrow::Ledger)'s `inference_credit`). A credit-paid job is
 //! refunded to the payer's credit (`settle::refund_msgs`); the key's spend is never given back.
+//! The gateway must be bonded in the attester registry: a job whose inference the attesters
+//! reject refunds the payer and slashes the gateway (`tally`).
 
 use cosmwasm_std::{
     coin, coins, Addr, BankMsg, CanonicalAddr, Deps, DepsMut, Env, MessageInfo, Response, StdError,
     StdResult, Storage, Uint128,
 };
 use openledger_types::api_key::{ApiKey, ApiKeyError, ApiKeyGrant};
+use openledger_types::attester::{AttesterRegistry, AttesterStatus};
 use openledger_types::open_token::OpenToken;
 
 use crate::error::ContractError;
@@ -176,12 +179,37 @@ pub fn execute_request_job_with_credit(
 ) -> Result<Response, ContractError> {
     let cfg = CONFIG.load(deps.storage)?;
     let (payer, grant) = verify_api_key(deps.as_ref(), &env, &info.sender, &api_key)?;
+    check_gateway_bonded(deps.as_ref(), &cfg, &info.sender)?;
     let payment = Payment::Credit {
         gateway: info.sender,
         key_id: api_key.id(),
         max_spend: grant.max_spend,
     };
     open_job(deps, env, cfg, payer, req, payment)
+}
+
+/// A gateway charges payers only while it is bonded in the attester registry and in good
+/// standing (`Active`): its bond is what the escrow slashes when the attesters reject the
+/// inference it charged for.
+fn check_gateway_bonded(deps: Deps, cfg: &Config, gateway: &Addr) -> Result<(), ContractError> {
+    let refuse = |reason: String| ContractError::GatewayNotBonded {
+        gateway: gateway.to_string(),
+        reason,
+    };
+    let info = AttesterRegistry(cfg.attester_registry.clone())
+        .attester(&deps.querier, gateway)
+        .map_err(|_| refuse("it is not registered in the attester registry".into()))?;
+    match info.status {
+        AttesterStatus::Active => Ok(()),
+        AttesterStatus::Inactive => Err(refuse(format!(
+            "its bond of {} is below the registry's min_bond",
+            info.bonded
+        ))),
+        AttesterStatus::Jailed { until } => {
+            Err(refuse(format!("it is jailed until {until} (unix seconds)")))
+        }
+        AttesterStatus::Tombstoned => Err(refuse("it is tombstoned".into())),
+    }
 }
 
 /// Moves `fee` from `payer`'s credit to `escrowed` and adds it to the key's spend, which

@@ -85,6 +85,13 @@ pub enum ContractError {
     #[error("Amount must be greater than zero")]
     ZeroAmount {},
 
+    #[error(
+        "Gateway {gateway} may not charge inference credit: {reason}. A gateway registers in the \
+         attester registry (no methods needed) and bonds at least min_bond, which answers for \
+         the inference it charges for"
+    )]
+    GatewayNotBonded { gateway: String, reason: String },
+
     #[error("Insufficient inference credit: {credit} available, {needed} needed")]
     InsufficientCredit { credit: Uint128, needed: Uint128 },
 

@@ -182,13 +182,17 @@ pub fn open_job(
         method_params,
     };
     let spec_hash = spec.hash()?;
-    let eligible: Vec<EligibleAttester> = AttesterRegistry(cfg.attester_registry.clone())
+    let mut eligible: Vec<EligibleAttester> = AttesterRegistry(cfg.attester_registry.clone())
         .eligible(
             &deps.querier,
             method,
             Some(model.base_model_hash.clone()),
             MAX_CANDIDATES,
         )?;
+    // A gateway that also attests never checks the inference it charged for itself.
+    if let Payment::Credit { gateway, .. } = &payment {
+        eligible.retain(|e| e.operator != *gateway);
+    }
     if (eligible.len() as u32) < ask {
         return Err(ContractError::NotEnoughAttesters {
             needed: ask,
@@ -253,6 +257,8 @@ pub fn open_job(
     };
     jobs().save(deps.storage, id, &job)?;
     if let Payment::Credit { gateway, .. } = &payment {
+        // Its bond answers for the inference until the tally decides the job.
+        OBLIGATIONS.save(deps.storage, (gateway, id), &())?;
         JOB_PAYMENTS.save(
             deps.storage,
             id,

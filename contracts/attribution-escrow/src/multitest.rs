@@ -85,6 +85,7 @@ pub fn escrow_params() -> EscrowParams {
         max_contributions: 64,
         unattributed: Unattributed::Treasury,
         challenge_resolve_blocks: 20,
+        slash_gateway_bps: 1_000,
     }
 }
 
@@ -528,6 +529,51 @@ impl World {
         }
     }
 
+    /// Registers `gateway` in the attester registry with no methods (it attests nothing) and
+    /// bonds `bond` OPEN, given to it by the payer: what a gateway needs to charge credit.
+    pub fn bond_gateway(&mut self, gateway: &Addr, bond: u128) {
+        let (payer, token, reg) = (
+            self.payer.clone(),
+            self.token.clone(),
+            self.attesters.clone(),
+        );
+        self.app
+            .execute_contract(
+                payer,
+                token,
+                &Cw20ExecuteMsg::Transfer {
+                    recipient: gateway.to_string(),
+                    amount: Uint128::new(bond),
+                },
+                &[],
+            )
+            .unwrap();
+        let key = SigningKey::from([0x9a; 32]);
+        self.app
+            .execute_contract(
+                gateway.clone(),
+                reg.clone(),
+                &att::ExecuteMsg::Register {
+                    pubkey: Binary::from(VerificationKey::from(&key).as_ref().to_vec()),
+                    capabilities: att::Capabilities {
+                        methods: vec![],
+                        model_hashes: vec![],
+                        backend: "gateway".into(),
+                        max_job_bytes: 0,
+                    },
+                },
+                &[],
+            )
+            .unwrap();
+        self.send(
+            gateway,
+            &reg,
+            bond,
+            to_json_binary(&att::ReceiveMsg::Bond {}).unwrap(),
+        )
+        .unwrap();
+    }
+
     pub fn exec(&mut self, who: &Addr, msg: &ExecuteMsg) -> Result<AppResponse, ContractError> {
         self.app
             .execute_contract(who.clone(), self.escrow.clone(), msg, &[])
@@ -592,6 +638,21 @@ impl World {
             .value
             .parse()
             .unwrap())
+    }
+
+    /// The jobs (of `status`, or all), a page of up to `MAX_LIMIT` from the first.
+    pub fn jobs(&self, status: Option<JobStatus>) -> JobsResponse {
+        self.app
+            .wrap()
+            .query_wasm_smart(
+                &self.escrow,
+                &QueryMsg::ListJobs {
+                    status,
+                    start_after: None,
+                    limit: Some(openledger_types::MAX_LIMIT),
+                },
+            )
+            .unwrap()
     }
 
     pub fn job(&self, id: u64) -> JobResponse {
@@ -1006,34 +1067,12 @@ pub fn run_lifecycle(w: &mut World) {
     );
     w.assert_ledger_balanced();
     assert_eq!(w.ledger().held(), Uint128::zero());
-    let settled: JobsResponse = w
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &w.escrow,
-            &QueryMsg::ListJobs {
-                status: Some(JobStatus::Settled),
-                start_after: None,
-                limit: None,
-            },
-        )
-        .unwrap();
+    let settled = w.jobs(Some(JobStatus::Settled));
     assert_eq!(
         settled.jobs.iter().map(|j| j.id).collect::<Vec<_>>(),
         vec![job_id]
     );
-    let open: JobsResponse = w
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &w.escrow,
-            &QueryMsg::ListJobs {
-                status: Some(JobStatus::Committing),
-                start_after: None,
-                limit: None,
-            },
-        )
-        .unwrap();
+    let open = w.jobs(Some(JobStatus::Committing));
     assert!(open.jobs.is_empty());
     let mine: AttesterJobsResponse = w
         .app
@@ -1836,18 +1875,7 @@ fn governance_params() {
         },
     )
     .unwrap();
-    let jobs: JobsResponse = w
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &w.escrow,
-            &QueryMsg::ListJobs {
-                status: None,
-                start_after: None,
-                limit: None,
-            },
-        )
-        .unwrap();
+    let jobs = w.jobs(None);
     assert!(jobs.jobs.is_empty());
 }
 
@@ -2019,18 +2047,7 @@ fn rows_past_top_k_are_paid_from_the_validation_pool() {
     // with the version and is paid by validation score
     let r = w.result_with(&[(1, 10_000)], &[(1, 1, 5_000), (1, 3, 3_000)], "top2");
     let res = w.settle_with(Method::SuffixSpan, &r);
-    let job: JobsResponse = w
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &w.escrow,
-            &QueryMsg::ListJobs {
-                status: None,
-                start_after: None,
-                limit: None,
-            },
-        )
-        .unwrap();
+    let job = w.jobs(None);
     assert_eq!(job.jobs[0].max_contributions, 2);
     assert_eq!(
         settlement_attr(&res, "contributions"),

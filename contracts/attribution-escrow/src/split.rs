@@ -193,6 +193,7 @@ mod tests {
             max_contributions: 64,
             unattributed: Default::default(),
             challenge_resolve_blocks: 20,
+            slash_gateway_bps: 1_000,
         }
     }
 

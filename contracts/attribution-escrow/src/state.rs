@@ -42,6 +42,7 @@ pub fn status_code(s: JobStatus) -> u8 {
         JobStatus::Failed => 5,
         JobStatus::Expired => 6,
         JobStatus::InputsUnavailable => 7,
+        JobStatus::Rejected => 8,
     }
 }
 

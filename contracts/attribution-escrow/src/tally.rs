@@ -240,24 +240,25 @@ pub fn do_tally(
 
     // in_quorum(attester) decides InQuorum vs Deviated once a result is final.
     let mut decided: Option<(AttestationResult, Vec<Addr>)> = None;
-    let unavailable_stake: Uint128 = revealed
-        .iter()
-        .filter(|a| a.result.as_ref().is_some_and(|r| r.is_inputs_unavailable()))
-        .map(|a| a.stake)
-        .sum();
-    if reaches_quorum(
-        unavailable_stake,
-        job.total_stake,
-        p.quorum_num,
-        p.quorum_den,
-    ) {
-        // A quorum could not fetch the inputs: that is the decided outcome, in either mode.
-        let members = revealed
+    // A quorum's verdict on the inputs (could not fetch them, or the inference they hold does
+    // not check) is the decided outcome, in either mode.
+    let verdicts = std::iter::once(AttestationResult::inputs_unavailable())
+        .chain(Rejection::ALL.into_iter().map(AttestationResult::rejected));
+    for verdict in verdicts {
+        let members: Vec<&Assignment> = revealed
             .iter()
-            .filter(|a| a.result.as_ref().is_some_and(|r| r.is_inputs_unavailable()))
-            .map(|a| a.attester.clone())
+            .filter(|a| a.result.as_ref() == Some(&verdict))
+            .copied()
             .collect();
-        decided = Some((AttestationResult::inputs_unavailable(), members));
+        let stake: Uint128 = members.iter().map(|a| a.stake).sum();
+        if reaches_quorum(stake, job.total_stake, p.quorum_num, p.quorum_den) {
+            let members = members.iter().map(|a| a.attester.clone()).collect();
+            decided = Some((verdict, members));
+            break;
+        }
+    }
+    if decided.is_some() {
+        // decided by the verdict
     } else if job.spec.method.is_exact() {
         let reveals: Vec<(AttestationResult, Uint128)> = revealed
             .iter()
@@ -274,11 +275,11 @@ pub fn do_tally(
             }
         }
     } else {
-        // "Inputs unavailable" is no measurement: it takes no part in the median and is
-        // never within the band of a decided result (so it deviates from one).
+        // A verdict is no measurement: it takes no part in the median and is never within
+        // the band of a decided result (so it deviates from one).
         let measured: Vec<&&Assignment> = revealed
             .iter()
-            .filter(|a| !a.result.as_ref().is_some_and(|r| r.is_inputs_unavailable()))
+            .filter(|a| !a.result.as_ref().is_some_and(|r| r.is_verdict()))
             .collect();
         let dims = job.spec.datanets.len();
         let results: Vec<(&AttestationResult, Uint128)> = measured
@@ -403,6 +404,8 @@ pub fn do_tally(
         ASSIGNMENTS.save(deps.storage, (job_id, &a.attester.clone()), a)?;
     }
 
+    let rejection = decided.as_ref().and_then(|(r, _)| r.rejection());
+    let gateway = job_payment(deps.storage, job_id)?.gateway;
     match decided {
         Some((result, _)) if result.is_inputs_unavailable() => {
             // Ends now: no challenge window (nothing is paid for), nobody owes anything more.
@@ -421,6 +424,44 @@ pub fn do_tally(
             attrs.push(Attribute::new("status", "inputs_unavailable"));
             attrs.push(Attribute::new("refund", job.fee - job.platform_fee));
             attrs.push(Attribute::new("platform_fee", job.platform_fee));
+        }
+        Some((result, _)) if rejection.is_some() => {
+            // The inference does not check: nothing is paid for it, and no challenge window
+            // (the result attributes nothing). A gateway charged the payer for it: he gets the
+            // whole fee back and the gateway's bond is slashed. A payer who opened the job
+            // himself declared it: he keeps paying the platform fee, as for unavailable inputs.
+            let reason = rejection.map(Rejection::as_str).unwrap_or_default();
+            job.status = JobStatus::Rejected;
+            job.result = Some(result);
+            let kept = if gateway.is_some() {
+                Uint128::zero()
+            } else {
+                job.platform_fee
+            };
+            msgs.extend(
+                refund_msgs(deps.storage, cfg, &job, kept)?
+                    .into_iter()
+                    .map(SubMsg::new),
+            );
+            if let Some(g) = &gateway {
+                msgs.push(penalty(registry.slash_msg(
+                    g,
+                    p.slash_gateway_bps,
+                    Some(jail_until),
+                    false,
+                    &format!("inference rejected by the attesters ({reason})"),
+                )?));
+                attrs.push(Attribute::new("gateway_slashed", g.to_string()));
+            }
+            release_obligations(
+                deps.storage,
+                job_id,
+                assignments.iter().map(|a| &a.attester),
+            );
+            attrs.push(Attribute::new("status", "rejected"));
+            attrs.push(Attribute::new("rejection", reason));
+            attrs.push(Attribute::new("refund", job.fee - kept));
+            attrs.push(Attribute::new("platform_fee", kept));
         }
         Some((result, _)) => {
             job.status = JobStatus::Finalized;
@@ -463,6 +504,10 @@ pub fn do_tally(
             ));
             attrs.push(Attribute::new("refund", job.fee.to_string()));
         }
+    }
+    // Whatever was decided, the gateway's bond no longer answers for this job's inference.
+    if let Some(g) = &gateway {
+        release_obligations(deps.storage, job_id, [g]);
     }
     jobs().save(deps.storage, job_id, &job)?;
     Ok((msgs, attrs))

@@ -11,7 +11,7 @@ use cosmwasm_std::{Addr, HexBinary};
 use gpu_oracle::attribution::suffix_span::{Document, SuffixIndex, SuffixSpanParams};
 use gpu_oracle::attribution::ContributionRef;
 use gpu_oracle::llm::gguf::Gguf;
-use gpu_oracle::llm::Tokenizer;
+use gpu_oracle::llm::{CpuModel, LlamaWeights, Tokenizer};
 use openledger_types::common::{DatanetRef, Method};
 use openledger_types::datanet::{
     ContributionInfo, ContributionStatus, ContributionsResponse, QueryMsg as DatanetQuery,
@@ -25,12 +25,18 @@ use sha2::{Digest, Sha256};
 use crate::chain::Chain;
 use crate::content::ContentStore;
 use crate::error::{AttesterError, Result};
+use crate::inference::{self, Replayer};
 
-/// The model an attester serves: its file hash (what jobs name) and its tokenizer.
+/// The model an attester serves: its file hash (what jobs name), its tokenizer, and its
+/// weights for replaying the answers it attributes.
 pub struct ServedModel {
     pub path: PathBuf,
     pub hash: [u8; 32],
     pub tokenizer: Tokenizer,
+    /// Dequantised weights (`None` only in unit tests of attribution, which replay nothing).
+    pub weights: Option<Arc<CpuModel>>,
+    /// Positions the model was trained for.
+    pub context: usize,
 }
 
 impl ServedModel {
@@ -43,10 +49,24 @@ impl ServedModel {
         let hash: [u8; 32] = Sha256::digest(&bytes).into();
         let gguf = Gguf::parse(bytes).map_err(|e| bad(e.to_string()))?;
         let tokenizer = Tokenizer::from_gguf(&gguf).map_err(|e| bad(e.to_string()))?;
+        let weights = LlamaWeights::from_gguf(&gguf).map_err(|e| bad(e.to_string()))?;
+        let context = weights.config.context;
+        let weights = CpuModel::new(&weights).map_err(|e| bad(e.to_string()))?;
         Ok(ServedModel {
             path: path.into(),
             hash,
             tokenizer,
+            weights: Some(Arc::new(weights)),
+            context,
+        })
+    }
+
+    /// What replays answers, when the weights are loaded.
+    pub fn replayer(&self) -> Option<Replayer<'_>> {
+        Some(Replayer {
+            tokenizer: &self.tokenizer,
+            weights: Arc::clone(self.weights.as_ref()?),
+            context: self.context,
         })
     }
 }
@@ -100,6 +120,8 @@ pub struct Inputs {
     pub docs: Vec<Document>,
     pub rows: Vec<Row>,
     pub versions: Vec<VersionLeaves>,
+    /// The job's stored input (the prompt, as a record or plain text).
+    pub input: Vec<u8>,
     pub output: Vec<u8>,
 }
 
@@ -184,20 +206,27 @@ pub async fn gather(
             });
         }
     }
-    let output = content
-        .get_at_most(job.spec.output_hash.as_slice(), max_job_bytes - job_bytes)
-        .map_err(|e| match e {
-            AttesterError::ContentTooLarge { bytes, .. } => AttesterError::JobTooLarge {
-                job_id: job.id,
-                bytes: job_bytes.saturating_add(bytes),
-                max: max_job_bytes,
-            },
-            e => e,
-        })?;
+    let mut fetch = |hash: &HexBinary| -> Result<Vec<u8>> {
+        let bytes = content
+            .get_at_most(hash.as_slice(), max_job_bytes - job_bytes)
+            .map_err(|e| match e {
+                AttesterError::ContentTooLarge { bytes, .. } => AttesterError::JobTooLarge {
+                    job_id: job.id,
+                    bytes: job_bytes.saturating_add(bytes),
+                    max: max_job_bytes,
+                },
+                e => e,
+            })?;
+        job_bytes += bytes.len() as u64;
+        Ok(bytes)
+    };
+    let output = fetch(&job.spec.output_hash)?;
+    let input = fetch(&job.spec.input_hash)?;
     Ok(Inputs {
         docs,
         rows,
         versions,
+        input,
         output,
     })
 }
@@ -339,8 +368,8 @@ pub fn compute(job: &JobInfo, model: &Arc<ServedModel>, inputs: Inputs) -> Resul
         message,
     };
     let params = suffix_span_params(job)?;
-    let text = String::from_utf8(inputs.output)
-        .map_err(|_| err("the inference output is not UTF-8 text".into()))?;
+    let text = inference::answer_text(&inputs.output)
+        .ok_or_else(|| err("the inference output is not UTF-8 text".into()))?;
     let output = model.tokenizer.encode(&text)?;
     let index = SuffixIndex::build(inputs.docs)?;
     let (full, kept) = index.attribute(&output, params)?;
@@ -459,6 +488,8 @@ mod tests {
             path: "test.gguf".into(),
             hash: [7; 32],
             tokenizer: byte_tokenizer(),
+            weights: None,
+            context: 0,
         })
     }
 
@@ -523,6 +554,7 @@ mod tests {
             ],
             rows: vec![],
             versions: vec![],
+            input: vec![],
             output: b"Paris is the capital of France; the river Seine flows".to_vec(),
         };
         let Attestation {
@@ -612,6 +644,7 @@ mod tests {
             docs: vec![doc(&m, 1, 1, "Paris is the capital of France")],
             rows: vec![],
             versions: vec![],
+            input: vec![],
             output: b"zzzz qqqq".to_vec(),
         };
         let none = compute(&job(&[(1, 1)], None), &m, inputs()).unwrap();
@@ -630,6 +663,7 @@ mod tests {
             docs: vec![doc(&m, 1, 1, "Paris")],
             rows: vec![],
             versions: vec![],
+            input: vec![],
             output: vec![0xff, 0xfe],
         };
         let e = compute(&job(&[(1, 1)], None), &m, bad_utf8)

@@ -21,11 +21,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use cosmrs::Coin;
-use cosmwasm_std::{to_json_binary, Binary, HexBinary, Uint128};
-use openledger_types::attester::{
-    AttesterInfo, Capabilities, ExecuteMsg as RegistryExecute, QueryMsg as RegistryQuery,
-    ReceiveMsg as RegistryReceive,
-};
+use cosmwasm_std::{Binary, HexBinary, Uint128};
+use openledger_types::attester::{AttesterInfo, Capabilities};
 use openledger_types::common::Method;
 use openledger_types::escrow::{
     commitment, AssignmentStatus, AttestationPacket, AttestationPacketData, AttestationResult,
@@ -33,7 +30,7 @@ use openledger_types::escrow::{
     JobResponse, JobStatus, QueryMsg as EscrowQuery, ATTEST_PORT,
 };
 use rand_core::{OsRng, RngCore};
-use serde_json::{json, Value};
+use serde_json::Value;
 use tracing::{info, warn};
 
 use crate::attest::{self, ServedModel};
@@ -41,9 +38,11 @@ use crate::chain::{Chain, Included};
 use crate::config::{Config, Deployment};
 use crate::content::ContentStore;
 use crate::error::{AttesterError, Result};
+use crate::inference::{self, Verdict};
 use crate::journal::{Entry, Journal, Phase};
 use crate::keys::Keys;
 use crate::metrics::Metrics;
+use crate::operator::{self, to_value};
 use crate::receipt;
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
@@ -111,9 +110,6 @@ impl Attester {
     }
     fn escrow(&self) -> &str {
         &self.deployment.contracts.attribution_escrow.address
-    }
-    fn registry(&self) -> &str {
-        &self.deployment.contracts.attester_registry.address
     }
 
     /// Polls until `shutdown` resolves; a poll in progress is finished first, so no transaction
@@ -226,6 +222,7 @@ impl Attester {
                 | JobStatus::Failed
                 | JobStatus::Expired
                 | JobStatus::InputsUnavailable
+                | JobStatus::Rejected
         ) {
             self.finish(id, &aj.assignment.status, job.status)?;
             return Ok(true);
@@ -464,11 +461,62 @@ impl Attester {
             }
             Err(e) => return Err(e),
         };
-        let rows = inputs.docs.len();
+        // Only a gateway-opened job must hold records (a payer's own plain-text job is his
+        // declaration); how it was paid is kept beside the job.
+        let r: JobResponse = self
+            .chain
+            .smart(self.escrow(), &EscrowQuery::Job { job_id: id })
+            .await?;
+        let by_gateway = r.payment.gateway.is_some();
         info!(
             job = id,
-            rows, "inputs verified against their hashes; tokenising and indexing"
+            by_gateway, "inputs match their hashes; recounting tokens and replaying the answer"
         );
+        let model = self.model.clone();
+        let owned = job.clone();
+        let (input, output) = (std::mem::take(&mut inputs.input), inputs.output.clone());
+        let verdict = tokio::task::spawn_blocking(move || -> Result<Verdict> {
+            let replayer = model.replayer().ok_or_else(|| AttesterError::Job {
+                job_id: owned.id,
+                message: "the model's weights are not loaded: cannot replay answers".into(),
+            })?;
+            inference::check(&replayer, &owned, by_gateway, &input, &output)
+        })
+        .await
+        .map_err(|e| AttesterError::Job {
+            job_id: id,
+            message: format!("replay task: {e}"),
+        })??;
+        match verdict {
+            Verdict::Rejected { reason, why } => {
+                Metrics::inc(&self.metrics.inferences_rejected_total);
+                Metrics::inc(&self.metrics.jobs_computed_total);
+                warn!(
+                    job = id,
+                    reason = reason.as_str(),
+                    "inference rejected: {why}"
+                );
+                return self.journal_result(job, AttestationResult::rejected(reason), t);
+            }
+            Verdict::Verified { exact, tolerated } => {
+                Metrics::inc(&self.metrics.inferences_verified_total);
+                info!(
+                    job = id,
+                    exact,
+                    tolerated,
+                    ms = t.elapsed().as_millis() as u64,
+                    "answer replayed: it is the model's"
+                );
+            }
+            Verdict::Unrecorded => {
+                info!(
+                    job = id,
+                    "plain-text input and output from the payer himself: nothing to replay"
+                );
+            }
+        }
+        let rows = inputs.docs.len();
+        info!(job = id, rows, "tokenising the rows and indexing");
         let model = self.model.clone();
         let owned = job.clone();
         let evidence = (
@@ -637,61 +685,24 @@ impl Attester {
     /// Registers this key with the attester registry (if it is not yet) and bonds `bond` uopen:
     /// wraps it into CW20 OPEN and sends it to the registry, in one transaction.
     pub async fn register(&self, bond: u128, backend: &str) -> Result<Included> {
-        let registry = self.registry().to_string();
-        let token = self.deployment.contracts.open_token.address.clone();
-        let mut msgs: Vec<(String, Value, Vec<Coin>)> = vec![];
-        if self.attester_info().await?.is_none() {
-            let register = RegistryExecute::Register {
-                pubkey: Binary::from(self.keys.packet_pubkey().to_vec()),
-                capabilities: Capabilities {
-                    methods: vec![Method::SuffixSpan],
-                    model_hashes: vec![HexBinary::from(self.model.hash.to_vec())],
-                    backend: backend.into(),
-                    max_job_bytes: self.cfg.max_job_bytes,
-                },
-            };
-            msgs.push((registry.clone(), to_value(&register)?, vec![]));
-        }
-        if bond > 0 {
-            // OPEN wraps the token's own native denom (its `wrap_info`).
-            #[derive(serde::Deserialize)]
-            struct WrapInfo {
-                native_denom: String,
-            }
-            let wrap: WrapInfo = self.chain.smart(&token, &json!({"wrap_info": {}})).await?;
-            let funds = vec![Coin {
-                denom: wrap.native_denom.parse().map_err(|e| AttesterError::Rpc {
-                    url: self.chain.url().into(),
-                    message: format!("denom: {e}"),
-                })?,
-                amount: bond,
-            }];
-            msgs.push((token.clone(), json!({"deposit": {}}), funds));
-            let hook =
-                to_json_binary(&RegistryReceive::Bond {}).map_err(|e| AttesterError::Rpc {
-                    url: self.chain.url().into(),
-                    message: e.to_string(),
-                })?;
-            msgs.push((
-                token,
-                json!({"send": {"contract": registry, "amount": Uint128::new(bond), "msg": hook}}),
-                vec![],
-            ));
-        }
-        self.chain
-            .execute(&self.keys, "register and bond", &msgs)
-            .await
+        let capabilities = Capabilities {
+            methods: vec![Method::SuffixSpan],
+            model_hashes: vec![HexBinary::from(self.model.hash.to_vec())],
+            backend: backend.into(),
+            max_job_bytes: self.cfg.max_job_bytes,
+        };
+        operator::register_and_bond(
+            &self.chain,
+            &self.deployment,
+            &self.keys,
+            capabilities,
+            bond,
+        )
+        .await
     }
 
     pub async fn attester_info(&self) -> Result<Option<AttesterInfo>> {
-        let q = RegistryQuery::Attester {
-            operator: self.keys.address.clone(),
-        };
-        match self.chain.smart(self.registry(), &q).await {
-            Ok(info) => Ok(Some(info)),
-            Err(AttesterError::Query { log, .. }) if log.contains("not found") => Ok(None),
-            Err(e) => Err(e),
-        }
+        operator::info(&self.chain, &self.deployment, &self.keys).await
     }
 
     /// The escrow balance credited to this attester (rewards), then claims it if non-zero.
@@ -717,11 +728,4 @@ impl Attester {
     pub fn journal(&self) -> &Journal {
         &self.journal
     }
-}
-
-fn to_value<T: serde::Serialize>(v: &T) -> Result<Value> {
-    serde_json::to_value(v).map_err(|e| AttesterError::Rpc {
-        url: String::new(),
-        message: e.to_string(),
-    })
 }

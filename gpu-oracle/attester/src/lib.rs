@@ -1,8 +1,9 @@
 //! `openledger-attester`: the attester daemon of the OpenLedger Proof-of-Attribution network.
 //!
-//! It watches the `attribution-escrow` contract for jobs assigned to its key
-//! ([`daemon`]), fetches the inputs by content hash ([`content`]) and the Datanet versions they
-//! name from the chain, computes the attribution with `gpu-oracle` ([`attest`]), and answers in two
+//! It watches the `attribution-escrow` contract for jobs assigned to its key ([`daemon`]),
+//! fetches the inputs by content hash ([`content`]) and the Datanet versions they name from the
+//! chain, checks the inference it is asked to attribute (token counts and a replay of the
+//! answer, [`inference`]), computes the attribution with `gpu-oracle` ([`attest`]), and answers in two
 //! signed transactions ([`chain`]): a commitment in the commit window, then the IBC-shaped packet
 //! signed with its ed25519 key ([`keys`]) in the reveal window. What it must not forget between
 //! the two (the salt and the committed result) is journaled to disk first ([`journal`]), so a crash
@@ -15,9 +16,11 @@ pub mod config;
 pub mod content;
 pub mod daemon;
 pub mod error;
+pub mod inference;
 pub mod journal;
 pub mod keys;
 pub mod metrics;
+pub mod operator;
 pub mod receipt;
 
 pub use error::AttesterError;

@@ -47,6 +47,10 @@ metrics! {
     counter jobs_seen_total,
     /// Attestations computed (results journaled).
     counter jobs_computed_total,
+    /// Inferences whose token counts or answer did not check (attested as rejected).
+    counter inferences_rejected_total,
+    /// Answers replayed and found to be the model's.
+    counter inferences_verified_total,
     /// Commit transactions included.
     counter commits_total,
     /// Reveal transactions included.

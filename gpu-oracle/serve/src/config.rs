@@ -32,6 +32,22 @@ pub struct Config {
     pub chain: Option<ChainSection>,
     /// The models served.
     pub models: Vec<ModelSection>,
+    /// Misbehaviour on purpose, for tests that the attesters catch a dishonest gateway. Never
+    /// set it on a gateway people pay: its bond is slashed for every answer it charges.
+    #[serde(default)]
+    pub testing: Testing,
+}
+
+/// `[testing]`: how a dishonest gateway cheats, for the tests that catch it.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Testing {
+    /// Charge each answer one output token fewer than it generated.
+    #[serde(default)]
+    pub under_report_tokens: bool,
+    /// Store (and charge for) a fixed answer the model did not give instead of the real one.
+    #[serde(default)]
+    pub forge_output: bool,
 }
 
 /// `[engine]`.

@@ -154,9 +154,9 @@ impl FinishReason {
 /// What a request hears from its worker.
 #[derive(Debug)]
 pub enum Event {
-    /// Answer text, in order; concatenated they are the answer. `tokens`: how many tokens
-    /// the answer has generated up to and including this text.
-    Text { text: String, tokens: usize },
+    /// Answer text, in order; concatenated they are the answer. `tokens`: the ids generated
+    /// since the previous `Text` (concatenated, every token up to and including this text).
+    Text { text: String, tokens: Vec<u32> },
     /// The end, after the last `Text`.
     Done(Finished),
     /// The model failed (the answer so far stands as sent).
@@ -405,6 +405,8 @@ struct Sequence {
     sampler: Sampler,
     logits: Option<Vec<f32>>,
     tokens: Vec<u32>,
+    /// How many of `tokens` earlier `Text` events carried.
+    sent_tokens: usize,
     stream: TextStream,
     stop: StopText,
     text: String,
@@ -427,6 +429,7 @@ impl Sequence {
             sampler: p.req.sampling.sampler(),
             logits: None,
             tokens: Vec::new(),
+            sent_tokens: 0,
             stream: TextStream::default(),
             stop: StopText::new(p.req.stop),
             text: String::new(),
@@ -447,7 +450,8 @@ impl Sequence {
             return;
         }
         self.text.push_str(&text);
-        let tokens = self.tokens.len();
+        let tokens = self.tokens[self.sent_tokens..].to_vec();
+        self.sent_tokens = self.tokens.len();
         if self.tx.send(Event::Text { text, tokens }).is_err() {
             self.cancelled(metrics);
         }

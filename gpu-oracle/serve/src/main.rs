@@ -1,6 +1,6 @@
 //! `openledger-serve`: run an OpenLedger inference gateway (see `--help`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -11,12 +11,14 @@ use openledger_attester::chain::Chain;
 use openledger_attester::config::Deployment;
 use openledger_attester::content::ContentStore;
 use openledger_attester::keys::Keys;
+use openledger_attester::operator;
 use openledger_serve::auth::{make_key, Verifier};
 use openledger_serve::billing::Billing;
 use openledger_serve::config::Config;
 use openledger_serve::engine::{unix_now, Engine, EngineConfig, Model};
 use openledger_serve::metrics::Metrics;
 use openledger_serve::server::{router, Gateway};
+use openledger_types::attester::Capabilities;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -42,6 +44,19 @@ enum Command {
         /// Listen here instead of the config's `listen`.
         #[arg(long, env = "OPENLEDGER_SERVE_LISTEN")]
         listen: Option<std::net::SocketAddr>,
+    },
+    /// Register this gateway's operator key (`[chain] key_file`) in the attester registry and
+    /// bond stake, in one tx. A gateway must be bonded (at least the registry's min_bond) to
+    /// charge inference credit: the escrow slashes the bond (and jails the gateway) when the
+    /// attesters reject an answer it charged for. It registers with no methods, so it is never
+    /// assigned a job to attest.
+    Register {
+        /// The gateway's config.toml (needs a `[chain]` section).
+        #[arg(long, short, env = "OPENLEDGER_SERVE_CONFIG")]
+        config: PathBuf,
+        /// uopen to wrap into OPEN and bond (0: only register, or only report when registered).
+        #[arg(long, default_value_t = 0)]
+        bond: u128,
     },
     /// Print an API key for this gateway, signed by an account of a BIP-39 mnemonic (derived at
     /// m/44'/118'/0'/0/N, as Keplr and cosmjs derive). The key lets the gateway charge that
@@ -81,6 +96,7 @@ fn main() -> Result<()> {
         .init();
     match Cli::parse().command {
         Command::Run { config, listen } => run(config, listen),
+        Command::Register { config, bond } => register(&config, bond),
         Command::ApiKey {
             mnemonic,
             account_index,
@@ -121,6 +137,48 @@ fn main() -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn register(config: &Path, bond: u128) -> Result<()> {
+    let cfg = Config::load(config)?;
+    let c = cfg.chain.as_ref().with_context(|| {
+        format!(
+            "{} has no [chain] section: a gateway registers with the chain it charges on",
+            config.display()
+        )
+    })?;
+    let keys = Keys::load(&c.key_file, &cfg.prefix)?;
+    let deployment = Deployment::load(&c.contracts, &cfg.chain_id)?;
+    let chain = Chain::new(&c.rpc, &cfg.chain_id, parse_gas_price(&c.gas_price)?, 1.3)?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("tokio runtime")?;
+    rt.block_on(async {
+        let registered = operator::info(&chain, &deployment, &keys).await?;
+        if registered.is_some() && bond == 0 {
+            println!("{} is registered; pass --bond to add stake", keys.address);
+        } else {
+            let capabilities = Capabilities {
+                methods: vec![],
+                model_hashes: vec![],
+                backend: "gateway".into(),
+                max_job_bytes: 0,
+            };
+            let tx = operator::register_and_bond(&chain, &deployment, &keys, capabilities, bond)
+                .await
+                .context("register and bond")?;
+            println!("registered and bonded {bond} uopen (tx {})", tx.hash);
+        }
+        let info = operator::info(&chain, &deployment, &keys)
+            .await?
+            .context("registered, yet the registry does not know this gateway")?;
+        println!(
+            "gateway {}: bonded {} OPEN base units, status {:?}",
+            keys.address, info.bonded, info.status
+        );
+        Ok(())
+    })
 }
 
 /// `0.025uopen` → (0.025, "uopen").
@@ -225,7 +283,7 @@ fn run(config: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<()> {
             ))
         }
     };
-    let gw = Arc::new(Gateway::new(
+    let mut gw = Gateway::new(
         engine,
         models,
         Verifier {
@@ -236,7 +294,9 @@ fn run(config: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<()> {
         metrics,
         cfg.content_dir.clone().map(|d| ContentStore::new(vec![d])),
         billing,
-    ));
+    );
+    gw.testing = cfg.testing;
+    let gw = Arc::new(gw);
     rt.block_on(async {
         let listener = tokio::net::TcpListener::bind(listen)
             .await

@@ -14,6 +14,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use gpu_oracle::llm::Sampling;
 use openledger_attester::content::ContentStore;
+use openledger_attester::inference::{answer_text, CompletionRecord, PromptRecord};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -22,6 +23,7 @@ use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::{Payer, Verifier};
 use crate::billing::{Billing, Reservation};
+use crate::config::Testing;
 use crate::engine::{unix_now, Engine, Event, GenRequest, Model};
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -43,6 +45,8 @@ pub struct Gateway {
     pub billing: Option<Arc<Billing>>,
     /// False once shutdown began (`/ready` answers 503).
     pub ready: AtomicBool,
+    /// Misbehaviour on purpose, for tests that the attesters catch it (default: none).
+    pub testing: Testing,
     ids: AtomicU64,
 }
 
@@ -63,6 +67,7 @@ impl Gateway {
             content,
             billing,
             ready: AtomicBool::new(true),
+            testing: Testing::default(),
             ids: AtomicU64::new(0),
         }
     }
@@ -197,7 +202,7 @@ async fn receipt(
         .as_str()
         .and_then(|h| hex::decode(h).ok())
         .and_then(|h| gw.content.as_ref()?.get(&h).ok())
-        .map(|b| String::from_utf8_lossy(&b).into_owned());
+        .map(|b| answer_text(&b).unwrap_or_else(|| String::from_utf8_lossy(&b).into_owned()));
     Ok(Json(json!({
         "object": "openledger.receipt",
         "job": job_id,
@@ -309,6 +314,8 @@ struct Answering {
     payer: Payer,
     prompt: String,
     prompt_tokens: usize,
+    max_tokens: usize,
+    sampling: Sampling,
     /// What the answer may cost, held in the payer's credit until its job is open.
     reservation: Option<Reservation>,
 }
@@ -322,9 +329,10 @@ impl Answering {
         })
     }
 
-    /// Stores the exact input and output, opens the answer's escrow job (with a chain), and
+    /// Stores the exact input (prompt and sampling settings) and output (text and token ids),
+    /// which attesters recount and replay, opens the answer's escrow job (with a chain), and
     /// returns the `openledger` field: what the answer is attributed and paid by.
-    async fn settle(&mut self, gw: &Gateway, output: &str, output_tokens: usize) -> Value {
+    async fn settle(&mut self, gw: &Gateway, output: &str, tokens: &[u32]) -> Value {
         let mut v = json!({
             "payer": self.payer.address,
             "model_hash": hex::encode(self.model.file_hash),
@@ -336,13 +344,31 @@ impl Answering {
         let Some(store) = gw.content.clone() else {
             return v;
         };
-        let (input, output_text) = (self.prompt.clone(), output.to_owned());
+        let input = PromptRecord::new(self.prompt.clone(), self.max_tokens as u32, self.sampling);
+        let mut output = CompletionRecord::new(output.to_owned(), tokens.to_vec());
+        let mut output_tokens = tokens.len();
+        if gw.testing.forge_output {
+            tracing::warn!("testing.forge_output is set: storing an answer the model did not give");
+            let forged = "This answer was written by the gateway, not the model.";
+            output.tokens = self.model.tokenizer.encode(forged).unwrap_or_default();
+            output.text = forged.into();
+            output_tokens = output.tokens.len();
+        }
+        if gw.testing.under_report_tokens {
+            tracing::warn!(
+                "testing.under_report_tokens is set: charging for fewer tokens than served"
+            );
+            output_tokens = output_tokens.saturating_sub(1);
+        }
+        let (input, output) = (
+            serde_json::to_vec(&input).map_err(|e| e.to_string()),
+            serde_json::to_vec(&output).map_err(|e| e.to_string()),
+        );
         let stored = tokio::task::spawn_blocking(move || {
+            let (input, output) = (input?, output?);
             Ok::<_, String>((
-                store.put(input.as_bytes()).map_err(|e| e.to_string())?,
-                store
-                    .put(output_text.as_bytes())
-                    .map_err(|e| e.to_string())?,
+                store.put(&input).map_err(|e| e.to_string())?,
+                store.put(&output).map_err(|e| e.to_string())?,
             ))
         })
         .await
@@ -556,6 +582,8 @@ async fn answer(
         payer,
         prompt,
         prompt_tokens,
+        max_tokens,
+        sampling,
         reservation,
     };
     if params.stream {
@@ -587,7 +615,7 @@ async fn whole(
         vec![a.choice(&text, Some(done.reason.as_str()), false, false)],
     );
     body.insert("usage".into(), a.usage(done.tokens.len()));
-    let receipt = a.settle(gw, &done.text, done.tokens.len()).await;
+    let receipt = a.settle(gw, &done.text, &done.tokens).await;
     let job = receipt["job"].as_u64();
     body.insert("openledger".into(), receipt);
     let mut response = Json(Value::Object(body)).into_response();
@@ -611,7 +639,7 @@ fn stream(
     tokio::spawn(async move {
         // What the model generated and reached the client (an echoed prompt is not part of
         // it): a client that leaves early pays for exactly that.
-        let (mut delivered, mut delivered_tokens) = (String::new(), 0usize);
+        let (mut delivered, mut delivered_tokens) = (String::new(), Vec::<u32>::new());
         let send = |v: Value| {
             let tx = tx.clone();
             async move {
@@ -638,8 +666,8 @@ fn stream(
                 event = rx.recv() => event,
                 _ = tx.closed() => {
                     drop(rx);
-                    if delivered_tokens > 0 {
-                        a.settle(&gw, &delivered, delivered_tokens).await;
+                    if !delivered_tokens.is_empty() {
+                        a.settle(&gw, &delivered, &delivered_tokens).await;
                     }
                     return;
                 }
@@ -652,27 +680,27 @@ fn stream(
                     // opened for the text delivered before.
                     if !send(Value::Object(chunk)).await {
                         drop(rx);
-                        if delivered_tokens > 0 {
-                            a.settle(&gw, &delivered, delivered_tokens).await;
+                        if !delivered_tokens.is_empty() {
+                            a.settle(&gw, &delivered, &delivered_tokens).await;
                         }
                         return;
                     }
                     delivered.push_str(&text);
-                    delivered_tokens = tokens;
+                    delivered_tokens.extend(tokens);
                 }
                 Some(Event::Done(d)) => break d,
                 Some(Event::Failed(e)) => {
                     let err = ApiError::Internal(format!("the model failed: {e}"));
                     let _ = send(err.body()).await;
-                    if delivered_tokens > 0 {
-                        a.settle(&gw, &delivered, delivered_tokens).await;
+                    if !delivered_tokens.is_empty() {
+                        a.settle(&gw, &delivered, &delivered_tokens).await;
                     }
                     return;
                 }
                 None => return,
             }
         };
-        let receipt = a.settle(&gw, &done.text, done.tokens.len()).await;
+        let receipt = a.settle(&gw, &done.text, &done.tokens).await;
         let mut last = a.envelope(
             true,
             vec![a.choice("", Some(done.reason.as_str()), true, false)],

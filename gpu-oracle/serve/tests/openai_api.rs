@@ -9,13 +9,21 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use cosmwasm_std::{Addr, HexBinary, Uint128};
 use gpu_oracle::llm::gguf::Gguf;
-use gpu_oracle::llm::{generate, CpuDecoder, Decoder, GenerateOptions, LlamaWeights, Sampling};
+use gpu_oracle::llm::{
+    generate, CpuDecoder, CpuModel, Decoder, GenerateOptions, LlamaWeights, Sampling,
+};
 use http_body_util::BodyExt;
+use openledger_attester::inference::{
+    self, parse_completion, parse_prompt, CompletionRecord, PromptRecord, Replayer, Verdict,
+};
 use openledger_serve::auth::{make_key, Verifier};
 use openledger_serve::engine::{unix_now, Engine, EngineConfig, Model};
 use openledger_serve::metrics::Metrics;
 use openledger_serve::server::{router, Gateway};
+use openledger_types::common::Method;
+use openledger_types::escrow::{JobInfo, JobSpec, JobStatus, Rejection};
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
@@ -200,18 +208,207 @@ async fn a_chat_answer_is_the_models_greedy_answer_and_is_stored_for_attribution
         "stop"
     };
     assert_eq!(v["choices"][0]["finish_reason"], finish);
-    // The exact output is in the content store under its hash, as attesters will fetch it.
+    // The exact prompt and answer are in the content store under their hashes, as attesters
+    // will fetch them, and the answer replays as the model's.
     let ol = &v["openledger"];
     assert_eq!(ol["payer"], "open19rl4cm2hmr8afy4kldpxz3fka4jguq0attl9rz");
-    let out = hex::decode(ol["output_hash"].as_str().expect("hash")).expect("hex");
-    let store = openledger_attester::content::ContentStore::new(vec![fixture().content.clone()]);
-    assert_eq!(store.get(&out).expect("stored"), want.as_bytes());
-    let input = hex::decode(ol["input_hash"].as_str().expect("hash")).expect("hex");
-    let prompt = String::from_utf8(store.get(&input).expect("stored")).expect("utf8");
+    let (prompt, answer) = stored(ol);
+    assert_eq!(answer.text, want);
+    assert_eq!(answer.tokens.len(), completion_tokens);
     assert!(
-        prompt.ends_with("What is the capital of France?<|im_end|>\n<|im_start|>assistant\n"),
-        "{prompt}"
+        prompt
+            .prompt
+            .ends_with("What is the capital of France?<|im_end|>\n<|im_start|>assistant\n"),
+        "{}",
+        prompt.prompt
     );
+    assert_eq!((prompt.max_tokens, prompt.sampling.temperature), (12, 0.0));
+    assert_eq!(
+        replay(ol, prompt_tokens, completion_tokens),
+        Verdict::Verified {
+            exact: completion_tokens,
+            tolerated: 0
+        }
+    );
+}
+
+/// The prompt and completion records an answer's `openledger` field names.
+fn stored(ol: &Value) -> (PromptRecord, CompletionRecord) {
+    let store = openledger_attester::content::ContentStore::new(vec![fixture().content.clone()]);
+    let get = |field: &str| {
+        let hash = hex::decode(ol[field].as_str().expect("hash")).expect("hex");
+        store.get(&hash).expect("stored")
+    };
+    (
+        parse_prompt(&get("input_hash")).expect("prompt record"),
+        parse_completion(&get("output_hash")).expect("completion record"),
+    )
+}
+
+/// A gateway-opened job charged for these counts, over the answer's stored records.
+fn job_for(ol: &Value, input_tokens: usize, output_tokens: usize) -> JobInfo {
+    let hash = |field: &str| HexBinary::from_hex(ol[field].as_str().expect("hash")).expect("hex");
+    JobInfo {
+        id: 1,
+        payer: Addr::unchecked("payer"),
+        model_owner: Addr::unchecked("owner"),
+        spec: JobSpec {
+            method: Method::SuffixSpan,
+            model_id: 1,
+            model_hash: HexBinary::from(fixture().model.file_hash.to_vec()),
+            adapter_hash: None,
+            datanets: vec![],
+            input_hash: hash("input_hash"),
+            output_hash: hash("output_hash"),
+            method_params: None,
+        },
+        spec_hash: HexBinary::from(vec![0; 32]),
+        input_tokens: input_tokens as u64,
+        output_tokens: output_tokens as u64,
+        fee: Uint128::zero(),
+        platform_fee: Uint128::zero(),
+        status: JobStatus::Committing,
+        created_height: 1,
+        commit_deadline: 2,
+        reveal_deadline: 3,
+        challenge_deadline: None,
+        total_stake: Uint128::zero(),
+        result: None,
+        challenger: None,
+        challenge_bond: Uint128::zero(),
+        challenge_resolve_deadline: None,
+        max_contributions: 0,
+    }
+}
+
+/// What an attester finds replaying the answer `ol` names, charged for these counts.
+fn replay(ol: &Value, input_tokens: usize, output_tokens: usize) -> Verdict {
+    replay_bytes(ol, input_tokens, output_tokens, None)
+}
+
+fn replay_bytes(
+    ol: &Value,
+    input_tokens: usize,
+    output_tokens: usize,
+    output: Option<&CompletionRecord>,
+) -> Verdict {
+    static WEIGHTS: OnceLock<Arc<CpuModel>> = OnceLock::new();
+    let f = fixture();
+    let weights = WEIGHTS.get_or_init(|| Arc::new(CpuModel::new(&f.weights).expect("weights")));
+    let replayer = Replayer {
+        tokenizer: &f.model.tokenizer,
+        weights: Arc::clone(weights),
+        context: f.weights.config.context,
+    };
+    let (prompt, answer) = stored(ol);
+    let output = output.unwrap_or(&answer);
+    inference::check(
+        &replayer,
+        &job_for(ol, input_tokens, output_tokens),
+        true,
+        &serde_json::to_vec(&prompt).expect("json"),
+        &serde_json::to_vec(output).expect("json"),
+    )
+    .expect("check")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sampled_and_stopped_answers_replay_exactly_and_forgeries_do_not() {
+    let f = fixture();
+    // seeded sampling, and unseeded (the gateway draws and records a seed)
+    for seed in [json!(7), Value::Null] {
+        let (status, v) = call(post(
+            "/v1/chat/completions",
+            Some(&key()),
+            json!({"model": MODEL, "messages": [{"role": "user", "content": "Tell me a story."}],
+                   "max_tokens": 16, "temperature": 0.9, "top_p": 0.95, "seed": seed})
+            .to_string(),
+        ))
+        .await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        let ol = &v["openledger"];
+        let (p, c) = (
+            v["usage"]["prompt_tokens"].as_u64().expect("usage") as usize,
+            v["usage"]["completion_tokens"].as_u64().expect("usage") as usize,
+        );
+        let (prompt, _) = stored(ol);
+        assert_eq!(prompt.sampling.temperature, 0.9);
+        if let Some(seed) = seed.as_u64() {
+            assert_eq!(prompt.sampling.seed, seed);
+        }
+        assert_eq!(
+            replay(ol, p, c),
+            Verdict::Verified {
+                exact: c,
+                tolerated: 0
+            }
+        );
+        // charged for fewer tokens than served, either side
+        for (pi, ci) in [(p - 1, c), (p, c - 1), (p + 1, c)] {
+            assert!(
+                matches!(
+                    replay(ol, pi, ci),
+                    Verdict::Rejected {
+                        reason: Rejection::TokenCount,
+                        ..
+                    }
+                ),
+                "{pi} / {ci}"
+            );
+        }
+    }
+    // a stop sequence cuts the text, not the tokens: still the model's
+    let (status, v) = call(post(
+        "/v1/completions",
+        Some(&key()),
+        json!({"model": MODEL, "prompt": "1, 2, 3, 4,", "max_tokens": 12, "temperature": 0, "stop": [","]})
+            .to_string(),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let ol = &v["openledger"];
+    let (p, c) = (
+        v["usage"]["prompt_tokens"].as_u64().expect("usage") as usize,
+        v["usage"]["completion_tokens"].as_u64().expect("usage") as usize,
+    );
+    assert!(matches!(
+        replay(ol, p, c),
+        Verdict::Verified { tolerated: 0, .. }
+    ));
+
+    // forgeries of a greedy answer
+    let (status, v) = call(post(
+        "/v1/chat/completions",
+        Some(&key()),
+        chat("What is the capital of France?", 12, false).to_string(),
+    ))
+    .await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let ol = &v["openledger"];
+    let (_, answer) = stored(ol);
+    let p = v["usage"]["prompt_tokens"].as_u64().expect("usage") as usize;
+    let rejected =
+        |forged: &CompletionRecord| match replay_bytes(ol, p, forged.tokens.len(), Some(forged)) {
+            Verdict::Rejected { reason, why } => (reason, why),
+            v => panic!("forgery accepted: {v:?}"),
+        };
+    // an answer the model did not write, spelled by its own tokens
+    let text = "Berlin is the capital of France.";
+    let forged =
+        CompletionRecord::new(text.into(), f.model.tokenizer.encode(text).expect("encode"));
+    assert_eq!(rejected(&forged).0, Rejection::Output);
+    // the real tokens under other text
+    let mut other_text = answer.clone();
+    other_text.text = "Paris, of course.".into();
+    assert_eq!(rejected(&other_text).0, Rejection::Output);
+    // one token changed for one the model found unlikely
+    let mut one_token = answer.clone();
+    let last = one_token.tokens.len() - 1;
+    one_token.tokens[last] = f.model.tokenizer.encode(" zebra").expect("encode")[0];
+    one_token.text = String::new();
+    let (reason, why) = rejected(&one_token);
+    assert_eq!(reason, Rejection::Output);
+    assert!(why.contains(&format!("answer token {last}")), "{why}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

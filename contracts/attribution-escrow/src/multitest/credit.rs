@@ -166,19 +166,7 @@ fn attr(res: &AppResponse, key: &str) -> String {
 }
 
 fn job_count(w: &World) -> usize {
-    let r: JobsResponse = w
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &w.escrow,
-            &QueryMsg::ListJobs {
-                status: None,
-                start_after: None,
-                limit: Some(30),
-            },
-        )
-        .unwrap();
-    r.jobs.len()
+    w.jobs(None).jobs.len()
 }
 
 /// `gateway` sending `api_key` is refused with `expected`, and nothing changed: no job, the
@@ -207,13 +195,16 @@ fn assert_refused(
     assert_eq!(before, after);
 }
 
-/// `ready()` plus account `alice` (seed 7) holding 20_000 credit, bought by the payer.
+/// `ready()` plus account `alice` (seed 7) holding 20_000 credit, bought by the payer, and a
+/// gateway bonded with 1_000 OPEN (the registry's min_bond).
 fn with_credit() -> (World, Account, Addr) {
     let mut w = ready();
     let alice = Account::new(7);
     let payer = w.payer.clone();
     deposit_native(&mut w, &payer, 20_000, &alice.addr);
-    (w, alice, addr("gateway"))
+    let gateway = addr("gateway");
+    w.bond_gateway(&gateway, 1_000);
+    (w, alice, gateway)
 }
 
 #[test]
@@ -758,4 +749,219 @@ fn credit_paid_jobs_are_refunded_to_the_credit() {
     .unwrap();
     assert_eq!(native(&w, &alice.addr), left);
     check(&w, 0, 5 * FEE);
+}
+
+fn obligations(w: &World, who: &Addr) -> Vec<u64> {
+    let r: ObligationsResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(
+            &w.escrow,
+            &QueryMsg::Obligations {
+                attester: who.to_string(),
+            },
+        )
+        .unwrap();
+    r.jobs
+}
+
+#[test]
+fn a_gateway_must_be_bonded_and_in_good_standing_to_charge_credit() {
+    let mut w = ready();
+    let alice = Account::new(7);
+    let payer = w.payer.clone();
+    deposit_native(&mut w, &payer, 20_000, &alice.addr);
+    let gateway = addr("gateway");
+    let key = alice.api_key(&grant(&w, &gateway, None));
+    let refused = |reason: &str| ContractError::GatewayNotBonded {
+        gateway: gateway.to_string(),
+        reason: reason.into(),
+    };
+    // not registered at all
+    assert_refused(
+        &mut w,
+        &gateway,
+        &key,
+        &alice.addr,
+        refused("it is not registered in the attester registry"),
+    );
+    // registered, bonded below min_bond (1_000)
+    w.bond_gateway(&gateway, 999);
+    assert_refused(
+        &mut w,
+        &gateway,
+        &key,
+        &alice.addr,
+        refused("its bond of 999 is below the registry's min_bond"),
+    );
+    // topped up: it may charge
+    let reg = w.attesters.clone();
+    let token = w.token.clone();
+    w.app
+        .execute_contract(
+            payer,
+            token,
+            &Cw20ExecuteMsg::Transfer {
+                recipient: gateway.to_string(),
+                amount: Uint128::new(1),
+            },
+            &[],
+        )
+        .unwrap();
+    w.send(
+        &gateway,
+        &reg,
+        1,
+        to_json_binary(&att::ReceiveMsg::Bond {}).unwrap(),
+    )
+    .unwrap();
+    request_with_key(&mut w, &gateway, &key, None).unwrap();
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn rejected_inference_refunds_the_payer_in_full_and_slashes_the_gateway() {
+    let (mut w, alice, gateway) = with_credit();
+    let (treasury, trainer) = (w.treasury.clone(), w.trainer.clone());
+    let key = alice.api_key(&grant(&w, &gateway, None));
+    let token_count = AttestationResult::rejected(Rejection::TokenCount);
+    let output = AttestationResult::rejected(Rejection::Output);
+    assert_eq!(token_count.rejection(), Some(Rejection::TokenCount));
+    assert_ne!(token_count, output);
+    let j1 = request_with_key(&mut w, &gateway, &key, None).unwrap();
+    let j2 = request_with_key(&mut w, &gateway, &key, None).unwrap();
+    assert_eq!(credit(&w, &alice.addr), 20_000 - 2 * FEE);
+    // the gateway's bond answers for both answers until they are tallied
+    assert_eq!(obligations(&w, &gateway), vec![j1, j2]);
+    let t0 = w.balance(&treasury);
+
+    // job 1: every attester finds the token counts wrong
+    let res = {
+        let assigned = w.assigned(j1);
+        for a in &assigned {
+            w.commit(j1, a, &token_count).unwrap();
+        }
+        let mut last = None;
+        for a in &assigned {
+            last = Some(w.reveal(j1, a, token_count.clone()).unwrap());
+        }
+        last.unwrap()
+    };
+    assert_eq!(attr(&res, "status"), "rejected");
+    assert_eq!(attr(&res, "rejection"), "token_count");
+    assert_eq!(attr(&res, "gateway_slashed"), gateway.to_string());
+    let job = w.job(j1);
+    assert_eq!(job.job.status, JobStatus::Rejected);
+    assert!(job
+        .assignments
+        .iter()
+        .all(|a| a.status == AssignmentStatus::InQuorum));
+    // the whole fee is back in alice's credit (the key's spend stays: it caps a leaked key)
+    assert_eq!(credit(&w, &alice.addr), 20_000 - FEE);
+    assert_eq!(key_spent(&w, &key), 2 * FEE);
+    // the gateway lost 10 % of its bond to the registry's slash recipient and is jailed
+    let g = w.attester_info(&gateway);
+    assert_eq!(
+        (g.bonded, g.slashed_total),
+        (Uint128::new(900), Uint128::new(100))
+    );
+    let att::AttesterStatus::Jailed { until } = g.status else {
+        panic!("gateway not jailed: {:?}", g.status)
+    };
+    assert_eq!(until, now(&w) + escrow_params().jail_seconds);
+    assert_eq!(obligations(&w, &gateway), vec![j2]);
+    // nothing was paid for the answer (no platform fee, model owner or attester share): the
+    // treasury only received the slashed bond, as the registry's slash recipient
+    assert_eq!(w.balance(&treasury) - t0, 100);
+    assert_eq!(w.credited(&trainer), 0);
+    for o in &w.ops {
+        assert_eq!(w.credited(&o.addr), 0);
+        assert_eq!(w.attester_info(&o.addr).slashed_total, Uint128::zero());
+    }
+    assert_eq!(
+        w.exec(&gateway, &ExecuteMsg::Settle { job_id: j1 })
+            .unwrap_err(),
+        ContractError::WrongStatus {}
+    );
+    // a jailed gateway charges nobody
+    assert_refused(
+        &mut w,
+        &gateway,
+        &key,
+        &alice.addr,
+        ContractError::GatewayNotBonded {
+            gateway: gateway.to_string(),
+            reason: format!("it is jailed until {until} (unix seconds)"),
+        },
+    );
+
+    // job 2: three find the answer is not the model's, one measured an attribution: the
+    // rejection is decided and the odd one out deviates
+    let assigned = w.assigned(j2);
+    let good = honest(&w);
+    let results = [&output, &output, &output, &good];
+    for (a, r) in assigned.iter().zip(results) {
+        w.commit(j2, a, r).unwrap();
+    }
+    for (a, r) in assigned.iter().zip(results) {
+        w.reveal(j2, a, r.clone()).unwrap();
+    }
+    let job = w.job(j2);
+    assert_eq!(job.job.status, JobStatus::Rejected);
+    assert_eq!(job.job.result, Some(output.clone()));
+    let deviated: Vec<&Addr> = job
+        .assignments
+        .iter()
+        .filter(|a| a.status == AssignmentStatus::Deviated)
+        .map(|a| &a.attester)
+        .collect();
+    assert_eq!(deviated, vec![&assigned[3]]);
+    assert_eq!(credit(&w, &alice.addr), 20_000);
+    assert_eq!(w.attester_info(&gateway).slashed_total, Uint128::new(190));
+    assert!(obligations(&w, &gateway).is_empty());
+    w.assert_ledger_balanced();
+    // all the escrow holds is alice's credit, whole again
+    assert_eq!(w.ledger().held(), Uint128::new(20_000));
+}
+
+#[test]
+fn a_payer_s_own_rejected_job_keeps_the_platform_fee_and_slashes_nobody() {
+    let mut w = ready();
+    let (payer, treasury) = (w.payer.clone(), w.treasury.clone());
+    let (p0, t0) = (w.balance(&payer), w.balance(&treasury));
+    let j = w.request_job(Method::SuffixSpan, None, None).unwrap();
+    w.attest_all(j, &AttestationResult::rejected(Rejection::TokenCount));
+    assert_eq!(w.job(j).job.status, JobStatus::Rejected);
+    // it costs the payer who declared the counts himself the platform fee (100), no more
+    assert_eq!(p0 - w.balance(&payer), 100);
+    assert_eq!(w.balance(&treasury) - t0, 100);
+    for o in &w.ops {
+        assert_eq!(w.attester_info(&o.addr).slashed_total, Uint128::zero());
+    }
+    w.assert_ledger_balanced();
+}
+
+#[test]
+fn a_gateway_that_also_attests_never_checks_its_own_answers() {
+    let (mut w, alice, _) = with_credit();
+    // attester1 opens answers as a gateway too
+    let gateway = w.ops[0].addr.clone();
+    let key = alice.api_key(&grant(&w, &gateway, None));
+    // only three others can be asked
+    assert_refused(
+        &mut w,
+        &gateway,
+        &key,
+        &alice.addr,
+        ContractError::NotEnoughAttesters {
+            needed: 4,
+            available: 3,
+        },
+    );
+    for _ in 0..3 {
+        let j = request_with_key(&mut w, &gateway, &key, Some(3)).unwrap();
+        let assigned = w.assigned(j);
+        assert_eq!(assigned.len(), 3);
+        assert!(!assigned.contains(&gateway), "job {j}: {assigned:?}");
+    }
 }

@@ -24,6 +24,9 @@ pub struct InstantiateMsg {
 /// What an operator can attest.
 #[cw_serde]
 pub struct Capabilities {
+    /// At most 8. Empty for a gateway operator, who attests nothing: its bond answers for the
+    /// inference it charges payers for (the escrow slashes it when attesters reject that), and
+    /// it is never assigned a job.
     pub methods: Vec<Method>,
     /// Model hashes served; empty = any model.
     pub model_hashes: Vec<HexBinary>,

@@ -71,6 +71,18 @@ pub struct EscrowParams {
     /// quorum's stake cannot be withdrawn, and this bounds how long governance can hold it.
     #[serde(default = "default_challenge_resolve_blocks")]
     pub challenge_resolve_blocks: u64,
+    /// Slash of a gateway's bond (attester registry) when the attesters reject the inference
+    /// it charged a payer for ([`JobStatus::Rejected`]); it is also jailed for `jail_seconds`.
+    #[serde(default = "default_slash_gateway_bps")]
+    pub slash_gateway_bps: u64,
+}
+
+/// [`EscrowParams::slash_gateway_bps`] of deployments made before it existed: charging for
+/// inference that was not served is fraud, weighed like equivocation.
+pub const DEFAULT_SLASH_GATEWAY_BPS: u64 = 1_000;
+
+fn default_slash_gateway_bps() -> u64 {
+    DEFAULT_SLASH_GATEWAY_BPS
 }
 
 /// [`EscrowParams::challenge_resolve_blocks`] of deployments made before it existed
@@ -177,9 +189,65 @@ impl AttestationResult {
         *self == Self::inputs_unavailable()
     }
 
+    /// The canonical "inference rejected" result: what every honest attester reveals when the
+    /// job's stored input and output do not check (see [`Rejection`]). The same bytes for every
+    /// attester and job of that reason, committed and revealed like any result.
+    pub fn rejected(reason: Rejection) -> Self {
+        AttestationResult {
+            result_hash: HexBinary::from(sha256(reason.tag()).to_vec()),
+            weights_bps: vec![],
+            contributions: vec![],
+        }
+    }
+
+    /// Why this result rejects the inference, if it is a canonical rejection.
+    pub fn rejection(&self) -> Option<Rejection> {
+        Rejection::ALL
+            .into_iter()
+            .find(|r| *self == Self::rejected(*r))
+    }
+
+    /// A verdict on the job's inputs instead of a measurement of influence: inputs unavailable
+    /// or inference rejected.
+    pub fn is_verdict(&self) -> bool {
+        self.is_inputs_unavailable() || self.rejection().is_some()
+    }
+
     /// Canonical digest compared by the exact-mode tally.
     pub fn digest(&self) -> StdResult<HexBinary> {
         Ok(HexBinary::from(sha256(&to_json_vec(self)?).to_vec()))
+    }
+}
+
+/// Why attesters reject a job's inference, in the order they check: the first that applies is
+/// the one revealed, so honest attesters agree.
+#[cw_serde]
+#[derive(Copy, Eq)]
+pub enum Rejection {
+    /// The token counts the job was charged for are not those of its stored prompt and answer
+    /// (counted with the model's tokenizer).
+    TokenCount,
+    /// The stored answer is not what the model produces for the stored prompt and sampling
+    /// settings (or the stored records are not well-formed).
+    Output,
+}
+
+impl Rejection {
+    pub const ALL: [Rejection; 2] = [Rejection::TokenCount, Rejection::Output];
+
+    /// Domain tag whose sha256 is the `result_hash` of [`AttestationResult::rejected`].
+    pub fn tag(self) -> &'static [u8] {
+        match self {
+            Rejection::TokenCount => b"openledger/attestation/rejected/token-count/v1",
+            Rejection::Output => b"openledger/attestation/rejected/output/v1",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rejection::TokenCount => "token_count",
+            Rejection::Output => "output",
+        }
     }
 }
 
@@ -392,6 +460,11 @@ pub enum JobStatus {
     /// A quorum revealed [`AttestationResult::inputs_unavailable`]: nobody is slashed for
     /// missing, the platform fee goes to the treasury and the rest back to the payer.
     InputsUnavailable,
+    /// A quorum revealed [`AttestationResult::rejected`]: the inference the job was charged for
+    /// does not check. A gateway-opened job refunds its whole fee to the payer's credit and
+    /// slashes the gateway (`slash_gateway_bps`, jailed); a job the payer opened himself keeps
+    /// the platform fee, like `InputsUnavailable`.
+    Rejected,
 }
 
 #[cw_serde]
