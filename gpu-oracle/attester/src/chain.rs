@@ -1,7 +1,9 @@
 //! The chain as an attester sees it: CometBFT JSON-RPC for queries (`abci_query` through the
 //! node's gRPC-path router), simulation, broadcast and inclusion; transactions built and signed
-//! with cosmrs (`SIGN_MODE_DIRECT`, the bytes cosmjs would sign).
+//! with cosmrs (`SIGN_MODE_DIRECT`, the bytes cosmjs would sign). The RPC is reached over
+//! http:// or https:// (rustls; the Mozilla roots plus the system's, see [`tls_config`]).
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -15,8 +17,10 @@ use cosmos_sdk_proto::cosmwasm::wasm::v1::{
 use cosmrs::cosmwasm::MsgExecuteContract;
 use cosmrs::tx::{Body, Fee, Msg as _, SignDoc, SignerInfo};
 use cosmrs::{AccountId, Coin};
+use cosmwasm_std::Timestamp;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
+use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -38,7 +42,7 @@ const CODE_NOT_FOUND: u32 = 22;
 pub struct Chain {
     url: String,
     uri: hyper::Uri,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
     chain_id: String,
     gas_price: f64,
     fee_denom: String,
@@ -80,16 +84,28 @@ impl Chain {
                 url: url.into(),
                 message: format!("invalid URL: {e}"),
             })?;
-        if uri.scheme_str() != Some("http") {
+        if !matches!(uri.scheme_str(), Some("http" | "https")) {
             return Err(AttesterError::Rpc {
                 url: url.into(),
-                message: "only http:// CometBFT RPC URLs are supported".into(),
+                message: "only http:// and https:// CometBFT RPC URLs are supported \
+                          (tcp:// is taken as http://)"
+                    .into(),
             });
         }
+        let tls = tls_config().map_err(|e| AttesterError::Rpc {
+            url: url.into(),
+            message: format!("TLS setup: {e}"),
+        })?;
+        // One connector for both schemes: the URL decides, per request, whether TLS is spoken.
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .build();
         Ok(Chain {
             url: normalized,
             uri,
-            client: Client::builder(TokioExecutor::new()).build_http(),
+            client: Client::builder(TokioExecutor::new()).build(connector),
             chain_id: chain_id.into(),
             gas_price: gas_price.0,
             fee_denom: gas_price.1,
@@ -116,16 +132,20 @@ impl Chain {
             .body(Full::new(Bytes::from(body.to_string())))
             .map_err(|e| self.rpc_err(e.to_string()))?;
         let exchange = async {
-            let response = self
-                .client
-                .request(request)
-                .await
-                .map_err(|e| self.rpc_err(format!("{method}: {e}")))?;
+            let response = self.client.request(request).await.map_err(|e| {
+                let mut m = format!("{method}: {}", error_chain(&e));
+                if m.contains("UnknownIssuer") {
+                    m.push_str(
+                        " (a private CA? point SSL_CERT_FILE or SSL_CERT_DIR at its certificate)",
+                    );
+                }
+                self.rpc_err(m)
+            })?;
             let bytes = response
                 .into_body()
                 .collect()
                 .await
-                .map_err(|e| self.rpc_err(format!("{method}: {e}")))?
+                .map_err(|e| self.rpc_err(format!("{method}: {}", error_chain(&e))))?
                 .to_bytes();
             Ok::<_, AttesterError>(bytes)
         };
@@ -150,9 +170,9 @@ impl Chain {
         }
     }
 
-    /// Height of the latest committed block.
-    pub async fn latest_height(&self) -> Result<u64> {
-        let status = self.call("status", json!({})).await?;
+    /// `status`'s `sync_info`, once the node is known to be on our chain.
+    async fn sync_info(&self) -> Result<Value> {
+        let mut status = self.call("status", json!({})).await?;
         let chain_id = status["node_info"]["network"].as_str().unwrap_or_default();
         if chain_id != self.chain_id {
             return Err(self.rpc_err(format!(
@@ -160,8 +180,33 @@ impl Chain {
                 self.chain_id
             )));
         }
-        as_u64(&status["sync_info"]["latest_block_height"])
+        Ok(status["sync_info"].take())
+    }
+
+    /// Height of the latest committed block.
+    pub async fn latest_height(&self) -> Result<u64> {
+        as_u64(&self.sync_info().await?["latest_block_height"])
             .ok_or_else(|| self.rpc_err("status: no latest_block_height"))
+    }
+
+    /// Height and time of the latest committed block. Contracts compare their deadlines
+    /// (unbonding release, jail terms) with block time, so callers predicting a contract's
+    /// answer use this rather than the local clock.
+    pub async fn latest_block(&self) -> Result<(u64, Timestamp)> {
+        let sync = self.sync_info().await?;
+        let height = as_u64(&sync["latest_block_height"])
+            .ok_or_else(|| self.rpc_err("status: no latest_block_height"))?;
+        let time = sync["latest_block_time"]
+            .as_str()
+            .and_then(|t| cosmrs::tendermint::Time::parse_from_rfc3339(t).ok())
+            .and_then(|t| u64::try_from(t.unix_timestamp_nanos()).ok())
+            .ok_or_else(|| {
+                self.rpc_err(format!(
+                    "status: latest_block_time {} is not an RFC 3339 time after 1970",
+                    sync["latest_block_time"]
+                ))
+            })?;
+        Ok((height, Timestamp::from_nanos(time)))
     }
 
     /// `abci_query` of a gRPC method path with a protobuf request.
@@ -434,6 +479,49 @@ impl Chain {
     }
 }
 
+/// TLS for https:// RPC: rustls on ring, trusting the Mozilla roots (compiled in, so a host
+/// without a CA bundle still reaches public endpoints) and the system store, which
+/// `rustls-native-certs` reads from `SSL_CERT_FILE` / `SSL_CERT_DIR` when set: the way to trust
+/// a private CA in front of a self-hosted node.
+fn tls_config() -> std::result::Result<rustls::ClientConfig, rustls::Error> {
+    let mut roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        // Not fatal: the compiled-in roots remain; but a CA the operator pointed at and we
+        // could not read explains a later "unknown issuer".
+        tracing::warn!("system CA certificates: {e}");
+    }
+    let (_, ignored) = roots.add_parsable_certificates(native.certs);
+    if ignored > 0 {
+        tracing::debug!("{ignored} system CA certificate(s) could not be parsed; skipped");
+    }
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
+}
+
+/// `e` and its sources: hyper's own message ("client error (Connect)") hides the reason (a
+/// refused connection, an unknown certificate issuer) in the source chain.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let c = cause.to_string();
+        // Wrappers often repeat their cause's text.
+        if !s.contains(&c) {
+            s.push_str(": ");
+            s.push_str(&c);
+        }
+        source = cause.source();
+    }
+    s
+}
+
 fn sha2_256(bytes: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(bytes).into()
@@ -443,4 +531,93 @@ fn sha2_256(bytes: &[u8]) -> [u8; 32] {
 fn as_u64(v: &Value) -> Option<u64> {
     v.as_u64()
         .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    fn chain(url: &str) -> Result<Chain> {
+        Chain::new(url, "test-1", (0.025, "uopen".into()), 1.4)
+    }
+
+    #[test]
+    fn http_https_and_tcp_urls_are_accepted_other_schemes_are_not() {
+        for (url, normalized) in [
+            ("http://127.0.0.1:26657", "http://127.0.0.1:26657"),
+            ("https://rpc.example.com", "https://rpc.example.com"),
+            (
+                "https://rpc.example.com:443/cometbft/",
+                "https://rpc.example.com:443/cometbft",
+            ),
+            ("tcp://127.0.0.1:26657", "http://127.0.0.1:26657"),
+        ] {
+            let c = chain(url).unwrap_or_else(|e| panic!("{url}: {e}"));
+            assert_eq!(c.url(), normalized);
+        }
+        for url in ["ftp://rpc.example.com", "ws://127.0.0.1:26657/websocket"] {
+            let e = chain(url).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains("only http:// and https://"), "{url}: {e:?}");
+        }
+        // No scheme at all is refused too (as invalid or as unsupported).
+        assert!(chain("127.0.0.1:26657").is_err());
+        assert!(chain("not a url").is_err());
+    }
+
+    /// A plain-HTTP JSON-RPC server answering every request with one `status` result.
+    async fn plain_status_server() -> std::net::SocketAddr {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buf = vec![0u8; 4096];
+                    // One read holds the small request (or a TLS ClientHello); enough here.
+                    let _ = conn.read(&mut buf).await;
+                    let body = json!({"jsonrpc": "2.0", "id": 1, "result": {
+                        "node_info": {"network": "test-1"},
+                        "sync_info": {"latest_block_height": "7",
+                                      "latest_block_time": "2026-01-02T03:04:05.5Z"}}})
+                    .to_string();
+                    let reply = format!(
+                        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+                         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = conn.write_all(reply.as_bytes()).await;
+                    let _ = conn.shutdown().await;
+                });
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn https_urls_speak_tls_and_http_urls_do_not() {
+        let addr = plain_status_server().await;
+        let (height, time) = chain(&format!("http://{addr}"))
+            .unwrap()
+            .latest_block()
+            .await
+            .unwrap();
+        assert_eq!(height, 7);
+        let c = chain(&format!("http://{addr}")).unwrap();
+        assert_eq!(c.latest_height().await.unwrap(), 7);
+        assert_eq!(time, Timestamp::from_nanos(1_767_323_045_500_000_000));
+        // The same server over https:// fails in the TLS handshake: the client sent a
+        // ClientHello, not a plaintext request, and says so.
+        let e = chain(&format!("https://{addr}"))
+            .unwrap()
+            .latest_block()
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("corrupt message") || e.contains("InvalidContentType"),
+            "{e}"
+        );
+    }
 }
