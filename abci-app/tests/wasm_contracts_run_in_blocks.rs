@@ -1629,3 +1629,61 @@ fn a_contracts_all_balances_query_pays_per_balance_read() {
     let err = c.smart(&reflect, all(&rich.address)).unwrap_err();
     assert!(err.contains("out of gas"), "{err}");
 }
+
+/// A contract that deletes keys that are not there (each a tombstone in the block's overlay)
+/// and then scans over them pays for every delete, and the scan's one step after any number of
+/// tombstones costs the same: the delete-then-scan pattern is bounded by the gas it buys.
+#[test]
+fn deleting_then_scanning_is_bounded_by_gas() {
+    let mut c = Chain::new();
+    let alice = c.alice.clone();
+    let code_id = c.store(&alice, artifact("test_loop"));
+    let contract = c.instantiate(&alice, code_id, json!({}), vec![]);
+    let mut run = |deletes: u32, gas: u64| {
+        let tx = c.signed(
+            &alice,
+            vec![Chain::execute_msg(
+                &alice,
+                &contract,
+                json!({"delete_then_scan": {"deletes": deletes}}),
+            )],
+            gas,
+        );
+        let started = std::time::Instant::now();
+        let r = c.d.block(&[tx]).tx_results.remove(0);
+        (r, started.elapsed())
+    };
+    let mut used = vec![];
+    for deletes in [0u32, 5_000, 10_000, 20_000] {
+        let (r, took) = run(deletes, 50_000_000);
+        assert_eq!(r.code.value(), 0, "{deletes} deletes: {}", r.log);
+        // the scan steps over every tombstone to the one live key
+        assert!(
+            r.events
+                .iter()
+                .flat_map(|e| &e.attributes)
+                .any(|a| a.key_str().ok() == Some("first") && a.value_str().ok() == Some("u")),
+            "{deletes} deletes: the scan did not reach the live key"
+        );
+        eprintln!(
+            "delete {deletes} absent keys, then one scan step: {} gas, {took:?}",
+            r.gas_used
+        );
+        used.push(r.gas_used);
+    }
+    // Every delete is charged, and the same for each: linear in the deletes, with the scan's
+    // step costing nothing that grows with the tombstones it skipped.
+    let per_delete = (used[2] - used[1]) as f64 / 5_000.0;
+    assert!(per_delete > 0.0);
+    let predicted = used[2] as f64 + per_delete * 10_000.0;
+    assert!(
+        (used[3] as f64 - predicted).abs() < predicted * 0.02,
+        "gas {used:?} is not linear in the deletes ({per_delete} per delete)"
+    );
+    // What a gas limit buys is all it gets: 10 million deletes run out of a 10M-gas limit.
+    let (r, took) = run(10_000_000, 10_000_000);
+    assert_ne!(r.code.value(), 0);
+    assert!(r.log.contains("Ran out of gas"), "{}", r.log);
+    assert!(r.gas_used <= 10_000_000, "{}", r.gas_used);
+    eprintln!("10 million deletes under a 10M gas limit: out of gas after {took:?}");
+}

@@ -1,5 +1,7 @@
 //! `{"loop":{}}` spins forever; `{"write":{"key":..,"value":..}}` writes storage first and then
-//! spins (its write must be reverted); `{"ok":{}}` succeeds.
+//! spins (its write must be reverted); `{"ok":{}}` succeeds; `{"delete_then_scan":{"deletes":n}}`
+//! removes n keys that do not exist (each leaves a tombstone in the block's overlay) and then
+//! takes one step of a scan over them, the pattern whose cost must stay bounded by gas.
 use cosmwasm_std::{entry_point, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult};
 use serde::Deserialize;
 
@@ -9,6 +11,7 @@ pub enum ExecuteMsg {
     Loop {},
     Write { key: String, value: String },
     Ok {},
+    DeleteThenScan { deletes: u32 },
 }
 
 #[derive(Deserialize)]
@@ -45,6 +48,18 @@ pub fn execute(deps: DepsMut, env: Env, _info: MessageInfo, msg: ExecuteMsg) -> 
             Ok(Response::new())
         }
         ExecuteMsg::Ok {} => Ok(Response::new().add_attribute("action", "ok")),
+        ExecuteMsg::DeleteThenScan { deletes } => {
+            for i in 0..deletes {
+                deps.storage.remove(format!("t{i:08}").as_bytes());
+            }
+            deps.storage.set(b"u", b"after the tombstones");
+            let first = deps
+                .storage
+                .range(Some(b"t"), None, cosmwasm_std::Order::Ascending)
+                .next()
+                .map(|(k, _)| String::from_utf8_lossy(&k).into_owned());
+            Ok(Response::new().add_attribute("first", first.unwrap_or_default()))
+        }
     }
 }
 
