@@ -15,8 +15,8 @@ pub struct Config {
 
 pub const CONFIG: Item<Config> = Item::new("config");
 pub const ATTESTERS: Map<&Addr, AttesterInfo> = Map::new("attesters");
-/// Active operators → bonded stake (the assignment candidate set).
-pub const ACTIVE: Map<&Addr, Uint128> = Map::new("active");
+/// Active operators → bonded stake (the assignment candidate set; the escrow reads it raw).
+pub use openledger_types::attester::ACTIVE;
 
 /// Recomputes Active/Inactive from the bond and saves the record and the active index.
 pub fn save_attester(

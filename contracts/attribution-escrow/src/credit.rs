@@ -13,7 +13,7 @@ use cosmwasm_std::{
     StdResult, Storage, Uint128,
 };
 use openledger_types::api_key::{ApiKey, ApiKeyError, ApiKeyGrant};
-use openledger_types::attester::{AttesterRegistry, AttesterStatus};
+use openledger_types::attester::AttesterRegistry;
 use openledger_types::open_token::OpenToken;
 
 use crate::error::ContractError;
@@ -188,27 +188,15 @@ pub fn execute_request_job_with_credit(
     open_job(deps, env, cfg, payer, req, payment)
 }
 
-/// A gateway charges payers only while it is bonded in the attester registry and in good
-/// standing (`Active`): its bond is what the escrow slashes when the attesters reject the
-/// inference it charged for.
+/// A gateway charges payers only while it is an Active operator of the attester registry
+/// (bonded at least `min_bond`, neither jailed nor tombstoned): its bond is what the escrow
+/// slashes when the attesters reject the inference it charged for.
 fn check_gateway_bonded(deps: Deps, cfg: &Config, gateway: &Addr) -> Result<(), ContractError> {
-    let refuse = |reason: String| ContractError::GatewayNotBonded {
-        gateway: gateway.to_string(),
-        reason,
-    };
-    let info = AttesterRegistry(cfg.attester_registry.clone())
-        .attester(&deps.querier, gateway)
-        .map_err(|_| refuse("it is not registered in the attester registry".into()))?;
-    match info.status {
-        AttesterStatus::Active => Ok(()),
-        AttesterStatus::Inactive => Err(refuse(format!(
-            "its bond of {} is below the registry's min_bond",
-            info.bonded
-        ))),
-        AttesterStatus::Jailed { until } => {
-            Err(refuse(format!("it is jailed until {until} (unix seconds)")))
-        }
-        AttesterStatus::Tombstoned => Err(refuse("it is tombstoned".into())),
+    match AttesterRegistry(cfg.attester_registry.clone()).active_stake(&deps.querier, gateway)? {
+        Some(_) => Ok(()),
+        None => Err(ContractError::GatewayNotBonded {
+            gateway: gateway.to_string(),
+        }),
     }
 }
 

@@ -86,11 +86,11 @@ pub enum ContractError {
     ZeroAmount {},
 
     #[error(
-        "Gateway {gateway} may not charge inference credit: {reason}. A gateway registers in the \
-         attester registry (no methods needed) and bonds at least min_bond, which answers for \
-         the inference it charges for"
+        "Gateway {gateway} may not charge inference credit: it is not an active operator of \
+         the attester registry. A gateway registers there (no methods needed) and bonds at \
+         least min_bond, which answers for the inference it charges for; a jailed one unjails"
     )]
-    GatewayNotBonded { gateway: String, reason: String },
+    GatewayNotBonded { gateway: String },
 
     #[error("Insufficient inference credit: {credit} available, {needed} needed")]
     InsufficientCredit { credit: Uint128, needed: Uint128 },

@@ -6,6 +6,7 @@ use cosmwasm_std::{
     Uint128, WasmMsg,
 };
 use cw20::Cw20ReceiveMsg;
+use cw_storage_plus::Map;
 
 use crate::common::Method;
 
@@ -163,11 +164,21 @@ pub struct EligibleResponse {
     pub attesters: Vec<EligibleAttester>,
 }
 
+/// The registry's index of Active operators (bonded ≥ `min_bond`, neither jailed nor
+/// tombstoned) → bonded stake. Other contracts read it raw: one storage read, and no decoder
+/// for the whole [`AttesterInfo`] in their wasm.
+pub const ACTIVE: Map<&Addr, Uint128> = Map::new("active");
+
 /// Typed handle to an `attester-registry` contract.
 #[cw_serde]
 pub struct AttesterRegistry(pub Addr);
 
 impl AttesterRegistry {
+    /// `operator`'s bonded stake if it is Active, else `None` (a raw read of [`ACTIVE`]).
+    pub fn active_stake(&self, q: &QuerierWrapper, operator: &Addr) -> StdResult<Option<Uint128>> {
+        ACTIVE.query(q, self.0.clone(), operator)
+    }
+
     pub fn attester(&self, q: &QuerierWrapper, operator: &Addr) -> StdResult<AttesterInfo> {
         q.query_wasm_smart(
             &self.0,
