@@ -4,7 +4,9 @@
 # unmodified-cosmjs end-to-end suite against it; then runs the whole lifecycle on it
 # (scripts/demo.sh --liar --crash: three attester daemons, one lying, one killed mid-job) and
 # checks the receipt (lifecycle.test.mjs); then buys answers through the OpenAI API from
-# openledger-serve on the same chain (inference.test.mjs). Used by scripts/test.sh.
+# openledger-serve on the same chain (inference.test.mjs); last, `openledgerd dev` itself on its own
+# ports bringing up the whole system (contracts, an attester, the gateway) and an unmodified openai
+# client buying an answer from it (dev-system.test.mjs). Used by scripts/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PATH="$(go env GOPATH 2>/dev/null || echo "$HOME/go")/bin:$PATH"
@@ -54,3 +56,10 @@ OPENLEDGER_DEMO_HOME="$home/demo" OPENLEDGER_SERVE_BIN="$PWD/target/debug/openle
   OPENLEDGER_MODEL="$(scripts/fetch-models.sh --check)" OPENLEDGER_SERVE_PORT="${E2E_SERVE_PORT:-17800}" \
   bash -c 'cd scripts/e2e && npm run --silent test:inference'
 
+# That chain is done with; its CPU goes to the next one.
+kill -TERM "$DEV_CHAIN_PID" 2>/dev/null || true
+wait "$DEV_CHAIN_PID" 2>/dev/null || true
+DEV_CHAIN_PID=""
+echo "e2e: openledgerd dev brings up the whole system (contracts deployed and set up, an attester, the gateway); the openai npm client buys an answer from it"
+OPENLEDGERD_BIN="$PWD/target/debug/openledgerd" E2E_SYSTEM_PORT_BASE="${E2E_SYSTEM_PORT_BASE:-23000}" \
+  bash -c 'cd scripts/e2e && node --test --test-reporter=spec dev-system.test.mjs'

@@ -65,7 +65,7 @@ fn main() {
     genesis["app_state"] = serde_json::to_value(&state).expect("state");
     home.write_genesis(&genesis).expect("write genesis");
     let mut node = Command::new(env!("CARGO_BIN_EXE_openledgerd"))
-        .args(["dev", "--home"])
+        .args(["dev", "--no-contracts", "--home"])
         .arg(&home.root)
         .args([
             "--rpc-port",

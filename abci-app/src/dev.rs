@@ -1,5 +1,7 @@
 //! `openledgerd dev`: a one-validator chain on this machine with real CometBFT v0.38 as a
-//! supervised child process (as Namada runs it), the ABCI server in this process.
+//! supervised child process (as Namada runs it), the ABCI server in this process; and beside it,
+//! unless turned off, the rest of the system ([`system`]): the contracts, an attester and the
+//! inference gateway.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,6 +16,10 @@ use crate::app::App;
 use crate::config::Home;
 use crate::server;
 use crate::store::Storage;
+
+pub mod system;
+
+pub use system::SystemOptions;
 
 /// The documented dev/test mnemonic (the BIP-39 test vector; public, never for real funds).
 pub const DEV_MNEMONIC: &str =
@@ -196,7 +202,8 @@ pub fn prepare_home(opts: &DevOptions) -> Result<Home> {
     Ok(home)
 }
 
-async fn stop_child(child: &mut Child) {
+/// SIGTERM, then SIGKILL after 10 s.
+async fn stop_child(child: &mut Child, name: &str) {
     if let Some(pid) = child.id() {
         let pid = nix::unistd::Pid::from_raw(pid as i32);
         let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM);
@@ -204,7 +211,7 @@ async fn stop_child(child: &mut Child) {
             .await
             .is_err()
         {
-            warn!("cometbft did not stop within 10s; killing it");
+            warn!("{name} did not stop within 10s; killing it");
             let _ = child.kill().await;
         }
     }
@@ -222,8 +229,30 @@ pub async fn run_with(
     rest: Option<SocketAddr>,
     grpc: Option<SocketAddr>,
 ) -> Result<()> {
+    run_system(opts, rest, grpc, SystemOptions::chain_only()).await
+}
+
+/// [`run_with`], and the parts of the system `parts` turns on: once block 1 is committed the
+/// contracts are deployed (first start) and set up, then the attester and the gateway start.
+/// Ctrl-C stops the gateway, the attester, REST and gRPC, CometBFT, then the node; a child
+/// that exits by itself stops everything and is the error returned.
+pub async fn run_system(
+    opts: DevOptions,
+    rest: Option<SocketAddr>,
+    grpc: Option<SocketAddr>,
+    parts: SystemOptions,
+) -> Result<()> {
     let cometbft = find_cometbft(opts.cometbft.as_deref())?;
     let home = prepare_home(&opts)?;
+    // Everything the system needs is found now, before anything starts.
+    let plan = system::Plan::prepare(&parts, &home.root)?;
+    if let Some(plan) = &plan {
+        tokio::select! {
+            biased;
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+            built = plan.build_contracts() => built?,
+        }
+    }
     let (_, app_state) = home.load_genesis()?;
     let chain_id = home.load_genesis()?.0["chain_id"]
         .as_str()
@@ -260,6 +289,9 @@ pub async fn run_with(
         .arg(&home.root)
         .stdout(log.try_clone()?)
         .stderr(log)
+        // Its own process group, so a terminal's Ctrl-C reaches only us and the shutdown
+        // goes in order (CometBFT stopping first would look like a crash to the others).
+        .process_group(0)
         .kill_on_drop(true)
         .spawn()
         .with_context(|| format!("starting {}", cometbft.display()))?;
@@ -278,12 +310,44 @@ pub async fn run_with(
         _ = ready => {}
         status = child.wait() => bail!("cometbft exited before the first block ({status:?}); see {}", log_path.display()),
         _ = tokio::time::sleep(Duration::from_secs(60)) => {
-            stop_child(&mut child).await;
+            stop_child(&mut child, "cometbft").await;
             bail!("no block within 60s; see {}", log_path.display())
         }
     }
 
     let mut client_api = client_api.serve(chain_view);
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut running = None;
+    if let Some(plan) = &plan {
+        println!(
+            "OpenLedger dev chain {chain_id} is up (RPC http://{}); now the rest of the system",
+            opts.rpc
+        );
+        let started = tokio::select! {
+            biased;
+            _ = tokio::signal::ctrl_c() => None,
+            _ = sigterm.recv() => None,
+            status = child.wait() => Some(Err(system::exit_report("cometbft", status, &log_path))),
+            res = plan.start(&chain_id, opts.rpc) => Some(res),
+        };
+        match started {
+            Some(Ok(sys)) => running = Some(sys),
+            // Failed or interrupted: whatever the set-up had started was killed when its
+            // future was dropped.
+            other => {
+                client_api.shutdown().await;
+                stop_child(&mut child, "cometbft").await;
+                return match other {
+                    Some(Err(e)) => Err(e),
+                    _ => {
+                        println!("stopped.");
+                        Ok(())
+                    }
+                };
+            }
+        }
+    }
+
     println!(
         "OpenLedger dev chain {chain_id} is running (home {})",
         home.root.display()
@@ -300,6 +364,9 @@ pub async fn run_with(
     }
     println!("  ABCI          tcp://{}", opts.abci);
     println!("  CometBFT log  {}", log_path.display());
+    if let Some(sys) = &running {
+        sys.print_endpoints();
+    }
     println!("Funded accounts (mnemonic: \"{DEV_MNEMONIC}\", HD path m/44'/118'/0'/0/i):");
     for balance in &app_state.bank.balances {
         let coins: Vec<String> = balance
@@ -312,21 +379,43 @@ pub async fn run_with(
             .find(|(_, a)| *a == balance.address)
             .map(|(n, _)| *n)
             .unwrap_or("funded");
-        println!("  {name:<6} {}  {}", balance.address, coins.join(","));
+        let credit = running
+            .as_ref()
+            .and_then(|s| s.credit(&balance.address))
+            .map(|c| format!("   inference credit {c}uopen"))
+            .unwrap_or_default();
+        println!(
+            "  {name:<6} {}  {}{credit}",
+            balance.address,
+            coins.join(",")
+        );
+    }
+    if let Some(sys) = &running {
+        sys.print_usage();
     }
     println!("Press Ctrl-C to stop.");
 
-    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let daemon_exit = async {
+        match running.as_mut() {
+            Some(sys) => sys.exited().await,
+            None => std::future::pending().await,
+        }
+    };
     let outcome = tokio::select! {
         _ = tokio::signal::ctrl_c() => Ok(()),
         _ = sigterm.recv() => Ok(()),
-        status = child.wait() => Err(anyhow::anyhow!("cometbft exited unexpectedly ({status:?}); see {}", log_path.display())),
+        status = child.wait() => Err(system::exit_report("cometbft", status, &log_path)),
         res = abci => Err(anyhow::anyhow!("ABCI server stopped: {res:?}")),
         e = client_api.stopped() => Err(e),
+        e = daemon_exit => Err(e),
     };
+    if let Some(sys) = running.as_mut() {
+        info!("stopping: the gateway, then the attester");
+        sys.stop().await;
+    }
     info!("stopping: REST and gRPC first, then cometbft, then the ABCI server");
     client_api.shutdown().await;
-    stop_child(&mut child).await;
+    stop_child(&mut child, "cometbft").await;
     if outcome.is_ok() {
         println!("stopped.");
     }

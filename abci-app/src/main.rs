@@ -55,7 +55,8 @@ enum Command {
         #[arg(long, env = "OPENLEDGERD_COMETBFT_RPC")]
         cometbft_rpc: Option<String>,
     },
-    /// Run a one-validator dev chain: real CometBFT as a supervised child, ABCI in-process.
+    /// Run a one-validator dev chain (real CometBFT as a supervised child, ABCI in-process)
+    /// with the OpenLedger contracts, an attester and the inference gateway beside it.
     Dev {
         /// Node home directory (created on first run).
         #[arg(long, env = "OPENLEDGERD_HOME", default_value = "~/.openledger/dev")]
@@ -90,6 +91,22 @@ enum Command {
         /// Path to the cometbft binary (default: $COMETBFT, PATH, then $(go env GOPATH)/bin).
         #[arg(long, env = "COMETBFT")]
         cometbft: Option<PathBuf>,
+        /// Only the chain: no contracts, attester or gateway (what scripts deploying their own
+        /// contracts use).
+        #[arg(long)]
+        no_contracts: bool,
+        /// No attester daemon.
+        #[arg(long)]
+        no_attester: bool,
+        /// No inference gateway (openledger-serve).
+        #[arg(long)]
+        no_serve: bool,
+        /// Inference gateway port (OpenAI API at http://127.0.0.1:PORT/v1).
+        #[arg(long, default_value_t = 8000)]
+        serve_port: u16,
+        /// Attester Prometheus metrics port.
+        #[arg(long, default_value_t = 9464)]
+        attester_metrics_port: u16,
     },
     /// N validators on loopback: `localnet init` writes the homes, `localnet start` runs them.
     Localnet {
@@ -234,6 +251,11 @@ fn main() -> Result<()> {
             rest_port,
             grpc_port,
             cometbft,
+            no_contracts,
+            no_attester,
+            no_serve,
+            serve_port,
+            attester_metrics_port,
         } => {
             let fund = fund
                 .iter()
@@ -255,10 +277,19 @@ fn main() -> Result<()> {
                 abci: local(abci_port),
                 cometbft,
             };
-            tokio::runtime::Runtime::new()?.block_on(openledger_node::dev::run_with(
+            // The daemons have nothing to do without the contracts.
+            let parts = openledger_node::dev::SystemOptions {
+                contracts: !no_contracts,
+                attester: !no_contracts && !no_attester,
+                serve: !no_contracts && !no_serve,
+                serve_addr: local(serve_port),
+                attester_metrics: local(attester_metrics_port),
+            };
+            tokio::runtime::Runtime::new()?.block_on(openledger_node::dev::run_system(
                 opts,
                 Some(local(rest_port)),
                 Some(local(grpc_port)),
+                parts,
             ))
         }
         Command::Localnet { command } => {

@@ -40,7 +40,14 @@ impl DevChain {
         let [rpc, p2p, abci, rest, grpc] = ports.map(|p| p.to_string());
         let log = std::fs::File::create(home.with_extension("log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_openledgerd"))
-            .args(["dev", "--reset", "--block-time", "200ms", "--home"])
+            .args([
+                "dev",
+                "--no-contracts",
+                "--reset",
+                "--block-time",
+                "200ms",
+                "--home",
+            ])
             .arg(home)
             .args(["--rpc-port", &rpc, "--p2p-port", &p2p, "--abci-port", &abci])
             .args(["--rest-port", &rest, "--grpc-port", &grpc])

@@ -2,7 +2,8 @@
 # `openledgerd dev` chain.
 #
 # start_dev_chain OPENLEDGERD HOME LOG RPC P2P ABCI REST GRPC [CHAIN_ID]
-#   starts `OPENLEDGERD dev --home HOME --reset` on those ports with its output in LOG, sets
+#   starts `OPENLEDGERD dev --home HOME --reset --no-contracts` (the chain alone: callers deploy
+#   their own contracts) on those ports with its output in LOG, sets
 #   DEV_CHAIN_PID, and returns once it prints "is running" (fails, showing LOG, after 60 s or
 #   if it exits first). The caller stops it: kill -TERM "$DEV_CHAIN_PID".
 #   CHAIN_ID (or, when the argument is absent, $DEV_CHAIN_ID) is passed as --chain-id; with
@@ -17,7 +18,7 @@ start_dev_chain() {
   local extra=()
   [[ -n "$chain_id" ]] && extra+=(--chain-id "$chain_id")
   [[ -n "${DEV_CHAIN_BLOCK_TIME:-}" ]] && extra+=(--block-time "$DEV_CHAIN_BLOCK_TIME")
-  "$bin" dev --home "$home" --reset --rpc-port "$4" --p2p-port "$5" --abci-port "$6" \
+  "$bin" dev --home "$home" --reset --no-contracts --rpc-port "$4" --p2p-port "$5" --abci-port "$6" \
     --rest-port "$7" --grpc-port "$8" ${extra[@]+"${extra[@]}"} >"$log" 2>&1 &
   DEV_CHAIN_PID=$!
   for _ in $(seq 1 120); do
