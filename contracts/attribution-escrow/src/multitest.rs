@@ -655,6 +655,21 @@ impl World {
             .unwrap()
     }
 
+    /// The jobs whose outcome `who`'s stake still answers for (escrow `Obligations`).
+    pub fn obligations(&self, who: &Addr) -> Vec<u64> {
+        let r: ObligationsResponse = self
+            .app
+            .wrap()
+            .query_wasm_smart(
+                &self.escrow,
+                &QueryMsg::Obligations {
+                    attester: who.to_string(),
+                },
+            )
+            .unwrap();
+        r.jobs
+    }
+
     pub fn job(&self, id: u64) -> JobResponse {
         self.app
             .wrap()
@@ -3645,17 +3660,7 @@ fn a_challenge_governance_leaves_unresolved_lapses_and_refunds_the_bond() {
     slashed_none_and_all_active(&w);
     // settled: nothing holds the quorum's stake any more
     for o in &w.ops {
-        let r: ObligationsResponse = w
-            .app
-            .wrap()
-            .query_wasm_smart(
-                &w.escrow,
-                &QueryMsg::Obligations {
-                    attester: o.addr.to_string(),
-                },
-            )
-            .unwrap();
-        assert!(r.jobs.is_empty());
+        assert!(w.obligations(&o.addr).is_empty());
     }
     w.assert_ledger_balanced();
 }

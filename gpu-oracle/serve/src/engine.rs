@@ -312,7 +312,10 @@ fn worker(shared: &Shared) {
                 if st.shutdown {
                     return;
                 }
-                while st.active < cfg.max_sequences && seqs.len() < share {
+                // Its fair part of what there is to run now, so that 4 requests arriving at
+                // once on 2 workers run 2 + 2, not 4 on one core while the other idles.
+                let fair = (st.active + st.waiting.len()).div_ceil(cfg.workers);
+                while st.active < cfg.max_sequences && seqs.len() < share.min(fair.max(1)) {
                     let Some(p) = st.waiting.pop_front() else {
                         break;
                     };
@@ -325,6 +328,10 @@ fn worker(shared: &Shared) {
                     seqs.push(Sequence::new(p, &shared.metrics));
                 }
                 shared.publish(&st);
+                if !st.waiting.is_empty() && st.active < cfg.max_sequences {
+                    // Left for the other workers.
+                    shared.wake.notify_all();
+                }
                 if !seqs.is_empty() {
                     break;
                 }

@@ -281,6 +281,12 @@ fn job_for(ol: &Value, input_tokens: usize, output_tokens: usize) -> JobInfo {
     }
 }
 
+/// (prompt, completion) tokens of an answer's `usage`.
+fn usage(v: &Value) -> (usize, usize) {
+    let count = |k: &str| v["usage"][k].as_u64().expect("usage") as usize;
+    (count("prompt_tokens"), count("completion_tokens"))
+}
+
 /// What an attester finds replaying the answer `ol` names, charged for these counts.
 fn replay(ol: &Value, input_tokens: usize, output_tokens: usize) -> Verdict {
     replay_bytes(ol, input_tokens, output_tokens, None)
@@ -327,10 +333,7 @@ async fn sampled_and_stopped_answers_replay_exactly_and_forgeries_do_not() {
         .await;
         assert_eq!(status, StatusCode::OK, "{v}");
         let ol = &v["openledger"];
-        let (p, c) = (
-            v["usage"]["prompt_tokens"].as_u64().expect("usage") as usize,
-            v["usage"]["completion_tokens"].as_u64().expect("usage") as usize,
-        );
+        let (p, c) = usage(&v);
         let (prompt, _) = stored(ol);
         assert_eq!(prompt.sampling.temperature, 0.9);
         if let Some(seed) = seed.as_u64() {
@@ -367,10 +370,7 @@ async fn sampled_and_stopped_answers_replay_exactly_and_forgeries_do_not() {
     .await;
     assert_eq!(status, StatusCode::OK, "{v}");
     let ol = &v["openledger"];
-    let (p, c) = (
-        v["usage"]["prompt_tokens"].as_u64().expect("usage") as usize,
-        v["usage"]["completion_tokens"].as_u64().expect("usage") as usize,
-    );
+    let (p, c) = usage(&v);
     assert!(matches!(
         replay(ol, p, c),
         Verdict::Verified { tolerated: 0, .. }
@@ -386,7 +386,7 @@ async fn sampled_and_stopped_answers_replay_exactly_and_forgeries_do_not() {
     assert_eq!(status, StatusCode::OK, "{v}");
     let ol = &v["openledger"];
     let (_, answer) = stored(ol);
-    let p = v["usage"]["prompt_tokens"].as_u64().expect("usage") as usize;
+    let (p, _) = usage(&v);
     let rejected =
         |forged: &CompletionRecord| match replay_bytes(ol, p, forged.tokens.len(), Some(forged)) {
             Verdict::Rejected { reason, why } => (reason, why),

@@ -751,20 +751,6 @@ fn credit_paid_jobs_are_refunded_to_the_credit() {
     check(&w, 0, 5 * FEE);
 }
 
-fn obligations(w: &World, who: &Addr) -> Vec<u64> {
-    let r: ObligationsResponse = w
-        .app
-        .wrap()
-        .query_wasm_smart(
-            &w.escrow,
-            &QueryMsg::Obligations {
-                attester: who.to_string(),
-            },
-        )
-        .unwrap();
-    r.jobs
-}
-
 #[test]
 fn a_gateway_must_be_bonded_and_in_good_standing_to_charge_credit() {
     let mut w = ready();
@@ -831,7 +817,7 @@ fn rejected_inference_refunds_the_payer_in_full_and_slashes_the_gateway() {
     let j2 = request_with_key(&mut w, &gateway, &key, None).unwrap();
     assert_eq!(credit(&w, &alice.addr), 20_000 - 2 * FEE);
     // the gateway's bond answers for both answers until they are tallied
-    assert_eq!(obligations(&w, &gateway), vec![j1, j2]);
+    assert_eq!(w.obligations(&gateway), vec![j1, j2]);
     let t0 = w.balance(&treasury);
 
     // job 1: every attester finds the token counts wrong
@@ -868,7 +854,7 @@ fn rejected_inference_refunds_the_payer_in_full_and_slashes_the_gateway() {
         panic!("gateway not jailed: {:?}", g.status)
     };
     assert_eq!(until, now(&w) + escrow_params().jail_seconds);
-    assert_eq!(obligations(&w, &gateway), vec![j2]);
+    assert_eq!(w.obligations(&gateway), vec![j2]);
     // nothing was paid for the answer (no platform fee, model owner or attester share): the
     // treasury only received the slashed bond, as the registry's slash recipient
     assert_eq!(w.balance(&treasury) - t0, 100);
@@ -916,7 +902,7 @@ fn rejected_inference_refunds_the_payer_in_full_and_slashes_the_gateway() {
     assert_eq!(deviated, vec![&assigned[3]]);
     assert_eq!(credit(&w, &alice.addr), 20_000);
     assert_eq!(w.attester_info(&gateway).slashed_total, Uint128::new(190));
-    assert!(obligations(&w, &gateway).is_empty());
+    assert!(w.obligations(&gateway).is_empty());
     w.assert_ledger_balanced();
     // all the escrow holds is alice's credit, whole again
     assert_eq!(w.ledger().held(), Uint128::new(20_000));
