@@ -8,11 +8,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use cosmwasm_std::HexBinary;
 use openledger_attester::chain::Chain;
 use openledger_attester::keys::Keys;
 use openledger_attester::AttesterError;
+use openledger_types::attester::{AttesterInfo, AttesterStatus, QueryMsg as RegistryQuery};
 use openledger_types::escrow::{
     CreditResponse, ExecuteMsg as EscrowExecute, FeeQuote, KeySpentResponse,
     QueryMsg as EscrowQuery,
@@ -27,11 +29,19 @@ use crate::metrics::Metrics;
 
 /// Most job openings in one tx.
 const MAX_BATCH: usize = 32;
+/// How long the gateway's own standing in the attester registry is trusted before it is read
+/// again (a jail or an unbond is seen this late at most; the escrow checks it on every job).
+const STANDING_TTL: Duration = Duration::from_secs(10);
 
 /// The chain side of a gateway.
 pub struct Billing {
     chain: Chain,
     escrow: String,
+    /// The attester registry and the gateway operator's address in it.
+    registry: String,
+    operator: String,
+    /// When the standing was last read, and whether it allowed charging (else why not).
+    standing: Mutex<Option<(Instant, Result<(), String>)>>,
     /// Per payer, then per key id: what answers in flight may still cost.
     reserved: Mutex<HashMap<String, u128>>,
     key_reserved: Mutex<HashMap<[u8; 32], u128>>,
@@ -84,11 +94,20 @@ pub struct OpenedJob {
 
 impl Billing {
     /// Starts the job-opening task (needs a tokio runtime).
-    pub fn start(chain: Chain, keys: Keys, escrow: String, metrics: Arc<Metrics>) -> Arc<Self> {
+    pub fn start(
+        chain: Chain,
+        keys: Keys,
+        escrow: String,
+        registry: String,
+        metrics: Arc<Metrics>,
+    ) -> Arc<Self> {
         let (tx, rx) = mpsc::unbounded_channel();
         let billing = Arc::new(Billing {
             chain: chain.clone(),
             escrow: escrow.clone(),
+            registry,
+            operator: keys.address.clone(),
+            standing: Mutex::new(None),
             reserved: Mutex::new(HashMap::new()),
             key_reserved: Mutex::new(HashMap::new()),
             orders: tx,
@@ -105,7 +124,67 @@ impl Billing {
             .map_err(|e| ApiError::Internal(format!("querying the escrow: {e}")))
     }
 
-    /// Holds back the most `prompt_tokens` + `max_tokens` can cost; 402 when it does not fit.
+    /// 503 unless this gateway may charge now: the escrow opens jobs only for an Active
+    /// operator of the attester registry (bonded ≥ min_bond, not jailed), so an answer made
+    /// while it is not would be given away.
+    async fn check_standing(&self) -> Result<(), ApiError> {
+        let cached = self
+            .standing
+            .lock()
+            .ok()
+            .and_then(|s| s.clone())
+            .filter(|(at, _)| at.elapsed() < STANDING_TTL);
+        let standing = match cached {
+            Some((_, standing)) => standing,
+            None => {
+                let q = RegistryQuery::Attester {
+                    operator: self.operator.clone(),
+                };
+                let standing = match self
+                    .chain
+                    .smart::<_, AttesterInfo>(&self.registry, &q)
+                    .await
+                {
+                    Ok(info) => match info.status {
+                        AttesterStatus::Active => Ok(()),
+                        AttesterStatus::Inactive => Err(format!(
+                            "its bond of {} is below the registry's min_bond: the operator \
+                             bonds more with `openledger-serve register --bond`",
+                            info.bonded
+                        )),
+                        AttesterStatus::Jailed { until } => Err(format!(
+                            "it is jailed until unix {until} (the attesters rejected an answer \
+                             it charged for); the operator unjails it after that"
+                        )),
+                        AttesterStatus::Tombstoned => Err("it is tombstoned".into()),
+                    },
+                    Err(AttesterError::Query { log, .. }) if log.contains("not found") => Err(
+                        "it is not registered in the attester registry: the operator runs \
+                         `openledger-serve register --bond`"
+                            .into(),
+                    ),
+                    Err(e) => {
+                        return Err(ApiError::Internal(format!(
+                            "querying the attester registry: {e}"
+                        )))
+                    }
+                };
+                if let Ok(mut s) = self.standing.lock() {
+                    *s = Some((Instant::now(), standing.clone()));
+                }
+                standing
+            }
+        };
+        standing.map_err(|why| {
+            ApiError::Unavailable(format!(
+                "this gateway ({}) cannot charge for answers now: {why}",
+                self.operator
+            ))
+        })
+    }
+
+    /// Holds back the most `prompt_tokens` + `max_tokens` can cost; 402 when it does not fit,
+    /// 503 when this gateway may not charge at all.
     pub async fn reserve(
         self: &Arc<Self>,
         payer: &Payer,
@@ -113,6 +192,7 @@ impl Billing {
         prompt_tokens: usize,
         max_tokens: usize,
     ) -> Result<Reservation, ApiError> {
+        self.check_standing().await?;
         let quote: FeeQuote = self
             .query(&EscrowQuery::QuoteFee {
                 model_id,

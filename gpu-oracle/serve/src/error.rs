@@ -33,6 +33,10 @@ pub enum ApiError {
     /// Every sequence slot and queue place is taken.
     #[error("the gateway is at capacity ({0} requests waiting); retry later")]
     Busy(usize),
+    /// The gateway cannot charge for answers now (its operator is not an Active, bonded
+    /// operator of the attester registry): nothing is generated that nobody would pay for.
+    #[error("{0}")]
+    Unavailable(String),
     /// A failure on our side.
     #[error("{0}")]
     Internal(String),
@@ -76,6 +80,11 @@ impl ApiError {
                 StatusCode::TOO_MANY_REQUESTS,
                 "server_busy",
                 Some("server_busy"),
+            ),
+            ApiError::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server_error",
+                Some("gateway_not_bonded"),
             ),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error", None),
         }

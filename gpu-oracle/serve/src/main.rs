@@ -279,6 +279,7 @@ fn run(config: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<()> {
                 chain,
                 keys,
                 deployment.contracts.attribution_escrow.address,
+                deployment.contracts.attester_registry.address,
                 Arc::clone(&metrics),
             ))
         }
