@@ -532,27 +532,12 @@ impl World {
     /// Registers `gateway` in the attester registry with no methods (it attests nothing) and
     /// bonds `bond` OPEN, given to it by the payer: what a gateway needs to charge credit.
     pub fn bond_gateway(&mut self, gateway: &Addr, bond: u128) {
-        let (payer, token, reg) = (
-            self.payer.clone(),
-            self.token.clone(),
-            self.attesters.clone(),
-        );
-        self.app
-            .execute_contract(
-                payer,
-                token,
-                &Cw20ExecuteMsg::Transfer {
-                    recipient: gateway.to_string(),
-                    amount: Uint128::new(bond),
-                },
-                &[],
-            )
-            .unwrap();
+        let reg = self.attesters.clone();
         let key = SigningKey::from([0x9a; 32]);
         self.app
             .execute_contract(
                 gateway.clone(),
-                reg.clone(),
+                reg,
                 &att::ExecuteMsg::Register {
                     pubkey: Binary::from(VerificationKey::from(&key).as_ref().to_vec()),
                     capabilities: att::Capabilities {
@@ -565,10 +550,31 @@ impl World {
                 &[],
             )
             .unwrap();
+        self.bond(gateway, bond);
+    }
+
+    /// The payer gives `operator` `amount` OPEN, which it bonds in the attester registry.
+    pub fn bond(&mut self, operator: &Addr, amount: u128) {
+        let (payer, token, reg) = (
+            self.payer.clone(),
+            self.token.clone(),
+            self.attesters.clone(),
+        );
+        self.app
+            .execute_contract(
+                payer,
+                token,
+                &Cw20ExecuteMsg::Transfer {
+                    recipient: operator.to_string(),
+                    amount: Uint128::new(amount),
+                },
+                &[],
+            )
+            .unwrap();
         self.send(
-            gateway,
+            operator,
             &reg,
-            bond,
+            amount,
             to_json_binary(&att::ReceiveMsg::Bond {}).unwrap(),
         )
         .unwrap();

@@ -780,26 +780,7 @@ fn a_gateway_must_be_bonded_and_in_good_standing_to_charge_credit() {
         refused("its bond of 999 is below the registry's min_bond"),
     );
     // topped up: it may charge
-    let reg = w.attesters.clone();
-    let token = w.token.clone();
-    w.app
-        .execute_contract(
-            payer,
-            token,
-            &Cw20ExecuteMsg::Transfer {
-                recipient: gateway.to_string(),
-                amount: Uint128::new(1),
-            },
-            &[],
-        )
-        .unwrap();
-    w.send(
-        &gateway,
-        &reg,
-        1,
-        to_json_binary(&att::ReceiveMsg::Bond {}).unwrap(),
-    )
-    .unwrap();
+    w.bond(&gateway, 1);
     request_with_key(&mut w, &gateway, &key, None).unwrap();
     w.assert_ledger_balanced();
 }
