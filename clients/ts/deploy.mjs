@@ -265,6 +265,9 @@ const escrow = await instantiate(
       // A gateway that charged for inference the attesters reject loses 10 % of its bond (in
       // the attester registry) and is jailed for jail_seconds.
       slash_gateway_bps: 1_000,
+      // Bytes an attester reads for one job (rows, input and output; 5 MiB, an attester's
+      // default): a job over it ends "inputs unavailable", slashing nobody, platform fee kept.
+      max_job_bytes: 5 * 1024 * 1024,
     },
   },
   "openledger attribution-escrow",

@@ -13,14 +13,16 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 
 import OpenAI from "openai";
-import { CosmWasmClient } from "@cosmjs/cosmwasm";
+import { CosmWasmClient, SigningCosmWasmClient } from "@cosmjs/cosmwasm";
+import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 
-import { MNEMONIC, sleep } from "./common.mjs";
+import { CLIENT_OPTS, DENOM, MNEMONIC, PREFIX, sleep, waitFor } from "./common.mjs";
 
 const BIN = process.env.OPENLEDGERD_BIN;
 const skip = BIN ? false : "OPENLEDGERD_BIN not set (scripts/e2e-dev.sh runs this)";
@@ -125,6 +127,87 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
       if (Date.now() > deadline) assert.fail(`the attester did not commit to job ${jobId}:\n${readFileSync(join(home, "dev", "attester.log"), "utf8").slice(-3000)}`);
       await sleep(500);
     }
+  });
+
+  /** A counter of the dev attester's /metrics. */
+  const metric = async (name) => {
+    const text = await (await fetch(`http://127.0.0.1:${PORTS.metrics}/metrics`)).text();
+    const m = text.match(new RegExp(`^openledger_attester_${name} (\\d+)$`, "m"));
+    assert.ok(m, `openledger_attester_${name} in:\n${text}`);
+    return Number(m[1]);
+  };
+  const sha256hex = (bytes) => createHash("sha256").update(bytes).digest("hex");
+  const contentFile = (bytes) => join(home, "dev", "content", sha256hex(bytes));
+  const cw20Balance = async (address) => BigInt((await chain.queryContractSmart(contracts().open_token.address, { balance: { address } })).balance);
+  const contracts = () => JSON.parse(readFileSync(join(home, "dev", "contracts.json"), "utf8")).contracts;
+  const jobOf = (jobId) => chain.queryContractSmart(escrow(), { job: { job_id: jobId } });
+  /** Alice pays for attribution herself (native OPEN wrapped, then sent with request_job): the job's id and fee. */
+  async function requestJob(input, output) {
+    const signer = await SigningCosmWasmClient.connectWithSigner(RPC, await DirectSecp256k1HdWallet.fromMnemonic(MNEMONIC, { prefix: PREFIX }), CLIENT_OPTS);
+    try {
+      const tokens = { input_tokens: 12, output_tokens: 8 };
+      const { fee } = await chain.queryContractSmart(escrow(), { quote_fee: { model_id: setup.model.id, ...tokens } });
+      const token = contracts().open_token.address;
+      await signer.execute(ALICE, token, { deposit: {} }, "auto", "", [{ denom: DENOM, amount: fee }]);
+      const request = { request_job: { model_id: setup.model.id, method: "suffix_span", input_hash: sha256hex(input), output_hash: sha256hex(output), ...tokens, ask_count: 1 } };
+      const res = await signer.execute(ALICE, token, { send: { contract: escrow(), amount: fee, msg: Buffer.from(JSON.stringify(request)).toString("base64") } }, "auto");
+      const id = res.events.flatMap((e) => e.attributes).find((a) => a.key === "job_id")?.value;
+      assert.ok(id, JSON.stringify(res.events));
+      return { jobId: Number(id), fee: BigInt(fee) };
+    } finally {
+      signer.disconnect();
+    }
+  }
+  /** The job once it is over (settled, or ended another way). */
+  async function ended(jobId) {
+    const attesterLog = () => readFileSync(join(home, "dev", "attester.log"), "utf8").slice(-3000);
+    return waitFor(
+      async () => {
+        const r = await jobOf(jobId);
+        return ["settled", "failed", "expired", "inputs_unavailable", "rejected"].includes(r.job.status) && r;
+      },
+      { timeoutMs: 120_000, intervalMs: 500, what: `job ${jobId} to end` },
+    ).catch((e) => assert.fail(`${e.message}\n${attesterLog()}`));
+  }
+
+  test("an answer stored only after its job opened is still attributed: the attester looks again while the commit window allows", async () => {
+    // Alone with the attester: the gateway's job above is over first.
+    const bought = (await chain.queryContractSmart(escrow(), { list_jobs: { limit: 10 } })).jobs ?? [];
+    for (const j of bought) await ended(j.id);
+    const input = Buffer.from("What is the capital of France?");
+    const output = Buffer.from("The capital of France is Paris, the City of Light.");
+    writeFileSync(contentFile(input), input);
+    const pendingBefore = await metric("inputs_pending_total");
+    const { jobId } = await requestJob(input, output);
+    await waitFor(async () => (await metric("inputs_pending_total")) > pendingBefore, { timeoutMs: 30_000, intervalMs: 100, what: "the attester to find the answer missing" });
+    const { assignments: [waiting] } = await jobOf(jobId);
+    assert.equal(waiting.status, "assigned", "nothing committed while the answer is missing");
+    writeFileSync(contentFile(output), output);
+    const { job } = await ended(jobId);
+    assert.equal(job.status, "settled", JSON.stringify(job));
+    assert.notEqual(job.result.result_hash, sha256hex(Buffer.from("openledger/attestation/inputs-unavailable/v1")), "a real result, not \"inputs unavailable\"");
+    assert.ok(job.result.weights_bps.length > 0, `the answer is attributed to the dev Datanet: ${JSON.stringify(job.result)}`);
+  });
+
+  test("a job over the escrow's max_job_bytes ends \"inputs unavailable\" unread: nobody is slashed, the payer loses the platform fee", async () => {
+    const { params } = await chain.queryContractSmart(escrow(), { config: {} });
+    const input = Buffer.from("Write me a very long answer.");
+    const output = Buffer.alloc(params.max_job_bytes + 1, "a");
+    writeFileSync(contentFile(input), input);
+    writeFileSync(contentFile(output), output);
+    const before = { unavailable: await metric("inputs_unavailable_total"), alice: await cw20Balance(ALICE) };
+    const { jobId, fee } = await requestJob(input, output);
+    const { job, assignments } = await ended(jobId);
+    assert.equal(job.status, "inputs_unavailable", JSON.stringify(job));
+    assert.equal(await metric("inputs_unavailable_total"), before.unavailable + 1);
+    assert.equal(assignments[0].status, "in_quorum", "the attester's verdict was the quorum's");
+    const registry = contracts().attester_registry.address;
+    const info = await chain.queryContractSmart(registry, { attester: { operator: setup.attester.address } });
+    assert.equal(info.status, "active", JSON.stringify(info));
+    assert.equal(info.slashed_total, "0");
+    // Alice wrapped the fee (+fee) and sent it (−fee); all but the platform fee came back.
+    assert.equal(await cw20Balance(ALICE), before.alice + fee - BigInt(job.platform_fee));
+    rmSync(contentFile(output));
   });
 
   test("SIGTERM (Ctrl-C) stops the gateway, the attester and the chain, and exits 0", async () => {

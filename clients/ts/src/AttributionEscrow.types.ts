@@ -27,6 +27,7 @@ export interface EscrowParams {
   jail_seconds: number;
   max_ask_count: number;
   max_contributions?: number;
+  max_job_bytes?: number;
   max_misses_per_window: number;
   miss_window_blocks: number;
   platform_fee: Uint128;

@@ -37,6 +37,9 @@ pub const MAX_WINDOW_BLOCKS: u64 = 100_000_000;
 /// Upper bound on `jail_seconds`: `jail_until = now + jail_seconds`.
 pub const MAX_JAIL_SECONDS: u64 = openledger_types::MAX_DURATION_SECONDS;
 
+/// Upper bound on `max_job_bytes` (1 GiB): an attester holds a job's inputs in memory.
+pub const MAX_JOB_BYTES_CAP: u64 = 1 << 30;
+
 pub fn validate_params(p: &EscrowParams) -> Result<(), ContractError> {
     // summed wide: three u64s may overflow (found by the message fuzzer)
     if p.beta_bps as u128 + p.gamma_bps as u128 + p.delta_bps as u128 != BPS as u128 {
@@ -93,6 +96,13 @@ pub fn validate_params(p: &EscrowParams) -> Result<(), ContractError> {
         return Err(ContractError::invalid(format!(
             "block windows must be at most {MAX_WINDOW_BLOCKS} blocks and jail_seconds at most \
              {MAX_JAIL_SECONDS} (deadlines must not overflow)"
+        )));
+    }
+    if p.max_job_bytes == 0 || p.max_job_bytes > MAX_JOB_BYTES_CAP {
+        return Err(ContractError::invalid(format!(
+            "max_job_bytes must be in 1..={MAX_JOB_BYTES_CAP} (what every attester reads of one \
+             job), got {}",
+            p.max_job_bytes
         )));
     }
     if p.max_contributions as usize > MAX_PAYEE_IDS {

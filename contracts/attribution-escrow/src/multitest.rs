@@ -86,6 +86,7 @@ pub fn escrow_params() -> EscrowParams {
         unattributed: Unattributed::Treasury,
         challenge_resolve_blocks: 20,
         slash_gateway_bps: 1_000,
+        max_job_bytes: openledger_types::escrow::DEFAULT_MAX_JOB_BYTES,
     }
 }
 
@@ -2425,6 +2426,32 @@ fn max_contributions_is_bounded() {
     w.set_params(p);
     let job_id = w.request_job(Method::SuffixSpan, None, None).unwrap();
     assert_eq!(w.job(job_id).job.max_contributions, 256);
+}
+
+#[test]
+fn max_job_bytes_is_positive_and_bounded() {
+    let mut w = ready();
+    let gov = w.gov.clone();
+    for bad in [0, crate::contract::MAX_JOB_BYTES_CAP + 1] {
+        let mut p = escrow_params();
+        p.max_job_bytes = bad;
+        let err = w
+            .exec(&gov, &ExecuteMsg::UpdateParams { params: p })
+            .unwrap_err();
+        assert!(
+            matches!(&err, ContractError::InvalidInput { reason } if reason.contains("max_job_bytes must be in 1..=1073741824")),
+            "{bad}: {err:?}"
+        );
+    }
+    let c: ConfigResponse = w
+        .app
+        .wrap()
+        .query_wasm_smart(&w.escrow, &QueryMsg::Config {})
+        .unwrap();
+    assert_eq!(
+        c.params.max_job_bytes,
+        openledger_types::escrow::DEFAULT_MAX_JOB_BYTES
+    );
 }
 
 mod dao {

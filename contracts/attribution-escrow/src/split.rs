@@ -194,6 +194,7 @@ mod tests {
             unattributed: Default::default(),
             challenge_resolve_blocks: 20,
             slash_gateway_bps: 1_000,
+            max_job_bytes: openledger_types::escrow::DEFAULT_MAX_JOB_BYTES,
         }
     }
 

@@ -9,11 +9,12 @@
 //!
 //! Network and chain failures are retried with exponential backoff (a chain that restarts is
 //! simply waited for); answers that will not change (an unsupported job, inputs that do not
-//! match their hashes, inputs larger than `max_job_bytes`) are logged once and the job is left
-//! to expire. Inputs that cannot be found are looked for again on each pass, and those still
-//! missing a few blocks before the commit deadline are attested as "inputs unavailable"
-//! (`AttestationResult::inputs_unavailable`), committed and revealed like any result, so a
-//! request naming bytes nobody has slashes no one.
+//! match their hashes, inputs larger than this attester's own `max_job_bytes` when that is below
+//! the escrow's) are logged once and the job is left to expire. Inputs that cannot be found are
+//! looked for again on each pass, and those still missing a few blocks before the commit
+//! deadline are attested as "inputs unavailable" (`AttestationResult::inputs_unavailable`),
+//! committed and revealed like any result, so a request naming bytes nobody has slashes no one.
+//! So is a job whose inputs exceed the escrow's `max_job_bytes`, known from sizes alone.
 
 use std::collections::HashSet;
 use std::future::Future;
@@ -26,7 +27,8 @@ use openledger_types::attester::{AttesterInfo, Capabilities};
 use openledger_types::common::Method;
 use openledger_types::escrow::{
     commitment, AssignmentStatus, AttestationPacket, AttestationPacketData, AttestationResult,
-    AttesterJob, AttesterJobsResponse, BalanceResponse, ExecuteMsg as EscrowExecute, JobInfo,
+    AttesterJob, AttesterJobsResponse, BalanceResponse, ConfigResponse as EscrowConfig,
+    ExecuteMsg as EscrowExecute, JobInfo,
     JobResponse, JobStatus, QueryMsg as EscrowQuery, ATTEST_PORT,
 };
 use rand_core::{OsRng, RngCore};
@@ -124,6 +126,16 @@ impl Attester {
             model = %hex::encode(self.model.hash),
             "attester running"
         );
+        if let Ok(chain_max) = self.chain_max_job_bytes().await {
+            if self.cfg.max_job_bytes < chain_max {
+                warn!(
+                    max_job_bytes = self.cfg.max_job_bytes,
+                    escrow_max_job_bytes = chain_max,
+                    "max_job_bytes is below the escrow's: jobs between the two are left to \
+                     expire, and missing them is slashed when others attest them"
+                );
+            }
+        }
         loop {
             let wait = match self.poll_once().await {
                 Ok(()) => {
@@ -428,13 +440,17 @@ impl Attester {
             datanets = job.spec.datanets.len(),
             "computing suffix_span attribution: fetching Datanet rows and the output"
         );
+        // The chain's limit is the verdict's: a job over it is "unavailable" for every honest
+        // attester alike. An attester configured below it can only leave such jobs.
+        let chain_max = self.chain_max_job_bytes().await?;
+        let max_job_bytes = self.cfg.max_job_bytes.min(chain_max);
         let mut inputs = match attest::gather(
             &self.chain,
             &self.deployment.contracts.datanet_registry.address,
             &self.content,
             &self.model,
             job,
-            self.cfg.max_job_bytes,
+            max_job_bytes,
         )
         .await
         {
@@ -444,6 +460,7 @@ impl Attester {
             Err(AttesterError::ContentNotFound { hash, .. })
                 if height + UNAVAILABLE_MARGIN_BLOCKS < job.commit_deadline =>
             {
+                Metrics::inc(&self.metrics.inputs_pending_total);
                 return Err(AttesterError::InputsPending {
                     job_id: id,
                     hash,
@@ -456,8 +473,18 @@ impl Attester {
             // do not match their hash stay an error.
             Err(AttesterError::ContentNotFound { hash, .. }) => {
                 warn!(job = id, content = %hash, "job input not found: attesting \"inputs unavailable\"");
-                Metrics::inc(&self.metrics.jobs_computed_total);
-                return self.journal_result(job, AttestationResult::inputs_unavailable(), t);
+                return self.journal_unavailable(job, t);
+            }
+            // More than the chain lets any attester read: the same canonical verdict, found from
+            // the sizes alone (nothing over the limit is read).
+            Err(AttesterError::JobTooLarge { bytes, .. }) if max_job_bytes == chain_max => {
+                warn!(
+                    job = id,
+                    bytes,
+                    max_job_bytes,
+                    "job inputs exceed the escrow's max_job_bytes: attesting \"inputs unavailable\""
+                );
+                return self.journal_unavailable(job, t);
             }
             Err(e) => return Err(e),
         };
@@ -559,6 +586,22 @@ impl Attester {
     }
 
     /// Draws the salt and journals `result` with its commitment before anything is sent.
+    /// Journals the canonical "inputs unavailable" result.
+    fn journal_unavailable(&mut self, job: &JobInfo, t: Instant) -> Result<Entry> {
+        Metrics::inc(&self.metrics.jobs_computed_total);
+        Metrics::inc(&self.metrics.inputs_unavailable_total);
+        self.journal_result(job, AttestationResult::inputs_unavailable(), t)
+    }
+
+    /// The escrow's `max_job_bytes`: read per job, since governance may change it.
+    async fn chain_max_job_bytes(&self) -> Result<u64> {
+        let c: EscrowConfig = self
+            .chain
+            .smart(self.escrow(), &EscrowQuery::Config {})
+            .await?;
+        Ok(c.params.max_job_bytes)
+    }
+
     fn journal_result(
         &mut self,
         job: &JobInfo,

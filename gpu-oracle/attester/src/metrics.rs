@@ -51,6 +51,11 @@ metrics! {
     counter inferences_rejected_total,
     /// Answers replayed and found to be the model's.
     counter inferences_verified_total,
+    /// Passes that found a job's input not there yet (it is looked for again on the next).
+    counter inputs_pending_total,
+    /// Jobs attested "inputs unavailable": an input never found, or more bytes than the
+    /// escrow's max_job_bytes.
+    counter inputs_unavailable_total,
     /// Commit transactions included.
     counter commits_total,
     /// Reveal transactions included.

@@ -75,6 +75,21 @@ pub struct EscrowParams {
     /// it charged a payer for ([`JobStatus::Rejected`]); it is also jailed for `jail_seconds`.
     #[serde(default = "default_slash_gateway_bps")]
     pub slash_gateway_bps: u64,
+    /// The most bytes attesters read for one job: its Datanet rows (sizes on chain), inference
+    /// input and output together. One chain-wide figure, so every honest attester reaches the
+    /// same verdict on a job over it: "inputs unavailable" ([`JobStatus::InputsUnavailable`]),
+    /// which slashes nobody and keeps the platform fee. Attesters register at least this much
+    /// as their `max_job_bytes`.
+    #[serde(default = "default_max_job_bytes")]
+    pub max_job_bytes: u64,
+}
+
+/// [`EscrowParams::max_job_bytes`] of deployments made before it existed: 5 MiB, an attester's
+/// default.
+pub const DEFAULT_MAX_JOB_BYTES: u64 = 5 << 20;
+
+fn default_max_job_bytes() -> u64 {
+    DEFAULT_MAX_JOB_BYTES
 }
 
 /// [`EscrowParams::slash_gateway_bps`] of deployments made before it existed: charging for
@@ -175,8 +190,9 @@ pub const INPUTS_UNAVAILABLE_TAG: &[u8] = b"openledger/attestation/inputs-unavai
 impl AttestationResult {
     /// The canonical "inputs unavailable" result: what every honest attester that cannot fetch
     /// the job's output or a named contribution (not found, as opposed to bytes that do not
-    /// match their hash) reveals. It is the same bytes for every attester and job, so the
-    /// exact-mode quorum can agree on it; committed and revealed like any result.
+    /// match their hash), or whose inputs exceed [`EscrowParams::max_job_bytes`], reveals. It is
+    /// the same bytes for every attester and job, so the exact-mode quorum can agree on it;
+    /// committed and revealed like any result.
     pub fn inputs_unavailable() -> Self {
         AttestationResult {
             result_hash: HexBinary::from(sha256(INPUTS_UNAVAILABLE_TAG).to_vec()),
