@@ -362,4 +362,21 @@ describe("inference bought through the OpenAI API, paid from credit, attributed 
     );
     assert.equal(await credit(address), CREDIT);
   });
+
+  test("with fewer eligible attesters than the escrow assigns, the gateway answers 503 attesters_unavailable, saying why, and charges nothing", async () => {
+    // The third attester unbonds its whole bond: below min_bond it is inactive, two remain.
+    const third = join(home, "attester-4", "config.toml");
+    const r = spawnSync(env("OPENLEDGER_ATTESTER_BIN"), ["unbond", "-c", third, "--amount", "1000000"], { encoding: "utf8", env: { ...process.env, RUST_LOG: "warn" } });
+    assert.equal(r.status, 0, `openledger-attester unbond: ${r.stderr}${r.stdout}`);
+    const eligible = await client.queryContractSmart(registry, { eligible: { method: "suffix_span", model_hash: null } });
+    assert.ok(eligible.attesters.length < params.default_ask_count, JSON.stringify(eligible));
+    const before = await credit(payer.address);
+    await sleep(11_000); // the gateway's cached count (10 s) is read again
+    const sdk = new OpenAI({ baseURL: BASE, apiKey, maxRetries: 0 });
+    await assert.rejects(
+      sdk.chat.completions.create({ model: MODEL, messages: [{ role: "user", content: "hi" }], max_tokens: 2, temperature: 0 }),
+      (e) => e.status === 503 && e.code === "attesters_unavailable" && new RegExp(`assigns every job to ${params.default_ask_count} attesters, and ${eligible.attesters.length} are eligible`).test(e.message),
+    );
+    assert.equal(await credit(payer.address), before, "nothing charged");
+  });
 });

@@ -14,10 +14,12 @@ use cosmwasm_std::HexBinary;
 use openledger_attester::chain::Chain;
 use openledger_attester::keys::Keys;
 use openledger_attester::AttesterError;
-use openledger_types::attester::{AttesterInfo, AttesterStatus, QueryMsg as RegistryQuery};
+use openledger_types::attester::{
+    AttesterInfo, AttesterStatus, EligibleResponse, QueryMsg as RegistryQuery, MAX_ELIGIBLE_LIMIT,
+};
 use openledger_types::escrow::{
-    CreditResponse, ExecuteMsg as EscrowExecute, FeeQuote, KeySpentResponse,
-    QueryMsg as EscrowQuery,
+    ConfigResponse as EscrowConfig, CreditResponse, ExecuteMsg as EscrowExecute, FeeQuote,
+    KeySpentResponse, QueryMsg as EscrowQuery,
 };
 use openledger_types::Method;
 use serde_json::Value;
@@ -29,9 +31,13 @@ use crate::metrics::Metrics;
 
 /// Most job openings in one tx.
 const MAX_BATCH: usize = 32;
-/// How long the gateway's own standing in the attester registry is trusted before it is read
-/// again (a jail or an unbond is seen this late at most; the escrow checks it on every job).
+/// How long the gateway's own standing in the attester registry, and the count of attesters
+/// eligible for a model, are trusted before they are read again (a jail or an unbond is seen
+/// this late at most; the escrow checks both on every job).
 const STANDING_TTL: Duration = Duration::from_secs(10);
+
+/// When a condition for charging was read from the chain, and whether it held (else why not).
+type Checked = (Instant, Result<(), String>);
 
 /// The chain side of a gateway.
 pub struct Billing {
@@ -41,7 +47,10 @@ pub struct Billing {
     registry: String,
     operator: String,
     /// When the standing was last read, and whether it allowed charging (else why not).
-    standing: Mutex<Option<(Instant, Result<(), String>)>>,
+    standing: Mutex<Option<Checked>>,
+    /// Per model file hash: when the eligible attesters were last counted, and whether there
+    /// were enough for the escrow to assign a job (else why not).
+    attesters: Mutex<HashMap<[u8; 32], Checked>>,
     /// Per payer, then per key id: what answers in flight may still cost.
     reserved: Mutex<HashMap<String, u128>>,
     key_reserved: Mutex<HashMap<[u8; 32], u128>>,
@@ -108,6 +117,7 @@ impl Billing {
             registry,
             operator: keys.address.clone(),
             standing: Mutex::new(None),
+            attesters: Mutex::new(HashMap::new()),
             reserved: Mutex::new(HashMap::new()),
             key_reserved: Mutex::new(HashMap::new()),
             orders: tx,
@@ -183,16 +193,69 @@ impl Billing {
         })
     }
 
+    /// 503 unless the escrow could assign a job for the model now: it asks `default_ask_count`
+    /// Active attesters serving the model (`model_hash`, the GGUF's sha256) other than this
+    /// gateway, and refuses the job with fewer.
+    async fn check_attesters(&self, model_hash: [u8; 32]) -> Result<(), ApiError> {
+        let cached = self
+            .attesters
+            .lock()
+            .ok()
+            .and_then(|a| a.get(&model_hash).cloned())
+            .filter(|(at, _)| at.elapsed() < STANDING_TTL);
+        let enough = match cached {
+            Some((_, enough)) => enough,
+            None => {
+                let config: EscrowConfig = self.query(&EscrowQuery::Config {}).await?;
+                let ask = config.params.default_ask_count;
+                let q = RegistryQuery::Eligible {
+                    method: Method::SuffixSpan,
+                    model_hash: Some(HexBinary::from(model_hash.to_vec())),
+                    start_after: None,
+                    // One more: this gateway may be among them, and never attests its own jobs.
+                    limit: Some(ask.saturating_add(1).min(MAX_ELIGIBLE_LIMIT)),
+                };
+                let eligible: EligibleResponse = self
+                    .chain
+                    .smart(&self.registry, &q)
+                    .await
+                    .map_err(|e| ApiError::Internal(format!("querying the attester registry: {e}")))?;
+                let others = eligible
+                    .attesters
+                    .iter()
+                    .filter(|a| a.operator.as_str() != self.operator)
+                    .count() as u32;
+                let enough = if others >= ask {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "the escrow assigns every job to {ask} attesters, and {others} are \
+                         eligible for this model (Active in the attester registry, serving \
+                         suffix_span and model {}), so it would refuse the job",
+                        hex::encode(model_hash)
+                    ))
+                };
+                if let Ok(mut a) = self.attesters.lock() {
+                    a.insert(model_hash, (Instant::now(), enough.clone()));
+                }
+                enough
+            }
+        };
+        enough.map_err(|why| ApiError::NoAttesters(format!("no answer can be paid for now: {why}")))
+    }
+
     /// Holds back the most `prompt_tokens` + `max_tokens` can cost; 402 when it does not fit,
-    /// 503 when this gateway may not charge at all.
+    /// 503 when this gateway may not charge at all, or the escrow could not assign the job.
     pub async fn reserve(
         self: &Arc<Self>,
         payer: &Payer,
         model_id: u64,
+        model_hash: [u8; 32],
         prompt_tokens: usize,
         max_tokens: usize,
     ) -> Result<Reservation, ApiError> {
         self.check_standing().await?;
+        self.check_attesters(model_hash).await?;
         let quote: FeeQuote = self
             .query(&EscrowQuery::QuoteFee {
                 model_id,

@@ -37,6 +37,10 @@ pub enum ApiError {
     /// operator of the attester registry): nothing is generated that nobody would pay for.
     #[error("{0}")]
     Unavailable(String),
+    /// Fewer attesters are eligible for the model than the escrow assigns to a job, so it would
+    /// refuse the job: nothing is generated that could not be paid for.
+    #[error("{0}")]
+    NoAttesters(String),
     /// A failure on our side.
     #[error("{0}")]
     Internal(String),
@@ -85,6 +89,11 @@ impl ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "server_error",
                 Some("gateway_not_bonded"),
+            ),
+            ApiError::NoAttesters(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "server_error",
+                Some("attesters_unavailable"),
             ),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "server_error", None),
         }

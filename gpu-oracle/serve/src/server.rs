@@ -552,7 +552,7 @@ async fn answer(
             })?;
             Some(
                 billing
-                    .reserve(&payer, model_id, prompt_tokens, max_tokens)
+                    .reserve(&payer, model_id, model.file_hash, prompt_tokens, max_tokens)
                     .await?,
             )
         }
