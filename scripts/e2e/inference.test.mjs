@@ -302,6 +302,16 @@ describe("inference bought through the OpenAI API, paid from credit, attributed 
       assert.equal(receipt.status, "settled");
       if (!answers[i].abandoned) assert.equal(receipt.answer, answers[i].text, "the stored answer is the one served");
       assert.equal(receipt.escrow.job.fee, answers[i].fee);
+      // What each party was paid, from the settlement itself, and the txs behind it.
+      assert.match(receipt.txs.request ?? "", /^[0-9A-F]{64}$/, JSON.stringify(receipt.txs));
+      assert.match(receipt.txs.settle ?? "", /^[0-9A-F]{64}$/, JSON.stringify(receipt.txs));
+      const { payouts } = receipt;
+      assert.equal(payouts.model_owner.address, modelOwner);
+      assert.equal(BigInt(payouts.model_owner.amount), ((BigInt(answers[i].fee) - BigInt(answers[i].platform)) * BigInt(params.beta_bps)) / 10_000n);
+      assert.deepEqual([...payouts.attesters.addresses].sort(), r.assignments.filter((a) => a.status === "in_quorum").map((a) => a.attester).sort());
+      const rows = payouts.contributors.contributions.reduce((t, c) => t + BigInt(c.amount), 0n);
+      assert.equal(rows + BigInt(payouts.contributors.pooled), BigInt(payouts.contributors.amount), "the contributors' share is the rows paid plus the version pool");
+      assert.equal(payouts.platform_fee, answers[i].platform);
     }
     // The model owner is credited β of each job's net fee (floored), as for a CW20-paid job.
     const beta = answers.reduce((t, a) => t + ((BigInt(a.fee) - BigInt(a.platform)) * BigInt(params.beta_bps)) / 10_000n, 0n);

@@ -183,6 +183,33 @@ impl Chain {
         Ok(status["sync_info"].take())
     }
 
+    /// Committed txs matching a CometBFT event query (`tx_search`; e.g.
+    /// `wasm.job_id='7'`), oldest first, at most `limit` (≤ 100, one page), with their events.
+    pub async fn tx_search(&self, query: &str, limit: u32) -> Result<Vec<Included>> {
+        let found = self
+            .call(
+                "tx_search",
+                json!({"query": query, "prove": false, "page": "1",
+                       "per_page": limit.clamp(1, 100).to_string(), "order_by": "asc"}),
+            )
+            .await?;
+        let txs = found["txs"].as_array().cloned().unwrap_or_default();
+        txs.into_iter()
+            .map(|tx| {
+                Ok(Included {
+                    hash: tx["hash"]
+                        .as_str()
+                        .ok_or_else(|| self.rpc_err("tx_search: a tx without a hash"))?
+                        .to_string(),
+                    height: as_u64(&tx["height"])
+                        .ok_or_else(|| self.rpc_err("tx_search: a tx without a height"))?,
+                    gas_used: as_u64(&tx["tx_result"]["gas_used"]).unwrap_or_default(),
+                    events: tx["tx_result"]["events"].clone(),
+                })
+            })
+            .collect()
+    }
+
     /// Height of the latest committed block.
     pub async fn latest_height(&self) -> Result<u64> {
         as_u64(&self.sync_info().await?["latest_block_height"])

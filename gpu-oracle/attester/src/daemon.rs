@@ -28,8 +28,8 @@ use openledger_types::common::Method;
 use openledger_types::escrow::{
     commitment, AssignmentStatus, AttestationPacket, AttestationPacketData, AttestationResult,
     AttesterJob, AttesterJobsResponse, BalanceResponse, ConfigResponse as EscrowConfig,
-    ExecuteMsg as EscrowExecute, JobInfo,
-    JobResponse, JobStatus, QueryMsg as EscrowQuery, ATTEST_PORT,
+    ExecuteMsg as EscrowExecute, JobInfo, JobResponse, JobStatus, QueryMsg as EscrowQuery,
+    ATTEST_PORT,
 };
 use rand_core::{OsRng, RngCore};
 use serde_json::Value;

@@ -22,7 +22,7 @@ use openledger_types::escrow::{
     KeySpentResponse, QueryMsg as EscrowQuery,
 };
 use openledger_types::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::auth::Payer;
@@ -215,11 +215,10 @@ impl Billing {
                     // One more: this gateway may be among them, and never attests its own jobs.
                     limit: Some(ask.saturating_add(1).min(MAX_ELIGIBLE_LIMIT)),
                 };
-                let eligible: EligibleResponse = self
-                    .chain
-                    .smart(&self.registry, &q)
-                    .await
-                    .map_err(|e| ApiError::Internal(format!("querying the attester registry: {e}")))?;
+                let eligible: EligibleResponse =
+                    self.chain.smart(&self.registry, &q).await.map_err(|e| {
+                        ApiError::Internal(format!("querying the attester registry: {e}"))
+                    })?;
                 let others = eligible
                     .attesters
                     .iter()
@@ -374,6 +373,30 @@ impl Billing {
         }
     }
 
+    /// The transactions that opened and settled a job (CometBFT's tx index), and what its
+    /// settlement paid each party; `null`s for what has not happened (or is not indexed).
+    pub async fn settlement(&self, job_id: u64) -> Result<Value, ApiError> {
+        let find = |kind: &'static str| async move {
+            let found = self
+                .chain
+                .tx_search(&format!("wasm-{kind}.job_id='{job_id}'"), 10)
+                .await
+                .map_err(|e| ApiError::Internal(format!("searching the chain's txs: {e}")))?;
+            Ok::<_, ApiError>(found.into_iter().find_map(|tx| {
+                job_event(&tx.events, &format!("wasm-{kind}"), job_id).map(|e| (tx.hash, e))
+            }))
+        };
+        let opened = find("attribution_job").await?;
+        let settled = find("attribution_settlement").await?;
+        Ok(json!({
+            "txs": {
+                "request": opened.as_ref().map(|(hash, _)| hash),
+                "settle": settled.as_ref().map(|(hash, _)| hash),
+            },
+            "payouts": settled.as_ref().map(|(_, e)| payouts(e)),
+        }))
+    }
+
     /// The escrow's view of a job (`Job {job_id}`), as JSON.
     pub async fn job(&self, job_id: u64) -> Result<Value, ApiError> {
         self.chain
@@ -387,6 +410,69 @@ impl Billing {
 }
 
 /// The job ids a tx opened, in message order (`attribution_job` events).
+/// The attributes of the first event of type `kind` whose `job_id` is `job_id`.
+fn job_event(events: &Value, kind: &str, job_id: u64) -> Option<HashMap<String, String>> {
+    events
+        .as_array()?
+        .iter()
+        .filter(|e| e["type"] == kind)
+        .map(|e| {
+            e["attributes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|a| {
+                    Some((
+                        a["key"].as_str()?.to_string(),
+                        a["value"].as_str()?.to_string(),
+                    ))
+                })
+                .collect::<HashMap<_, _>>()
+        })
+        .find(|a| a.get("job_id").map(String::as_str) == Some(job_id.to_string().as_str()))
+}
+
+/// What a job's settlement paid each party, read from its `attribution_settlement` event:
+/// amounts in uopen as decimal strings, contributions as the escrow lists them
+/// (`datanet:version:contribution:contributor:amount`).
+fn payouts(settled: &HashMap<String, String>) -> Value {
+    let get = |k: &str| settled.get(k).cloned().unwrap_or_default();
+    let list = |k: &str| -> Vec<String> {
+        get(k)
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let contributions: Vec<Value> = list("contributions")
+        .iter()
+        .filter_map(|c| {
+            let [datanet, version, id, contributor, amount] =
+                <[&str; 5]>::try_from(c.split(':').collect::<Vec<_>>()).ok()?;
+            Some(json!({
+                "datanet_id": datanet.parse::<u64>().ok()?,
+                "version": version.parse::<u32>().ok()?,
+                "contribution_id": id.parse::<u64>().ok()?,
+                "contributor": contributor,
+                "amount": amount,
+            }))
+        })
+        .collect();
+    json!({
+        "model_owner": {"address": get("model_owner"), "amount": get("model_owner_share")},
+        "attesters": {"addresses": list("attesters"), "amount": get("attester_share")},
+        "contributors": {
+            "amount": get("contributor_share"),
+            "contributions": contributions,
+            "pooled": get("pooled"),
+            "forfeited": get("contributions_forfeited"),
+        },
+        "unattributed": {"amount": get("unattributed"), "to": get("unattributed_to")},
+        "platform_fee": get("platform_fee"),
+        "dust": get("dust"),
+    })
+}
+
 fn job_ids(events: &Value) -> Vec<u64> {
     events
         .as_array()
@@ -475,6 +561,38 @@ async fn open_jobs(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payouts_are_read_from_the_jobs_settlement_event() {
+        let events = serde_json::json!([
+            {"type": "wasm-attribution_settlement", "attributes": [{"key": "job_id", "value": "6"}, {"key": "model_owner_share", "value": "1"}]},
+            {"type": "wasm-attribution_settlement", "attributes": [
+                {"key": "job_id", "value": "7"}, {"key": "model_owner", "value": "open1owner"},
+                {"key": "model_owner_share", "value": "300"}, {"key": "attester_share", "value": "200"},
+                {"key": "attesters", "value": "open1a,open1b"}, {"key": "contributor_share", "value": "500"},
+                {"key": "pooled", "value": "100"}, {"key": "contributions", "value": "1:2:3:open1c:400,bad"},
+                {"key": "contributions_forfeited", "value": "0"}, {"key": "unattributed", "value": "0"},
+                {"key": "unattributed_to", "value": "treasury"}, {"key": "platform_fee", "value": "100"},
+                {"key": "dust", "value": "1"}]},
+        ]);
+        let settled = job_event(&events, "wasm-attribution_settlement", 7).expect("job 7's event");
+        let p = payouts(&settled);
+        assert_eq!(
+            p["model_owner"],
+            serde_json::json!({"address": "open1owner", "amount": "300"})
+        );
+        assert_eq!(
+            p["attesters"]["addresses"],
+            serde_json::json!(["open1a", "open1b"])
+        );
+        assert_eq!(
+            p["contributors"]["contributions"],
+            serde_json::json!([{"datanet_id": 1, "version": 2, "contribution_id": 3, "contributor": "open1c", "amount": "400"}]),
+            "a malformed entry is left out"
+        );
+        assert_eq!(p["contributors"]["amount"], "500");
+        assert!(job_event(&events, "wasm-attribution_settlement", 8).is_none());
+    }
 
     #[test]
     fn job_ids_come_from_attribution_job_events_in_order() {

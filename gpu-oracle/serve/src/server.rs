@@ -185,7 +185,8 @@ async fn get_model(
 }
 
 /// `GET /v1/receipts/{job}`: the escrow's record of an answer's job (state, fee, assigned
-/// attesters, the attested result and its payouts once settled) and the answer itself.
+/// attesters, the attested result), the answer itself, the contributions that influenced it,
+/// and once settled what each party was paid and the txs that opened and settled it.
 async fn receipt(
     State(gw): State<Arc<Gateway>>,
     axum::extract::Path(job): axum::extract::Path<String>,
@@ -203,11 +204,16 @@ async fn receipt(
         .and_then(|h| hex::decode(h).ok())
         .and_then(|h| gw.content.as_ref()?.get(&h).ok())
         .map(|b| answer_text(&b).unwrap_or_else(|| String::from_utf8_lossy(&b).into_owned()));
+    let settlement = billing.settlement(job_id).await?;
     Ok(Json(json!({
         "object": "openledger.receipt",
         "job": job_id,
         "status": record["job"]["status"],
         "answer": output,
+        // The rows that influenced the answer, with their share of the contributors' part.
+        "contributions": record["job"]["result"]["contributions"],
+        "payouts": settlement["payouts"],
+        "txs": settlement["txs"],
         "escrow": record,
     })))
 }
