@@ -1,7 +1,8 @@
 //! LLM inference: a llama-architecture decoder loaded from GGUF ([`gguf`], [`model`]), its
 //! byte-level BPE tokenizer ([`tokenizer`]), a wgpu backend with Q4_1/Q8_0 dequantised in WGSL
-//! ([`gpu`]) and a plain-Rust CPU reference ([`cpu`]), greedy and seeded sampled decoding with
-//! token streaming ([`generate`]), unmerged LoRA adapters with an LRU cache ([`lora`]) and the
+//! ([`gpu`]), a plain-Rust CPU reference ([`cpu`]) and a fast CPU decoder on quantised weights
+//! ([`fast`], kernels in [`qdot`]) that gateways and attesters run, greedy and seeded sampled
+//! decoding with token streaming ([`generate`]), unmerged LoRA adapters with an LRU cache ([`lora`]) and the
 //! prefill verifier attesters use to check served outputs ([`verify`]).
 //!
 //! Float inference is not bit-portable across GPUs (FMA contraction and reduction order are
