@@ -19,10 +19,30 @@ use crate::llm::model::{LlamaConfig, LlamaWeights, Proj};
 use crate::llm::qdot::{self, Act, Isa, PackedMat, QAct};
 use crate::llm::Decoder;
 
+/// Projections that read the same input, stacked when their encodings allow (Q/K/V and
+/// gate/up): one pass over the rows and one hand-off to the pool instead of three or two.
+enum Group {
+    Stacked(PackedMat),
+    Apart(Vec<PackedMat>),
+}
+
+impl Group {
+    fn new(parts: Vec<PackedMat>) -> Self {
+        let refs: Vec<&PackedMat> = parts.iter().collect();
+        match PackedMat::stack(&refs) {
+            Some(m) => Group::Stacked(m),
+            None => Group::Apart(parts),
+        }
+    }
+}
+
 struct FastLayer {
     attn_norm: Vec<f32>,
     ffn_norm: Vec<f32>,
-    proj: Vec<PackedMat>,
+    qkv: Group,
+    o: PackedMat,
+    gate_up: Group,
+    down: PackedMat,
 }
 
 /// The quantised weights of the fast decoder, shared by every [`FastDecoder`] made from them.
@@ -57,14 +77,16 @@ impl FastModel {
         }
         let mut layers = Vec::with_capacity(w.layers.len());
         for l in &w.layers {
+            let pack = |ps: &[Proj]| -> Result<Vec<PackedMat>, LlmError> {
+                ps.iter().map(|&p| PackedMat::new(l.w(p))).collect()
+            };
             layers.push(FastLayer {
                 attn_norm: l.attn_norm.clone(),
                 ffn_norm: l.ffn_norm.clone(),
-                proj: l
-                    .proj
-                    .iter()
-                    .map(PackedMat::new)
-                    .collect::<Result<_, _>>()?,
+                qkv: Group::new(pack(&[Proj::Q, Proj::K, Proj::V])?),
+                o: PackedMat::new(l.w(Proj::O))?,
+                gate_up: Group::new(pack(&[Proj::Gate, Proj::Up])?),
+                down: PackedMat::new(l.w(Proj::Down))?,
             });
         }
         Ok(Self {
@@ -95,6 +117,30 @@ impl FastModel {
             x.chunks_exact(w.cols).map(Act::F32).collect()
         };
         qdot::matmul(self.isa, w, &acts, y);
+    }
+
+    /// [`FastModel::project`] of each matrix of `g` into the matching `outs` (`n × rows` each).
+    fn project_group(&self, g: &Group, x: &[f32], qx: &[QAct], outs: &mut [&mut [f32]]) {
+        match g {
+            Group::Apart(ms) => {
+                for (m, y) in ms.iter().zip(outs.iter_mut()) {
+                    self.project(m, x, qx, y);
+                }
+            }
+            Group::Stacked(m) => {
+                let n = qx.len().max(x.len() / m.cols);
+                let mut y = vec![0f32; n * m.rows];
+                self.project(m, x, qx, &mut y);
+                let widths: Vec<usize> = outs.iter().map(|o| o.len() / n).collect();
+                for (t, yt) in y.chunks_exact(m.rows).enumerate() {
+                    let mut at = 0;
+                    for (o, &wd) in outs.iter_mut().zip(&widths) {
+                        o[t * wd..(t + 1) * wd].copy_from_slice(&yt[at..at + wd]);
+                        at += wd;
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -203,14 +249,11 @@ impl Decoder for FastDecoder {
         let (mut g, mut u) = (vec![0f32; n * f], vec![0f32; n * f]);
         let mut qa = Vec::new();
         for (l, layer) in m.layers.iter().enumerate() {
-            let w = |p: Proj| &layer.proj[p.index()];
             for (xt, ht) in x.chunks_exact(d).zip(h.chunks_exact_mut(d)) {
                 rmsnorm(xt, &layer.attn_norm, c.norm_eps, ht);
             }
             quantize_rows(&h, d, &mut qa);
-            m.project(w(Proj::Q), &h, &qa, &mut q);
-            m.project(w(Proj::K), &h, &qa, &mut k);
-            m.project(w(Proj::V), &h, &qa, &mut v);
+            m.project_group(&layer.qkv, &h, &qa, &mut [&mut q, &mut k, &mut v]);
             for t in 0..n {
                 rope(&mut q[t * d..(t + 1) * d], hd, &tables[t]);
                 rope(&mut k[t * kv..(t + 1) * kv], hd, &tables[t]);
@@ -235,7 +278,7 @@ impl Decoder for FastDecoder {
                 );
             });
             quantize_rows(&att, d, &mut qa);
-            m.project(w(Proj::O), &att, &qa, &mut o);
+            m.project(&layer.o, &att, &qa, &mut o);
             for (a, b) in x.iter_mut().zip(&o) {
                 *a += b;
             }
@@ -243,14 +286,13 @@ impl Decoder for FastDecoder {
                 rmsnorm(xt, &layer.ffn_norm, c.norm_eps, ht);
             }
             quantize_rows(&h, d, &mut qa);
-            m.project(w(Proj::Gate), &h, &qa, &mut g);
-            m.project(w(Proj::Up), &h, &qa, &mut u);
+            m.project_group(&layer.gate_up, &h, &qa, &mut [&mut g, &mut u]);
             for (gi, ui) in g.iter_mut().zip(&u) {
                 let s = *gi / (1.0 + (-*gi).exp());
                 *gi = s * ui;
             }
             quantize_rows(&g, f, &mut qa);
-            m.project(w(Proj::Down), &g, &qa, &mut o);
+            m.project(&layer.down, &g, &qa, &mut o);
             for (a, b) in x.iter_mut().zip(&o) {
                 *a += b;
             }

@@ -171,6 +171,29 @@ impl PackedMat {
         Ok(p)
     }
 
+    /// The rows of `parts` stacked in one matrix (one parallel pass instead of several), when
+    /// they share encoding and width. Each row keeps its bytes, so its dot keeps its bits.
+    pub fn stack(parts: &[&PackedMat]) -> Option<PackedMat> {
+        let first = parts.first()?;
+        if parts
+            .iter()
+            .any(|p| p.ty != first.ty || p.cols != first.cols)
+        {
+            return None;
+        }
+        let cat =
+            |f: fn(&PackedMat) -> &[u8]| parts.iter().flat_map(|p| f(p).iter().copied()).collect();
+        Some(PackedMat {
+            ty: first.ty,
+            rows: parts.iter().map(|p| p.rows).sum(),
+            cols: first.cols,
+            d: parts.iter().flat_map(|p| p.d.iter().copied()).collect(),
+            m: parts.iter().flat_map(|p| p.m.iter().copied()).collect(),
+            qs: cat(|p| &p.qs),
+            f: parts.iter().flat_map(|p| p.f.iter().copied()).collect(),
+        })
+    }
+
     /// Whether products take a [`QAct`] (quantised weights) or f32 activations.
     pub fn wants_qact(&self) -> bool {
         self.ty != GgmlType::F32
@@ -611,6 +634,27 @@ mod tests {
             (y[0], y[8], y[15], y[16], y[31]),
             (-4.0, 0.0, 3.5, 3.5, -4.0)
         );
+    }
+
+    #[test]
+    fn stacked_rows_keep_their_bits() {
+        let (_, a) = mat(GgmlType::Q4_1, 3, 1);
+        let (_, b) = mat(GgmlType::Q4_1, 5, 2);
+        let s = PackedMat::stack(&[&a, &b]).unwrap();
+        assert_eq!(s.rows, 8);
+        let x = randv(&mut SplitMix64::new(4), a.cols, 1.0);
+        let mut q = QAct::default();
+        q.quantize(&x);
+        for r in 0..8 {
+            let (m, i) = if r < 3 { (&a, r) } else { (&b, r - 3) };
+            let want = dot_row(Isa::Scalar, m, i, Act::Q(&q));
+            assert_eq!(
+                dot_row(Isa::detect(), &s, r, Act::Q(&q)).to_bits(),
+                want.to_bits()
+            );
+        }
+        let (_, c) = mat(GgmlType::Q8_0, 2, 3);
+        assert!(PackedMat::stack(&[&a, &c]).is_none());
     }
 
     #[test]
