@@ -12,7 +12,8 @@
 //! *NOTE* - Everything that feeds a result hash MUST be deterministic: integer arithmetic only
 //! (wrapping i32 sums are associative, so any reduction order gives the same bits), canonical
 //! tie-breaks, no hash-map iteration order, no autotuning.
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: only the AVX2 kernels of `llm::qdot` may opt out (SIMD intrinsics).
+#![deny(unsafe_code)]
 #![deny(clippy::unwrap_used)]
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 

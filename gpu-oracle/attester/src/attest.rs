@@ -11,7 +11,7 @@ use cosmwasm_std::{Addr, HexBinary};
 use gpu_oracle::attribution::suffix_span::{Document, SuffixIndex, SuffixSpanParams};
 use gpu_oracle::attribution::ContributionRef;
 use gpu_oracle::llm::gguf::Gguf;
-use gpu_oracle::llm::{CpuModel, LlamaWeights, Tokenizer};
+use gpu_oracle::llm::{CpuKind, CpuWeights, LlamaWeights, Tokenizer};
 use openledger_types::common::{DatanetRef, Method};
 use openledger_types::datanet::{
     ContributionInfo, ContributionStatus, ContributionsResponse, QueryMsg as DatanetQuery,
@@ -33,8 +33,9 @@ pub struct ServedModel {
     pub path: PathBuf,
     pub hash: [u8; 32],
     pub tokenizer: Tokenizer,
-    /// Dequantised weights (`None` only in unit tests of attribution, which replay nothing).
-    pub weights: Option<Arc<CpuModel>>,
+    /// Weights for the fast CPU decoder, the one gateways answer with (`None` only in unit
+    /// tests of attribution, which replay nothing).
+    pub weights: Option<CpuWeights>,
     /// Positions the model was trained for.
     pub context: usize,
 }
@@ -51,12 +52,12 @@ impl ServedModel {
         let tokenizer = Tokenizer::from_gguf(&gguf).map_err(|e| bad(e.to_string()))?;
         let weights = LlamaWeights::from_gguf(&gguf).map_err(|e| bad(e.to_string()))?;
         let context = weights.config.context;
-        let weights = CpuModel::new(&weights).map_err(|e| bad(e.to_string()))?;
+        let weights = CpuWeights::new(&weights, CpuKind::Fast).map_err(|e| bad(e.to_string()))?;
         Ok(ServedModel {
             path: path.into(),
             hash,
             tokenizer,
-            weights: Some(Arc::new(weights)),
+            weights: Some(weights),
             context,
         })
     }
@@ -65,7 +66,7 @@ impl ServedModel {
     pub fn replayer(&self) -> Option<Replayer<'_>> {
         Some(Replayer {
             tokenizer: &self.tokenizer,
-            weights: Arc::clone(self.weights.as_ref()?),
+            weights: self.weights.as_ref()?.clone(),
             context: self.context,
         })
     }

@@ -7,15 +7,14 @@
 //! [`check`] recounts both token counts with the model's tokenizer and replays the answer: one
 //! prefill pass over `prompt ‖ answer` gives the logits at every answer position, and the
 //! recorded sampler (greedy, or seeded with temperature / top-k / top-p) must pick each answer
-//! token from them again. Replay by prefill is exact for the CPU reference the gateway runs; a
+//! token from them again. Replay by prefill is exact for the CPU decoder the gateway runs (the
+//! fast one gives the same logits in a prefill as in decode steps, on every CPU); a
 //! few near-ties are tolerated for gateways whose float order differs (a GPU), see
-//! [`TOLERATED_RANK`]. Everything here is deterministic on the CPU reference, so every honest
+//! [`TOLERATED_RANK`]. Everything here is deterministic on the CPU decoders, so every honest
 //! attester reaches the same verdict, which is what the quorum compares.
 
-use std::sync::Arc;
-
 use gpu_oracle::llm::tokenizer::TextStream;
-use gpu_oracle::llm::{CpuDecoder, CpuModel, Decoder, Sampling, Tokenizer};
+use gpu_oracle::llm::{CpuWeights, Sampling, Tokenizer};
 use openledger_types::escrow::{JobInfo, Rejection};
 use serde::{Deserialize, Serialize};
 
@@ -164,7 +163,7 @@ fn reject(reason: Rejection, why: String) -> Verdict {
 /// The model as an attester replays it: tokenizer, weights and trained context.
 pub struct Replayer<'a> {
     pub tokenizer: &'a Tokenizer,
-    pub weights: Arc<CpuModel>,
+    pub weights: CpuWeights,
     /// Positions the model was trained for: prompt + answer may not exceed it.
     pub context: usize,
 }
@@ -267,7 +266,7 @@ pub fn check(
     }
     let mut seq = prompt_ids.clone();
     seq.extend_from_slice(&answer.tokens[..n - 1]);
-    let mut dec = CpuDecoder::with_model(Arc::clone(&model.weights), seq.len());
+    let mut dec = model.weights.decoder(seq.len());
     // The logits of the last prompt position and of every answer position but the last.
     let logits = dec.forward(&seq, prompt_ids.len() - 1)?;
     let mut sampler = Sampling::from(prompt.sampling).sampler();

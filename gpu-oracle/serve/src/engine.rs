@@ -1,7 +1,8 @@
 //! The serving engine: loaded models ([`Model`]) and worker threads that run every admitted
 //! sequence a step at a time, round-robin (a prompt chunk of [`PREFILL_CHUNK`] tokens, or one
 //! new token), so 16 clients on 2 cores all see tokens flowing instead of 14 of them waiting
-//! for the first two to finish. Weights are dequantised once per model and shared; each
+//! for the first two to finish. Weights are loaded once per model for the fast CPU decoder
+//! (quantised, multi-threaded; the f32 reference with [`Model::load_with`]) and shared; each
 //! sequence owns only its KV cache, sized to its prompt plus `max_tokens`.
 //!
 //! Each request gets a channel of [`Event`]s. A client that goes away drops its receiver; the
@@ -15,7 +16,7 @@ use std::time::Instant;
 use gpu_oracle::llm::gguf::{Gguf, MetaValue};
 use gpu_oracle::llm::sample::Sampler;
 use gpu_oracle::llm::tokenizer::TextStream;
-use gpu_oracle::llm::{CpuDecoder, CpuModel, Decoder, LlamaWeights, Sampling, Tokenizer};
+use gpu_oracle::llm::{CpuKind, CpuWeights, Decoder, LlamaWeights, Sampling, Tokenizer};
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
 
@@ -51,7 +52,7 @@ pub struct Model {
     pub end_tokens: Vec<u32>,
     /// Unix seconds it was loaded (`created` in `/v1/models`).
     pub loaded_at: u64,
-    weights: Arc<CpuModel>,
+    weights: CpuWeights,
 }
 
 /// Why a model did not load.
@@ -63,13 +64,24 @@ pub struct LoadError {
 }
 
 impl Model {
-    /// Loads a GGUF: weights (dequantised), tokenizer, chat template. `max_context` caps the
-    /// model's trained context.
+    /// Loads a GGUF for the fast CPU decoder: weights, tokenizer, chat template. `max_context`
+    /// caps the model's trained context.
     pub fn load(
         name: &str,
         registry_id: Option<u64>,
         path: &Path,
         max_context: usize,
+    ) -> Result<Self, LoadError> {
+        Self::load_with(name, registry_id, path, max_context, CpuKind::Fast)
+    }
+
+    /// [`Model::load`] for the `kind` CPU decoder (attesters replay with the fast one).
+    pub fn load_with(
+        name: &str,
+        registry_id: Option<u64>,
+        path: &Path,
+        max_context: usize,
+        kind: CpuKind,
     ) -> Result<Self, LoadError> {
         let bad = |message: String| LoadError {
             path: path.display().to_string(),
@@ -99,7 +111,7 @@ impl Model {
             }
         }
         let context = weights.config.context.min(max_context).max(2);
-        let weights = Arc::new(CpuModel::new(&weights).map_err(|e| bad(e.to_string()))?);
+        let weights = CpuWeights::new(&weights, kind).map_err(|e| bad(e.to_string()))?;
         Ok(Model {
             name: name.to_owned(),
             registry_id,
@@ -405,7 +417,7 @@ impl StopText {
 
 struct Sequence {
     model: Arc<Model>,
-    dec: CpuDecoder,
+    dec: Box<dyn Decoder + Send>,
     prompt: Vec<u32>,
     fed: usize,
     max_tokens: usize,
@@ -428,7 +440,7 @@ impl Sequence {
         metrics.queue_wait.observe(p.queued.elapsed().as_secs_f64());
         let ctx = p.req.prompt.len() + p.req.max_tokens;
         Sequence {
-            dec: CpuDecoder::with_model(Arc::clone(&p.model.weights), ctx),
+            dec: p.model.weights.decoder(ctx),
             model: p.model,
             prompt: p.req.prompt,
             fed: 0,

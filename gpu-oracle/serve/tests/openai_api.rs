@@ -12,7 +12,7 @@ use axum::http::{Request, StatusCode};
 use cosmwasm_std::{Addr, HexBinary, Uint128};
 use gpu_oracle::llm::gguf::Gguf;
 use gpu_oracle::llm::{
-    generate, CpuDecoder, CpuModel, Decoder, GenerateOptions, LlamaWeights, Sampling,
+    generate, CpuKind, CpuWeights, Decoder, FastDecoder, GenerateOptions, LlamaWeights, Sampling,
 };
 use http_body_util::BodyExt;
 use openledger_attester::inference::{
@@ -139,7 +139,7 @@ fn reference(user: &str, max_tokens: usize) -> (String, usize, usize) {
         .render(&[("user".into(), user.into())])
         .expect("template");
     let ids = f.model.tokenizer.encode(&prompt).expect("encode");
-    let mut dec = CpuDecoder::new(&f.weights, ids.len() + max_tokens).expect("decoder");
+    let mut dec = FastDecoder::new(&f.weights, ids.len() + max_tokens).expect("decoder");
     let opts = GenerateOptions {
         max_new_tokens: max_tokens,
         sampling: Sampling::GREEDY,
@@ -298,12 +298,13 @@ fn replay_bytes(
     output_tokens: usize,
     output: Option<&CompletionRecord>,
 ) -> Verdict {
-    static WEIGHTS: OnceLock<Arc<CpuModel>> = OnceLock::new();
+    static WEIGHTS: OnceLock<CpuWeights> = OnceLock::new();
     let f = fixture();
-    let weights = WEIGHTS.get_or_init(|| Arc::new(CpuModel::new(&f.weights).expect("weights")));
+    let weights =
+        WEIGHTS.get_or_init(|| CpuWeights::new(&f.weights, CpuKind::Fast).expect("weights"));
     let replayer = Replayer {
         tokenizer: &f.model.tokenizer,
-        weights: Arc::clone(weights),
+        weights: weights.clone(),
         context: f.weights.config.context,
     };
     let (prompt, answer) = stored(ol);

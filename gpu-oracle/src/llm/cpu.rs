@@ -91,7 +91,7 @@ pub struct CpuDecoder {
     adapter: Option<Arc<LoraAdapter>>,
 }
 
-fn rmsnorm(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
+pub(crate) fn rmsnorm(x: &[f32], w: &[f32], eps: f32, out: &mut [f32]) {
     let mut ss = 0f32;
     for v in x {
         ss += v * v;

@@ -2,6 +2,8 @@
 //! dequantisers must equal bit for bit) and quantisers for synthetic test models.
 //!
 //! Blocks (ggml `ggml-common.h`), 32 elements each:
+//! * `Q4_0`: f16 `d`, 16 bytes; element `j < 16` is `((qs[j] & 15) - 8)·d`, element `j + 16` is
+//!   `((qs[j] >> 4) - 8)·d`. 18 bytes.
 //! * `Q4_1`: f16 `d`, f16 `m`, 16 bytes; element `j < 16` is `(qs[j] & 15)·d + m`, element
 //!   `j + 16` is `(qs[j] >> 4)·d + m`. 20 bytes.
 //! * `Q8_0`: f16 `d`, 32 × i8; element `j` is `qs[j]·d`. 34 bytes.
@@ -22,6 +24,8 @@ pub enum GgmlType {
     F32,
     /// 16-bit float (id 1).
     F16,
+    /// 4-bit with scale per 32 (id 2).
+    Q4_0,
     /// 4-bit with scale and minimum per 32 (id 3).
     Q4_1,
     /// 8-bit with scale per 32 (id 8).
@@ -34,6 +38,7 @@ impl GgmlType {
         match id {
             0 => Some(Self::F32),
             1 => Some(Self::F16),
+            2 => Some(Self::Q4_0),
             3 => Some(Self::Q4_1),
             8 => Some(Self::Q8_0),
             _ => None,
@@ -45,6 +50,7 @@ impl GgmlType {
         match self {
             Self::F32 => 0,
             Self::F16 => 1,
+            Self::Q4_0 => 2,
             Self::Q4_1 => 3,
             Self::Q8_0 => 8,
         }
@@ -54,7 +60,7 @@ impl GgmlType {
     pub fn block_len(self) -> u64 {
         match self {
             Self::F32 | Self::F16 => 1,
-            Self::Q4_1 | Self::Q8_0 => QK as u64,
+            Self::Q4_0 | Self::Q4_1 | Self::Q8_0 => QK as u64,
         }
     }
 
@@ -63,6 +69,7 @@ impl GgmlType {
         match self {
             Self::F32 => 4,
             Self::F16 => 2,
+            Self::Q4_0 => 18,
             Self::Q4_1 => 20,
             Self::Q8_0 => 34,
         }
@@ -87,6 +94,14 @@ pub fn dequantize_into(ty: GgmlType, data: &[u8], out: &mut Vec<f32>) {
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])),
         ),
         GgmlType::F16 => out.extend(data.chunks_exact(2).map(|c| f16_at(c, 0))),
+        GgmlType::Q4_0 => {
+            for b in data.chunks_exact(18) {
+                let d = f16_at(b, 0);
+                let qs = &b[2..18];
+                out.extend(qs.iter().map(|&q| (f32::from(q & 15) - 8.0) * d));
+                out.extend(qs.iter().map(|&q| (f32::from(q >> 4) - 8.0) * d));
+            }
+        }
         GgmlType::Q4_1 => {
             for b in data.chunks_exact(20) {
                 let (d, m) = (f16_at(b, 0), f16_at(b, 2));
@@ -113,12 +128,28 @@ pub fn dequantize(ty: GgmlType, data: &[u8]) -> Vec<f32> {
 }
 
 /// Quantises `x` (length a multiple of the block length) like ggml's reference quantisers
-/// (`quantize_row_q4_1_ref`, `quantize_row_q8_0_ref`).
+/// (`quantize_row_q4_0_ref`, `quantize_row_q4_1_ref`, `quantize_row_q8_0_ref`).
 pub fn quantize(ty: GgmlType, x: &[f32]) -> Vec<u8> {
     let mut out = Vec::with_capacity(ty.row_bytes(x.len() as u64) as usize);
     match ty {
         GgmlType::F32 => out.extend(x.iter().flat_map(|v| v.to_le_bytes())),
         GgmlType::F16 => out.extend(x.iter().flat_map(|v| f16::from_f32(*v).to_le_bytes())),
+        GgmlType::Q4_0 => {
+            for blk in x.chunks_exact(QK) {
+                // The signed value of largest magnitude maps to -8.
+                let max = blk
+                    .iter()
+                    .copied()
+                    .fold(0f32, |m, v| if v.abs() > m.abs() { v } else { m });
+                let d = max / -8.0;
+                let id = if d != 0.0 { 1.0 / d } else { 0.0 };
+                out.extend(f16::from_f32(d).to_le_bytes());
+                let q = |v: f32| ((v * id + 8.5) as u8).min(15);
+                for j in 0..QK / 2 {
+                    out.push(q(blk[j]) | (q(blk[j + QK / 2]) << 4));
+                }
+            }
+        }
         GgmlType::Q4_1 => {
             for blk in x.chunks_exact(QK) {
                 let min = blk.iter().copied().fold(f32::INFINITY, f32::min);
@@ -178,6 +209,8 @@ mod tests {
             .map(|i| ((i * 37 % 64) as f32 - 31.5) / 8.0)
             .collect();
         for (ty, tol) in [
+            // Symmetric: the end opposite the largest magnitude clips to 7·d, a whole step.
+            (GgmlType::Q4_0, 0.55),
             (GgmlType::Q4_1, 0.3),
             (GgmlType::Q8_0, 0.02),
             (GgmlType::F16, 1e-3),

@@ -147,7 +147,8 @@ impl LlmKernels {
         let f = match ty {
             GgmlType::Q4_1 => 0,
             GgmlType::Q8_0 => 1,
-            GgmlType::F32 | GgmlType::F16 => 2,
+            // Q4_0 is widened to f32 at upload (`GpuWeight::new`).
+            GgmlType::F32 | GgmlType::F16 | GgmlType::Q4_0 => 2,
         };
         &self.matmul[shape as usize][f]
     }
@@ -364,7 +365,10 @@ struct GpuWeight {
 impl GpuWeight {
     fn new(ctx: &GpuContext, t: &QTensor) -> Result<Self, LlmError> {
         let (ty, buf) = match t.ty {
-            GgmlType::F16 => (GgmlType::F32, upload_f32(ctx, "llm.weight", &t.to_f32())?),
+            // No WGSL Q4_0 dequantiser: widened like F16 (the fast CPU path reads it in place).
+            GgmlType::F16 | GgmlType::Q4_0 => {
+                (GgmlType::F32, upload_f32(ctx, "llm.weight", &t.to_f32())?)
+            }
             ty => {
                 if ty != GgmlType::F32 && !t.cols.is_multiple_of(ggml::QK) {
                     return Err(LlmError::Model(format!(

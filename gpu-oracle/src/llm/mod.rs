@@ -1,7 +1,8 @@
 //! LLM inference: a llama-architecture decoder loaded from GGUF ([`gguf`], [`model`]), its
 //! byte-level BPE tokenizer ([`tokenizer`]), a wgpu backend with Q4_1/Q8_0 dequantised in WGSL
-//! ([`gpu`]) and a plain-Rust CPU reference ([`cpu`]), greedy and seeded sampled decoding with
-//! token streaming ([`generate`]), unmerged LoRA adapters with an LRU cache ([`lora`]) and the
+//! ([`gpu`]), a plain-Rust CPU reference ([`cpu`]) and a fast CPU decoder on quantised weights
+//! ([`fast`], kernels in [`qdot`]) that gateways and attesters run, greedy and seeded sampled
+//! decoding with token streaming ([`generate`]), unmerged LoRA adapters with an LRU cache ([`lora`]) and the
 //! prefill verifier attesters use to check served outputs ([`verify`]).
 //!
 //! Float inference is not bit-portable across GPUs (FMA contraction and reduction order are
@@ -9,17 +10,21 @@
 //! output when every output token lies in the top-k of one prefill pass.
 
 pub mod cpu;
+pub mod fast;
 pub mod ggml;
 pub mod gguf;
 pub mod gpu;
 pub mod lora;
 pub mod model;
+pub mod qdot;
 pub mod sample;
 pub mod tokenizer;
 
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 pub use cpu::{CpuDecoder, CpuModel};
+pub use fast::{FastDecoder, FastModel};
 pub use gpu::{GpuDecoder, GpuLora, MatmulShape};
 pub use lora::{LoraAdapter, LruCache};
 pub use model::{LlamaConfig, LlamaWeights, Proj};
@@ -41,6 +46,84 @@ pub trait Decoder {
     /// Runs `tokens` at positions `position()..`, returning the logits of tokens
     /// `logits_from..tokens.len()` (`vocab` floats each, in order).
     fn forward(&mut self, tokens: &[u32], logits_from: usize) -> Result<Vec<f32>, LlmError>;
+}
+
+/// Which CPU decoder runs a model.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum CpuKind {
+    /// Quantised weights, integer SIMD kernels, all cores ([`FastDecoder`]).
+    #[default]
+    Fast,
+    /// The single-thread f32 reference ([`CpuDecoder`]).
+    Reference,
+}
+
+impl CpuKind {
+    /// Its name on command lines and in configs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CpuKind::Fast => "fast",
+            CpuKind::Reference => "reference",
+        }
+    }
+}
+
+impl std::str::FromStr for CpuKind {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "fast" => Ok(CpuKind::Fast),
+            "reference" => Ok(CpuKind::Reference),
+            other => Err(format!(
+                "CPU decoder {other:?} is neither fast nor reference"
+            )),
+        }
+    }
+}
+
+/// A model's weights loaded for one of the CPU decoders, shared by all its sequences. Gateways
+/// and attesters build their decoders here, so a replay runs the code the answer came from.
+#[derive(Clone)]
+pub enum CpuWeights {
+    /// For [`FastDecoder`].
+    Fast(Arc<FastModel>),
+    /// For [`CpuDecoder`].
+    Reference(Arc<CpuModel>),
+}
+
+impl CpuWeights {
+    /// Prepares `w` for the `kind` decoder.
+    pub fn new(w: &LlamaWeights, kind: CpuKind) -> Result<Self, LlmError> {
+        Ok(match kind {
+            CpuKind::Fast => CpuWeights::Fast(Arc::new(FastModel::new(w)?)),
+            CpuKind::Reference => CpuWeights::Reference(Arc::new(CpuModel::new(w)?)),
+        })
+    }
+
+    /// Which decoder these weights are for.
+    pub fn kind(&self) -> CpuKind {
+        match self {
+            CpuWeights::Fast(_) => CpuKind::Fast,
+            CpuWeights::Reference(_) => CpuKind::Reference,
+        }
+    }
+
+    /// Hyper-parameters.
+    pub fn config(&self) -> &LlamaConfig {
+        match self {
+            CpuWeights::Fast(m) => m.config(),
+            CpuWeights::Reference(m) => m.config(),
+        }
+    }
+
+    /// A decoder with an empty KV cache of `max_ctx` positions.
+    pub fn decoder(&self, max_ctx: usize) -> Box<dyn Decoder + Send> {
+        match self {
+            CpuWeights::Fast(m) => Box::new(FastDecoder::with_model(Arc::clone(m), max_ctx)),
+            CpuWeights::Reference(m) => Box::new(CpuDecoder::with_model(Arc::clone(m), max_ctx)),
+        }
+    }
 }
 
 /// Argument checks shared by the backends.
