@@ -17,6 +17,9 @@
 #   6. Hermes IBC relayer ${HERMES_WANT_VERSION} (scripts/lib/hermes.sh ensure_hermes:
 #      `cargo install ibc-relayer-cli --version <version> --locked --bin hermes` into ~/.cargo/bin, verified with
 #      `hermes version`; 20-40 min on 2 cores). Used by scripts/e2e-ibc.sh and scripts/ibc-two-chains.sh.
+#   7. kubo (IPFS) ${KUBO_VERSION}, the content network: `go mod download` of github.com/ipfs/kubo, then
+#      `go build ./cmd/ipfs` in a writable copy of the module, to $(go env GOPATH)/bin/ipfs beside cometbft,
+#      verified with `ipfs version --number` (about 90 s warm, a few minutes with the module downloads).
 #
 # Environment knobs:
 #   OPENLEDGER_SETUP_NICE   niceness for heavy steps (default 10; the build machines have 2 shared cores)
@@ -31,6 +34,9 @@ set -euo pipefail
 # Bump deliberately: cosmjs/Hermes pick their RPC dialect from node_info.version = "0.38.<n>".
 COMETBFT_VERSION="v0.38.26"
 GO_MIN_VERSION="1.22.11"   # cometbft v0.38.x go.mod: `go 1.22.11`
+# kubo: v0.43.x replaces go-libp2p with a fork the Go module proxy does not serve, and `go install` refuses
+# v0.42.0 for its exclude directives; built from the downloaded module instead (step 7).
+KUBO_VERSION="v0.42.0"
 NODE_MIN_MAJOR=20
 NICE_LEVEL="${OPENLEDGER_SETUP_NICE:-10}"
 
@@ -41,13 +47,13 @@ CHECK_ONLY=0
 case "${1:-}" in
   --check) CHECK_ONLY=1 ;;
   "") ;;
-  -h|--help) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
 # ---------------------------------------------------------------------------------------------------------------
 STEP=0
-TOTAL_STEPS=6
+TOTAL_STEPS=7
 MISSING=()
 START_TS=$(date +%s)
 step() { STEP=$((STEP + 1)); printf '\n==> [%d/%d] %s\n' "$STEP" "$TOTAL_STEPS" "$*"; }
@@ -247,6 +253,35 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------------------------
+step "kubo (IPFS) $KUBO_VERSION (go mod download + go build ./cmd/ipfs)"
+IPFS_BIN="$GOBIN_DIR/ipfs"
+WANT_KUBO="${KUBO_VERSION#v}"
+have_kubo=""
+[ -x "$IPFS_BIN" ] && have_kubo="$("$IPFS_BIN" version --number 2>/dev/null || true)"
+if [ "$have_kubo" = "$WANT_KUBO" ]; then
+  ok "$IPFS_BIN already reports $have_kubo"
+elif [ "$CHECK_ONLY" = 1 ]; then
+  missing "kubo $WANT_KUBO at $IPFS_BIN (found: ${have_kubo:-none})"
+else
+  [ -n "$have_kubo" ] && info "found kubo $have_kubo at $IPFS_BIN; replacing with $WANT_KUBO"
+  info "nice go build github.com/ipfs/kubo@$KUBO_VERSION ./cmd/ipfs  (a few minutes on 2 cores)"
+  t0=$(date +%s)
+  kubo_mod="$(go mod download -json "github.com/ipfs/kubo@$KUBO_VERSION" | sed -n 's/^[[:space:]]*"Dir":[[:space:]]*"\(.*\)",\{0,1\}$/\1/p')"
+  [ -d "$kubo_mod" ] || die "go mod download github.com/ipfs/kubo@$KUBO_VERSION gave no module directory"
+  # The module cache is read-only, and go build writes nothing there but wants it as the main module.
+  kubo_src="$(mktemp -d)"
+  cp -r "$kubo_mod/." "$kubo_src/"
+  chmod -R u+w "$kubo_src"
+  (cd "$kubo_src" && heavy env GOFLAGS="${GOFLAGS:+$GOFLAGS }-buildvcs=false" go build -o "$IPFS_BIN.tmp" ./cmd/ipfs) \
+    || { rm -rf "$kubo_src"; die "building kubo $KUBO_VERSION failed"; }
+  rm -rf "$kubo_src"
+  mv -f "$IPFS_BIN.tmp" "$IPFS_BIN"
+  have_kubo="$("$IPFS_BIN" version --number 2>/dev/null || true)"
+  [ "$have_kubo" = "$WANT_KUBO" ] || die "installed $IPFS_BIN reports version '${have_kubo}', expected '$WANT_KUBO'"
+  ok "built in $(( $(date +%s) - t0 ))s; ipfs version -> $have_kubo"
+fi
+
+# ---------------------------------------------------------------------------------------------------------------
 printf '\n'
 if [ "${#MISSING[@]}" -gt 0 ]; then
   printf '==> setup --check: %d item(s) missing:\n' "${#MISSING[@]}"
@@ -256,4 +291,5 @@ fi
 printf '==> OpenLedger setup complete in %ss\n' "$(( $(date +%s) - START_TS ))"
 printf '    cometbft: %s (%s)\n' "$COMETBFT_BIN" "$WANT_SEMVER"
 printf '    hermes:   %s (%s)\n' "$HERMES_BIN" "$HERMES_WANT_VERSION"
+printf '    ipfs:     %s (kubo %s)\n' "$IPFS_BIN" "$WANT_KUBO"
 printf '    e2e:      cd scripts/e2e && npm run test:offline\n'
