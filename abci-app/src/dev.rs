@@ -17,6 +17,7 @@ use crate::config::Home;
 use crate::server;
 use crate::store::Storage;
 
+mod ipfs;
 pub mod system;
 
 pub use system::SystemOptions;
@@ -410,7 +411,7 @@ pub async fn run_system(
         e = daemon_exit => Err(e),
     };
     if let Some(sys) = running.as_mut() {
-        info!("stopping: the gateway, then the attester");
+        info!("stopping: the gateway, then the attester, then the content node");
         sys.stop().await;
     }
     info!("stopping: REST and gRPC first, then cometbft, then the ABCI server");

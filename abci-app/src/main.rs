@@ -56,7 +56,8 @@ enum Command {
         cometbft_rpc: Option<String>,
     },
     /// Run a one-validator dev chain (real CometBFT as a supervised child, ABCI in-process)
-    /// with the OpenLedger contracts, an attester and the inference gateway beside it.
+    /// with the OpenLedger contracts, a content node (kubo IPFS), an attester and the inference
+    /// gateway beside it.
     Dev {
         /// Node home directory (created on first run).
         #[arg(long, env = "OPENLEDGERD_HOME", default_value = "~/.openledger/dev")]
@@ -91,8 +92,8 @@ enum Command {
         /// Path to the cometbft binary (default: $COMETBFT, PATH, then $(go env GOPATH)/bin).
         #[arg(long, env = "COMETBFT")]
         cometbft: Option<PathBuf>,
-        /// Only the chain: no contracts, attester or gateway (what scripts deploying their own
-        /// contracts use).
+        /// Only the chain: no contracts, content node, attester or gateway (what scripts
+        /// deploying their own contracts use).
         #[arg(long)]
         no_contracts: bool,
         /// No attester daemon.
@@ -107,6 +108,13 @@ enum Command {
         /// Attester Prometheus metrics port.
         #[arg(long, default_value_t = 9464)]
         attester_metrics_port: u16,
+        /// No content node (kubo): the attester and the gateway share `<home>/content` instead
+        /// of moving rows and answers over IPFS.
+        #[arg(long)]
+        no_ipfs: bool,
+        /// Content node (kubo) RPC port (http://127.0.0.1:PORT/api/v0).
+        #[arg(long, default_value_t = 5001)]
+        ipfs_port: u16,
     },
     /// N validators on loopback: `localnet init` writes the homes, `localnet start` runs them.
     Localnet {
@@ -256,6 +264,8 @@ fn main() -> Result<()> {
             no_serve,
             serve_port,
             attester_metrics_port,
+            no_ipfs,
+            ipfs_port,
         } => {
             let fund = fund
                 .iter()
@@ -284,6 +294,8 @@ fn main() -> Result<()> {
                 serve: !no_contracts && !no_serve,
                 serve_addr: local(serve_port),
                 attester_metrics: local(attester_metrics_port),
+                ipfs: !no_contracts && !no_ipfs,
+                ipfs_api: local(ipfs_port),
             };
             tokio::runtime::Runtime::new()?.block_on(openledger_node::dev::run_system(
                 opts,

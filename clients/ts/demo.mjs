@@ -4,11 +4,14 @@
 // `openledger-attester` daemons verify and attribute each answer (commit, reveal, quorum) and
 // settle it, paying the rows that influenced it; everyone claims. It ends with an attribution
 // receipt, printed and written as JSON, whose proofs `openledger-attester receipt verify` checks.
+// Every party that holds content runs its own IPFS node (kubo) with its own cache: the
+// contributors add their rows there, the model owner its answers, the attesters fetch both from
+// their peers and check them against the chain's hashes. Nothing is shared but the chain and IPFS.
 //
 // Run it via scripts/demo.sh (see --help); the lifecycle test checks the receipt it writes.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -16,6 +19,7 @@ import { parseArgs } from "node:util";
 import { SigningCosmWasmClient } from "@cosmjs/cosmwasm-stargate";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 import { DEV_MNEMONIC, GAS_PRICE } from "./dev-chain.mjs";
+import { kuboBinary, rawCid, startKubo } from "./ipfs.mjs";
 import pkg from "./dist/index.js";
 
 const { contracts } = pkg;
@@ -29,7 +33,7 @@ const HELP = `Usage: node clients/ts/demo.mjs --contracts FILE --home DIR --mode
 Options:
   --rpc URL           CometBFT RPC (default $OPENLEDGER_RPC or http://127.0.0.1:26657)
   --contracts FILE    addresses file written by scripts/deploy.sh
-  --home DIR          work directory: content store, attester homes and logs, receipt
+  --home DIR          work directory: each party's IPFS repo and cache, attester homes and logs, receipt
   --attester-bin PATH openledger-attester binary (default target/debug/openledger-attester)
   --model PATH        GGUF model served (scripts/demo.sh passes the one scripts/fetch-models.sh caches)
   --liar              the third attester commits a wrong result (it must be slashed)
@@ -61,8 +65,12 @@ if (opts.help) {
 }
 if (!opts.contracts || !opts.home || !opts.model) fail("--contracts, --home and --model are required (see --help)");
 const home = resolve(opts.home);
-const contentDir = join(home, "content");
-mkdirSync(contentDir, { recursive: true });
+let kubo;
+try {
+  kubo = kuboBinary();
+} catch (e) {
+  fail(e.message);
+}
 const bin = resolve(opts["attester-bin"]);
 if (!existsSync(bin)) fail(`${bin} is missing: cargo build -p openledger-attester`);
 const deployment = JSON.parse(readFileSync(opts.contracts, "utf8"));
@@ -75,7 +83,7 @@ const children = [];
 process.on("exit", () => children.forEach((c) => c.proc?.kill("SIGTERM")));
 process.on("unhandledRejection", (e) => fail(`${e?.stack ?? e}`));
 
-const TOTAL = 13;
+const TOTAL = 14;
 let stepNo = 0;
 const step = (text) => console.log(`\n[${String(++stepNo).padStart(2)}/${TOTAL}] ${text}`);
 const note = (text) => console.log(`        ${text}`);
@@ -118,6 +126,17 @@ const deployerClient = await connect(deployerWallet);
 const chainId = await deployerClient.getChainId();
 if (chainId !== deployment.chain_id) fail(`${opts.contracts} is for chain ${deployment.chain_id}, the node runs ${chainId}`);
 
+step("Every party that holds content starts its own IPFS node (kubo), peered on loopback");
+/** A party's IPFS node and cache: `<home>/<name>/ipfs` and `<home>/<name>/content`. */
+const nodes = {};
+for (const name of ["carol", "dave", "frank", "model_owner", "attester-1", "attester-2", "attester-3"]) {
+  const node = await startKubo({ bin: kubo, repo: join(home, name, "ipfs") });
+  children.push({ proc: node.proc });
+  for (const other of Object.values(nodes)) await node.ipfs.connect(other.multiaddr);
+  nodes[name] = { ...node, content: join(home, name, "content") };
+  note(`${name.padEnd(12)} ${node.api}  ${node.multiaddr}`);
+}
+
 const cast = {};
 for (const name of ["owner", "carol", "dave", "frank", "model_owner", "payer"]) {
   const wallet = await DirectSecp256k1HdWallet.generate(12, { prefix: "open" });
@@ -127,7 +146,8 @@ for (const name of ["owner", "carol", "dave", "frank", "model_owner", "payer"]) 
 const attesters = [];
 for (let i = 1; i <= 3; i++) {
   const dir = join(home, `attester-${i}`);
-  const args = ["init", "--home", dir, "--chain-id", chainId, "--rpc", opts.rpc, "--contracts", resolve(opts.contracts), "--content-dir", contentDir, "--model", modelPath, "--metrics-addr", `127.0.0.1:${39460 + i}`];
+  const node = nodes[`attester-${i}`];
+  const args = ["init", "--home", dir, "--chain-id", chainId, "--rpc", opts.rpc, "--contracts", resolve(opts.contracts), "--content-dir", node.content, "--ipfs-api", node.api, "--model", modelPath, "--metrics-addr", `127.0.0.1:${39460 + i}`];
   const address = runAttester(args, `attester ${i} init`);
   const config = join(dir, "config.toml");
   const liar = opts.liar && i === 3;
@@ -205,7 +225,7 @@ const created = await datanets(owner).createDatanet({
 const datanetId = Number(attr(created, "datanet_id"));
 note(`Datanet ${datanetId} (tx ${created.transactionHash})`);
 
-step(`Contributors bond and submit ${corpus.rows.length} rows (bytes in the content store, hashes on chain)`);
+step(`Contributors bond and submit ${corpus.rows.length} rows (bytes on their IPFS nodes, hashes and ipfs:// uris on chain)`);
 const { params: dnParams } = await datanetQuery.config();
 const bonded = new Set();
 const rows = [];
@@ -216,9 +236,8 @@ for (const row of corpus.rows) {
     bonded.add(who.name);
   }
   const bytes = Buffer.from(row.text, "utf8");
-  const hash = sha256hex(bytes);
-  writeFileSync(join(contentDir, hash), bytes);
-  const res = await datanets(who).contribute({ datanetId, contentHash: hash, size: bytes.length, uri: `content://sha256/${hash}`, license: corpus.datanet.license });
+  const { sha256: hash, uri } = await nodes[who.name].ipfs.add(bytes);
+  const res = await datanets(who).contribute({ datanetId, contentHash: hash, size: bytes.length, uri, license: corpus.datanet.license });
   const id = Number(attr(res, "contribution_id"));
   rows.push({ id, contributor: who.name, address: who.address, text: row.text, hash, score_bps: row.score_bps, accept: !row.reject, tx: res.transactionHash });
   note(`#${id} by ${who.name}: "${row.text.slice(0, 60)}${row.text.length > 60 ? "…" : ""}"`);
@@ -260,7 +279,7 @@ for (const prompt of corpus.questions) {
   process.stdout.write(`        ${JSON.stringify(prompt)} →`);
   served.push(
     await new Promise((ok, ko) => {
-      const p = spawn(bin, ["infer", "--model", modelPath, "--content-dir", contentDir, "--prompt", prompt, "--chat", "--max-tokens", "32"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "warn" } });
+      const p = spawn(bin, ["infer", "--model", modelPath, "--content-dir", nodes.model_owner.content, "--ipfs-api", nodes.model_owner.api, "--prompt", prompt, "--chat", "--max-tokens", "32"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, RUST_LOG: "warn" } });
       let out = "";
       p.stdout.on("data", (d) => (out += d));
       p.stderr.on("data", (d) => process.stdout.write(d.toString().replace(/\n/g, " ")));
@@ -376,17 +395,21 @@ for (const r of rows) {
 step("The receipt");
 const bondsAfter = await Promise.all(attesters.map((a) => registryQuery.attester({ operator: a.address })));
 const journals = attesters.map((a) => readJournal(a, crashJob));
+// The attesters' full results and the answers, fetched over IPFS like any reader's.
+const fetched = {};
+for (const { job } of jobs) fetched[job.result.result_hash] = await readContent(job.result.result_hash);
+for (const s of served) fetched[s.output_hash] = await readContent(s.output_hash);
 const receipt = {
   chain_id: chainId,
   model: { id: modelId, name: "smollm2-geo", hash: modelHash, owner: cast.model_owner.address, price_in_per_1k: PRICE_IN, price_out_per_1k: PRICE_OUT },
   datanet: { id: datanetId, version: 1, root: version.merkle_root, total_weight: version.total_weight },
   jobs: served.map((s, i) => {
     const { job, assignments } = jobs[i];
-    const full = decodeResult(readContent(job.result.result_hash));
+    const full = decodeResult(fetched[job.result.result_hash]);
     return {
       job_id: s.job_id,
       prompt: s.prompt,
-      answer: readContent(s.output_hash).toString("utf8"),
+      answer: fetched[s.output_hash].toString("utf8"),
       tokens: { input: s.input_tokens, output: s.output_tokens },
       fee: s.quote.fee,
       platform_fee: s.quote.platform_fee,
@@ -443,10 +466,9 @@ function sha256hex(bytes) {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/** Content by its sha256, through the model owner's IPFS node (one block: its CID is the hash). */
 function readContent(hash) {
-  const bytes = readFileSync(join(contentDir, hash));
-  if (sha256hex(bytes) !== hash) throw new Error(`content ${hash} does not hash to its name`);
-  return bytes;
+  return nodes.model_owner.ipfs.cat(rawCid(hash), { sha256: hash });
 }
 
 function readAttesterReceipt(a, id) {

@@ -1,5 +1,6 @@
 // `openledgerd dev` brings up the whole system, not just the chain: this starts it on a fresh
-// home (its own ports), as the README's first command does, and buys an answer the way a user
+// home (its own ports), as the README's first command does, checks that the Datanet rows and the
+// answers move between the parties over its content node (kubo), and buys an answer the way a user
 // would: an API key made from the dev mnemonic with `openledger-serve api-key`, then the
 // unmodified `openai` npm client with only baseURL and apiKey set. The gateway opens the answer's
 // job from alice's inference credit; the job is in the escrow, assigned to the dev attester, which
@@ -9,7 +10,7 @@
 //
 // Needs OPENLEDGERD_BIN (openledger-attester and openledger-serve next to it) and the contract
 // artifacts; scripts/e2e-dev.sh runs it. Ports: E2E_SYSTEM_PORT_BASE (default 23000) + 657 RPC,
-// 656 P2P, 658 ABCI, 317 REST, 090 gRPC, 800 gateway, 464 attester metrics.
+// 656 P2P, 658 ABCI, 317 REST, 090 gRPC, 800 gateway, 464 attester metrics, 501 kubo RPC.
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
@@ -22,6 +23,7 @@ import OpenAI from "openai";
 import { CosmWasmClient, SigningCosmWasmClient } from "@cosmjs/cosmwasm";
 import { DirectSecp256k1HdWallet } from "@cosmjs/proto-signing";
 
+import { Ipfs, rawCid } from "../../clients/ts/ipfs.mjs";
 import { CLIENT_OPTS, DENOM, MNEMONIC, PREFIX, sleep, waitFor } from "./common.mjs";
 
 const BIN = process.env.OPENLEDGERD_BIN;
@@ -29,7 +31,7 @@ const skip = BIN ? false : "OPENLEDGERD_BIN not set (scripts/e2e-dev.sh runs thi
 if (skip && process.env.OPENLEDGER_E2E === "1") throw new Error(skip);
 
 const BASE = Number(process.env.E2E_SYSTEM_PORT_BASE ?? 23000);
-const PORTS = { rpc: BASE + 657, p2p: BASE + 656, abci: BASE + 658, rest: BASE + 317, grpc: BASE + 90, serve: BASE + 800, metrics: BASE + 464 };
+const PORTS = { rpc: BASE + 657, p2p: BASE + 656, abci: BASE + 658, rest: BASE + 317, grpc: BASE + 90, serve: BASE + 800, metrics: BASE + 464, ipfs: BASE + 501 };
 const RPC = `http://127.0.0.1:${PORTS.rpc}`;
 const GATEWAY = `http://127.0.0.1:${PORTS.serve}/v1`;
 const MODEL = "smollm2-135m-instruct";
@@ -38,7 +40,7 @@ const ALICE = "open19rl4cm2hmr8afy4kldpxz3fka4jguq0attl9rz";
 /** `openledgerd dev` on the test's home; `output` is everything it printed. */
 function startDev(home) {
   // 200 ms blocks: the first start sends some 40 txs.
-  const args = ["dev", "--home", home, "--block-time", "200ms", "--rpc-port", PORTS.rpc, "--p2p-port", PORTS.p2p, "--abci-port", PORTS.abci, "--rest-port", PORTS.rest, "--grpc-port", PORTS.grpc, "--serve-port", PORTS.serve, "--attester-metrics-port", PORTS.metrics].map(String);
+  const args = ["dev", "--home", home, "--block-time", "200ms", "--rpc-port", PORTS.rpc, "--p2p-port", PORTS.p2p, "--abci-port", PORTS.abci, "--rest-port", PORTS.rest, "--grpc-port", PORTS.grpc, "--serve-port", PORTS.serve, "--attester-metrics-port", PORTS.metrics, "--ipfs-port", PORTS.ipfs].map(String);
   const proc = spawn(BIN, args, { stdio: ["ignore", "pipe", "pipe"] });
   const dev = { proc, output: "", exit: new Promise((ok) => proc.on("exit", (code, signal) => ok({ code, signal }))) };
   const take = (d) => (dev.output += d);
@@ -94,7 +96,22 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
       assert.ok(dev.output.includes(want), `missing ${JSON.stringify(want)} in:\n${dev.output}`);
     }
     assert.match(dev.output, /Deploying the OpenLedger contracts/);
+    assert.ok(dev.output.includes(`IPFS (kubo)   http://127.0.0.1:${PORTS.ipfs}/api/v0`), dev.output);
     assert.equal(setup.escrow.default_ask_count, 1);
+  });
+
+  test("the Datanet's rows are on the content node, recorded as ipfs://<cid> naming their sha256", async () => {
+    const registry = JSON.parse(readFileSync(join(home, "dev", "contracts.json"), "utf8")).contracts.datanet_registry.address;
+    const { contributions } = await chain.queryContractSmart(registry, { list_contributions: { datanet_id: setup.datanet.id, limit: 30 } });
+    assert.ok(contributions.length > 0);
+    const ipfs = new Ipfs(`http://127.0.0.1:${PORTS.ipfs}`);
+    for (const c of contributions) {
+      assert.equal(c.uri, `ipfs://${rawCid(c.content_hash)}`, JSON.stringify(c));
+      const bytes = await ipfs.cat(rawCid(c.content_hash), { sha256: c.content_hash });
+      assert.equal(bytes.length, Number(c.size));
+    }
+    // Nothing in a shared directory: the parties keep their own caches.
+    assert.throws(() => readdirSync(join(home, "dev", "content")), /ENOENT/);
   });
 
   test("an unmodified openai client with a key from the dev mnemonic buys a chat answer; its job is in the escrow", async () => {
@@ -137,7 +154,9 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
     return Number(m[1]);
   };
   const sha256hex = (bytes) => createHash("sha256").update(bytes).digest("hex");
-  const contentFile = (bytes) => join(home, "dev", "content", sha256hex(bytes));
+  /** A file in the attester's own cache (what it reads without asking IPFS). */
+  const contentFile = (bytes) => join(home, "dev", "attester", "content", sha256hex(bytes));
+  const devIpfs = () => new Ipfs(`http://127.0.0.1:${PORTS.ipfs}`);
   const cw20Balance = async (address) => BigInt((await chain.queryContractSmart(contracts().open_token.address, { balance: { address } })).balance);
   const contracts = () => JSON.parse(readFileSync(join(home, "dev", "contracts.json"), "utf8")).contracts;
   const jobOf = (jobId) => chain.queryContractSmart(escrow(), { job: { job_id: jobId } });
@@ -176,17 +195,19 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
     for (const j of bought) await ended(j.id);
     const input = Buffer.from("What is the capital of France?");
     const output = Buffer.from("The capital of France is Paris, the City of Light.");
-    writeFileSync(contentFile(input), input);
+    await devIpfs().add(input);
     const pendingBefore = await metric("inputs_pending_total");
     const { jobId } = await requestJob(input, output);
     await waitFor(async () => (await metric("inputs_pending_total")) > pendingBefore, { timeoutMs: 30_000, intervalMs: 100, what: "the attester to find the answer missing" });
     const { assignments: [waiting] } = await jobOf(jobId);
     assert.equal(waiting.status, "assigned", "nothing committed while the answer is missing");
-    writeFileSync(contentFile(output), output);
+    // The answer reaches IPFS late (as a slow gateway's would): the attester finds it there.
+    await devIpfs().add(output);
     const { job } = await ended(jobId);
     assert.equal(job.status, "settled", JSON.stringify(job));
     assert.notEqual(job.result.result_hash, sha256hex(Buffer.from("openledger/attestation/inputs-unavailable/v1")), "a real result, not \"inputs unavailable\"");
     assert.ok(job.result.weights_bps.length > 0, `the answer is attributed to the dev Datanet: ${JSON.stringify(job.result)}`);
+    assert.deepEqual(readFileSync(contentFile(output)), output, "kept in the attester's cache once fetched and verified");
   });
 
   test("a job over the escrow's max_job_bytes ends \"inputs unavailable\" unread: nobody is slashed, the payer loses the platform fee", async () => {
@@ -210,11 +231,11 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
     rmSync(contentFile(output));
   });
 
-  test("SIGTERM (Ctrl-C) stops the gateway, the attester and the chain, and exits 0", async () => {
+  test("SIGTERM (Ctrl-C) stops the gateway, the attester, the content node and the chain, and exits 0", async () => {
     const { code } = await stopped(dev);
     assert.equal(code, 0, dev.output);
     assert.match(dev.output, /stopping: the gateway, then the attester[\s\S]*stopping: REST and gRPC first[\s\S]*stopped\./);
-    for (const url of [`${RPC}/status`, `${GATEWAY}/models`, `http://127.0.0.1:${PORTS.metrics}/metrics`]) assert.ok(await refused(url), `${url} still answers`);
+    for (const url of [`${RPC}/status`, `${GATEWAY}/models`, `http://127.0.0.1:${PORTS.metrics}/metrics`, `http://127.0.0.1:${PORTS.ipfs}/api/v0/id`]) assert.ok(await refused(url), `${url} still answers`);
   });
 
   test("a restart keeps the contracts and the set-up, and serves again", async () => {

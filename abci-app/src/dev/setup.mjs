@@ -7,7 +7,9 @@
 //   2. jobs ask one attester (escrow default_ask_count 1), through the DAO the deployer handed
 //      the timelock to: alice stakes OPEN in dao-stake (the only member), proposes, executes;
 //   3. a Datanet from scripts/demo/corpus.json is published and the dev model registered on it
-//      (RegisterModel names at least one published Datanet version), with prices;
+//      (RegisterModel names at least one published Datanet version), with prices; its rows are
+//      added to the content node (--ipfs-api, recorded as ipfs://<cid>) or, without one, written
+//      to the shared --content-dir;
 //   4. alice and bob get inference credit (DepositCredit, native uopen).
 //
 // It writes what it set up to --state (JSON) for system.rs, with the attester's and the
@@ -23,6 +25,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
 import { DEV_MNEMONIC, GAS_PRICE } from "../../../clients/ts/dev-chain.mjs";
+import { Ipfs } from "../../../clients/ts/ipfs.mjs";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 // This file is in no npm package: take cosmjs from the one clients/ts installed.
@@ -41,9 +44,12 @@ const { values: opts } = parseArgs({
     state: { type: "string" },
     "attester-config": { type: "string" },
     "gateway-keys": { type: "string" },
+    "ipfs-api": { type: "string" },
+    "content-dir": { type: "string" },
   },
 });
 for (const k of ["rpc", "contracts", "home", "model", "state"]) if (!opts[k]) fail(`--${k} is required`);
+if (!opts["ipfs-api"] === !opts["content-dir"]) fail("give one of --ipfs-api and --content-dir: where the Datanet rows go");
 
 const OPEN = 1_000_000n; // uopen per OPEN
 // Gas money for each daemon: a gateway pays one RequestJobWithCredit tx per batch of answers.
@@ -61,8 +67,9 @@ const addr = Object.fromEntries(Object.entries(deployment.contracts).map(([k, v]
 const state = existsSync(opts.state) ? JSON.parse(readFileSync(opts.state, "utf8")) : {};
 if (state.chain_id && state.chain_id !== deployment.chain_id) fail(`${opts.state} is for chain ${state.chain_id}, the contracts for ${deployment.chain_id}`);
 state.chain_id = deployment.chain_id;
-const contentDir = join(opts.home, "content");
-mkdirSync(contentDir, { recursive: true });
+const ipfs = opts["ipfs-api"] ? new Ipfs(opts["ipfs-api"]) : null;
+const contentDir = opts["content-dir"];
+if (contentDir) mkdirSync(contentDir, { recursive: true });
 
 process.on("unhandledRejection", (e) => fail(e?.message ?? String(e)));
 
@@ -253,19 +260,23 @@ async function publishDatanet() {
   );
   const id = Number(attrs(created, "datanet_id")[0]);
   const { params } = await q(dn, { config: {} });
-  // The rows' bytes go to the content store the attester reads; their hashes go on chain.
-  const rows = corpus.rows.map((row) => {
+  // The rows' bytes go to IPFS (pinned by the dev node), or to the content store the attester
+  // reads; their hashes and where they are go on chain.
+  const rows = [];
+  for (const row of corpus.rows) {
     const bytes = Buffer.from(row.text, "utf8");
     const hash = createHash("sha256").update(bytes).digest("hex");
-    writeFileSync(join(contentDir, hash), bytes);
-    return { ...row, bytes, hash };
-  });
+    let uri = `content://sha256/${hash}`;
+    if (ipfs) uri = (await ipfs.add(bytes)).uri;
+    else writeFileSync(join(contentDir, hash), bytes);
+    rows.push({ ...row, bytes, hash, uri });
+  }
   const contributed = await client.executeMultiple(
     alice,
     [
       wrap(params.min_contributor_bond),
       sendOpen(dn, params.min_contributor_bond, { bond: { datanet_id: id } }),
-      ...rows.map((r) => exec(dn, { contribute: { datanet_id: id, content_hash: r.hash, size: r.bytes.length, uri: `content://sha256/${r.hash}`, license: corpus.datanet.license } })),
+      ...rows.map((r) => exec(dn, { contribute: { datanet_id: id, content_hash: r.hash, size: r.bytes.length, uri: r.uri, license: corpus.datanet.license } })),
     ],
     "auto",
   );

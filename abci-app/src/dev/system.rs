@@ -1,13 +1,15 @@
 //! What `openledgerd dev` runs beside the chain, so that one command brings up the whole system:
-//! the OpenLedger contracts (deployed by `clients/ts/deploy.mjs` on first start, then set up for
-//! one machine by `setup.mjs` next to this file), one `openledger-attester` and the
-//! `openledger-serve` inference gateway, as supervised children logging to files in the home.
+//! the content node (a kubo IPFS daemon, [`ipfs`]), the OpenLedger contracts (deployed by
+//! `clients/ts/deploy.mjs` on first start, then set up for one machine by `setup.mjs` next to
+//! this file), one `openledger-attester` and the `openledger-serve` inference gateway, as
+//! supervised children logging to files in the home.
 //!
 //! The dev home holds it all: `contracts.json` (the deployer's addresses file; its presence,
 //! complete, is what keeps a restart from deploying again), `dev-setup.json` (what the set-up
-//! registered), `content/` (the content store the gateway writes answers to and the attester
-//! reads them and the Datanet rows from), `attester/` and `gateway/` (keys and configs), and
-//! one log per child.
+//! registered), `ipfs/` (the kubo repo), `attester/` and `gateway/` (keys, configs, and each
+//! one's own `content/` cache: the Datanet rows and the answers go between them over IPFS, as
+//! between machines), and one log per child. With `--no-ipfs` the parties share `content/`
+//! instead.
 
 use std::ffi::OsString;
 use std::io::{Read, Seek, SeekFrom};
@@ -21,6 +23,7 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::process::{Child, Command};
 use tracing::info;
 
+use super::ipfs as kubo;
 use super::{stop_child, DEV_MNEMONIC};
 
 /// The wasm artifacts the deployer uploads (`scripts/build-contracts.sh` writes them).
@@ -58,6 +61,10 @@ pub struct SystemOptions {
     pub serve_addr: SocketAddr,
     /// The attester's Prometheus metrics.
     pub attester_metrics: SocketAddr,
+    /// Run the content node (kubo) and move content over IPFS.
+    pub ipfs: bool,
+    /// The kubo RPC (`http://<ipfs_api>/api/v0`).
+    pub ipfs_api: SocketAddr,
 }
 
 impl SystemOptions {
@@ -69,6 +76,8 @@ impl SystemOptions {
             serve: false,
             serve_addr: SocketAddr::from(([127, 0, 0, 1], 8000)),
             attester_metrics: SocketAddr::from(([127, 0, 0, 1], 9464)),
+            ipfs: false,
+            ipfs_api: SocketAddr::from(([127, 0, 0, 1], 5001)),
         }
     }
 }
@@ -84,6 +93,7 @@ pub struct Plan {
     model: PathBuf,
     attester_bin: Option<PathBuf>,
     serve_bin: Option<PathBuf>,
+    kubo_bin: Option<PathBuf>,
 }
 
 impl Plan {
@@ -133,6 +143,7 @@ impl Plan {
             .serve
             .then(|| binary("openledger-serve", "openledger-serve", "--no-serve"))
             .transpose()?;
+        let kubo_bin = opts.ipfs.then(kubo::find_kubo).transpose()?;
         Ok(Some(Plan {
             opts: opts.clone(),
             home: home.to_path_buf(),
@@ -141,7 +152,42 @@ impl Plan {
             model,
             attester_bin,
             serve_bin,
+            kubo_bin,
         }))
+    }
+
+    /// Where `party` ("attester", "gateway", "setup") keeps content: its own cache when
+    /// content moves over IPFS, else the one directory all share.
+    fn content_dir(&self, party: &str) -> PathBuf {
+        match self.kubo_bin {
+            Some(_) => self.home.join(party).join("content"),
+            None => self.home.join("content"),
+        }
+    }
+
+    fn ipfs_url(&self) -> Option<String> {
+        self.kubo_bin
+            .as_ref()
+            .map(|_| format!("http://{}", self.opts.ipfs_api))
+    }
+
+    /// The content node, ready: its repo made on first start.
+    async fn start_ipfs(&self, bin: &Path) -> Result<Daemon> {
+        let repo = self.home.join("ipfs");
+        let args = kubo::prepare_repo(bin, &repo, self.opts.ipfs_api).await?;
+        let args: Vec<OsString> = args.into_iter().map(OsString::from).collect();
+        let mut d = Daemon::spawn("ipfs (kubo)", bin, &args, self.home.join("ipfs.log"))?;
+        println!(
+            "Starting the content node (kubo, repo {}, log {})",
+            repo.display(),
+            d.log.display()
+        );
+        let api = self.opts.ipfs_api;
+        d.wait_until(&format!("the kubo RPC http://{api}/api/v0/id"), || {
+            kubo::rpc_ok(api)
+        })
+        .await?;
+        Ok(d)
     }
 
     fn contracts_file(&self) -> PathBuf {
@@ -196,9 +242,10 @@ impl Plan {
     pub async fn start(&self, chain_id: &str, rpc: SocketAddr) -> Result<System> {
         let rpc_url = format!("http://{rpc}");
         let contracts = self.contracts_file();
-        let content = self.home.join("content");
-        std::fs::create_dir_all(&content)
-            .with_context(|| format!("creating {}", content.display()))?;
+        let ipfs = match &self.kubo_bin {
+            Some(bin) => Some(self.start_ipfs(bin).await?),
+            None => None,
+        };
         if self.deployed() {
             println!(
                 "Contracts: kept from an earlier start ({})",
@@ -248,6 +295,10 @@ impl Plan {
             .arg("--state")
             .arg(&state_file)
             .current_dir(&self.repo);
+        match self.ipfs_url() {
+            Some(url) => cmd.args(["--ipfs-api", &url]),
+            None => cmd.arg("--content-dir").arg(self.content_dir("setup")),
+        };
         if let Some(config) = &attester_config {
             cmd.arg("--attester-config").arg(config);
         }
@@ -276,6 +327,8 @@ impl Plan {
             serve: None,
             serve_bin: self.serve_bin.clone(),
             gateway_config: gateway_dir.join("config.toml"),
+            ipfs,
+            ipfs_api: self.ipfs_url(),
         };
         if let (Some(bin), Some(config)) = (&self.attester_bin, &attester_config) {
             self.bond(&system.setup["attester"], "attester", bin, config)
@@ -299,7 +352,8 @@ impl Plan {
                 chain_id,
                 &rpc_url,
                 &system.contracts,
-                &content,
+                &self.content_dir("gateway"),
+                self.ipfs_url().as_deref(),
                 &self.model,
                 model_id,
             )?;
@@ -365,16 +419,21 @@ impl Plan {
     async fn attester_home(&self, bin: &Path, chain_id: &str, rpc: &str) -> Result<PathBuf> {
         let dir = self.home.join("attester");
         let config = dir.join("config.toml");
+        let content = self.content_dir("attester");
         if !config.exists() {
-            let out = Command::new(bin)
-                .arg("init")
+            let mut init = Command::new(bin);
+            init.arg("init");
+            if let Some(url) = self.ipfs_url() {
+                init.args(["--ipfs-api", &url]);
+            }
+            let out = init
                 .arg("--home")
                 .arg(&dir)
                 .args(["--chain-id", chain_id, "--rpc", rpc])
                 .arg("--contracts")
                 .arg(self.contracts_file())
                 .arg("--content-dir")
-                .arg(self.home.join("content"))
+                .arg(&content)
                 .arg("--model")
                 .arg(&self.model)
                 .arg("--metrics-addr")
@@ -392,8 +451,8 @@ impl Plan {
             }
             return Ok(config);
         }
-        // A restart may use other ports (--rpc-port, --attester-metrics-port) or another
-        // cached model file; the keys and the journal stay.
+        // A restart may use other ports (--rpc-port, --attester-metrics-port, --ipfs-port),
+        // turn IPFS on or off, or find another cached model file; the keys and the journal stay.
         let text = std::fs::read_to_string(&config)
             .with_context(|| format!("reading {}", config.display()))?;
         let mut table: toml::Table =
@@ -405,6 +464,17 @@ impl Plan {
             s(self.opts.attester_metrics.to_string()),
         );
         table.insert("model".into(), s(self.model.display().to_string()));
+        // A home first started with --no-ipfs keeps its shared directory readable.
+        let shared = self.home.join("content");
+        let dirs = std::iter::once(content.clone())
+            .chain((shared != content && shared.is_dir()).then_some(shared))
+            .map(|d| s(d.display().to_string()))
+            .collect();
+        table.insert("content_dirs".into(), toml::Value::Array(dirs));
+        match self.ipfs_url() {
+            Some(url) => table.insert("ipfs_api".into(), s(url)),
+            None => table.remove("ipfs_api"),
+        };
         crate::config::write_atomic(&config, toml::to_string(&table)?.as_bytes())?;
         Ok(config)
     }
@@ -421,6 +491,8 @@ pub struct System {
     serve: Option<Daemon>,
     serve_bin: Option<PathBuf>,
     gateway_config: PathBuf,
+    ipfs: Option<Daemon>,
+    ipfs_api: Option<String>,
 }
 
 impl System {
@@ -439,6 +511,10 @@ impl System {
             "  Contracts     {}   (escrow {escrow})",
             self.contracts.display()
         );
+        if let (Some(d), Some(api)) = (&self.ipfs, &self.ipfs_api) {
+            println!("  IPFS (kubo)   {api}/api/v0   (content node; Datanet rows, answers, receipts)");
+            println!("  IPFS log      {}", d.log.display());
+        }
         if let Some(d) = &self.serve {
             println!(
                 "  Gateway       http://{}/v1   (OpenAI API; model {MODEL_NAME} = registry model {}; operator {})",
@@ -503,7 +579,7 @@ impl System {
     /// Resolves when a daemon exits, which it never should: the error names it and shows the
     /// end of its log.
     pub async fn exited(&mut self) -> anyhow::Error {
-        let (serve, attester) = (&mut self.serve, &mut self.attester);
+        let (serve, attester, ipfs) = (&mut self.serve, &mut self.attester, &mut self.ipfs);
         let serve = async move {
             match serve {
                 Some(d) => d.exited().await,
@@ -516,18 +592,26 @@ impl System {
                 None => std::future::pending().await,
             }
         };
+        let ipfs = async move {
+            match ipfs {
+                Some(d) => d.exited().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             e = serve => e,
             e = attester => e,
+            e = ipfs => e,
         }
     }
 
-    /// Stops the gateway first (no new jobs), then the attester.
+    /// Stops the gateway first (no new jobs), then the attester, then the content node both
+    /// read from.
     pub async fn stop(&mut self) {
-        if let Some(d) = &mut self.serve {
-            stop_child(&mut d.child, d.name).await;
-        }
-        if let Some(d) = &mut self.attester {
+        for d in [&mut self.serve, &mut self.attester, &mut self.ipfs]
+            .into_iter()
+            .flatten()
+        {
             stop_child(&mut d.child, d.name).await;
         }
     }
@@ -568,9 +652,19 @@ impl Daemon {
     }
 
     async fn wait_ready(&mut self, addr: SocketAddr, path: &str) -> Result<()> {
+        self.wait_until(&format!("http://{addr}{path}"), || http_ok(addr, path))
+            .await
+    }
+
+    /// Waits until `ready` says so, failing when the child exits or after [`READY_TIMEOUT`].
+    async fn wait_until<F: std::future::Future<Output = bool>>(
+        &mut self,
+        what: &str,
+        ready: impl Fn() -> F,
+    ) -> Result<()> {
         let deadline = Instant::now() + READY_TIMEOUT;
         loop {
-            if http_ok(addr, path).await {
+            if ready().await {
                 return Ok(());
             }
             if let Some(status) = self.child.try_wait()? {
@@ -578,7 +672,7 @@ impl Daemon {
             }
             if Instant::now() > deadline {
                 bail!(
-                    "{} did not answer http://{addr}{path} within {}s; see {}",
+                    "{} did not answer {what} within {}s; see {}",
                     self.name,
                     READY_TIMEOUT.as_secs(),
                     self.log.display()
@@ -699,6 +793,7 @@ fn write_gateway_config(
     rpc: &str,
     contracts: &Path,
     content: &Path,
+    ipfs_api: Option<&str>,
     model: &Path,
     model_id: u64,
 ) -> Result<()> {
@@ -709,6 +804,7 @@ fn write_gateway_config(
          listen = \"{listen}\"\n\
          chain_id = {chain_id}\n\
          content_dir = {content}\n\
+         {ipfs}\
          \n\
          [chain]\n\
          rpc = {rpc}\n\
@@ -721,6 +817,9 @@ fn write_gateway_config(
          registry_id = {model_id}\n",
         chain_id = toml::Value::String(chain_id.into()),
         content = q(content),
+        ipfs = ipfs_api
+            .map(|u| format!("ipfs_api = {}\n", toml::Value::String(u.into())))
+            .unwrap_or_default(),
         rpc = toml::Value::String(rpc.into()),
         contracts = q(contracts),
         model = q(model),
@@ -810,6 +909,7 @@ mod tests {
             "http://127.0.0.1:26657",
             Path::new("/home/dev/contracts.json"),
             Path::new("/home/dev/content"),
+            Some("http://127.0.0.1:5001"),
             Path::new("/models/SmolLM2 \"135M\".gguf"),
             7,
         )
@@ -817,6 +917,7 @@ mod tests {
         let table: toml::Table = toml::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(table["listen"].as_str(), Some("127.0.0.1:8000"));
         assert_eq!(table["chain"]["key_file"].as_str(), Some("keys.json"));
+        assert_eq!(table["ipfs_api"].as_str(), Some("http://127.0.0.1:5001"));
         let model = &table["models"].as_array().unwrap()[0];
         assert_eq!(model["name"].as_str(), Some(MODEL_NAME));
         assert_eq!(

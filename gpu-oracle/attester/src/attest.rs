@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use cosmwasm_std::{Addr, HexBinary};
+use futures::{StreamExt, TryStreamExt};
 use gpu_oracle::attribution::suffix_span::{Document, SuffixIndex, SuffixSpanParams};
 use gpu_oracle::attribution::ContributionRef;
 use gpu_oracle::llm::gguf::Gguf;
@@ -23,9 +24,12 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::chain::Chain;
-use crate::content::ContentStore;
+use crate::content::{ContentStore, Size};
 use crate::error::{AttesterError, Result};
 use crate::inference::{self, Replayer};
+
+/// Rows fetched at once (each from local disk, or from IPFS peers).
+const CONCURRENT_FETCHES: usize = 8;
 
 /// The model an attester serves: its file hash (what jobs name), its tokenizer, and its
 /// weights for replaying the answers it attributes.
@@ -159,9 +163,8 @@ pub async fn gather(
             "LoRA adapters are not attributed by suffix_span yet".into()
         ));
     }
-    let mut docs = vec![];
-    let mut rows = vec![];
     let mut versions = vec![];
+    let mut named: Vec<(&DatanetRef, ContributionInfo)> = vec![];
     // Bytes the chain says this job's rows hold, checked before any of them is read.
     let mut job_bytes: u64 = 0;
     for dn in &job.spec.datanets {
@@ -185,44 +188,45 @@ pub async fn gather(
                 vec![]
             },
         });
-        for c in accepted {
-            // Sized: a file of another size than the registry's is refused before it is read.
-            let bytes = content.get_sized(c.content_hash.as_slice(), c.size)?;
-            let text = String::from_utf8(bytes)
-                .map_err(|_| err(format!("contribution {} is not UTF-8 text", c.id)))?;
-            let tokens = model.tokenizer.encode(&text)?;
-            let contribution = ContributionRef::new(dn.datanet_id, dn.version, c.id);
-            docs.push(Document {
-                contribution,
-                tokens,
-            });
-            rows.push(Row {
-                contribution,
-                contributor: c.contributor.clone(),
-                content_hash: leaf_of(&c).ok_or_else(|| {
-                    err(format!("contribution {} has no 32-byte content hash", c.id))
-                })?,
-                leaf_index: c.leaf_index,
-                text,
-            });
-        }
+        named.extend(accepted.into_iter().map(|c| (dn, c)));
     }
-    let mut fetch = |hash: &HexBinary| -> Result<Vec<u8>> {
-        let bytes = content
-            .get_at_most(hash.as_slice(), max_job_bytes - job_bytes)
-            .map_err(|e| match e {
-                AttesterError::ContentTooLarge { bytes, .. } => AttesterError::JobTooLarge {
-                    job_id: job.id,
-                    bytes: job_bytes.saturating_add(bytes),
-                    max: max_job_bytes,
-                },
-                e => e,
-            })?;
-        job_bytes += bytes.len() as u64;
-        Ok(bytes)
-    };
-    let output = fetch(&job.spec.output_hash)?;
-    let input = fetch(&job.spec.input_hash)?;
+    // Sized: content of another size than the registry's is refused before it is read. Rows
+    // on IPFS come from peers, so a few are asked for at once; the first failure (in row
+    // order) decides.
+    let fetched: Vec<Vec<u8>> = futures::stream::iter(named.iter().map(|(_, c)| {
+        content.fetch(
+            c.content_hash.as_slice(),
+            Some(&c.uri),
+            Size::Exactly(c.size),
+        )
+    }))
+    .buffered(CONCURRENT_FETCHES)
+    .try_collect()
+    .await?;
+    let mut docs = Vec::with_capacity(named.len());
+    let mut rows = Vec::with_capacity(named.len());
+    for ((dn, c), bytes) in named.into_iter().zip(fetched) {
+        let text = String::from_utf8(bytes)
+            .map_err(|_| err(format!("contribution {} is not UTF-8 text", c.id)))?;
+        let tokens = model.tokenizer.encode(&text)?;
+        let contribution = ContributionRef::new(dn.datanet_id, dn.version, c.id);
+        docs.push(Document {
+            contribution,
+            tokens,
+        });
+        rows.push(Row {
+            contribution,
+            contributor: c.contributor.clone(),
+            content_hash: leaf_of(&c).ok_or_else(|| {
+                err(format!("contribution {} has no 32-byte content hash", c.id))
+            })?,
+            leaf_index: c.leaf_index,
+            text,
+        });
+    }
+    let output = fetch_unsized(content, &job.spec.output_hash, job.id, job_bytes, max_job_bytes).await?;
+    job_bytes += output.len() as u64;
+    let input = fetch_unsized(content, &job.spec.input_hash, job.id, job_bytes, max_job_bytes).await?;
     Ok(Inputs {
         docs,
         rows,
@@ -230,6 +234,28 @@ pub async fn gather(
         input,
         output,
     })
+}
+
+/// A job input whose size is not on chain: at most what `max_job_bytes` leaves after the
+/// `job_bytes` already counted, else the job is too large.
+async fn fetch_unsized(
+    content: &ContentStore,
+    hash: &HexBinary,
+    job_id: u64,
+    job_bytes: u64,
+    max_job_bytes: u64,
+) -> Result<Vec<u8>> {
+    content
+        .fetch(hash.as_slice(), None, Size::AtMost(max_job_bytes - job_bytes))
+        .await
+        .map_err(|e| match e {
+            AttesterError::ContentTooLarge { bytes, .. } => AttesterError::JobTooLarge {
+                job_id,
+                bytes: job_bytes.saturating_add(bytes),
+                max: max_job_bytes,
+            },
+            e => e,
+        })
 }
 
 fn leaf_of(c: &ContributionInfo) -> Option<[u8; 32]> {

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::content::ContentStore;
 use crate::error::{AttesterError, Result};
+use crate::ipfs::Ipfs;
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,6 +35,14 @@ pub struct Config {
     /// Content-addressed stores, searched in order: directories of files named by the lowercase
     /// hex sha256 of their bytes.
     pub content_dirs: Vec<PathBuf>,
+    /// A kubo daemon's HTTP RPC, e.g. `http://127.0.0.1:5001`: content not in `content_dirs` is
+    /// fetched from IPFS through it (and cached in the first directory). None: directories only.
+    #[serde(default)]
+    pub ipfs_api: Option<String>,
+    /// How long one IPFS fetch looks for content before calling it unavailable (for now: the
+    /// job is looked at again on later passes until close to its commit deadline).
+    #[serde(default = "default_ipfs_timeout_secs")]
+    pub ipfs_timeout_secs: u64,
     /// The GGUF model served (its sha256 is the `model_hash` jobs name; its tokenizer
     /// tokenises corpora and outputs for `suffix_span`).
     pub model: PathBuf,
@@ -58,6 +68,9 @@ pub struct Testing {
     pub lie: bool,
 }
 
+fn default_ipfs_timeout_secs() -> u64 {
+    20
+}
 fn default_max_job_bytes() -> u64 {
     5 << 20
 }
@@ -88,6 +101,8 @@ impl Config {
             contracts: PathBuf::new(),
             state_dir: "state".into(),
             content_dirs: vec![],
+            ipfs_api: None,
+            ipfs_timeout_secs: default_ipfs_timeout_secs(),
             model: PathBuf::new(),
             poll_interval_ms: default_poll_ms(),
             max_job_bytes: default_max_job_bytes(),
@@ -132,7 +147,29 @@ impl Config {
                 message: "content_dirs must name at least one directory".into(),
             });
         }
+        cfg.ipfs().map_err(|e| AttesterError::Config {
+            path: path.into(),
+            message: e.to_string(),
+        })?;
         Ok(cfg)
+    }
+
+    /// The configured kubo RPC client, if any.
+    pub fn ipfs(&self) -> Result<Option<Ipfs>> {
+        self.ipfs_api
+            .as_deref()
+            .map(|url| Ipfs::new(url, Duration::from_secs(self.ipfs_timeout_secs)))
+            .transpose()
+            .map_err(AttesterError::from)
+    }
+
+    /// The content store this config names: its directories, then IPFS.
+    pub fn content_store(&self) -> Result<ContentStore> {
+        let store = ContentStore::new(self.content_dirs.clone());
+        Ok(match self.ipfs()? {
+            Some(ipfs) => store.with_ipfs(ipfs),
+            None => store,
+        })
     }
 
     pub fn to_toml(&self) -> String {

@@ -1,21 +1,132 @@
 //! Content-addressed inputs: Datanet contributions, inference inputs and outputs, each a file
-//! named by the lowercase hex sha256 of its bytes. Every read is checked against its hash, so
-//! a store (a shared directory, a mirror) need not be trusted.
+//! named by the lowercase hex sha256 of its bytes, in local directories (the first is also the
+//! cache), and, when a kubo daemon is configured, on IPFS ([`crate::ipfs`]). Every read is
+//! checked against its hash, so neither a store (a shared directory, a mirror) nor the IPFS
+//! network need be trusted.
 
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
+use tracing::{debug, warn};
 
 use crate::error::{AttesterError, Result};
+use crate::ipfs::{Cid, Fetched, Ipfs};
 
 #[derive(Clone, Debug)]
 pub struct ContentStore {
     dirs: Vec<PathBuf>,
+    ipfs: Option<Ipfs>,
+}
+
+/// How large content the chain names may be: its recorded size (a contribution), or a bound
+/// (a job's input and output, whose sizes are not on chain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Size {
+    Exactly(u64),
+    AtMost(u64),
+}
+
+/// What [`ContentStore::publish`] stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Published {
+    pub sha256: [u8; 32],
+    /// The CID it was added and pinned as, with an IPFS daemon.
+    pub cid: Option<Cid>,
 }
 
 impl ContentStore {
     pub fn new(dirs: Vec<PathBuf>) -> Self {
-        ContentStore { dirs }
+        ContentStore { dirs, ipfs: None }
+    }
+
+    /// Content not in the directories is looked for on IPFS through `ipfs`, and what
+    /// [`ContentStore::publish`] stores is added there too.
+    pub fn with_ipfs(mut self, ipfs: Ipfs) -> Self {
+        self.ipfs = Some(ipfs);
+        self
+    }
+
+    pub fn ipfs(&self) -> Option<&Ipfs> {
+        self.ipfs.as_ref()
+    }
+
+    /// Content the chain names by `sha256` (and, for a contribution, by its `uri`): from the
+    /// directories, else from IPFS, checked against the hash and the size either way; what
+    /// IPFS gave is kept in the first directory.
+    ///
+    /// Content IPFS does not give within the daemon's timeout, or gives wrong (other bytes than
+    /// the hash names, another size than the chain records), is [`AttesterError::ContentNotFound`]:
+    /// every honest attester sees the same, so it is the job's "inputs unavailable", never this
+    /// attester's fault. A daemon that does not answer is [`AttesterError::Ipfs`] (its own).
+    pub async fn fetch(&self, sha256: &[u8], uri: Option<&str>, size: Size) -> Result<Vec<u8>> {
+        let local = match size {
+            Size::Exactly(n) => self.get_sized(sha256, n),
+            Size::AtMost(n) => self.get_at_most(sha256, n),
+        };
+        let (ipfs, searched) = match (local, &self.ipfs) {
+            (Err(AttesterError::ContentNotFound { searched, .. }), Some(ipfs)) => (ipfs, searched),
+            (local, _) => return local,
+        };
+        let hash: [u8; 32] = sha256.try_into().map_err(|_| AttesterError::Content {
+            hash: hex::encode(sha256),
+            message: format!("not a sha256 ({} bytes)", sha256.len()),
+        })?;
+        let name = hex::encode(hash);
+        let cid = cid_for(hash, uri);
+        let limit = match size {
+            Size::Exactly(n) | Size::AtMost(n) => n,
+        };
+        let unavailable = |why: String| AttesterError::ContentNotFound {
+            hash: name.clone(),
+            searched: format!("{searched}; on IPFS via {}: {why}", ipfs.url()),
+        };
+        let bytes = match ipfs.cat(&cid, limit).await? {
+            Fetched::Bytes(bytes) => bytes,
+            Fetched::NotFound(why) => return Err(unavailable(why)),
+            Fetched::TooLarge => {
+                return Err(match size {
+                    Size::AtMost(max) => AttesterError::ContentTooLarge {
+                        hash: name,
+                        bytes: max + 1,
+                        max,
+                    },
+                    Size::Exactly(n) => unavailable(format!("{cid} is more than the {n} bytes the chain records")),
+                })
+            }
+        };
+        if let Size::Exactly(n) = size {
+            if bytes.len() as u64 != n {
+                return Err(unavailable(format!(
+                    "{cid} is {} bytes, the chain records {n}",
+                    bytes.len()
+                )));
+            }
+        }
+        let got: [u8; 32] = Sha256::digest(&bytes).into();
+        if got != hash {
+            return Err(unavailable(format!(
+                "{cid} gave bytes whose sha256 is {} (tampered, or a uri naming other content)",
+                hex::encode(got)
+            )));
+        }
+        debug!(content = %name, %cid, bytes = bytes.len(), "fetched from IPFS and verified");
+        if let Some(dir) = self.dirs.first() {
+            if let Err(e) = write_atomic(&dir.join(&name), &bytes) {
+                warn!(content = %name, error = %e, "could not cache content fetched from IPFS");
+            }
+        }
+        Ok(bytes)
+    }
+
+    /// Stores `bytes` in the first directory and, with an IPFS daemon, adds and pins them
+    /// there, so attesters on other machines can fetch them.
+    pub async fn publish(&self, bytes: &[u8]) -> Result<Published> {
+        let sha256 = self.put(bytes)?;
+        let cid = match &self.ipfs {
+            Some(ipfs) => Some(ipfs.add(bytes).await?),
+            None => None,
+        };
+        Ok(Published { sha256, cid })
     }
 
     /// The bytes whose sha256 is `hash`, from the first directory that has them.
@@ -115,6 +226,17 @@ impl ContentStore {
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>()
             .join(", ")
+    }
+}
+
+/// The CID to fetch content named by `sha256` and `uri` with: the uri's when it is an
+/// `ipfs://` CID that can name these bytes, else the single raw block the sha256 itself
+/// names (content of at most [`crate::ipfs::BLOCK_SIZE`] bytes, added as this project adds it).
+/// A uri that cannot be right is ignored rather than trusted: the hash decides.
+fn cid_for(sha256: [u8; 32], uri: Option<&str>) -> Cid {
+    match uri.and_then(Cid::from_uri) {
+        Some(Ok(cid)) if cid.content_sha256().is_none_or(|d| d == sha256) => cid,
+        _ => Cid::raw(sha256),
     }
 }
 

@@ -87,7 +87,7 @@ impl Attester {
         let chain = Chain::new(&cfg.rpc, &cfg.chain_id, gas_price, cfg.gas_adjustment)?;
         let model = Arc::new(ServedModel::load(&cfg.model)?);
         Ok(Attester {
-            content: ContentStore::new(cfg.content_dirs.clone()),
+            content: cfg.content_store()?,
             journal: Journal::open(cfg.state_dir.clone())?,
             keys,
             chain,
@@ -559,7 +559,9 @@ impl Attester {
                 })??;
         // The full per-contribution scores behind result_hash, content-addressed, for receipts
         // and challenges.
-        self.content.put(&attestation.full.canonical_bytes())?;
+        self.content
+            .publish(&attestation.full.canonical_bytes())
+            .await?;
         let mut result = attestation.result.clone();
         if self.cfg.testing.lie {
             warn!(

@@ -42,6 +42,11 @@ pub enum AttesterError {
     /// A file larger than the caller allows, refused unread.
     #[error("content {hash}: {bytes} bytes, more than the {max} allowed")]
     ContentTooLarge { hash: String, bytes: u64, max: u64 },
+    /// The kubo daemon did not answer, or answered something unusable (not: content it could
+    /// not find, which is `ContentNotFound`). The job is looked at again on the next pass, never
+    /// attested "inputs unavailable" for it: the fault is this attester's own node.
+    #[error(transparent)]
+    Ipfs(#[from] openledger_content::IpfsError),
     #[error("job {job_id}: {message}")]
     Job { job_id: u64, message: String },
     /// The job's inputs (rows the chain lists and the output) exceed this attester's
@@ -79,7 +84,7 @@ impl AttesterError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            AttesterError::Rpc { .. } | AttesterError::TxTimeout { .. }
+            AttesterError::Rpc { .. } | AttesterError::TxTimeout { .. } | AttesterError::Ipfs(_)
         ) || matches!(self, AttesterError::Tx { code: 32, .. }) // wrong sequence: refetch, retry
     }
 }

@@ -1,8 +1,8 @@
 //! `openledger-attester`: the attester daemon of the OpenLedger Proof-of-Attribution network.
 //!
 //! It watches the `attribution-escrow` contract for jobs assigned to its key ([`daemon`]),
-//! fetches the inputs by content hash ([`content`]) and the Datanet versions they name from the
-//! chain, checks the inference it is asked to attribute (token counts and a replay of the
+//! fetches the inputs by content hash ([`content`]: its own directories, then IPFS) and the
+//! Datanet versions they name from the chain, checks the inference it is asked to attribute (token counts and a replay of the
 //! answer, [`inference`]), computes the attribution with `gpu-oracle` ([`attest`]), and answers in two
 //! signed transactions ([`chain`]): a commitment in the commit window, then the IBC-shaped packet
 //! signed with its ed25519 key ([`keys`]) in the reveal window. What it must not forget between
@@ -24,6 +24,8 @@ pub mod operator;
 pub mod receipt;
 
 pub use error::AttesterError;
+/// IPFS as the content network (CIDs, the kubo RPC client): shared with the node's CLI.
+pub use openledger_content::ipfs;
 
 /// A fresh directory under the system temp dir, removed on drop (unit tests only).
 #[cfg(test)]

@@ -18,6 +18,7 @@ use gpu_oracle::GpuContext;
 use openledger_attester::chain::{Chain, Included};
 use openledger_attester::config::{Config, Deployment};
 use openledger_attester::content::ContentStore;
+use openledger_attester::ipfs::Ipfs;
 use openledger_attester::daemon::Attester;
 use openledger_attester::keys::Keys;
 use openledger_attester::metrics;
@@ -210,9 +211,14 @@ struct InitArgs {
     /// Addresses file written by scripts/deploy.sh.
     #[arg(long)]
     contracts: PathBuf,
-    /// Content-addressed store(s) holding Datanet rows and inference outputs.
+    /// Content-addressed store(s) holding Datanet rows and inference outputs (the first is
+    /// also the cache of what IPFS gives).
     #[arg(long = "content-dir", required = true)]
     content_dirs: Vec<PathBuf>,
+    /// A kubo daemon's HTTP RPC (e.g. http://127.0.0.1:5001): content not in the directories is
+    /// fetched from IPFS through it, and checked against its on-chain sha256.
+    #[arg(long)]
+    ipfs_api: Option<String>,
     /// GGUF model served (default: the SmolLM2 file scripts/fetch-models.sh caches).
     #[arg(long)]
     model: Option<PathBuf>,
@@ -225,8 +231,13 @@ struct InitArgs {
 struct InferArgs {
     #[arg(long)]
     model: Option<PathBuf>,
+    /// Where the input and output are stored, as files named by their sha256.
     #[arg(long = "content-dir")]
     content_dir: PathBuf,
+    /// Also add and pin them on IPFS through this kubo RPC (e.g. http://127.0.0.1:5001), so
+    /// attesters on other machines can fetch them.
+    #[arg(long)]
+    ipfs_api: Option<String>,
     #[arg(long)]
     prompt: String,
     /// Wrap the prompt in the model's chat template as a user message.
@@ -752,9 +763,13 @@ fn init(args: InitArgs) -> Result<()> {
         rpc,
         contracts,
         content_dirs,
+        ipfs_api,
         model,
         metrics_addr,
     } = args;
+    if let Some(url) = &ipfs_api {
+        Ipfs::new(url, std::time::Duration::from_secs(1))?;
+    }
     let config_path = home.join("config.toml");
     if config_path.exists() {
         bail!("{} exists; refusing to overwrite", config_path.display());
@@ -764,6 +779,7 @@ fn init(args: InitArgs) -> Result<()> {
     let cfg = Config {
         contracts: absolute(contracts),
         content_dirs: content_dirs.into_iter().map(absolute).collect(),
+        ipfs_api,
         model: absolute(model.unwrap_or_else(gpu_oracle::llm::smollm2_gguf_path)),
         metrics_addr,
         ..Config::new(chain_id, rpc)
@@ -784,11 +800,16 @@ fn infer(args: InferArgs) -> Result<()> {
     let InferArgs {
         model,
         content_dir,
+        ipfs_api,
         prompt,
         chat,
         max_tokens,
         backend,
     } = args;
+    let mut store = ContentStore::new(vec![content_dir]);
+    if let Some(url) = &ipfs_api {
+        store = store.with_ipfs(Ipfs::new(url, std::time::Duration::from_secs(30))?);
+    }
     let path = model.unwrap_or_else(gpu_oracle::llm::smollm2_gguf_path);
     let gguf = Gguf::open(&path).with_context(|| format!("loading {}", path.display()))?;
     let weights = LlamaWeights::from_gguf(&gguf)?;
@@ -835,14 +856,20 @@ fn infer(args: InferArgs) -> Result<()> {
         out.pop();
     }
     let output = tok.decode(&out)?;
-    let store = ContentStore::new(vec![content_dir]);
-    let input_hash = store.put(text.as_bytes())?;
-    let output_hash = store.put(output.as_bytes())?;
+    let (input, output_stored) = runtime()?.block_on(async {
+        Ok::<_, anyhow::Error>((
+            store.publish(text.as_bytes()).await?,
+            store.publish(output.as_bytes()).await?,
+        ))
+    })?;
+    let cid = |p: &openledger_attester::content::Published| p.cid.map(|c| c.to_string());
     println!(
         "{}",
         serde_json::json!({
-            "input_hash": hex::encode(input_hash),
-            "output_hash": hex::encode(output_hash),
+            "input_hash": hex::encode(input.sha256),
+            "output_hash": hex::encode(output_stored.sha256),
+            "input_cid": cid(&input),
+            "output_cid": cid(&output_stored),
             "input_tokens": ids.len(),
             "output_tokens": out.len(),
             "output": output,

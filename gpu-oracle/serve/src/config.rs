@@ -25,6 +25,11 @@ pub struct Config {
     /// written, named by sha256, for the attesters. None: answers are not stored.
     #[serde(default)]
     pub content_dir: Option<PathBuf>,
+    /// A kubo daemon's HTTP RPC (e.g. `http://127.0.0.1:5001`): each stored input and output is
+    /// also added and pinned on IPFS, where attesters on other machines fetch it. An answer
+    /// that could not be added is not charged.
+    #[serde(default)]
+    pub ipfs_api: Option<String>,
     #[serde(default)]
     pub engine: EngineSection,
     /// Where answers are paid: without it answers are served and stored but not charged.
@@ -175,6 +180,15 @@ impl Config {
             return Err(invalid(
                 "give gateway (the operator's address) or a [chain] section".into(),
             ));
+        }
+        if let Some(url) = &cfg.ipfs_api {
+            if cfg.content_dir.is_none() {
+                return Err(invalid(
+                    "ipfs_api needs content_dir: answers are kept there as well".into(),
+                ));
+            }
+            openledger_attester::ipfs::Ipfs::new(url, std::time::Duration::from_secs(1))
+                .map_err(|e| invalid(e.to_string()))?;
         }
         if cfg.models.is_empty() {
             return Err(invalid(

@@ -10,6 +10,7 @@ use cosmwasm_std::Uint128;
 use openledger_attester::chain::Chain;
 use openledger_attester::config::Deployment;
 use openledger_attester::content::ContentStore;
+use openledger_attester::ipfs::Ipfs;
 use openledger_attester::keys::Keys;
 use openledger_attester::operator;
 use openledger_serve::auth::{make_key, Verifier};
@@ -20,6 +21,9 @@ use openledger_serve::metrics::Metrics;
 use openledger_serve::server::{router, Gateway};
 use openledger_types::attester::Capabilities;
 use tracing_subscriber::EnvFilter;
+
+/// How long adding an answer to IPFS may take before the answer goes uncharged.
+const IPFS_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 #[derive(Parser)]
 #[command(
@@ -293,7 +297,7 @@ fn run(config: PathBuf, listen: Option<std::net::SocketAddr>) -> Result<()> {
             prefix: cfg.prefix.clone(),
         },
         metrics,
-        cfg.content_dir.clone().map(|d| ContentStore::new(vec![d])),
+        content_store(&cfg)?,
         billing,
     );
     gw.testing = cfg.testing;
@@ -343,4 +347,16 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// Where answers are stored: the content directory, and IPFS when configured.
+fn content_store(cfg: &Config) -> Result<Option<ContentStore>> {
+    let Some(dir) = &cfg.content_dir else {
+        return Ok(None);
+    };
+    let store = ContentStore::new(vec![dir.clone()]);
+    Ok(Some(match &cfg.ipfs_api {
+        Some(url) => store.with_ipfs(Ipfs::new(url, IPFS_TIMEOUT)?),
+        None => store,
+    }))
 }

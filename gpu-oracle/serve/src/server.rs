@@ -370,16 +370,18 @@ impl Answering {
             serde_json::to_vec(&input).map_err(|e| e.to_string()),
             serde_json::to_vec(&output).map_err(|e| e.to_string()),
         );
-        let stored = tokio::task::spawn_blocking(move || {
+        // Written (fsynced) and, with IPFS, added and pinned before the job is opened: an
+        // answer is charged only once the attesters can fetch it.
+        let stored = async {
             let (input, output) = (input?, output?);
-            Ok::<_, String>((
-                store.put(&input).map_err(|e| e.to_string())?,
-                store.put(&output).map_err(|e| e.to_string())?,
-            ))
-        })
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r);
+            let publish = |r: openledger_attester::error::Result<_>| {
+                r.map(|p: openledger_attester::content::Published| p.sha256)
+                    .map_err(|e| e.to_string())
+            };
+            let input = publish(store.publish(&input).await)?;
+            Ok::<_, String>((input, publish(store.publish(&output).await)?))
+        }
+        .await;
         let (input_hash, output_hash) = match stored {
             Ok(h) => h,
             Err(e) => {
