@@ -959,9 +959,14 @@ pub fn query_quota(
     let datanet_bytes = DATANET_DAY
         .may_load(deps.storage, (datanet_id, day))?
         .unwrap_or_default();
+    // checked: `Timestamp::from_seconds` would panic past u64 nanoseconds
+    let resets_at = (day + 1)
+        .checked_mul(DAY_SECONDS * 1_000_000_000)
+        .map(Timestamp::from_nanos)
+        .ok_or_else(|| StdError::generic_err("block time out of range"))?;
     Ok(QuotaResponse {
         day,
-        resets_at: Timestamp::from_seconds((day + 1) * DAY_SECONDS),
+        resets_at,
         user_bytes,
         user_files,
         datanet_bytes,
