@@ -6,7 +6,7 @@
 
 import { CosmWasmClient, SigningCosmWasmClient, ExecuteResult } from "@cosmjs/cosmwasm-stargate";
 import { Coin, StdFee } from "@cosmjs/amino";
-import { Uint128, InstantiateMsg, DatanetParams, ExecuteMsg, DatanetKind, ContributionPolicy, HexBinary, Binary, Cw20ReceiveMsg, QueryMsg, MigrateMsg, AccessStatus, AccessResponse, Timestamp, Uint64, BondResponse, Addr, ConfigResponse, ContributionStatus, ContributionInfo, ContributionPayeesResponse, ContributionPayee, ContributionsResponse, ApprovalStatus, ApprovalResponse, ContributorShareResponse, ContributorStats, DatanetStatus, DatanetInfo, ContributorsResponse, ContributorEntry, DatanetsResponse, VersionsResponse, VersionInfo, PenaltyResponse, FeeResponse, UploadUsageResponse } from "./DatanetRegistry.types";
+import { Uint128, InstantiateMsg, DatanetParams, ExecuteMsg, DatanetKind, ContributionPolicy, HexBinary, Binary, UploadFile, RowUpload, Cw20ReceiveMsg, QueryMsg, MigrateMsg, AccessStatus, AccessResponse, Timestamp, Uint64, BondResponse, Addr, ConfigResponse, ContributionStatus, ContributionInfo, ContributionPayeesResponse, ContributionPayee, ContributionsResponse, ContributionsByHashResponse, ApprovalStatus, ApprovalResponse, ContributorShareResponse, ContributorStats, DatanetStatus, DatanetInfo, FileProgressResponse, ContributorsResponse, ContributorEntry, DatanetsResponse, VersionsResponse, VersionInfo, PenaltyResponse, FeeResponse, QuotaResponse, UploadUsageResponse } from "./DatanetRegistry.types";
 export interface DatanetRegistryReadOnlyInterface {
   contractAddress: string;
   config: () => Promise<ConfigResponse>;
@@ -117,6 +117,27 @@ export interface DatanetRegistryReadOnlyInterface {
     address: string;
     datanetId: number;
   }) => Promise<UploadUsageResponse>;
+  quota: ({
+    contributor,
+    datanetId
+  }: {
+    contributor: string;
+    datanetId: number;
+  }) => Promise<QuotaResponse>;
+  contributionsByHash: ({
+    contentHashes,
+    datanetId
+  }: {
+    contentHashes: HexBinary[];
+    datanetId: number;
+  }) => Promise<ContributionsByHashResponse>;
+  fileProgress: ({
+    contributor,
+    sha256
+  }: {
+    contributor: string;
+    sha256: HexBinary;
+  }) => Promise<FileProgressResponse>;
   contributorStats: ({
     contributor,
     datanetId
@@ -157,6 +178,9 @@ export class DatanetRegistryQueryClient implements DatanetRegistryReadOnlyInterf
     this.access = this.access.bind(this);
     this.contributorApproval = this.contributorApproval.bind(this);
     this.uploadUsage = this.uploadUsage.bind(this);
+    this.quota = this.quota.bind(this);
+    this.contributionsByHash = this.contributionsByHash.bind(this);
+    this.fileProgress = this.fileProgress.bind(this);
     this.contributorStats = this.contributorStats.bind(this);
     this.listContributors = this.listContributors.bind(this);
   }
@@ -379,6 +403,48 @@ export class DatanetRegistryQueryClient implements DatanetRegistryReadOnlyInterf
       }
     });
   };
+  quota = async ({
+    contributor,
+    datanetId
+  }: {
+    contributor: string;
+    datanetId: number;
+  }): Promise<QuotaResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      quota: {
+        contributor,
+        datanet_id: datanetId
+      }
+    });
+  };
+  contributionsByHash = async ({
+    contentHashes,
+    datanetId
+  }: {
+    contentHashes: HexBinary[];
+    datanetId: number;
+  }): Promise<ContributionsByHashResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      contributions_by_hash: {
+        content_hashes: contentHashes,
+        datanet_id: datanetId
+      }
+    });
+  };
+  fileProgress = async ({
+    contributor,
+    sha256
+  }: {
+    contributor: string;
+    sha256: HexBinary;
+  }): Promise<FileProgressResponse> => {
+    return this.client.queryContractSmart(this.contractAddress, {
+      file_progress: {
+        contributor,
+        sha256
+      }
+    });
+  };
   contributorStats = async ({
     contributor,
     datanetId
@@ -480,6 +546,17 @@ export interface DatanetRegistryInterface {
     size: number;
     uri: string;
   }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
+  contributeRows: ({
+    datanetId,
+    file,
+    license,
+    rows
+  }: {
+    datanetId: number;
+    file: UploadFile;
+    license: string;
+    rows: RowUpload[];
+  }, fee?: number | StdFee | "auto", memo?: string, _funds?: Coin[]) => Promise<ExecuteResult>;
   reviewContribution: ({
     accept,
     contributionId,
@@ -577,6 +654,7 @@ export class DatanetRegistryClient implements DatanetRegistryInterface {
     this.requestToContribute = this.requestToContribute.bind(this);
     this.setContributorApproval = this.setContributorApproval.bind(this);
     this.contribute = this.contribute.bind(this);
+    this.contributeRows = this.contributeRows.bind(this);
     this.reviewContribution = this.reviewContribution.bind(this);
     this.receive = this.receive.bind(this);
     this.unbond = this.unbond.bind(this);
@@ -707,6 +785,26 @@ export class DatanetRegistryClient implements DatanetRegistryInterface {
         license,
         size,
         uri
+      }
+    }, fee, memo, _funds);
+  };
+  contributeRows = async ({
+    datanetId,
+    file,
+    license,
+    rows
+  }: {
+    datanetId: number;
+    file: UploadFile;
+    license: string;
+    rows: RowUpload[];
+  }, fee: number | StdFee | "auto" = "auto", memo?: string, _funds?: Coin[]): Promise<ExecuteResult> => {
+    return await this.client.execute(this.sender, this.contractAddress, {
+      contribute_rows: {
+        datanet_id: datanetId,
+        file,
+        license,
+        rows
       }
     }, fee, memo, _funds);
   };

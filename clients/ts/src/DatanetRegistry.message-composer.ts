@@ -8,7 +8,7 @@ import { Coin } from "@cosmjs/amino";
 import { MsgExecuteContractEncodeObject } from "@cosmjs/cosmwasm-stargate";
 import { MsgExecuteContract } from "cosmjs-types/cosmwasm/wasm/v1/tx";
 import { toUtf8 } from "@cosmjs/encoding";
-import { Uint128, InstantiateMsg, DatanetParams, ExecuteMsg, DatanetKind, ContributionPolicy, HexBinary, Binary, Cw20ReceiveMsg, QueryMsg, MigrateMsg, AccessStatus, AccessResponse, Timestamp, Uint64, BondResponse, Addr, ConfigResponse, ContributionStatus, ContributionInfo, ContributionPayeesResponse, ContributionPayee, ContributionsResponse, ApprovalStatus, ApprovalResponse, ContributorShareResponse, ContributorStats, DatanetStatus, DatanetInfo, ContributorsResponse, ContributorEntry, DatanetsResponse, VersionsResponse, VersionInfo, PenaltyResponse, FeeResponse, UploadUsageResponse } from "./DatanetRegistry.types";
+import { Uint128, InstantiateMsg, DatanetParams, ExecuteMsg, DatanetKind, ContributionPolicy, HexBinary, Binary, UploadFile, RowUpload, Cw20ReceiveMsg, QueryMsg, MigrateMsg, AccessStatus, AccessResponse, Timestamp, Uint64, BondResponse, Addr, ConfigResponse, ContributionStatus, ContributionInfo, ContributionPayeesResponse, ContributionPayee, ContributionsResponse, ContributionsByHashResponse, ApprovalStatus, ApprovalResponse, ContributorShareResponse, ContributorStats, DatanetStatus, DatanetInfo, FileProgressResponse, ContributorsResponse, ContributorEntry, DatanetsResponse, VersionsResponse, VersionInfo, PenaltyResponse, FeeResponse, QuotaResponse, UploadUsageResponse } from "./DatanetRegistry.types";
 export interface DatanetRegistryMsg {
   contractAddress: string;
   sender: string;
@@ -77,6 +77,17 @@ export interface DatanetRegistryMsg {
     license: string;
     size: number;
     uri: string;
+  }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
+  contributeRows: ({
+    datanetId,
+    file,
+    license,
+    rows
+  }: {
+    datanetId: number;
+    file: UploadFile;
+    license: string;
+    rows: RowUpload[];
   }, _funds?: Coin[]) => MsgExecuteContractEncodeObject;
   reviewContribution: ({
     accept,
@@ -173,6 +184,7 @@ export class DatanetRegistryMsgComposer implements DatanetRegistryMsg {
     this.requestToContribute = this.requestToContribute.bind(this);
     this.setContributorApproval = this.setContributorApproval.bind(this);
     this.contribute = this.contribute.bind(this);
+    this.contributeRows = this.contributeRows.bind(this);
     this.reviewContribution = this.reviewContribution.bind(this);
     this.receive = this.receive.bind(this);
     this.unbond = this.unbond.bind(this);
@@ -348,6 +360,34 @@ export class DatanetRegistryMsgComposer implements DatanetRegistryMsg {
             license,
             size,
             uri
+          }
+        })),
+        funds: _funds
+      })
+    };
+  };
+  contributeRows = ({
+    datanetId,
+    file,
+    license,
+    rows
+  }: {
+    datanetId: number;
+    file: UploadFile;
+    license: string;
+    rows: RowUpload[];
+  }, _funds?: Coin[]): MsgExecuteContractEncodeObject => {
+    return {
+      typeUrl: "/cosmwasm.wasm.v1.MsgExecuteContract",
+      value: MsgExecuteContract.fromPartial({
+        sender: this.sender,
+        contract: this.contractAddress,
+        msg: toUtf8(JSON.stringify({
+          contribute_rows: {
+            datanet_id: datanetId,
+            file,
+            license,
+            rows
           }
         })),
         funds: _funds

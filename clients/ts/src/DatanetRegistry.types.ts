@@ -66,6 +66,13 @@ export type ExecuteMsg = {
     uri: string;
   };
 } | {
+  contribute_rows: {
+    datanet_id: number;
+    file: UploadFile;
+    license: string;
+    rows: RowUpload[];
+  };
+} | {
   review_contribution: {
     accept: boolean;
     contribution_id: number;
@@ -127,6 +134,16 @@ export type ContributionPolicy = "open" | {
 } | "owner_approval";
 export type HexBinary = string;
 export type Binary = string;
+export interface UploadFile {
+  name: string;
+  sha256: HexBinary;
+  size: number;
+}
+export interface RowUpload {
+  content_hash: HexBinary;
+  size: number;
+  uri: string;
+}
 export interface Cw20ReceiveMsg {
   amount: Uint128;
   msg: Binary;
@@ -211,6 +228,21 @@ export type QueryMsg = {
     datanet_id: number;
   };
 } | {
+  quota: {
+    contributor: string;
+    datanet_id: number;
+  };
+} | {
+  contributions_by_hash: {
+    content_hashes: HexBinary[];
+    datanet_id: number;
+  };
+} | {
+  file_progress: {
+    contributor: string;
+    sha256: HexBinary;
+  };
+} | {
   contributor_stats: {
     contributor: string;
     datanet_id: number;
@@ -271,6 +303,9 @@ export interface ContributionPayee {
 export interface ContributionsResponse {
   contributions: ContributionInfo[];
 }
+export interface ContributionsByHashResponse {
+  ids: (number | null)[];
+}
 export type ApprovalStatus = "requested" | "approved";
 export interface ApprovalResponse {
   status?: ApprovalStatus | null;
@@ -309,6 +344,9 @@ export interface DatanetInfo {
   tags: string[];
   version: number;
 }
+export interface FileProgressResponse {
+  bytes: number;
+}
 export interface ContributorsResponse {
   contributors: ContributorEntry[];
 }
@@ -340,6 +378,17 @@ export interface PenaltyResponse {
 export interface FeeResponse {
   fee: Uint128;
   pending_bytes: number;
+}
+export interface QuotaResponse {
+  daily_bytes_per_datanet: number;
+  daily_bytes_per_user: number;
+  daily_files_per_user: number;
+  datanet_bytes: number;
+  day: number;
+  max_contribution_bytes: number;
+  resets_at: Timestamp;
+  user_bytes: number;
+  user_files: number;
 }
 export interface UploadUsageResponse {
   datanet_bytes: number;

@@ -1,15 +1,17 @@
 #[cfg(not(feature = "library"))]
 use cosmwasm_std::entry_point;
 use cosmwasm_std::{
-    from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, MessageInfo, Order, Response,
-    StdError, StdResult,
+    from_json, to_json_binary, Addr, Binary, Deps, DepsMut, Env, HexBinary, MessageInfo, Order,
+    Response, StdError, StdResult, Timestamp,
 };
 use cw2::{ensure_from_older_version, set_contract_version};
 use cw_storage_plus::Bound;
-use openledger_types::{page_limit, BPS, MAX_DURATION_SECONDS};
+use openledger_types::{check_hash32, page_limit, BPS, MAX_DURATION_SECONDS};
 
 use crate::bonds::{execute_bond, execute_claim_unbonded, execute_slash, execute_unbond};
-use crate::contributions::{execute_contribute, execute_review_contribution};
+use crate::contributions::{
+    execute_contribute, execute_contribute_rows, execute_review_contribution, DAY_SECONDS,
+};
 use crate::error::ContractError;
 use crate::msg::*;
 use crate::state::*;
@@ -108,6 +110,12 @@ pub fn execute(
             uri,
             license,
         ),
+        ExecuteMsg::ContributeRows {
+            datanet_id,
+            file,
+            rows,
+            license,
+        } => execute_contribute_rows(deps, env, info, datanet_id, file, rows, license),
         ExecuteMsg::ReviewContribution {
             contribution_id,
             accept,
@@ -630,6 +638,22 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             address,
             datanet_id,
         } => to_json_binary(&query_upload_usage(deps, env, address, datanet_id)?),
+        QueryMsg::Quota {
+            datanet_id,
+            contributor,
+        } => to_json_binary(&query_quota(deps, env, datanet_id, contributor)?),
+        QueryMsg::ContributionsByHash {
+            datanet_id,
+            content_hashes,
+        } => to_json_binary(&query_contributions_by_hash(
+            deps,
+            datanet_id,
+            content_hashes,
+        )?),
+        QueryMsg::FileProgress {
+            contributor,
+            sha256,
+        } => to_json_binary(&query_file_progress(deps, contributor, sha256)?),
         QueryMsg::ContributorStats {
             datanet_id,
             contributor,
@@ -911,6 +935,82 @@ pub fn query_upload_usage(
         user_files,
         datanet_bytes,
     })
+}
+
+/// Today's upload counters of `contributor` and of the Datanet, with the limits they count
+/// against (what `Contribute` / `ContributeRows` would check now).
+pub fn query_quota(
+    deps: Deps,
+    env: Env,
+    datanet_id: u64,
+    contributor: String,
+) -> StdResult<QuotaResponse> {
+    let who = deps.api.addr_validate(&contributor)?;
+    if !DATANETS.has(deps.storage, datanet_id) {
+        return Err(StdError::generic_err(
+            ContractError::DatanetNotFound { id: datanet_id }.to_string(),
+        ));
+    }
+    let p = CONFIG.load(deps.storage)?.params;
+    let day = env.block.time.seconds() / DAY_SECONDS;
+    let (user_bytes, user_files) = USER_DAY
+        .may_load(deps.storage, (&who, day))?
+        .unwrap_or_default();
+    let datanet_bytes = DATANET_DAY
+        .may_load(deps.storage, (datanet_id, day))?
+        .unwrap_or_default();
+    // checked: `Timestamp::from_seconds` would panic past u64 nanoseconds
+    let resets_at = (day + 1)
+        .checked_mul(DAY_SECONDS * 1_000_000_000)
+        .map(Timestamp::from_nanos)
+        .ok_or_else(|| StdError::generic_err("block time out of range"))?;
+    Ok(QuotaResponse {
+        day,
+        resets_at,
+        user_bytes,
+        user_files,
+        datanet_bytes,
+        max_contribution_bytes: p.max_contribution_bytes,
+        daily_bytes_per_user: p.daily_bytes_per_user,
+        daily_files_per_user: p.daily_files_per_user,
+        daily_bytes_per_datanet: p.daily_bytes_per_datanet,
+    })
+}
+
+/// Contribution id of each content hash in the Datanet, in the order asked: lets a client drop
+/// rows already registered before it sends a batch.
+pub fn query_contributions_by_hash(
+    deps: Deps,
+    datanet_id: u64,
+    content_hashes: Vec<HexBinary>,
+) -> StdResult<ContributionsByHashResponse> {
+    if content_hashes.len() > MAX_ROWS_PER_BATCH {
+        return Err(StdError::generic_err(format!(
+            "at most {MAX_ROWS_PER_BATCH} content hashes per query, got {}",
+            content_hashes.len()
+        )));
+    }
+    let ids = content_hashes
+        .iter()
+        .map(|hash| {
+            check_hash32(hash, "content_hash")?;
+            CONTENT_HASHES.may_load(deps.storage, (datanet_id, hash.as_slice()))
+        })
+        .collect::<StdResult<_>>()?;
+    Ok(ContributionsByHashResponse { ids })
+}
+
+pub fn query_file_progress(
+    deps: Deps,
+    contributor: String,
+    sha256: HexBinary,
+) -> StdResult<FileProgressResponse> {
+    let who = deps.api.addr_validate(&contributor)?;
+    check_hash32(&sha256, "sha256")?;
+    let bytes = FILE_BYTES
+        .may_load(deps.storage, (&who, sha256.as_slice()))?
+        .unwrap_or_default();
+    Ok(FileProgressResponse { bytes })
 }
 
 #[cfg_attr(not(feature = "library"), entry_point)]

@@ -66,6 +66,22 @@ pub enum ContractError {
 
     #[error("Nothing to review: policy does not use owner approval")]
     WrongPolicy {},
+
+    #[error("A batch holds 1..={max} rows, got {got}")]
+    BatchSize { max: usize, got: usize },
+
+    /// A refused row of a `ContributeRows` batch (index from 0): the whole batch is refused.
+    #[error("Row {index}: {error}")]
+    Row {
+        index: usize,
+        error: Box<ContractError>,
+    },
+
+    #[error("Same content hash as row {first} of this batch")]
+    DuplicateInBatch { first: usize },
+
+    #[error("Rows of file {name} would add up to {total} bytes, more than its size {size}")]
+    FileOverSize { name: String, size: u64, total: u64 },
 }
 
 impl ContractError {

@@ -1,5 +1,5 @@
 use cosmwasm_schema::cw_serde;
-use cosmwasm_std::{Addr, StdResult, Storage, Timestamp, Uint128};
+use cosmwasm_std::{Addr, Empty, StdResult, Storage, Timestamp, Uint128};
 use cw_storage_plus::{Index, IndexList, IndexedMap, Item, Map, MultiIndex};
 use openledger_types::datanet::{
     AccessStatus, ApprovalStatus, ContributionInfo, ContributorStats, DatanetInfo, DatanetParams,
@@ -70,6 +70,12 @@ pub const ACCESS: Map<(u64, &Addr), AccessEntry> = Map::new("access");
 pub const USER_DAY: Map<(&Addr, u64), (u64, u32)> = Map::new("user_day");
 /// (datanet, day) → bytes uploaded that day.
 pub const DATANET_DAY: Map<(u64, u64), u64> = Map::new("datanet_day");
+/// (address, file sha256) → Σ sizes of the rows registered under that file (all batches, all
+/// days): never more than the file's declared size.
+pub const FILE_BYTES: Map<(&Addr, &[u8]), u64> = Map::new("file_bytes");
+/// (address, day, file sha256) present once the file was counted in that day's `USER_DAY`
+/// files, so later batches of the same file that day are not counted again.
+pub const USER_DAY_FILES: Map<(&Addr, u64, &[u8]), Empty> = Map::new("user_day_files");
 
 pub struct ContributionIndexes<'a> {
     pub datanet: MultiIndex<'a, u64, ContributionInfo, u64>,

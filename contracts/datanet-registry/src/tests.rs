@@ -1373,6 +1373,746 @@ fn penalty_score_saturates() {
     assert_eq!(p.reward_multiplier_bps, params().penalized_reward_bps);
 }
 
+/// `ContributeRows`: a file split into rows, registered in batches; the file counts once a day.
+mod rows {
+    use super::*;
+
+    /// A file whose sha256 is `h(1_000_000 + n)`.
+    fn file(n: u32, size: u64) -> UploadFile {
+        UploadFile {
+            name: format!("file{n}.jsonl"),
+            sha256: h(1_000_000 + n),
+            size,
+        }
+    }
+
+    fn row(i: u32, size: u64) -> RowUpload {
+        RowUpload {
+            content_hash: h(i),
+            size,
+            uri: format!("ipfs://row{i}"),
+        }
+    }
+
+    fn attr<'a>(res: &'a AppResponse, key: &str) -> Vec<&'a str> {
+        res.events
+            .iter()
+            .filter(|e| e.ty == "wasm")
+            .flat_map(|e| &e.attributes)
+            .filter(|a| a.key == key)
+            .map(|a| a.value.as_str())
+            .collect()
+    }
+
+    impl World {
+        fn rows_msg(
+            &mut self,
+            who: &Addr,
+            datanet_id: u64,
+            file: UploadFile,
+            rows: Vec<RowUpload>,
+        ) -> Result<AppResponse, ContractError> {
+            self.exec(
+                who,
+                ExecuteMsg::ContributeRows {
+                    datanet_id,
+                    file,
+                    rows,
+                    license: "CC-BY-4.0".into(),
+                },
+            )
+        }
+        /// Registers rows `is` (each `size` bytes) of `file`; returns their contribution ids.
+        fn rows(
+            &mut self,
+            who: &Addr,
+            datanet_id: u64,
+            file: UploadFile,
+            is: impl IntoIterator<Item = u32>,
+            size: u64,
+        ) -> Result<Vec<u64>, ContractError> {
+            let rows = is.into_iter().map(|i| row(i, size)).collect();
+            let res = self.rows_msg(who, datanet_id, file, rows)?;
+            Ok(attr(&res, "contribution_id")
+                .into_iter()
+                .map(|v| v.parse().unwrap())
+                .collect())
+        }
+        fn quota(&self, datanet_id: u64, who: &Addr) -> QuotaResponse {
+            self.q(QueryMsg::Quota {
+                datanet_id,
+                contributor: who.to_string(),
+            })
+        }
+        fn progress(&self, who: &Addr, file: &UploadFile) -> u64 {
+            let r: FileProgressResponse = self.q(QueryMsg::FileProgress {
+                contributor: who.to_string(),
+                sha256: file.sha256.clone(),
+            });
+            r.bytes
+        }
+        fn by_hash(&self, datanet_id: u64, is: &[u32]) -> Vec<Option<u64>> {
+            let r: ContributionsByHashResponse = self.q(QueryMsg::ContributionsByHash {
+                datanet_id,
+                content_hashes: is.iter().map(|&i| h(i)).collect(),
+            });
+            r.ids
+        }
+    }
+
+    fn row_err(index: usize, error: ContractError) -> ContractError {
+        ContractError::Row {
+            index,
+            error: Box::new(error),
+        }
+    }
+
+    #[test]
+    fn a_batch_registers_each_row() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        let alice = w.alice.clone();
+        // one row through Contribute first: batch ids continue the sequence
+        w.contribute(&alice, id, 99, 10).unwrap();
+        let f = file(1, 1_000);
+        let rows = vec![row(1, 100), row(2, 200), row(3, 300)];
+        let res = w.rows_msg(&alice, id, f.clone(), rows.clone()).unwrap();
+        assert_eq!(attr(&res, "action"), ["contribute_rows"]);
+        assert_eq!(attr(&res, "rows"), ["3"]);
+        assert_eq!(attr(&res, "bytes"), ["600"]);
+        assert_eq!(attr(&res, "file_sha256"), [f.sha256.to_hex().as_str()]);
+        assert_eq!(attr(&res, "first_contribution_id"), ["2"]);
+        assert_eq!(attr(&res, "last_contribution_id"), ["4"]);
+        assert_eq!(attr(&res, "contribution_id"), ["2", "3", "4"]);
+        for (r, cid) in rows.iter().zip(2u64..) {
+            let c: ContributionInfo = w.q(QueryMsg::Contribution {
+                contribution_id: cid,
+            });
+            assert_eq!(c.datanet_id, id);
+            assert_eq!(c.contributor, alice);
+            assert_eq!(c.content_hash, r.content_hash);
+            assert_eq!(c.size, r.size);
+            assert_eq!(c.uri, r.uri);
+            assert_eq!(c.license, "CC-BY-4.0");
+            assert_eq!(c.status, ContributionStatus::Pending);
+        }
+        assert_eq!(w.progress(&alice, &f), 600);
+        let st: ContributorStats = w.q(QueryMsg::ContributorStats {
+            datanet_id: id,
+            contributor: alice.to_string(),
+        });
+        assert_eq!(st.submitted, 4);
+        // ContributionsByHash answers in the order asked, None for unknown hashes
+        assert_eq!(
+            w.by_hash(id, &[3, 7, 99, 1]),
+            [Some(4), None, Some(1), Some(2)]
+        );
+        // the rows are ordinary contributions: a curator reviews them one by one
+        let owner = w.owner.clone();
+        w.review(&owner, 3, true, 9_000).unwrap();
+        let c: ContributionInfo = w.q(QueryMsg::Contribution { contribution_id: 3 });
+        assert_eq!(c.status, ContributionStatus::Accepted);
+    }
+
+    #[test]
+    fn a_file_counts_once_a_day_across_batches() {
+        let mut p = params();
+        p.daily_files_per_user = 2;
+        let mut w = setup_with(p);
+        let id = w.create(ContributionPolicy::Open);
+        let alice = w.alice.clone();
+        let (a, b, c) = (file(1, 10_000), file(2, 10_000), file(3, 10_000));
+        w.rows(&alice, id, a.clone(), 1..=5, 100).unwrap();
+        w.rows(&alice, id, a.clone(), 6..=10, 100).unwrap();
+        let q = w.quota(id, &alice);
+        assert_eq!(
+            (q.user_files, q.user_bytes, q.datanet_bytes),
+            (1, 1_000, 1_000)
+        );
+        w.rows(&alice, id, b.clone(), 11..=12, 100).unwrap();
+        assert_eq!(w.quota(id, &alice).user_files, 2);
+        // a third file is over the files limit ...
+        assert_eq!(
+            w.rows(&alice, id, c.clone(), [13], 100).unwrap_err(),
+            ContractError::DailyLimitExceeded {
+                limit: "files per user".into()
+            }
+        );
+        // ... but more rows of files already counted today are not
+        w.rows(&alice, id, a.clone(), [13], 100).unwrap();
+        w.rows(&alice, id, b.clone(), [14], 100).unwrap();
+        let q = w.quota(id, &alice);
+        assert_eq!((q.user_files, q.user_bytes), (2, 1_400));
+        assert_eq!(w.progress(&alice, &a), 1_100);
+        // next day: the same file counts again
+        w.app.update_block(|b| b.time = b.time.plus_seconds(86_400));
+        w.rows(&alice, id, a.clone(), [15], 100).unwrap();
+        let q = w.quota(id, &alice);
+        assert_eq!((q.user_files, q.user_bytes), (1, 100));
+        w.rows(&alice, id, b, [16], 100).unwrap();
+        assert_eq!(
+            w.rows(&alice, id, c, [17], 100).unwrap_err(),
+            ContractError::DailyLimitExceeded {
+                limit: "files per user".into()
+            }
+        );
+        // progress of a file spans days
+        assert_eq!(w.progress(&alice, &a), 1_200);
+    }
+
+    #[test]
+    fn byte_limits_refuse_the_whole_batch() {
+        let mut p = params();
+        p.daily_bytes_per_user = 1_000;
+        p.daily_bytes_per_datanet = 1_500;
+        let mut w = setup_with(p);
+        let id = w.create(ContributionPolicy::Open);
+        let (alice, bob) = (w.alice.clone(), w.bob.clone());
+        let f = file(1, 5_000);
+        w.rows(&alice, id, f.clone(), 1..=4, 200).unwrap();
+        // 800 + 3 × 100 > 1 000 per user
+        assert_eq!(
+            w.rows(&alice, id, f.clone(), 5..=7, 100).unwrap_err(),
+            ContractError::DailyLimitExceeded {
+                limit: "bytes per user".into()
+            }
+        );
+        // nothing of the refused batch was recorded
+        assert_eq!(w.by_hash(id, &[5, 6, 7]), [None, None, None]);
+        assert_eq!(w.progress(&alice, &f), 800);
+        let q = w.quota(id, &alice);
+        assert_eq!((q.user_bytes, q.user_files, q.datanet_bytes), (800, 1, 800));
+        let l: ContributionsResponse = w.q(QueryMsg::ListContributions {
+            datanet_id: id,
+            start_after: None,
+            limit: Some(30),
+        });
+        assert_eq!(l.contributions.len(), 4);
+        // exactly up to the limit is fine
+        w.rows(&alice, id, f, 5..=6, 100).unwrap();
+        // 1 000 + 600 > 1 500 per Datanet
+        let g = file(2, 5_000);
+        assert_eq!(
+            w.rows(&bob, id, g.clone(), 20..=22, 200).unwrap_err(),
+            ContractError::DailyLimitExceeded {
+                limit: "bytes per datanet".into()
+            }
+        );
+        assert_eq!(w.quota(id, &bob).user_files, 0);
+        assert_eq!(w.progress(&bob, &g), 0);
+        w.rows(&bob, id, g, 20..=24, 100).unwrap();
+        assert_eq!(w.quota(id, &bob).datanet_bytes, 1_500);
+    }
+
+    #[test]
+    fn duplicates_are_refused() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        let (alice, bob) = (w.alice.clone(), w.bob.clone());
+        w.contribute(&alice, id, 1, 10).unwrap();
+        let f = file(1, 1_000);
+        // repeated within the batch
+        assert_eq!(
+            w.rows_msg(&alice, id, f.clone(), vec![row(2, 1), row(3, 1), row(2, 1)])
+                .unwrap_err(),
+            row_err(2, ContractError::DuplicateInBatch { first: 0 })
+        );
+        // already in the Datanet (another contributor's row, too)
+        assert_eq!(
+            w.rows(&bob, id, f.clone(), [2, 1], 1).unwrap_err(),
+            row_err(1, ContractError::DuplicateContent {})
+        );
+        w.rows(&alice, id, f.clone(), [2, 3], 1).unwrap();
+        assert_eq!(
+            w.rows(&alice, id, f.clone(), [4, 3], 1).unwrap_err(),
+            row_err(1, ContractError::DuplicateContent {})
+        );
+        // the same content in another Datanet is a new row
+        let other = w.create(ContributionPolicy::Open);
+        let g = file(2, 1_000);
+        assert_eq!(w.rows(&alice, other, g, [1, 2, 3], 1).unwrap(), [4, 5, 6]);
+    }
+
+    #[test]
+    fn rows_of_a_file_never_exceed_its_size() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        let (alice, bob) = (w.alice.clone(), w.bob.clone());
+        let f = file(1, 1_000);
+        w.rows(&alice, id, f.clone(), 1..=3, 200).unwrap();
+        assert_eq!(
+            w.rows(&alice, id, f.clone(), 4..=5, 201).unwrap_err(),
+            ContractError::FileOverSize {
+                name: "file1.jsonl".into(),
+                size: 1_000,
+                total: 1_002,
+            }
+        );
+        // one batch alone over the size
+        let g = file(2, 100);
+        assert!(matches!(
+            w.rows(&alice, id, g.clone(), [10], 101).unwrap_err(),
+            ContractError::FileOverSize { total: 101, .. }
+        ));
+        assert_eq!(w.progress(&alice, &g), 0);
+        // filling the file exactly is fine, one more byte is not
+        w.rows(&alice, id, f.clone(), 4..=5, 200).unwrap();
+        assert_eq!(w.progress(&alice, &f), 1_000);
+        assert!(matches!(
+            w.rows(&alice, id, f.clone(), [6], 1).unwrap_err(),
+            ContractError::FileOverSize { .. }
+        ));
+        // another contributor's progress on the same file is their own
+        assert_eq!(w.progress(&bob, &f), 0);
+        w.rows(&bob, id, f.clone(), [6], 1_000).unwrap();
+
+        // the file itself: size 1..=max_contribution_bytes, a 32-byte hash, a name
+        let max = params().max_contribution_bytes;
+        for bad in [
+            file(3, 0),
+            file(3, max + 1),
+            UploadFile {
+                sha256: HexBinary::from(vec![1u8; 31]),
+                ..file(3, 10)
+            },
+            UploadFile {
+                name: String::new(),
+                ..file(3, 10)
+            },
+            UploadFile {
+                name: "x".repeat(257),
+                ..file(3, 10)
+            },
+        ] {
+            assert!(matches!(
+                w.rows(&alice, id, bad, [7], 1).unwrap_err(),
+                ContractError::InvalidInput { .. } | ContractError::Std(_)
+            ));
+        }
+        w.rows(&alice, id, file(3, max), [7], 1).unwrap();
+    }
+
+    #[test]
+    fn batch_size_and_row_checks() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        let alice = w.alice.clone();
+        let f = file(1, 1_000_000);
+        assert_eq!(
+            w.rows_msg(&alice, id, f.clone(), vec![]).unwrap_err(),
+            ContractError::BatchSize {
+                max: MAX_ROWS_PER_BATCH,
+                got: 0
+            }
+        );
+        let n = MAX_ROWS_PER_BATCH as u32;
+        assert_eq!(
+            w.rows(&alice, id, f.clone(), 1..=n + 1, 1).unwrap_err(),
+            ContractError::BatchSize {
+                max: MAX_ROWS_PER_BATCH,
+                got: MAX_ROWS_PER_BATCH + 1
+            }
+        );
+        // per-row checks name the row
+        let bad_rows = [
+            RowUpload {
+                content_hash: HexBinary::from(vec![0u8; 20]),
+                ..row(1, 1)
+            },
+            RowUpload {
+                uri: String::new(),
+                ..row(1, 1)
+            },
+            RowUpload {
+                uri: "x".repeat(513),
+                ..row(1, 1)
+            },
+            row(1, 0),
+        ];
+        for bad in bad_rows {
+            let e = w
+                .rows_msg(&alice, id, f.clone(), vec![row(2, 1), bad])
+                .unwrap_err();
+            assert!(matches!(&e, ContractError::Row { index: 1, .. }), "{e:?}");
+        }
+        let e = w
+            .exec(
+                &alice,
+                ExecuteMsg::ContributeRows {
+                    datanet_id: id,
+                    file: f.clone(),
+                    rows: vec![row(1, 1)],
+                    license: String::new(),
+                },
+            )
+            .unwrap_err();
+        assert!(matches!(e, ContractError::InvalidInput { .. }));
+        assert_eq!(
+            w.rows(&alice, 42, f.clone(), [1], 1).unwrap_err(),
+            ContractError::DatanetNotFound { id: 42 }
+        );
+        assert_eq!(w.by_hash(id, &[1, 2]), [None, None]);
+        // a full batch goes through
+        let ids = w.rows(&alice, id, f, 1..=n, 1).unwrap();
+        assert_eq!(ids, (1..=MAX_ROWS_PER_BATCH as u64).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn policy_and_bond_are_checked() {
+        let mut p = params();
+        p.min_contributor_bond = Uint128::new(500);
+        let mut w = setup_with(p);
+        let open = w.create(ContributionPolicy::Open);
+        let approval = w.create(ContributionPolicy::OwnerApproval);
+        let (owner, alice) = (w.owner.clone(), w.alice.clone());
+        assert_eq!(
+            w.rows(&alice, open, file(1, 100), [1], 1).unwrap_err(),
+            ContractError::InsufficientBond {
+                required: Uint128::new(500),
+                bonded: Uint128::zero()
+            }
+        );
+        w.send(&alice, 500, ReceiveMsg::Bond { datanet_id: open })
+            .unwrap();
+        w.rows(&alice, open, file(1, 100), [1], 1).unwrap();
+        w.send(
+            &alice,
+            500,
+            ReceiveMsg::Bond {
+                datanet_id: approval,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            w.rows(&alice, approval, file(2, 100), [2], 1).unwrap_err(),
+            ContractError::NotAllowedToContribute {}
+        );
+        // the owner needs neither approval nor bond
+        w.rows(&owner, approval, file(2, 100), [2], 1).unwrap();
+    }
+
+    #[test]
+    fn quota_reflects_usage_and_resets_next_day() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        let (alice, bob) = (w.alice.clone(), w.bob.clone());
+        let p = params();
+        let q = w.quota(id, &alice);
+        let now = w.app.block_info().time.seconds();
+        let day = now / 86_400;
+        assert_eq!(
+            q,
+            QuotaResponse {
+                day,
+                resets_at: cosmwasm_std::Timestamp::from_seconds((day + 1) * 86_400),
+                user_bytes: 0,
+                user_files: 0,
+                datanet_bytes: 0,
+                max_contribution_bytes: p.max_contribution_bytes,
+                daily_bytes_per_user: p.daily_bytes_per_user,
+                daily_files_per_user: p.daily_files_per_user,
+                daily_bytes_per_datanet: p.daily_bytes_per_datanet,
+            }
+        );
+        assert!(q.resets_at.seconds() > now);
+        w.rows(&alice, id, file(1, 1_000), 1..=3, 100).unwrap();
+        w.contribute(&alice, id, 10, 50).unwrap();
+        w.rows(&bob, id, file(1, 1_000), 4..=5, 100).unwrap();
+        let q = w.quota(id, &alice);
+        assert_eq!((q.user_bytes, q.user_files, q.datanet_bytes), (350, 2, 550));
+        let q = w.quota(id, &bob);
+        assert_eq!((q.user_bytes, q.user_files, q.datanet_bytes), (200, 1, 550));
+        // another Datanet: the user's counters are global, the Datanet's its own
+        let other = w.create(ContributionPolicy::Open);
+        let q = w.quota(other, &alice);
+        assert_eq!((q.user_bytes, q.user_files, q.datanet_bytes), (350, 2, 0));
+        // UploadUsage agrees
+        let u: UploadUsageResponse = w.q(QueryMsg::UploadUsage {
+            address: alice.to_string(),
+            datanet_id: id,
+        });
+        assert_eq!((u.user_bytes, u.user_files, u.datanet_bytes), (350, 2, 550));
+        // at resets_at the counters are back to zero
+        let resets_at = q.resets_at;
+        w.app.update_block(|b| b.time = resets_at);
+        let q = w.quota(id, &alice);
+        assert_eq!(
+            (q.day, q.user_bytes, q.user_files, q.datanet_bytes),
+            (day + 1, 0, 0, 0)
+        );
+        assert_eq!(q.resets_at.seconds(), (day + 2) * 86_400);
+        // unknown Datanet or bad address: errors
+        let wrap = w.app.wrap();
+        assert!(wrap
+            .query_wasm_smart::<QuotaResponse>(
+                &w.reg,
+                &QueryMsg::Quota {
+                    datanet_id: 42,
+                    contributor: alice.to_string()
+                }
+            )
+            .is_err());
+        assert!(wrap
+            .query_wasm_smart::<QuotaResponse>(
+                &w.reg,
+                &QueryMsg::Quota {
+                    datanet_id: id,
+                    contributor: "not an address".into()
+                }
+            )
+            .is_err());
+    }
+
+    #[test]
+    fn contributions_by_hash_bounds() {
+        let mut w = setup();
+        let id = w.create(ContributionPolicy::Open);
+        let alice = w.alice.clone();
+        w.contribute(&alice, id, 1, 10).unwrap();
+        let n = MAX_ROWS_PER_BATCH as u32;
+        let all: Vec<u32> = (1..=n).collect();
+        let ids = w.by_hash(id, &all);
+        assert_eq!(ids.len(), MAX_ROWS_PER_BATCH);
+        assert_eq!(ids[0], Some(1));
+        assert!(ids[1..].iter().all(Option::is_none));
+        assert_eq!(w.by_hash(id, &[]), Vec::<Option<u64>>::new());
+        // another Datanet does not see the row
+        assert_eq!(w.by_hash(id + 1, &[1]), [None]);
+        let wrap = w.app.wrap();
+        let ask = |hashes: Vec<HexBinary>| {
+            wrap.query_wasm_smart::<ContributionsByHashResponse>(
+                &w.reg,
+                &QueryMsg::ContributionsByHash {
+                    datanet_id: id,
+                    content_hashes: hashes,
+                },
+            )
+        };
+        assert!(ask((1..=n + 1).map(h).collect()).is_err());
+        assert!(ask(vec![h(1), HexBinary::from(vec![1u8; 33])]).is_err());
+        // FileProgress refuses a hash that is not 32 bytes
+        assert!(wrap
+            .query_wasm_smart::<FileProgressResponse>(
+                &w.reg,
+                &QueryMsg::FileProgress {
+                    contributor: alice.to_string(),
+                    sha256: HexBinary::from(vec![1u8; 3]),
+                }
+            )
+            .is_err());
+    }
+
+    #[test]
+    fn single_contribute_still_counts_one_file_per_call() {
+        let mut p = params();
+        p.daily_files_per_user = 3;
+        let mut w = setup_with(p);
+        let id = w.create(ContributionPolicy::Open);
+        let alice = w.alice.clone();
+        w.contribute(&alice, id, 1, 10).unwrap();
+        w.contribute(&alice, id, 2, 10).unwrap();
+        let q = w.quota(id, &alice);
+        assert_eq!((q.user_files, q.user_bytes), (2, 20));
+        // a batch file is one more, and the single calls do not touch file progress
+        w.rows(&alice, id, file(1, 100), 3..=6, 10).unwrap();
+        assert_eq!(w.quota(id, &alice).user_files, 3);
+        assert_eq!(
+            w.contribute(&alice, id, 7, 10).unwrap_err(),
+            ContractError::DailyLimitExceeded {
+                limit: "files per user".into()
+            }
+        );
+        // more rows of the counted file still fit
+        w.rows(&alice, id, file(1, 100), [7], 10).unwrap();
+        // and the single call's own checks keep their order (duplicates before limits)
+        assert_eq!(
+            w.contribute(&alice, id, 1, 10).unwrap_err(),
+            ContractError::DuplicateContent {}
+        );
+        w.app.update_block(|b| b.time = b.time.plus_seconds(86_400));
+        assert_eq!(
+            w.contribute(&alice, id, 1, 10).unwrap_err(),
+            ContractError::DuplicateContent {}
+        );
+        assert!(matches!(
+            w.contribute(&alice, id, 8, params().max_contribution_bytes + 1)
+                .unwrap_err(),
+            ContractError::InvalidInput { .. }
+        ));
+    }
+}
+
+/// cw-multi-test meters no gas, so the gas of a batch is estimated here with the node's own
+/// costs (SDK KV gas on every storage access, with the contract's 33-byte key prefix; wasm event
+/// attribute costs; the instance cost; 10 gas per tx byte). Wasm execution gas is not counted.
+mod gas {
+    use super::*;
+    use std::cell::Cell;
+    use std::marker::PhantomData;
+
+    use cosmwasm_std::testing::{message_info, mock_env, MockApi, MockQuerier, MockStorage};
+    use cosmwasm_std::{to_json_vec, Order, OwnedDeps, Record, Storage};
+
+    const READ_FLAT: u64 = 1_000;
+    const READ_PER_BYTE: u64 = 3;
+    const WRITE_FLAT: u64 = 2_000;
+    const WRITE_PER_BYTE: u64 = 30;
+    const ITER_NEXT_FLAT: u64 = 30;
+    const DELETE: u64 = 1_000;
+    /// 1 + a 32-byte contract address, counted in every key.
+    const PREFIX: usize = 33;
+    const INSTANCE: u64 = 60_000;
+    const PER_ATTRIBUTE: u64 = 10;
+    const ATTRIBUTE_FREE_BYTES: u64 = 100;
+    const TX_SIZE_PER_BYTE: u64 = 10;
+    /// Signer, signature, fee and envelope of a tx around the contract message.
+    const TX_OVERHEAD_BYTES: u64 = 400;
+    const BLOCK_MAX_GAS: u64 = 30_000_000;
+
+    #[derive(Default)]
+    struct Metered {
+        inner: MockStorage,
+        gas: Cell<u64>,
+    }
+
+    impl Metered {
+        fn charge(&self, g: u64) {
+            self.gas.set(self.gas.get() + g);
+        }
+    }
+
+    impl Storage for Metered {
+        fn get(&self, key: &[u8]) -> Option<Vec<u8>> {
+            let v = self.inner.get(key);
+            let bytes = PREFIX + key.len() + v.as_ref().map_or(0, Vec::len);
+            self.charge(READ_FLAT + READ_PER_BYTE * bytes as u64);
+            v
+        }
+        fn range<'a>(
+            &'a self,
+            start: Option<&[u8]>,
+            end: Option<&[u8]>,
+            order: Order,
+        ) -> Box<dyn Iterator<Item = Record> + 'a> {
+            Box::new(self.inner.range(start, end, order).inspect(|(k, v)| {
+                self.charge(ITER_NEXT_FLAT + READ_PER_BYTE * (PREFIX + k.len() + v.len()) as u64)
+            }))
+        }
+        fn set(&mut self, key: &[u8], value: &[u8]) {
+            self.charge(WRITE_FLAT + WRITE_PER_BYTE * (PREFIX + key.len() + value.len()) as u64);
+            self.inner.set(key, value)
+        }
+        fn remove(&mut self, key: &[u8]) {
+            self.charge(DELETE);
+            self.inner.remove(key)
+        }
+    }
+
+    /// (storage gas, total estimated gas) of one `ContributeRows` of `n` rows by a bonded
+    /// non-owner contributor.
+    fn batch_gas(n: u32) -> (u64, u64) {
+        let mut deps = OwnedDeps {
+            storage: Metered::default(),
+            api: MockApi::default(),
+            querier: MockQuerier::default(),
+            custom_query_type: PhantomData::<Empty>,
+        };
+        let env = mock_env();
+        let (gov, owner, alice) = (
+            deps.api.addr_make("gov"),
+            deps.api.addr_make("owner"),
+            deps.api.addr_make("alice"),
+        );
+        let mut p = params();
+        p.min_contributor_bond = Uint128::new(1);
+        crate::contract::instantiate(
+            deps.as_mut(),
+            env.clone(),
+            message_info(&gov, &[]),
+            InstantiateMsg {
+                governance: gov.to_string(),
+                open_token: gov.to_string(),
+                fee_collector: gov.to_string(),
+                params: p,
+            },
+        )
+        .unwrap();
+        crate::contract::execute(
+            deps.as_mut(),
+            env.clone(),
+            message_info(&owner, &[]),
+            ExecuteMsg::CreateDatanet {
+                name: "Solidity audits".into(),
+                summary: "s".into(),
+                description: "d".into(),
+                tags: vec![],
+                kind: DatanetKind::Text,
+                license: "CC-BY-4.0".into(),
+                policy: ContributionPolicy::Open,
+                min_validation_score_bps: 5_000,
+            },
+        )
+        .unwrap();
+        crate::state::BONDS
+            .save(
+                &mut deps.storage,
+                (1, &alice),
+                &crate::state::BondState {
+                    bonded: Uint128::new(1),
+                    ..Default::default()
+                },
+            )
+            .unwrap();
+        let msg = ExecuteMsg::ContributeRows {
+            datanet_id: 1,
+            file: UploadFile {
+                name: "solidity-audits-2024.jsonl".into(),
+                sha256: h(u32::MAX),
+                size: 5_000_000,
+            },
+            rows: (0..n)
+                .map(|i| RowUpload {
+                    content_hash: h(i),
+                    size: 2_000,
+                    // a CIDv1 (base32, 59 characters)
+                    uri: format!(
+                        "ipfs://bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenx{i:04}"
+                    ),
+                })
+                .collect(),
+            license: "CC-BY-4.0".into(),
+        };
+        let tx_bytes = to_json_vec(&msg).unwrap().len() as u64 + TX_OVERHEAD_BYTES;
+        deps.storage.gas.set(0);
+        let res =
+            crate::contract::execute(deps.as_mut(), env, message_info(&alice, &[]), msg).unwrap();
+        let storage = deps.storage.gas.get();
+        let attr_bytes: u64 = res
+            .attributes
+            .iter()
+            .map(|a| (a.key.len() + a.value.len()) as u64)
+            .sum();
+        let events = attr_bytes.saturating_sub(ATTRIBUTE_FREE_BYTES)
+            + PER_ATTRIBUTE * res.attributes.len() as u64;
+        (
+            storage,
+            INSTANCE + storage + events + TX_SIZE_PER_BYTE * tx_bytes,
+        )
+    }
+
+    #[test]
+    fn a_full_batch_fits_well_inside_a_block() {
+        let (s1, g1) = batch_gas(1);
+        let (sn, gn) = batch_gas(MAX_ROWS_PER_BATCH as u32);
+        println!(
+            "ContributeRows gas estimate (storage + events + instance + tx size, no wasm \
+             execution): 1 row {g1} (storage {s1}), {MAX_ROWS_PER_BATCH} rows {gn} (storage {sn})"
+        );
+        // A full batch leaves most of a block to other txs.
+        assert!(gn < BLOCK_MAX_GAS / 5, "{gn}");
+    }
+}
+
 /// Schema-driven message fuzzing (see `packages/fuzz-support`): random and mutated-template
 /// executes, CW20 hooks (`Publish` / `NewVersion` / `Bond` through the token's `Send`) and
 /// queries against a registry with an open, an owner-approval and an allowlist Datanet, rows
@@ -1511,6 +2251,30 @@ mod fuzz {
                 },
             )
             .template(
+                &alice,
+                &ExecuteMsg::ContributeRows {
+                    datanet_id: open,
+                    file: UploadFile {
+                        name: "rows.jsonl".into(),
+                        sha256: h(7),
+                        size: 3_000,
+                    },
+                    rows: vec![
+                        RowUpload {
+                            content_hash: h(5),
+                            size: 1_000,
+                            uri: "ipfs://row5".into(),
+                        },
+                        RowUpload {
+                            content_hash: h(6),
+                            size: 1_000,
+                            uri: "ipfs://row6".into(),
+                        },
+                    ],
+                    license: "CC-BY-4.0".into(),
+                },
+            )
+            .template(
                 &owner,
                 &ExecuteMsg::ReviewContribution {
                     contribution_id: 2,
@@ -1600,7 +2364,19 @@ mod fuzz {
                 start_after: None,
                 limit: None,
             })
-            .query_template(&QueryMsg::PublishFee { datanet_id: open });
+            .query_template(&QueryMsg::PublishFee { datanet_id: open })
+            .query_template(&QueryMsg::Quota {
+                datanet_id: open,
+                contributor: alice.to_string(),
+            })
+            .query_template(&QueryMsg::ContributionsByHash {
+                datanet_id: open,
+                content_hashes: vec![h(1), h(5)],
+            })
+            .query_template(&QueryMsg::FileProgress {
+                contributor: alice.to_string(),
+                sha256: h(7),
+            });
         let inst = Lane::instantiate::<InstantiateMsg>("registry", &reg).template(
             &gov,
             &InstantiateMsg {

@@ -130,6 +130,19 @@ pub enum ExecuteMsg {
         uri: String,
         license: String,
     },
+    /// Registers the rows one file was split into, each as its own contribution (own content
+    /// hash, size and uri), all or none. A file may be sent in several batches: the daily file
+    /// limit counts it once a day however many batches carry it, and the bytes of all its rows
+    /// count toward the daily byte limits and may never add up to more than `file.size`.
+    ContributeRows {
+        datanet_id: u64,
+        /// The whole file the rows came from.
+        file: UploadFile,
+        /// 1..=[`MAX_ROWS_PER_BATCH`] rows, none of them already in the Datanet or repeated.
+        rows: Vec<RowUpload>,
+        /// Licence of every row.
+        license: String,
+    },
     /// Curator verdict; `accept` with a score below the Datanet minimum is a rejection.
     ReviewContribution {
         contribution_id: u64,
@@ -181,6 +194,34 @@ pub enum ExecuteMsg {
     UpdateGovernance {
         governance: String,
     },
+}
+
+/// The most rows one `ContributeRows` registers and the most hashes one `ContributionsByHash`
+/// resolves: a full batch stays far inside a block's gas limit.
+pub const MAX_ROWS_PER_BATCH: usize = 100;
+
+/// The whole file a batch of rows was split from: the unit the daily file limit and the
+/// per-upload size limit count.
+#[cw_serde]
+pub struct UploadFile {
+    /// File name (1..=256 characters), shown in events and errors.
+    pub name: String,
+    /// sha256 of the whole file (32 bytes): batches naming the same hash are the same file.
+    pub sha256: HexBinary,
+    /// Size of the whole file in bytes, 1..=`max_contribution_bytes`; the rows registered
+    /// under this file (across all batches) may not add up to more.
+    pub size: u64,
+}
+
+/// One row of a file, registered as its own contribution.
+#[cw_serde]
+pub struct RowUpload {
+    /// sha256 of the row's bytes (32 bytes); unique within the Datanet.
+    pub content_hash: HexBinary,
+    /// Size of the row in bytes (at least 1).
+    pub size: u64,
+    /// Where the row's bytes live (e.g. `ipfs://…`), 1..=512 characters.
+    pub uri: String,
 }
 
 /// Messages carried in a CW20 `Send` of OPEN to this contract.
@@ -263,6 +304,27 @@ pub enum QueryMsg {
     },
     #[returns(UploadUsageResponse)]
     UploadUsage { address: String, datanet_id: u64 },
+    /// What `contributor` has uploaded today (UTC day of the block time) and the limits it
+    /// counts against, so a client can refuse rows before sending them.
+    #[returns(QuotaResponse)]
+    Quota {
+        datanet_id: u64,
+        contributor: String,
+    },
+    /// The contribution id registered for each of `content_hashes` in the Datanet, in the order
+    /// asked (`None`: not registered). At most [`MAX_ROWS_PER_BATCH`] hashes of 32 bytes each.
+    #[returns(ContributionsByHashResponse)]
+    ContributionsByHash {
+        datanet_id: u64,
+        content_hashes: Vec<HexBinary>,
+    },
+    /// Bytes of rows `contributor` has registered so far under the file with this sha256, so an
+    /// interrupted upload can resume.
+    #[returns(FileProgressResponse)]
+    FileProgress {
+        contributor: String,
+        sha256: HexBinary,
+    },
     /// Per-contributor counts on a Datanet (leaderboard input: acceptance rate, bytes, weight).
     #[returns(ContributorStats)]
     ContributorStats {
@@ -450,6 +512,38 @@ pub struct UploadUsageResponse {
     pub user_bytes: u64,
     pub user_files: u32,
     pub datanet_bytes: u64,
+}
+
+#[cw_serde]
+pub struct QuotaResponse {
+    /// Current UTC day (unix seconds / 86 400) the counters below belong to.
+    pub day: u64,
+    /// Start of the next UTC day, when the counters reset.
+    pub resets_at: Timestamp,
+    /// Bytes the contributor uploaded today (all Datanets).
+    pub user_bytes: u64,
+    /// Files the contributor uploaded today (all Datanets): one per `Contribute`, one per file
+    /// of `ContributeRows`.
+    pub user_files: u32,
+    /// Bytes uploaded to this Datanet today (all contributors).
+    pub datanet_bytes: u64,
+    /// Largest single file or contribution.
+    pub max_contribution_bytes: u64,
+    pub daily_bytes_per_user: u64,
+    pub daily_files_per_user: u32,
+    pub daily_bytes_per_datanet: u64,
+}
+
+#[cw_serde]
+pub struct ContributionsByHashResponse {
+    /// One entry per hash asked, in order: its contribution id, or `None` if not registered.
+    pub ids: Vec<Option<u64>>,
+}
+
+#[cw_serde]
+pub struct FileProgressResponse {
+    /// Σ sizes of the rows registered under the file so far.
+    pub bytes: u64,
 }
 
 /// Typed handle to a `datanet-registry` contract.
