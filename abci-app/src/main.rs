@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use tracing_subscriber::EnvFilter;
 
 use openledger_node::app::App;
@@ -126,11 +126,89 @@ enum Command {
         #[command(subcommand)]
         command: GenesisCommand,
     },
+    /// Sign and send transactions to a running chain.
+    Tx {
+        #[command(subcommand)]
+        command: TxCommand,
+    },
     /// IBC facts relayers need about this chain.
     Ibc {
         #[command(subcommand)]
         command: IbcCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum TxCommand {
+    /// Datanet transactions.
+    Datanet {
+        #[command(subcommand)]
+        command: DatanetTx,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DatanetTx {
+    /// Contribute files to a Datanet in one step: each file is split into rows (.jsonl: a line
+    /// each; .csv: a record each, as a JSON object of its columns; .md: a section each; .txt: a
+    /// paragraph each), rows are added to IPFS (pinned by your node) and registered on chain,
+    /// up to --batch per tx. Rows the Datanet already holds are skipped; rows over its limits
+    /// (bytes per file, per contributor and per Datanet a day, files a day) or malformed are
+    /// refused, each listed with its line and why. Run it again after an interruption: it
+    /// picks up where it stopped.
+    Contribute {
+        #[command(flatten)]
+        tx: TxArgs,
+        /// The Datanet's id.
+        #[arg(long)]
+        datanet: u64,
+        /// License of the rows (default: the Datanet's).
+        #[arg(long)]
+        license: Option<String>,
+        /// The kubo (IPFS) RPC the rows are added and pinned through.
+        #[arg(
+            long,
+            env = "OPENLEDGER_IPFS_API",
+            default_value = "http://127.0.0.1:5001"
+        )]
+        ipfs_api: String,
+        /// Rows per tx (at most 100).
+        #[arg(long, default_value_t = 100)]
+        batch: usize,
+        /// Print the report as JSON (rows contributed with their ids and uris, skipped,
+        /// refused with reasons, tx hashes).
+        #[arg(long)]
+        json: bool,
+        /// The files (.jsonl, .csv, .md, .txt).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+}
+
+/// Where and as whom a tx command signs.
+#[derive(Debug, Args)]
+struct TxArgs {
+    /// CometBFT RPC of a node of the chain.
+    #[arg(
+        long,
+        env = "OPENLEDGER_NODE",
+        default_value = "http://127.0.0.1:26657"
+    )]
+    node: String,
+    /// The signer's BIP-39 mnemonic; prefer setting OPENLEDGER_MNEMONIC (arguments show in
+    /// `ps`).
+    #[arg(long, env = "OPENLEDGER_MNEMONIC", hide_env_values = true)]
+    mnemonic: String,
+    /// Account index in the mnemonic's HD path m/44'/118'/0'/0/INDEX (as Keplr and cosmjs).
+    #[arg(long, default_value_t = 0)]
+    account_index: u32,
+    /// Fee per unit of gas (the chain's minimum by default).
+    #[arg(long, default_value = "0.025uopen")]
+    gas_price: String,
+    /// The contracts' addresses file the deployer wrote (`openledgerd dev` keeps it in its
+    /// home).
+    #[arg(long, default_value = "~/.openledger/dev/contracts.json")]
+    contracts: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -202,6 +280,77 @@ fn expand_home(path: &str) -> PathBuf {
     }
 }
 
+/// `name`'s address in a deployer's addresses file, which must be for `chain_id`.
+fn contract_address(file: &std::path::Path, chain_id: &str, name: &str) -> Result<String> {
+    let text = std::fs::read_to_string(file).with_context(|| {
+        format!(
+            "reading the contracts' addresses from {} (give --contracts FILE)",
+            file.display()
+        )
+    })?;
+    let v: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("parsing {}", file.display()))?;
+    if v["chain_id"].as_str().is_some_and(|c| c != chain_id) {
+        anyhow::bail!(
+            "{} is for chain {}, the node runs {chain_id}",
+            file.display(),
+            v["chain_id"]
+        );
+    }
+    v["contracts"][name]["address"]
+        .as_str()
+        .map(str::to_string)
+        .with_context(|| format!("{} names no {name} address", file.display()))
+}
+
+async fn datanet_tx(command: DatanetTx) -> Result<()> {
+    use openledger_node::cli::{chain, datanet};
+    let DatanetTx::Contribute {
+        tx,
+        datanet: datanet_id,
+        license,
+        ipfs_api,
+        batch,
+        json,
+        files,
+    } = command;
+    let signer = chain::signer_from_mnemonic(&tx.mnemonic, tx.account_index)?;
+    let client = chain::ChainClient::connect(&tx.node, signer, &tx.gas_price).await?;
+    let registry = contract_address(
+        &expand_home(&tx.contracts),
+        &client.chain_id,
+        "datanet_registry",
+    )?;
+    let ipfs = openledger_content::Ipfs::new(&ipfs_api, std::time::Duration::from_secs(60))?;
+    // Fail before anything is read or sent when the daemon is not there.
+    ipfs.id()
+        .await
+        .context("the IPFS daemon the rows go to (start kubo, or give --ipfs-api)")?;
+    let reports = datanet::Contribute {
+        chain: &client,
+        registry: &registry,
+        ipfs: &ipfs,
+        datanet_id,
+        license,
+        batch,
+    }
+    .run(&files)
+    .await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    } else {
+        datanet::print_reports(&reports);
+    }
+    let stopped = reports.iter().filter(|r| r.error.is_some()).count();
+    if stopped > 0 {
+        anyhow::bail!(
+            "{stopped} of {} files stopped early (see above)",
+            reports.len()
+        );
+    }
+    Ok(())
+}
+
 fn main() -> Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -223,6 +372,9 @@ fn main() -> Result<()> {
             println!("genesis: {}", home.genesis().display());
             Ok(())
         }
+        Command::Tx {
+            command: TxCommand::Datanet { command },
+        } => tokio::runtime::Runtime::new()?.block_on(datanet_tx(command)),
         Command::Ibc {
             command: IbcCommand::ProofSpecs,
         } => {

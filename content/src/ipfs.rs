@@ -78,9 +78,8 @@ impl Cid {
             .ok_or_else(|| format!("{s:?} is not a base32 CIDv1 (b…)"))?;
         let bytes = base32_decode(body).ok_or_else(|| format!("{s:?} is not valid base32"))?;
         let mut rest = bytes.as_slice();
-        let mut next = |what: &str| {
-            read_varint(&mut rest).ok_or_else(|| format!("{s:?}: truncated {what}"))
-        };
+        let mut next =
+            |what: &str| read_varint(&mut rest).ok_or_else(|| format!("{s:?}: truncated {what}"));
         let version = next("version")?;
         let codec = next("codec")?;
         let hash = next("multihash code")?;
@@ -202,16 +201,16 @@ impl Ipfs {
             url: url.clone(),
             message,
         };
-        let uri: hyper::Uri = url
-            .parse()
-            .map_err(|e| bad(format!("invalid URL: {e}")))?;
+        let uri: hyper::Uri = url.parse().map_err(|e| bad(format!("invalid URL: {e}")))?;
         // kubo's RPC is plain HTTP and grants full control of the node: it belongs on a
         // loopback or private address, never behind TLS on the open internet.
         if uri.scheme_str() != Some("http") || uri.host().is_none() {
             return Err(bad("the kubo RPC URL must be http://HOST:PORT".into()));
         }
         if uri.path() != "/" && !uri.path().is_empty() {
-            return Err(bad("the kubo RPC URL must have no path (…/api/v0 is added)".into()));
+            return Err(bad(
+                "the kubo RPC URL must have no path (…/api/v0 is added)".into(),
+            ));
         }
         if timeout.is_zero() {
             return Err(bad("the timeout must be more than zero".into()));
@@ -260,10 +259,7 @@ impl Ipfs {
                 Ok(Ok(response)) => return Ok(response),
                 Ok(Err(e)) => last = crate::error::error_chain(&e),
                 Err(_) => {
-                    return Err(self.err(format!(
-                        "{call}: no answer within {:?}",
-                        self.timeout
-                    )))
+                    return Err(self.err(format!("{call}: no answer within {:?}", self.timeout)))
                 }
             }
         }
@@ -289,10 +285,9 @@ impl Ipfs {
                     // kubo reports an error met mid-stream in this trailer (the status was
                     // already sent).
                     if let Some(e) = trailers.get("X-Stream-Error") {
-                        return Err(self.err(format!(
-                            "{call}: {}",
-                            String::from_utf8_lossy(e.as_bytes())
-                        )));
+                        return Err(
+                            self.err(format!("{call}: {}", String::from_utf8_lossy(e.as_bytes())))
+                        );
                     }
                 }
                 if let Ok(data) = frame.into_data() {
@@ -306,7 +301,12 @@ impl Ipfs {
         };
         tokio::time::timeout(self.timeout, read)
             .await
-            .map_err(|_| self.err(format!("{call}: answer not complete within {:?}", self.timeout)))?
+            .map_err(|_| {
+                self.err(format!(
+                    "{call}: answer not complete within {:?}",
+                    self.timeout
+                ))
+            })?
     }
 
     /// A call answered in JSON.
@@ -391,10 +391,7 @@ impl Ipfs {
 
     /// Pins `cid` on this daemon (fetching it if needed): it keeps and provides it.
     pub async fn pin(&self, cid: &Cid) -> Result<()> {
-        let call = format!(
-            "pin/add?arg={cid}&timeout={}ms",
-            self.timeout.as_millis()
-        );
+        let call = format!("pin/add?arg={cid}&timeout={}ms", self.timeout.as_millis());
         self.json(&call, None, Bytes::new()).await.map(|_| ())
     }
 
@@ -403,7 +400,10 @@ impl Ipfs {
     pub async fn cat(&self, cid: &Cid, limit: u64) -> Result<Fetched> {
         // The daemon stops looking at its own deadline (an answer saying so), a little before
         // ours, and sends at most one byte past the limit.
-        let look = self.timeout.saturating_sub(Duration::from_millis(500)).max(Duration::from_millis(100));
+        let look = self
+            .timeout
+            .saturating_sub(Duration::from_millis(500))
+            .max(Duration::from_millis(100));
         let call = format!(
             "cat?arg={cid}&length={}&timeout={}ms",
             limit.saturating_add(1),
@@ -429,7 +429,10 @@ impl Ipfs {
             Err(IpfsError { message, .. })
                 if message.contains("deadline exceeded") || message.contains("not complete") =>
             {
-                Ok(Fetched::NotFound(format!("{cid} via {}: {message}", self.url)))
+                Ok(Fetched::NotFound(format!(
+                    "{cid} via {}: {message}",
+                    self.url
+                )))
             }
             Err(e) => Err(e),
         }
@@ -459,10 +462,7 @@ mod tests {
         );
         assert_eq!(Cid::parse(&cid.to_string()), Ok(cid));
         assert_eq!(cid.content_sha256(), Some(empty));
-        assert_eq!(
-            Cid::from_uri(&cid.uri()).and_then(|r| r.ok()),
-            Some(cid)
-        );
+        assert_eq!(Cid::from_uri(&cid.uri()).and_then(|r| r.ok()), Some(cid));
         assert!(Cid::from_uri("content://sha256/00").is_none());
     }
 
@@ -483,8 +483,14 @@ mod tests {
         let mut cbor = Cid::raw([7; 32]).to_bytes();
         cbor[1] = 0x71;
         for (bad, why) in [
-            ("QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn".to_string(), "CIDv0"),
-            ("zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA".into(), "base32"),
+            (
+                "QmUNLLsPACCz1vLxQVkXqqLX5R1X345qqfHbsf67hvA3Nn".to_string(),
+                "CIDv0",
+            ),
+            (
+                "zb2rhe5P4gXftAwvA4eXQ5HJwsER2owDyS9sKaQRRVQPn93bA".into(),
+                "base32",
+            ),
             ("bafkrei!".into(), "base32"),
             (spell(&short), "31-byte digest"),
             (spell(&v0), "version 0"),
@@ -511,11 +517,12 @@ mod tests {
     fn only_plain_http_urls_are_accepted() {
         let t = Duration::from_secs(1);
         assert!(Ipfs::new("http://127.0.0.1:5001/", t).is_ok());
-        for bad in ["https://127.0.0.1:5001", "127.0.0.1:5001", "http://h:1/api/v0"] {
-            assert!(
-                matches!(Ipfs::new(bad, t), Err(IpfsError { .. })),
-                "{bad}"
-            );
+        for bad in [
+            "https://127.0.0.1:5001",
+            "127.0.0.1:5001",
+            "http://h:1/api/v0",
+        ] {
+            assert!(matches!(Ipfs::new(bad, t), Err(IpfsError { .. })), "{bad}");
         }
     }
 

@@ -48,9 +48,7 @@ impl Format {
 /// A file refused whole.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
-    #[error(
-        "unsupported file type {extension:?}: contribute .jsonl, .csv, .md or .txt files"
-    )]
+    #[error("unsupported file type {extension:?}: contribute .jsonl, .csv, .md or .txt files")]
     Unsupported { extension: String },
     #[error(
         "not UTF-8 text: invalid byte at offset {offset} (line {line}); a text Datanet holds UTF-8"
@@ -123,8 +121,9 @@ pub fn split(bytes: &[u8], format: Format, max_row_bytes: u64) -> Result<Split, 
             Ok(row) => {
                 let sha256: [u8; 32] = Sha256::digest(row.as_bytes()).into();
                 if !seen.insert(sha256) {
-                    out.refused
-                        .push(refuse("the same bytes as an earlier row of this file".into()));
+                    out.refused.push(refuse(
+                        "the same bytes as an earlier row of this file".into(),
+                    ));
                     continue;
                 }
                 out.rows.push(Row {
@@ -216,7 +215,11 @@ fn sections(text: &str) -> Vec<Piece> {
 /// An ATX heading: 1–6 `#` then a space (or nothing).
 fn is_heading(line: &str) -> bool {
     let hashes = line.bytes().take_while(|&b| b == b'#').count();
-    (1..=6).contains(&hashes) && line[hashes..].chars().next().is_none_or(|c| c == ' ' || c == '\t')
+    (1..=6).contains(&hashes)
+        && line[hashes..]
+            .chars()
+            .next()
+            .is_none_or(|c| c == ' ' || c == '\t')
 }
 
 fn csv_rows(text: &str) -> Result<Vec<Piece>, FileError> {
@@ -235,7 +238,9 @@ fn csv_rows(text: &str) -> Result<Vec<Piece>, FileError> {
     }
     let mut names = HashSet::new();
     if let Some(dup) = header.iter().find(|h| !names.insert(h.as_str())) {
-        return Err(FileError::CsvHeader(format!("column {dup:?} appears twice")));
+        return Err(FileError::CsvHeader(format!(
+            "column {dup:?} appears twice"
+        )));
     }
     let mut out = vec![];
     for record in reader.records() {
@@ -265,10 +270,7 @@ fn csv_rows(text: &str) -> Result<Vec<Piece>, FileError> {
                     .zip(r.iter())
                     .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
                     .collect();
-                out.push((
-                    line,
-                    Ok(serde_json::Value::Object(object).to_string()),
-                ));
+                out.push((line, Ok(serde_json::Value::Object(object).to_string())));
             }
         }
     }
@@ -302,13 +304,24 @@ mod tests {
         let s = split(file.as_bytes(), Format::Jsonl, 1000).unwrap();
         assert_eq!(
             texts(&s),
-            ["{\"q\": \"capital of France?\", \"a\": \"Paris\"}", "[1, 2]", "\"x\""]
+            [
+                "{\"q\": \"capital of France?\", \"a\": \"Paris\"}",
+                "[1, 2]",
+                "\"x\""
+            ]
         );
         assert_eq!(s.rows[1].line, 3);
-        assert_eq!(s.rows[0].sha256, <[u8; 32]>::from(Sha256::digest(&s.rows[0].bytes)));
+        assert_eq!(
+            s.rows[0].sha256,
+            <[u8; 32]>::from(Sha256::digest(&s.rows[0].bytes))
+        );
         assert_eq!(s.refused.len(), 2);
         assert_eq!((s.refused[0].index, s.refused[0].line), (3, 4));
-        assert!(s.refused[0].reason.contains("not a JSON value"), "{:?}", s.refused);
+        assert!(
+            s.refused[0].reason.contains("not a JSON value"),
+            "{:?}",
+            s.refused
+        );
         assert_eq!(s.refused[1].line, 5);
         assert!(s.refused[1].reason.contains("earlier row"));
     }
@@ -331,7 +344,10 @@ mod tests {
             split(b"a,a\n1,2\n", Format::Csv, 100),
             Err(FileError::CsvHeader(_))
         ));
-        assert!(matches!(split(b"", Format::Csv, 100), Err(FileError::NoCsvHeader)));
+        assert!(matches!(
+            split(b"", Format::Csv, 100),
+            Err(FileError::NoCsvHeader)
+        ));
     }
 
     #[test]
@@ -355,16 +371,31 @@ mod tests {
         let s = split(file.as_bytes(), Format::Text, 15).unwrap();
         assert_eq!(texts(&s), ["second"]);
         assert_eq!(s.refused.len(), 2);
-        assert!(s.refused[0].reason.contains("25 bytes, more than the Datanet's 15"));
+        assert!(s.refused[0]
+            .reason
+            .contains("25 bytes, more than the Datanet's 15"));
         let all = split(file.as_bytes(), Format::Text, 100).unwrap();
-        assert_eq!(texts(&all), ["first line\nsame paragraph", "second", "third paragraph is long"]);
+        assert_eq!(
+            texts(&all),
+            [
+                "first line\nsame paragraph",
+                "second",
+                "third paragraph is long"
+            ]
+        );
         assert_eq!(all.rows[1].line, 6);
     }
 
     #[test]
     fn invalid_utf8_refuses_the_whole_file_naming_the_byte() {
         let e = split(b"ok\nfine\nbad \xff here", Format::Text, 100).unwrap_err();
-        assert_eq!(e, FileError::NotUtf8 { offset: 12, line: 3 });
+        assert_eq!(
+            e,
+            FileError::NotUtf8 {
+                offset: 12,
+                line: 3
+            }
+        );
         assert!(e.to_string().contains("offset 12 (line 3)"));
         // a byte-order mark is not content
         let s = split("\u{feff}{\"a\":1}".as_bytes(), Format::Jsonl, 100).unwrap();

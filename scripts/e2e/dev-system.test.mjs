@@ -85,7 +85,9 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
   after(async () => {
     chain?.disconnect();
     if (dev) await stopped(dev, "SIGKILL");
-    if (home) rmSync(home, { recursive: true, force: true });
+    // E2E_KEEP_HOME=1 leaves the home (and its logs) for a look after a failure.
+    if (home && process.env.E2E_KEEP_HOME !== "1") rmSync(home, { recursive: true, force: true });
+    else if (home) console.log(`# home kept: ${home}`);
   });
 
   const serveBin = () => join(dirname(BIN), "openledger-serve");
@@ -112,6 +114,86 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
     }
     // Nothing in a shared directory: the parties keep their own caches.
     assert.throws(() => readdirSync(join(home, "dev", "content")), /ENOENT/);
+  });
+
+  test("`openledgerd tx datanet contribute` registers a 5 MB .jsonl in batches, reports what it refused, resumes, and honours the daily limit", async () => {
+    const registry = JSON.parse(readFileSync(join(home, "dev", "contracts.json"), "utf8")).contracts.datanet_registry.address;
+    // Run without blocking the event loop (a spawnSync would leave the shared client's pooled
+    // connections to a node that closed them meanwhile).
+    const contribute = (...args) =>
+      new Promise((ok) => {
+        const p = spawn(BIN, ["tx", "datanet", "contribute", "--node", RPC, "--contracts", join(home, "dev", "contracts.json"), "--ipfs-api", `http://127.0.0.1:${PORTS.ipfs}`, "--datanet", String(setup.datanet.id), ...args], { env: { ...process.env, OPENLEDGER_MNEMONIC: MNEMONIC } });
+        const out = [];
+        const err = [];
+        p.stdout.on("data", (d) => out.push(d));
+        p.stderr.on("data", (d) => err.push(d));
+        p.on("exit", (status) => ok({ status, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() }));
+      });
+    // ~5 MB of distinct rows, one malformed line and one repeat.
+    const rowsOf = (seed, bytes) => {
+      const out = [];
+      let n = 0;
+      for (let i = 0; n < bytes; i++) {
+        const line = JSON.stringify({ id: `${seed}-${i}`, text: createHash("sha256").update(`${seed}/${i}`).digest("hex").repeat(14) });
+        out.push(line);
+        n += line.length + 1;
+      }
+      return out;
+    };
+    const lines = rowsOf("a", 4_990_000);
+    lines.splice(10, 0, "{not json");
+    lines.splice(20, 0, lines[0]);
+    const file = join(home, "rows-a.jsonl");
+    writeFileSync(file, lines.join("\n") + "\n");
+    const t0 = Date.now();
+    const first = await contribute("--json", file);
+    assert.equal(first.status, 0, first.err + first.out);
+    const [report] = JSON.parse(first.out);
+    console.log(`# ${report.bytes} bytes, ${report.contributed.length} rows in ${report.txs.length} txs, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    assert.equal(report.rows, lines.length);
+    assert.equal(report.contributed.length, lines.length - 2);
+    assert.deepEqual(report.refused.map((r) => [r.line, r.reason.split(":")[0]]), [[11, "not a JSON value"], [21, "the same bytes as an earlier row of this file"]]);
+    assert.ok(report.txs.length >= Math.ceil(report.contributed.length / 100));
+    // On chain: each row's hash, size and ipfs:// uri; its bytes on the content node.
+    const ipfs = devIpfs();
+    for (const c of [report.contributed[0], report.contributed[1234], report.contributed.at(-1)]) {
+      const info = await chain.queryContractSmart(registry, { contribution: { contribution_id: c.contribution_id } });
+      const line = Buffer.from(lines[c.line - 1]);
+      assert.equal(info.content_hash, sha256hex(line));
+      assert.equal(Number(info.size), line.length);
+      assert.equal(info.uri, c.uri);
+      assert.equal(info.uri, `ipfs://${rawCid(info.content_hash)}`);
+      assert.deepEqual(await ipfs.cat(rawCid(info.content_hash), { sha256: info.content_hash }), line);
+    }
+    // Again: everything is on chain already; nothing is sent.
+    const again = JSON.parse((await contribute("--json", file)).out)[0];
+    assert.equal(again.contributed.length, 0);
+    assert.equal(again.already.length, report.contributed.length);
+    assert.deepEqual(again.txs, []);
+    // Another 5.2 MB (.txt, a row per paragraph) fits in the 10 MiB a contributor may add a
+    // day; a .csv after it crosses the limit: the rows past it are refused with the reason.
+    const second = join(home, "rows-b.txt");
+    const paragraphs = rowsOf("b", 5_200_000);
+    writeFileSync(second, paragraphs.join("\n\n"));
+    const b = JSON.parse((await contribute("--json", second)).out)[0];
+    assert.equal(b.contributed.length, paragraphs.length, JSON.stringify(b.refused.slice(0, 3)));
+    const third = join(home, "rows-c.csv");
+    writeFileSync(third, "question,answer\n" + rowsOf("c", 4_000_000).map((l, i) => `"q${i}, ""quoted""",${createHash("sha256").update(l).digest("hex")}`).join("\n"));
+    const over = await contribute(third);
+    assert.equal(over.status, 0, over.err + over.out);
+    assert.match(over.out, /contributed \d+ of \d+ rows/);
+    assert.match(over.out, /refused rows \d+..=\d+ \(lines \d+..=\d+, \d+ rows\): over today's limit of 10485760 bytes per contributor \(resets at \d{4}-\d\d-\d\d 00:00 UTC\)/);
+    const csvRow = await chain.queryContractSmart(registry, { contribution: { contribution_id: Number(over.out.match(/contributions #(\d+)/)[1]) } });
+    assert.deepEqual(JSON.parse(await ipfs.cat(rawCid(csvRow.content_hash), { sha256: csvRow.content_hash })), { question: 'q0, "quoted"', answer: createHash("sha256").update(rowsOf("c", 1)[0]).digest("hex") });
+    // Refused whole, nothing sent: a file over the per-file limit, and one that is not UTF-8.
+    const huge = join(home, "huge.jsonl");
+    writeFileSync(huge, Buffer.alloc(5_242_881, "a"));
+    const binary = join(home, "latin1.txt");
+    writeFileSync(binary, Buffer.from("caf\xe9 au lait\n", "latin1"));
+    const refused = await contribute(huge, binary);
+    assert.notEqual(refused.status, 0);
+    assert.match(refused.out, /huge\.jsonl[^\n]*\n  stopped: 5242881 bytes, more than the 5242880 a file may hold/);
+    assert.match(refused.out, /latin1\.txt[^\n]*\n  stopped: not UTF-8 text: invalid byte at offset 3 \(line 1\)/);
   });
 
   test("an unmodified openai client with a key from the dev mnemonic buys a chat answer; its job is in the escrow", async () => {

@@ -9,7 +9,7 @@
 // credit (402), an unknown model (404).
 //
 // Needs OPENLEDGER_RPC, OPENLEDGER_CONTRACTS, OPENLEDGER_RECEIPT (the lifecycle receipt: the model
-// id), OPENLEDGER_DEMO_HOME (attester homes, content store), OPENLEDGER_SERVE_BIN,
+// id), OPENLEDGER_DEMO_HOME (attester homes and their IPFS repos), OPENLEDGER_SERVE_BIN,
 // OPENLEDGER_ATTESTER_BIN and OPENLEDGER_MODEL (scripts/e2e-dev.sh sets them).
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -25,6 +25,7 @@ import { Secp256k1 } from "@cosmjs/crypto";
 import { toBech32, toHex } from "@cosmjs/encoding";
 import { rawSecp256k1PubkeyToRawAddress } from "@cosmjs/amino";
 
+import { kuboBinary, startKubo } from "../../clients/ts/ipfs.mjs";
 import { RPC, REQUIRED, MNEMONIC, PREFIX, DENOM, CLIENT_OPTS, sleep } from "./chain-env.mjs";
 
 const env = (k) => process.env[k];
@@ -81,8 +82,27 @@ describe("inference bought through the OpenAI API, paid from credit, attributed 
       return r.stdout.trim();
     };
     const chainId = await client.getChainId();
+    // Content moves over IPFS, as in the lifecycle: the lifecycle's attesters get their own
+    // nodes back (their repos hold the rows they fetched then; a new RPC port each), the new
+    // attester and the gateways one each, all peered.
+    const kubo = kuboBinary();
+    const nodes = [];
+    const node = async (repo) => {
+      const n = await startKubo({ bin: kubo, repo });
+      children.push(n.proc);
+      for (const other of nodes) await n.ipfs.connect(other.multiaddr);
+      nodes.push(n);
+      return n;
+    };
+    for (const i of [1, 2]) {
+      const n = await node(join(demo, `attester-${i}`, "ipfs"));
+      const config = join(demo, `attester-${i}`, "config.toml");
+      writeFileSync(config, readFileSync(config, "utf8").replace(/^ipfs_api = .*$/m, `ipfs_api = "${n.api}"`));
+    }
+    const thirdNode = await node(join(home, "ipfs-attester-4"));
+    const gatewayNode = await node(join(home, "ipfs-gateways"));
     const third = join(home, "attester-4");
-    const thirdAddress = run(["init", "--home", third, "--chain-id", chainId, "--rpc", RPC, "--contracts", env("OPENLEDGER_CONTRACTS"), "--content-dir", join(demo, "content"), "--model", env("OPENLEDGER_MODEL"), "--metrics-addr", "127.0.0.1:20464"]);
+    const thirdAddress = run(["init", "--home", third, "--chain-id", chainId, "--rpc", RPC, "--contracts", env("OPENLEDGER_CONTRACTS"), "--content-dir", join(third, "content"), "--ipfs-api", thirdNode.api, "--model", env("OPENLEDGER_MODEL"), "--metrics-addr", "127.0.0.1:20464"]);
     await client.sendTokens(deployer, thirdAddress, [{ denom: DENOM, amount: "50000000" }], "auto");
     run(["register", "-c", join(third, "config.toml"), "--bond", "1000000", "--backend", "wgpu"]);
     for (const config of [join(demo, "attester-1", "config.toml"), join(demo, "attester-2", "config.toml"), join(third, "config.toml")]) {
@@ -106,7 +126,8 @@ describe("inference bought through the OpenAI API, paid from credit, attributed 
         [
           `listen = "127.0.0.1:${port}"`,
           `chain_id = "${chainId}"`,
-          `content_dir = "${join(demo, "content")}"`,
+          `content_dir = "${join(dir, "content")}"`,
+          `ipfs_api = "${gatewayNode.api}"`,
           "",
           "[chain]",
           `rpc = "${RPC}"`,

@@ -91,10 +91,8 @@ pub async fn rpc_ok(addr: SocketAddr) -> bool {
         let mut stream = tokio::net::TcpStream::connect(addr).await?;
         stream
             .write_all(
-                format!(
-                    "POST /api/v0/id HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n"
-                )
-                .as_bytes(),
+                format!("POST /api/v0/id HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n")
+                    .as_bytes(),
             )
             .await?;
         let mut head = [0u8; 12];

@@ -46,6 +46,9 @@ pub const MODEL_NAME: &str = "smollm2-135m-instruct";
 /// least the deployer's `min_bond` of 1000 base units.
 const BOND_UOPEN: u128 = 1_000_000;
 
+/// How long the dev attester's IPFS fetch looks for content before trying again next pass.
+const DEV_IPFS_TIMEOUT_SECS: i64 = 2;
+
 /// Loading the GGUF and the first poll of the chain take seconds; a debug build on a busy
 /// machine takes longer.
 const READY_TIMEOUT: Duration = Duration::from_secs(180);
@@ -449,10 +452,10 @@ impl Plan {
                     String::from_utf8_lossy(&out.stderr).trim()
                 );
             }
-            return Ok(config);
         }
-        // A restart may use other ports (--rpc-port, --attester-metrics-port, --ipfs-port),
-        // turn IPFS on or off, or find another cached model file; the keys and the journal stay.
+        // Every start: a restart may use other ports (--rpc-port, --attester-metrics-port,
+        // --ipfs-port), turn IPFS on or off, or find another cached model file; the keys and
+        // the journal stay.
         let text = std::fs::read_to_string(&config)
             .with_context(|| format!("reading {}", config.display()))?;
         let mut table: toml::Table =
@@ -475,6 +478,12 @@ impl Plan {
             Some(url) => table.insert("ipfs_api".into(), s(url)),
             None => table.remove("ipfs_api"),
         };
+        // A dev chain's blocks are fast (a commit window of 30 blocks is 15 s at the default
+        // 500 ms): a fetch must give up soon enough for the next pass to look again in time.
+        table.insert(
+            "ipfs_timeout_secs".into(),
+            toml::Value::Integer(DEV_IPFS_TIMEOUT_SECS),
+        );
         crate::config::write_atomic(&config, toml::to_string(&table)?.as_bytes())?;
         Ok(config)
     }
@@ -512,7 +521,9 @@ impl System {
             self.contracts.display()
         );
         if let (Some(d), Some(api)) = (&self.ipfs, &self.ipfs_api) {
-            println!("  IPFS (kubo)   {api}/api/v0   (content node; Datanet rows, answers, receipts)");
+            println!(
+                "  IPFS (kubo)   {api}/api/v0   (content node; Datanet rows, answers, receipts)"
+            );
             println!("  IPFS log      {}", d.log.display());
         }
         if let Some(d) = &self.serve {

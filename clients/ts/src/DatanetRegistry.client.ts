@@ -133,9 +133,11 @@ export interface DatanetRegistryReadOnlyInterface {
   }) => Promise<ContributionsByHashResponse>;
   fileProgress: ({
     contributor,
+    datanetId,
     sha256
   }: {
     contributor: string;
+    datanetId: number;
     sha256: HexBinary;
   }) => Promise<FileProgressResponse>;
   contributorStats: ({
@@ -433,14 +435,17 @@ export class DatanetRegistryQueryClient implements DatanetRegistryReadOnlyInterf
   };
   fileProgress = async ({
     contributor,
+    datanetId,
     sha256
   }: {
     contributor: string;
+    datanetId: number;
     sha256: HexBinary;
   }): Promise<FileProgressResponse> => {
     return this.client.queryContractSmart(this.contractAddress, {
       file_progress: {
         contributor,
+        datanet_id: datanetId,
         sha256
       }
     });

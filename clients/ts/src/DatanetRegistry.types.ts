@@ -240,6 +240,7 @@ export type QueryMsg = {
 } | {
   file_progress: {
     contributor: string;
+    datanet_id: number;
     sha256: HexBinary;
   };
 } | {

@@ -651,9 +651,10 @@ pub fn query(deps: Deps, env: Env, msg: QueryMsg) -> StdResult<Binary> {
             content_hashes,
         )?),
         QueryMsg::FileProgress {
+            datanet_id,
             contributor,
             sha256,
-        } => to_json_binary(&query_file_progress(deps, contributor, sha256)?),
+        } => to_json_binary(&query_file_progress(deps, datanet_id, contributor, sha256)?),
         QueryMsg::ContributorStats {
             datanet_id,
             contributor,
@@ -1002,13 +1003,14 @@ pub fn query_contributions_by_hash(
 
 pub fn query_file_progress(
     deps: Deps,
+    datanet_id: u64,
     contributor: String,
     sha256: HexBinary,
 ) -> StdResult<FileProgressResponse> {
     let who = deps.api.addr_validate(&contributor)?;
     check_hash32(&sha256, "sha256")?;
     let bytes = FILE_BYTES
-        .may_load(deps.storage, (&who, sha256.as_slice()))?
+        .may_load(deps.storage, (datanet_id, &who, sha256.as_slice()))?
         .unwrap_or_default();
     Ok(FileProgressResponse { bytes })
 }

@@ -267,7 +267,7 @@ pub fn execute_contribute_rows(
         bytes = bytes.saturating_add(row.size);
     }
 
-    let file_key = (&info.sender, file.sha256.as_slice());
+    let file_key = (datanet_id, &info.sender, file.sha256.as_slice());
     let so_far = FILE_BYTES
         .may_load(deps.storage, file_key)?
         .unwrap_or_default();

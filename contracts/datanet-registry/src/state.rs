@@ -70,9 +70,10 @@ pub const ACCESS: Map<(u64, &Addr), AccessEntry> = Map::new("access");
 pub const USER_DAY: Map<(&Addr, u64), (u64, u32)> = Map::new("user_day");
 /// (datanet, day) → bytes uploaded that day.
 pub const DATANET_DAY: Map<(u64, u64), u64> = Map::new("datanet_day");
-/// (address, file sha256) → Σ sizes of the rows registered under that file (all batches, all
-/// days): never more than the file's declared size.
-pub const FILE_BYTES: Map<(&Addr, &[u8]), u64> = Map::new("file_bytes");
+/// (datanet, address, file sha256) → Σ sizes of the rows registered under that file in that
+/// Datanet (all batches, all days): never more than the file's declared size. Per Datanet, so
+/// the same file can go to several.
+pub const FILE_BYTES: Map<(u64, &Addr, &[u8]), u64> = Map::new("file_bytes");
 /// (address, day, file sha256) present once the file was counted in that day's `USER_DAY`
 /// files, so later batches of the same file that day are not counted again.
 pub const USER_DAY_FILES: Map<(&Addr, u64, &[u8]), Empty> = Map::new("user_day_files");

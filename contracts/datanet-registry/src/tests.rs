@@ -1444,8 +1444,9 @@ mod rows {
                 contributor: who.to_string(),
             })
         }
-        fn progress(&self, who: &Addr, file: &UploadFile) -> u64 {
+        fn progress(&self, datanet_id: u64, who: &Addr, file: &UploadFile) -> u64 {
             let r: FileProgressResponse = self.q(QueryMsg::FileProgress {
+                datanet_id,
                 contributor: who.to_string(),
                 sha256: file.sha256.clone(),
             });
@@ -1496,7 +1497,7 @@ mod rows {
             assert_eq!(c.license, "CC-BY-4.0");
             assert_eq!(c.status, ContributionStatus::Pending);
         }
-        assert_eq!(w.progress(&alice, &f), 600);
+        assert_eq!(w.progress(id, &alice, &f), 600);
         let st: ContributorStats = w.q(QueryMsg::ContributorStats {
             datanet_id: id,
             contributor: alice.to_string(),
@@ -1543,7 +1544,7 @@ mod rows {
         w.rows(&alice, id, b.clone(), [14], 100).unwrap();
         let q = w.quota(id, &alice);
         assert_eq!((q.user_files, q.user_bytes), (2, 1_400));
-        assert_eq!(w.progress(&alice, &a), 1_100);
+        assert_eq!(w.progress(id, &alice, &a), 1_100);
         // next day: the same file counts again
         w.app.update_block(|b| b.time = b.time.plus_seconds(86_400));
         w.rows(&alice, id, a.clone(), [15], 100).unwrap();
@@ -1557,7 +1558,7 @@ mod rows {
             }
         );
         // progress of a file spans days
-        assert_eq!(w.progress(&alice, &a), 1_200);
+        assert_eq!(w.progress(id, &alice, &a), 1_200);
     }
 
     #[test]
@@ -1579,7 +1580,7 @@ mod rows {
         );
         // nothing of the refused batch was recorded
         assert_eq!(w.by_hash(id, &[5, 6, 7]), [None, None, None]);
-        assert_eq!(w.progress(&alice, &f), 800);
+        assert_eq!(w.progress(id, &alice, &f), 800);
         let q = w.quota(id, &alice);
         assert_eq!((q.user_bytes, q.user_files, q.datanet_bytes), (800, 1, 800));
         let l: ContributionsResponse = w.q(QueryMsg::ListContributions {
@@ -1599,7 +1600,7 @@ mod rows {
             }
         );
         assert_eq!(w.quota(id, &bob).user_files, 0);
-        assert_eq!(w.progress(&bob, &g), 0);
+        assert_eq!(w.progress(id, &bob, &g), 0);
         w.rows(&bob, id, g, 20..=24, 100).unwrap();
         assert_eq!(w.quota(id, &bob).datanet_bytes, 1_500);
     }
@@ -1654,17 +1655,22 @@ mod rows {
             w.rows(&alice, id, g.clone(), [10], 101).unwrap_err(),
             ContractError::FileOverSize { total: 101, .. }
         ));
-        assert_eq!(w.progress(&alice, &g), 0);
+        assert_eq!(w.progress(id, &alice, &g), 0);
         // filling the file exactly is fine, one more byte is not
         w.rows(&alice, id, f.clone(), 4..=5, 200).unwrap();
-        assert_eq!(w.progress(&alice, &f), 1_000);
+        assert_eq!(w.progress(id, &alice, &f), 1_000);
         assert!(matches!(
             w.rows(&alice, id, f.clone(), [6], 1).unwrap_err(),
             ContractError::FileOverSize { .. }
         ));
         // another contributor's progress on the same file is their own
-        assert_eq!(w.progress(&bob, &f), 0);
+        assert_eq!(w.progress(id, &bob, &f), 0);
         w.rows(&bob, id, f.clone(), [6], 1_000).unwrap();
+        // and the same file can go, whole, to another Datanet
+        let other = w.create(ContributionPolicy::Open);
+        w.rows(&alice, other, f.clone(), 1..=5, 200).unwrap();
+        assert_eq!(w.progress(other, &alice, &f), 1_000);
+        assert_eq!(w.progress(id, &alice, &f), 1_000);
 
         // the file itself: size 1..=max_contribution_bytes, a 32-byte hash, a name
         let max = params().max_contribution_bytes;
@@ -1895,6 +1901,7 @@ mod rows {
             .query_wasm_smart::<FileProgressResponse>(
                 &w.reg,
                 &QueryMsg::FileProgress {
+                    datanet_id: 1,
                     contributor: alice.to_string(),
                     sha256: HexBinary::from(vec![1u8; 3]),
                 }
@@ -2374,6 +2381,7 @@ mod fuzz {
                 content_hashes: vec![h(1), h(5)],
             })
             .query_template(&QueryMsg::FileProgress {
+                datanet_id: open,
                 contributor: alice.to_string(),
                 sha256: h(7),
             });

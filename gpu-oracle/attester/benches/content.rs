@@ -76,11 +76,23 @@ async fn run() {
     let out = std::process::Command::new(&bin)
         .arg("--repo-dir")
         .arg(&a.repo)
-        .args(["add", "-r", "-Q", "--cid-version", "1", "--raw-leaves", "--pin"])
+        .args([
+            "add",
+            "-r",
+            "-Q",
+            "--cid-version",
+            "1",
+            "--raw-leaves",
+            "--pin",
+        ])
         .arg(&raw_dir)
         .output()
         .expect("ipfs add -r");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let raw_add = t.elapsed().as_secs_f64();
 
     let ipfs_a = Ipfs::new(&a.api, timeout).expect("rpc a");
@@ -92,7 +104,10 @@ async fn run() {
         .expect("add");
     let ours_add = t.elapsed().as_secs_f64();
     for (r, c) in rows.iter().zip(&cids) {
-        assert_eq!(c.content_sha256(), Some(<[u8; 32]>::from(Sha256::digest(r))));
+        assert_eq!(
+            c.content_sha256(),
+            Some(<[u8; 32]>::from(Sha256::digest(r)))
+        );
     }
 
     // --- fetch -------------------------------------------------------------------------------
@@ -100,11 +115,12 @@ async fn run() {
     // ours through a third node C that has never seen the rows.
     let ipfs_b = Ipfs::new(&b.api, timeout).expect("rpc b");
     let t = Instant::now();
-    let fetched: Vec<Fetched> = futures::stream::iter(cids.iter().map(|c| ipfs_b.cat(c, row_bytes as u64 * 2)))
-        .buffered(8)
-        .try_collect()
-        .await
-        .expect("cat");
+    let fetched: Vec<Fetched> =
+        futures::stream::iter(cids.iter().map(|c| ipfs_b.cat(c, row_bytes as u64 * 2)))
+            .buffered(8)
+            .try_collect()
+            .await
+            .expect("cat");
     let raw_fetch = t.elapsed().as_secs_f64();
     assert!(fetched.iter().all(|f| matches!(f, Fetched::Bytes(_))));
 
@@ -132,10 +148,19 @@ async fn run() {
             total_mb / secs
         )
     };
-    line("raw kubo: ipfs add -r (one command, whole directory)", raw_add);
-    line("ours: Ipfs::add per row, 8 at a time (CID checked)", ours_add);
+    line(
+        "raw kubo: ipfs add -r (one command, whole directory)",
+        raw_add,
+    );
+    line(
+        "ours: Ipfs::add per row, 8 at a time (CID checked)",
+        ours_add,
+    );
     line("raw kubo: cat per row via the peer, 8 at a time", raw_fetch);
-    line("ours: ContentStore::fetch via a fresh peer (verified, cached)", ours_fetch);
+    line(
+        "ours: ContentStore::fetch via a fresh peer (verified, cached)",
+        ours_fetch,
+    );
     println!(
         "  ratios: add {:.2}x raw, fetch+verify {:.2}x raw (above 1 = slower than raw)",
         ours_add / raw_add,

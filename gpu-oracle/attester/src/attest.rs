@@ -217,16 +217,29 @@ pub async fn gather(
         rows.push(Row {
             contribution,
             contributor: c.contributor.clone(),
-            content_hash: leaf_of(&c).ok_or_else(|| {
-                err(format!("contribution {} has no 32-byte content hash", c.id))
-            })?,
+            content_hash: leaf_of(&c)
+                .ok_or_else(|| err(format!("contribution {} has no 32-byte content hash", c.id)))?,
             leaf_index: c.leaf_index,
             text,
         });
     }
-    let output = fetch_unsized(content, &job.spec.output_hash, job.id, job_bytes, max_job_bytes).await?;
+    let output = fetch_unsized(
+        content,
+        &job.spec.output_hash,
+        job.id,
+        job_bytes,
+        max_job_bytes,
+    )
+    .await?;
     job_bytes += output.len() as u64;
-    let input = fetch_unsized(content, &job.spec.input_hash, job.id, job_bytes, max_job_bytes).await?;
+    let input = fetch_unsized(
+        content,
+        &job.spec.input_hash,
+        job.id,
+        job_bytes,
+        max_job_bytes,
+    )
+    .await?;
     Ok(Inputs {
         docs,
         rows,
@@ -246,7 +259,11 @@ async fn fetch_unsized(
     max_job_bytes: u64,
 ) -> Result<Vec<u8>> {
     content
-        .fetch(hash.as_slice(), None, Size::AtMost(max_job_bytes - job_bytes))
+        .fetch(
+            hash.as_slice(),
+            None,
+            Size::AtMost(max_job_bytes - job_bytes),
+        )
         .await
         .map_err(|e| match e {
             AttesterError::ContentTooLarge { bytes, .. } => AttesterError::JobTooLarge {

@@ -90,7 +90,9 @@ impl ContentStore {
                         bytes: max + 1,
                         max,
                     },
-                    Size::Exactly(n) => unavailable(format!("{cid} is more than the {n} bytes the chain records")),
+                    Size::Exactly(n) => unavailable(format!(
+                        "{cid} is more than the {n} bytes the chain records"
+                    )),
                 })
             }
         };

@@ -16,10 +16,7 @@ mod kubo;
 use kubo::Kubo;
 
 fn scratch(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "openledger-ipfs-{}-{name}",
-        std::process::id()
-    ));
+    let dir = std::env::temp_dir().join(format!("openledger-ipfs-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -53,7 +50,9 @@ async fn rows_added_through_one_node_are_fetched_through_another_and_verified() 
     let dir = scratch("two-nodes");
     let contributor_node = Kubo::start(&bin, &dir.join("kubo-a")).expect("kubo a");
     let attester_node = Kubo::start(&bin, &dir.join("kubo-b")).expect("kubo b");
-    attester_node.connect(&contributor_node).expect("peering b to a");
+    attester_node
+        .connect(&contributor_node)
+        .expect("peering b to a");
 
     let timeout = Duration::from_secs(4);
     let contributor = ContentStore::new(vec![dir.join("contributor-cache")])
@@ -80,9 +79,17 @@ async fn rows_added_through_one_node_are_fetched_through_another_and_verified() 
     // A row of several blocks: found by the `ipfs://` uri its contribution records.
     let big = rows_of(3 * BLOCK_SIZE as usize + 1000, 1);
     let big_cid = contributor.publish(&big).await.unwrap().cid.unwrap();
-    assert_eq!(big_cid.content_sha256(), None, "several blocks: a dag-pb root");
+    assert_eq!(
+        big_cid.content_sha256(),
+        None,
+        "several blocks: a dag-pb root"
+    );
     let got = attester
-        .fetch(&sha(&big), Some(&big_cid.uri()), Size::Exactly(big.len() as u64))
+        .fetch(
+            &sha(&big),
+            Some(&big_cid.uri()),
+            Size::Exactly(big.len() as u64),
+        )
         .await
         .unwrap();
     assert_eq!(got, big);
@@ -94,16 +101,27 @@ async fn rows_added_through_one_node_are_fetched_through_another_and_verified() 
     let fresh = ContentStore::new(vec![dir.join("fresh-cache")])
         .with_ipfs(Ipfs::new(&attester_node.api, timeout).unwrap());
     let e = fresh
-        .fetch(&sha(&big), Some(&other_cid.uri()), Size::Exactly(big.len() as u64))
+        .fetch(
+            &sha(&big),
+            Some(&other_cid.uri()),
+            Size::Exactly(big.len() as u64),
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, AttesterError::ContentNotFound { .. }), "{e}");
     assert!(e.to_string().contains("tampered"), "{e}");
-    assert!(!dir.join("fresh-cache").join(hex::encode(sha(&big))).exists());
+    assert!(!dir
+        .join("fresh-cache")
+        .join(hex::encode(sha(&big)))
+        .exists());
 
     // Another size than the chain records: refused after size + 1 bytes.
     let e = fresh
-        .fetch(&sha(&big), Some(&big_cid.uri()), Size::Exactly(big.len() as u64 - 1))
+        .fetch(
+            &sha(&big),
+            Some(&big_cid.uri()),
+            Size::Exactly(big.len() as u64 - 1),
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, AttesterError::ContentNotFound { .. }), "{e}");
@@ -112,7 +130,10 @@ async fn rows_added_through_one_node_are_fetched_through_another_and_verified() 
         .fetch(&sha(&big), Some(&big_cid.uri()), Size::AtMost(1000))
         .await
         .unwrap_err();
-    assert!(matches!(e, AttesterError::ContentTooLarge { max: 1000, .. }), "{e}");
+    assert!(
+        matches!(e, AttesterError::ContentTooLarge { max: 1000, .. }),
+        "{e}"
+    );
 
     // Content nobody has: unavailable once the daemon's search times out.
     let e = fresh
@@ -156,8 +177,8 @@ async fn a_tampered_block_is_refused() {
     assert!(!dir.join("cache-a").join(hex::encode(sha(&row))).exists());
 
     // B checks every block it receives against its CID: it never gets the row at all.
-    let via_b = ContentStore::new(vec![dir.join("cache-b")])
-        .with_ipfs(Ipfs::new(&b.api, timeout).unwrap());
+    let via_b =
+        ContentStore::new(vec![dir.join("cache-b")]).with_ipfs(Ipfs::new(&b.api, timeout).unwrap());
     let e = via_b
         .fetch(&sha(&row), None, Size::Exactly(row.len() as u64))
         .await
@@ -197,7 +218,10 @@ async fn a_daemon_that_stops_is_the_attesters_own_error_not_unavailable_content(
     assert!(e.is_transient(), "looked at again on the next pass");
     // the published copy is still in the store's own directory
     assert_eq!(
-        store.fetch(&sha(&row), None, Size::Exactly(5)).await.unwrap(),
+        store
+            .fetch(&sha(&row), None, Size::Exactly(5))
+            .await
+            .unwrap(),
         row
     );
 }

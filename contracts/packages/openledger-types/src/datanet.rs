@@ -318,10 +318,11 @@ pub enum QueryMsg {
         datanet_id: u64,
         content_hashes: Vec<HexBinary>,
     },
-    /// Bytes of rows `contributor` has registered so far under the file with this sha256, so an
-    /// interrupted upload can resume.
+    /// Bytes of rows `contributor` has registered so far in Datanet `datanet_id` under the file
+    /// with this sha256, so an interrupted upload can resume.
     #[returns(FileProgressResponse)]
     FileProgress {
+        datanet_id: u64,
         contributor: String,
         sha256: HexBinary,
     },

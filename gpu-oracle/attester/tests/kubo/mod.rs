@@ -114,7 +114,10 @@ impl Kubo {
                 return Err(format!("the daemon exited ({status}): {}", kubo.log_tail()));
             }
             if Instant::now() > deadline {
-                return Err(format!("the daemon did not answer in 60 s: {}", kubo.log_tail()));
+                return Err(format!(
+                    "the daemon did not answer in 60 s: {}",
+                    kubo.log_tail()
+                ));
             }
             std::thread::sleep(Duration::from_millis(100));
         }
