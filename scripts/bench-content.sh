@@ -10,7 +10,8 @@
 #
 # Usage: scripts/bench-content.sh
 # Env:   BENCH_MB (4.9: size of the contributed file), BENCH_ROWS / BENCH_ROW_BYTES (2000 / 1024:
-#        the fetch benchmark), BENCH_PORT_BASE (25000), CARGO_PROFILE (release)
+#        the fetch benchmark), BENCH_PORT_BASE (25000), CARGO_PROFILE (release, or debug: no
+#        release build, slower figures)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -86,4 +87,5 @@ PY
 kill "$dev_pid"; wait "$dev_pid" 2>/dev/null || true; dev_pid=""
 
 # --- 2. fetch ----------------------------------------------------------------------------------------
-cargo bench --locked -p openledger-attester --bench content
+cargo_profile=release; [[ "$PROFILE" == debug ]] && cargo_profile=dev
+cargo bench --locked --profile "$cargo_profile" -p openledger-attester --bench content
