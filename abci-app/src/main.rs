@@ -131,6 +131,11 @@ enum Command {
         #[command(subcommand)]
         command: TxCommand,
     },
+    /// Ask a running chain.
+    Query {
+        #[command(subcommand)]
+        command: QueryCommand,
+    },
     /// IBC facts relayers need about this chain.
     Ibc {
         #[command(subcommand)]
@@ -183,6 +188,141 @@ enum DatanetTx {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Create a text Datanet (a draft, owned by the signer); prints its id.
+    Create {
+        #[command(flatten)]
+        tx: TxArgs,
+        #[arg(long)]
+        name: String,
+        #[arg(long, default_value = "")]
+        summary: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Comma-separated tags.
+        #[arg(long, value_delimiter = ',')]
+        tags: Vec<String>,
+        #[arg(long, default_value = "CC-BY-4.0")]
+        license: String,
+        /// Who may contribute: open, or owner-approval.
+        #[arg(long, default_value = "open")]
+        policy: String,
+        /// Reviews scoring below this (basis points) are rejections.
+        #[arg(long, default_value_t = 5000)]
+        min_score_bps: u64,
+    },
+    /// Accept (with a validation score) or reject contributions, in one tx (owner or curator).
+    Review {
+        #[command(flatten)]
+        tx: TxArgs,
+        /// Contribution ids.
+        #[arg(required = true)]
+        contributions: Vec<u64>,
+        /// Reject instead of accepting.
+        #[arg(long)]
+        reject: bool,
+        /// Validation score in basis points (0..=10000).
+        #[arg(long, default_value_t = 10000)]
+        score_bps: u64,
+    },
+    /// Publish a draft as version 1, paying the quoted fee (uopen wrapped into CW20 OPEN).
+    Publish {
+        #[command(flatten)]
+        tx: TxArgs,
+        #[arg(long)]
+        datanet: u64,
+    },
+    /// Cut the next version over the rows accepted since the last, paying the quoted fee.
+    NewVersion {
+        #[command(flatten)]
+        tx: TxArgs,
+        #[arg(long)]
+        datanet: u64,
+    },
+    /// Grant an account training access to a Datanet (owner).
+    Grant {
+        #[command(flatten)]
+        tx: TxArgs,
+        #[arg(long)]
+        datanet: u64,
+        #[arg(long)]
+        grantee: String,
+        /// Unix seconds the grant ends at (none: no expiry).
+        #[arg(long)]
+        expires_at: Option<u64>,
+    },
+    /// Revoke an account's access (owner).
+    Revoke {
+        #[command(flatten)]
+        tx: TxArgs,
+        #[arg(long)]
+        datanet: u64,
+        #[arg(long)]
+        grantee: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum QueryCommand {
+    /// Datanets and their rows.
+    Datanet {
+        #[command(subcommand)]
+        command: DatanetQuery,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum DatanetQuery {
+    /// A Datanet and its versions, as JSON.
+    Show {
+        #[command(flatten)]
+        at: QueryArgs,
+        datanet: u64,
+    },
+    /// A Datanet's contributions, a JSON line each.
+    Rows {
+        #[command(flatten)]
+        at: QueryArgs,
+        datanet: u64,
+        /// Only pending, accepted or rejected ones.
+        #[arg(long)]
+        status: Option<String>,
+        /// Contributions after this id.
+        #[arg(long)]
+        start_after: Option<u64>,
+        #[arg(long, default_value_t = 30)]
+        limit: u32,
+    },
+    /// A contribution's bytes, fetched from IPFS and checked against its on-chain sha256 and
+    /// size, to stdout (or --out FILE).
+    Row {
+        #[command(flatten)]
+        at: QueryArgs,
+        contribution: u64,
+        #[arg(
+            long,
+            env = "OPENLEDGER_IPFS_API",
+            default_value = "http://127.0.0.1:5001"
+        )]
+        ipfs_api: String,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// Where a query command asks.
+#[derive(Debug, Args)]
+struct QueryArgs {
+    /// CometBFT RPC of a node of the chain.
+    #[arg(
+        long,
+        env = "OPENLEDGER_NODE",
+        default_value = "http://127.0.0.1:26657"
+    )]
+    node: String,
+    /// The contracts' addresses file the deployer wrote (`openledgerd dev` keeps it in its
+    /// home).
+    #[arg(long, default_value = "~/.openledger/dev/contracts.json")]
+    contracts: String,
 }
 
 /// Where and as whom a tx command signs.
@@ -303,52 +443,173 @@ fn contract_address(file: &std::path::Path, chain_id: &str, name: &str) -> Resul
         .with_context(|| format!("{} names no {name} address", file.display()))
 }
 
-async fn datanet_tx(command: DatanetTx) -> Result<()> {
-    use openledger_node::cli::{chain, datanet};
-    let DatanetTx::Contribute {
-        tx,
-        datanet: datanet_id,
-        license,
-        ipfs_api,
-        batch,
-        json,
-        files,
-    } = command;
+/// A signing client for `tx` and the addresses file it names.
+async fn signing(tx: &TxArgs) -> Result<(openledger_node::cli::chain::ChainClient, PathBuf)> {
+    use openledger_node::cli::chain;
     let signer = chain::signer_from_mnemonic(&tx.mnemonic, tx.account_index)?;
-    let client = chain::ChainClient::connect(&tx.node, signer, &tx.gas_price).await?;
+    let client = chain::ChainClient::connect(&tx.node, Some(signer), &tx.gas_price).await?;
+    Ok((client, expand_home(&tx.contracts)))
+}
+
+async fn datanet_tx(command: DatanetTx) -> Result<()> {
+    use openledger_node::cli::{datanet, owner};
+    let tx = match &command {
+        DatanetTx::Contribute { tx, .. }
+        | DatanetTx::Create { tx, .. }
+        | DatanetTx::Review { tx, .. }
+        | DatanetTx::Publish { tx, .. }
+        | DatanetTx::NewVersion { tx, .. }
+        | DatanetTx::Grant { tx, .. }
+        | DatanetTx::Revoke { tx, .. } => tx,
+    };
+    let (client, contracts) = signing(tx).await?;
+    let registry = contract_address(&contracts, &client.chain_id, "datanet_registry")?;
+    match command {
+        DatanetTx::Contribute {
+            datanet: datanet_id,
+            license,
+            ipfs_api,
+            batch,
+            json,
+            files,
+            ..
+        } => {
+            let ipfs =
+                openledger_content::Ipfs::new(&ipfs_api, std::time::Duration::from_secs(60))?;
+            // Fail before anything is read or sent when the daemon is not there.
+            ipfs.id()
+                .await
+                .context("the IPFS daemon the rows go to (start kubo, or give --ipfs-api)")?;
+            let reports = datanet::Contribute {
+                chain: &client,
+                registry: &registry,
+                ipfs: &ipfs,
+                datanet_id,
+                license,
+                batch,
+            }
+            .run(&files)
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&reports)?);
+            } else {
+                datanet::print_reports(&reports);
+            }
+            let stopped = reports.iter().filter(|r| r.error.is_some()).count();
+            if stopped > 0 {
+                anyhow::bail!(
+                    "{stopped} of {} files stopped early (see above)",
+                    reports.len()
+                );
+            }
+            Ok(())
+        }
+        DatanetTx::Create {
+            name,
+            summary,
+            description,
+            tags,
+            license,
+            policy,
+            min_score_bps,
+            ..
+        } => {
+            let new = owner::NewDatanet {
+                name,
+                summary,
+                description,
+                tags,
+                license,
+                policy,
+                min_score_bps,
+            };
+            owner::create(&client, &registry, new).await.map(|_| ())
+        }
+        DatanetTx::Review {
+            contributions,
+            reject,
+            score_bps,
+            ..
+        } => owner::review(&client, &registry, &contributions, !reject, score_bps).await,
+        DatanetTx::Publish { datanet, .. } | DatanetTx::NewVersion { datanet, .. } => {
+            let first = matches!(command, DatanetTx::Publish { .. });
+            let token = contract_address(&contracts, &client.chain_id, "open_token")?;
+            owner::cut_version(&client, &registry, &token, datanet, first).await
+        }
+        DatanetTx::Grant {
+            datanet,
+            grantee,
+            expires_at,
+            ..
+        } => {
+            owner::access(
+                &client,
+                &registry,
+                datanet,
+                &grantee,
+                Some(expires_at.unwrap_or(0)),
+            )
+            .await
+        }
+        DatanetTx::Revoke {
+            datanet, grantee, ..
+        } => owner::access(&client, &registry, datanet, &grantee, None).await,
+    }
+}
+
+async fn datanet_query(command: DatanetQuery) -> Result<()> {
+    use openledger_node::cli::{chain::ChainClient, owner};
+    let at = match &command {
+        DatanetQuery::Show { at, .. }
+        | DatanetQuery::Rows { at, .. }
+        | DatanetQuery::Row { at, .. } => at,
+    };
+    let client = ChainClient::connect(&at.node, None, "0uopen").await?;
     let registry = contract_address(
-        &expand_home(&tx.contracts),
+        &expand_home(&at.contracts),
         &client.chain_id,
         "datanet_registry",
     )?;
-    let ipfs = openledger_content::Ipfs::new(&ipfs_api, std::time::Duration::from_secs(60))?;
-    // Fail before anything is read or sent when the daemon is not there.
-    ipfs.id()
-        .await
-        .context("the IPFS daemon the rows go to (start kubo, or give --ipfs-api)")?;
-    let reports = datanet::Contribute {
-        chain: &client,
-        registry: &registry,
-        ipfs: &ipfs,
-        datanet_id,
-        license,
-        batch,
+    match command {
+        DatanetQuery::Show { datanet, .. } => owner::show(&client, &registry, datanet).await,
+        DatanetQuery::Rows {
+            datanet,
+            status,
+            start_after,
+            limit,
+            ..
+        } => {
+            owner::rows(
+                &client,
+                &registry,
+                datanet,
+                status.as_deref(),
+                start_after,
+                limit,
+            )
+            .await
+        }
+        DatanetQuery::Row {
+            contribution,
+            ipfs_api,
+            out,
+            ..
+        } => {
+            let ipfs =
+                openledger_content::Ipfs::new(&ipfs_api, std::time::Duration::from_secs(60))?;
+            let bytes = owner::fetch_row(&client, &registry, &ipfs, contribution).await?;
+            match out {
+                Some(path) => std::fs::write(&path, &bytes)
+                    .with_context(|| format!("writing {}", path.display())),
+                None => {
+                    use std::io::Write;
+                    std::io::stdout()
+                        .write_all(&bytes)
+                        .context("writing to stdout")
+                }
+            }
+        }
     }
-    .run(&files)
-    .await?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
-    } else {
-        datanet::print_reports(&reports);
-    }
-    let stopped = reports.iter().filter(|r| r.error.is_some()).count();
-    if stopped > 0 {
-        anyhow::bail!(
-            "{stopped} of {} files stopped early (see above)",
-            reports.len()
-        );
-    }
-    Ok(())
 }
 
 fn main() -> Result<()> {
@@ -375,6 +636,9 @@ fn main() -> Result<()> {
         Command::Tx {
             command: TxCommand::Datanet { command },
         } => tokio::runtime::Runtime::new()?.block_on(datanet_tx(command)),
+        Command::Query {
+            command: QueryCommand::Datanet { command },
+        } => tokio::runtime::Runtime::new()?.block_on(datanet_query(command)),
         Command::Ibc {
             command: IbcCommand::ProofSpecs,
         } => {

@@ -196,6 +196,55 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
     assert.match(refused.out, /latin1\.txt[^\n]*\n  stopped: not UTF-8 text: invalid byte at offset 3 \(line 1\)/);
   });
 
+  test("the owner's Datanet commands: create, contribute, review, publish, grant, revoke, and the queries", async () => {
+    // Bob owns this one: alice's bytes for today went to the test above.
+    const cli = (args) =>
+      new Promise((ok) => {
+        const p = spawn(BIN, [...args, "--node", RPC, "--contracts", join(home, "dev", "contracts.json")], { env: { ...process.env, OPENLEDGER_MNEMONIC: MNEMONIC, OPENLEDGER_IPFS_API: `http://127.0.0.1:${PORTS.ipfs}` } });
+        const out = [];
+        const err = [];
+        p.stdout.on("data", (d) => out.push(d));
+        p.stderr.on("data", (d) => err.push(d));
+        p.on("exit", (status) => ok({ status, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() }));
+      });
+    const asBob = (args) => (args[0] === "tx" ? [...args, "--account-index", "1"] : args);
+    const ok = async (args) => {
+      const r = await cli(asBob(args));
+      assert.equal(r.status, 0, `openledgerd ${args.join(" ")}: ${r.err}${r.out}`);
+      return r.out;
+    };
+    const created = await ok(["tx", "datanet", "create", "--name", "Alpine passes", "--summary", "Roads over the Alps", "--tags", "geo,alps"]);
+    const id = Number(created.match(/created Datanet (\d+)/)[1]);
+    const sections = ["# Brenner\nThe Brenner Pass links Innsbruck and Bolzano.", "# Gotthard\nThe Gotthard Pass links Uri and Ticino.", "# Simplon\nThe Simplon Pass links Brig and Domodossola."];
+    const md = join(home, "passes.md");
+    writeFileSync(md, sections.join("\n\n") + "\n");
+    await ok(["tx", "datanet", "contribute", "--datanet", String(id), md]);
+    const pending = (await ok(["query", "datanet", "rows", String(id), "--status", "pending"])).trim().split("\n").map((l) => JSON.parse(l));
+    assert.equal(pending.length, 3);
+    const [a, b, c] = pending.map((r) => r.id);
+    assert.match(await ok(["tx", "datanet", "review", String(a), String(b), "--score-bps", "8000"]), new RegExp(`contribution ${a}: accepted\ncontribution ${b}: accepted`));
+    assert.match(await ok(["tx", "datanet", "review", String(c), "--reject"]), new RegExp(`contribution ${c}: rejected`));
+    // Alice is neither owner nor curator: refused, and the chain says why.
+    const alice = await cli(["tx", "datanet", "review", String(c)]);
+    assert.notEqual(alice.status, 0);
+    assert.match(alice.err, /Unauthorized/);
+    assert.match(await ok(["tx", "datanet", "publish", "--datanet", String(id)]), new RegExp(`Datanet ${id} v1: 2 rows, root [0-9a-f]{64}; fee \\d+ uopen`));
+    const shown = JSON.parse(await ok(["query", "datanet", "show", String(id)]));
+    assert.equal(shown.datanet.status, "published");
+    assert.equal(shown.versions[0].leaf_count, 2);
+    // A row's bytes, from IPFS, checked against the chain.
+    const row = await cli(["query", "datanet", "row", String(b)]);
+    assert.equal(shown.datanet.owner, "open1jrkmdcwgq94uaamx6zax2luewlhf7u4ktn5f24");
+    assert.equal(row.status, 0, row.err);
+    assert.equal(row.out, sections[1]);
+    const CAROL = setup.attester.address; // any account
+    const registry = JSON.parse(readFileSync(join(home, "dev", "contracts.json"), "utf8")).contracts.datanet_registry.address;
+    await ok(["tx", "datanet", "grant", "--datanet", String(id), "--grantee", CAROL]);
+    assert.equal((await chain.queryContractSmart(registry, { access: { datanet_id: id, grantee: CAROL } })).status, "granted");
+    await ok(["tx", "datanet", "revoke", "--datanet", String(id), "--grantee", CAROL]);
+    assert.equal((await chain.queryContractSmart(registry, { access: { datanet_id: id, grantee: CAROL } })).status, "revoked");
+  });
+
   test("an unmodified openai client with a key from the dev mnemonic buys a chat answer; its job is in the escrow", async () => {
     const made = spawnSync(serveBin(), ["api-key", "-c", join(home, "dev", "gateway", "config.toml"), "--mnemonic", MNEMONIC], { encoding: "utf8" });
     assert.equal(made.status, 0, made.stderr);

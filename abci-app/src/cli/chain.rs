@@ -40,14 +40,16 @@ pub struct Included {
 pub struct ChainClient {
     rpc: CometRpc,
     pub chain_id: String,
-    pub signer: Signer,
+    /// None for a client that only queries.
+    signer: Option<Signer>,
     gas_price: (f64, String),
     gas_adjustment: f64,
 }
 
 impl ChainClient {
-    /// Connects to `rpc` and learns the chain id from its `status`.
-    pub async fn connect(rpc: &str, signer: Signer, gas_price: &str) -> Result<Self> {
+    /// Connects to `rpc` and learns the chain id from its `status`; without a signer it can
+    /// only query.
+    pub async fn connect(rpc: &str, signer: Option<Signer>, gas_price: &str) -> Result<Self> {
         let rpc = CometRpc::new(rpc)?;
         let status = rpc
             .call("status", json!({}))
@@ -64,6 +66,13 @@ impl ChainClient {
             gas_price: parse_gas_price(gas_price)?,
             gas_adjustment: 1.4,
         })
+    }
+
+    /// The account that signs.
+    pub fn signer(&self) -> Result<&Signer> {
+        self.signer.as_ref().context(
+            "this command signs a transaction: give the account's mnemonic (OPENLEDGER_MNEMONIC)",
+        )
     }
 
     /// An `abci_query`; returns the answer's value bytes.
@@ -123,7 +132,7 @@ impl ChainClient {
             .abci_query(
                 "/cosmos.auth.v1beta1.Query/Account",
                 QueryAccountRequest {
-                    address: self.signer.address.clone(),
+                    address: self.signer()?.address.clone(),
                 }
                 .encode_to_vec(),
             )
@@ -131,7 +140,7 @@ impl ChainClient {
             .with_context(|| {
                 format!(
                     "account {} is not on chain: fund it with uopen first",
-                    self.signer.address
+                    self.signer.as_ref().map_or("?", |s| s.address.as_str())
                 )
             })?;
         let any = QueryAccountResponse::decode(value.as_slice())?
@@ -143,13 +152,23 @@ impl ChainClient {
 
     /// A `MsgExecuteContract` from the signer.
     pub fn execute_msg<M: Serialize>(&self, contract: &str, msg: &M) -> Result<Any> {
+        self.execute_msg_with_funds(contract, msg, vec![])
+    }
+
+    /// A `MsgExecuteContract` from the signer, sending `funds` with it.
+    pub fn execute_msg_with_funds<M: Serialize>(
+        &self,
+        contract: &str,
+        msg: &M,
+        funds: Vec<Coin>,
+    ) -> Result<Any> {
         Ok(Any {
             type_url: "/cosmwasm.wasm.v1.MsgExecuteContract".into(),
             value: MsgExecuteContract {
-                sender: self.signer.address.clone(),
+                sender: self.signer()?.address.clone(),
                 contract: contract.to_string(),
                 msg: serde_json::to_vec(msg)?,
-                funds: vec![],
+                funds,
             }
             .encode_to_vec(),
         })
@@ -236,7 +255,7 @@ impl ChainClient {
         let mut attempt = 0;
         let simulated = loop {
             let (_, committed) = self.account().await?;
-            let simulate_tx = self.signer.sign_direct(
+            let simulate_tx = self.signer()?.sign_direct(
                 &self.chain_id,
                 account_number,
                 committed,
@@ -273,7 +292,7 @@ impl ChainClient {
             denom: denom.clone(),
             amount: ((gas_limit as f64) * price).ceil().to_string(),
         }];
-        Ok(self.signer.sign_direct(
+        Ok(self.signer()?.sign_direct(
             &self.chain_id,
             account_number,
             sequence,

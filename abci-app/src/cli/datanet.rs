@@ -188,7 +188,7 @@ impl Contribute<'_> {
                 self.registry,
                 &QueryMsg::Quota {
                     datanet_id: self.datanet_id,
-                    contributor: self.chain.signer.address.clone(),
+                    contributor: self.chain.signer()?.address.clone(),
                 },
             )
             .await?;
@@ -198,7 +198,7 @@ impl Contribute<'_> {
                 self.registry,
                 &QueryMsg::FileProgress {
                     datanet_id: self.datanet_id,
-                    contributor: self.chain.signer.address.clone(),
+                    contributor: self.chain.signer()?.address.clone(),
                     sha256: HexBinary::from(sha256.to_vec()),
                 },
             )

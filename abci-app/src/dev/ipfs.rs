@@ -11,10 +11,8 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::process::Command;
 
 /// kubo: `$IPFS_BIN`, then `PATH`, then `$(go env GOPATH)/bin` (where `scripts/setup.sh`
@@ -87,20 +85,5 @@ pub async fn prepare_repo(bin: &Path, repo: &Path, api: SocketAddr) -> Result<Ve
 
 /// True when the kubo RPC at `addr` answers `POST /api/v0/id` with 200 (its RPC refuses GET).
 pub async fn rpc_ok(addr: SocketAddr) -> bool {
-    let exchange = async {
-        let mut stream = tokio::net::TcpStream::connect(addr).await?;
-        stream
-            .write_all(
-                format!("POST /api/v0/id HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n")
-                    .as_bytes(),
-            )
-            .await?;
-        let mut head = [0u8; 12];
-        stream.read_exact(&mut head).await?;
-        Ok::<bool, std::io::Error>(head.starts_with(b"HTTP/1.") && &head[8..12] == b" 200")
-    };
-    matches!(
-        tokio::time::timeout(Duration::from_secs(2), exchange).await,
-        Ok(Ok(true))
-    )
+    super::system::http_ok(addr, "POST", "/api/v0/id").await
 }

@@ -663,8 +663,10 @@ impl Daemon {
     }
 
     async fn wait_ready(&mut self, addr: SocketAddr, path: &str) -> Result<()> {
-        self.wait_until(&format!("http://{addr}{path}"), || http_ok(addr, path))
-            .await
+        self.wait_until(&format!("http://{addr}{path}"), || {
+            http_ok(addr, "GET", path)
+        })
+        .await
     }
 
     /// Waits until `ready` says so, failing when the child exits or after [`READY_TIMEOUT`].
@@ -779,12 +781,15 @@ async fn run_step(
     Ok(())
 }
 
-/// True when `GET path` answers 200 (HTTP/1.0, so the server closes the connection).
-async fn http_ok(addr: SocketAddr, path: &str) -> bool {
+/// True when `METHOD path` (no body) answers 200 (HTTP/1.0, so the server closes the connection).
+pub(super) async fn http_ok(addr: SocketAddr, method: &str, path: &str) -> bool {
     let exchange = async {
         let mut stream = tokio::net::TcpStream::connect(addr).await?;
         stream
-            .write_all(format!("GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())
+            .write_all(
+                format!("{method} {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n")
+                    .as_bytes(),
+            )
             .await?;
         let mut head = [0u8; 12];
         stream.read_exact(&mut head).await?;
