@@ -155,7 +155,7 @@ impl Contribute<'_> {
 
         // Rows the Datanet holds already: done (a resumed run) or someone else's same bytes.
         let mut fresh: Vec<Row> = vec![];
-        for chunk in split.rows.chunks(MAX_ROWS_PER_BATCH as usize) {
+        for chunk in split.rows.chunks(MAX_ROWS_PER_BATCH) {
             let known: ContributionsByHashResponse = self
                 .chain
                 .smart(
@@ -277,7 +277,7 @@ impl Contribute<'_> {
             sha256: HexBinary::from(sha256.to_vec()),
             size: report.bytes,
         };
-        let batch = self.batch.clamp(1, MAX_ROWS_PER_BATCH as usize);
+        let batch = self.batch.clamp(1, MAX_ROWS_PER_BATCH);
         let mut txs = vec![];
         for rows in send.chunks(batch).zip(uploads.chunks(batch)) {
             let (rows, uploads) = rows;
