@@ -57,6 +57,17 @@ impl Cid {
         (self.codec == RAW).then_some(self.digest)
     }
 
+    /// The CID to fetch content named by `sha256` (and, for a contribution, its `uri`) with: the
+    /// uri's when it is an `ipfs://` CID that can name these bytes, else the single raw block
+    /// the sha256 itself names (content of at most [`BLOCK_SIZE`] bytes, added as this project
+    /// adds it). A uri that cannot be right is ignored rather than trusted: the hash decides.
+    pub fn for_content(sha256: [u8; 32], uri: Option<&str>) -> Self {
+        match uri.and_then(Cid::from_uri) {
+            Some(Ok(cid)) if cid.content_sha256().is_none_or(|d| d == sha256) => cid,
+            _ => Cid::raw(sha256),
+        }
+    }
+
     /// `ipfs://<cid>` as contributions record it; `None` for a uri of another scheme.
     pub fn from_uri(uri: &str) -> Option<std::result::Result<Self, String>> {
         let rest = uri.strip_prefix("ipfs://")?;

@@ -251,10 +251,7 @@ pub async fn fetch_row(
         .as_slice()
         .try_into()
         .context("the contribution's content hash is not 32 bytes")?;
-    let cid = match Cid::from_uri(&c.uri) {
-        Some(Ok(cid)) if cid.content_sha256().is_none_or(|d| d == sha256) => cid,
-        _ => Cid::raw(sha256),
-    };
+    let cid = Cid::for_content(sha256, Some(&c.uri));
     let bytes = match ipfs.cat(&cid, c.size).await? {
         Fetched::Bytes(bytes) => bytes,
         Fetched::NotFound(why) => {

@@ -72,7 +72,7 @@ impl ContentStore {
             message: format!("not a sha256 ({} bytes)", sha256.len()),
         })?;
         let name = hex::encode(hash);
-        let cid = cid_for(hash, uri);
+        let cid = Cid::for_content(hash, uri);
         let limit = match size {
             Size::Exactly(n) | Size::AtMost(n) => n,
         };
@@ -228,17 +228,6 @@ impl ContentStore {
             .map(|d| d.display().to_string())
             .collect::<Vec<_>>()
             .join(", ")
-    }
-}
-
-/// The CID to fetch content named by `sha256` and `uri` with: the uri's when it is an
-/// `ipfs://` CID that can name these bytes, else the single raw block the sha256 itself
-/// names (content of at most [`crate::ipfs::BLOCK_SIZE`] bytes, added as this project adds it).
-/// A uri that cannot be right is ignored rather than trusted: the hash decides.
-fn cid_for(sha256: [u8; 32], uri: Option<&str>) -> Cid {
-    match uri.and_then(Cid::from_uri) {
-        Some(Ok(cid)) if cid.content_sha256().is_none_or(|d| d == sha256) => cid,
-        _ => Cid::raw(sha256),
     }
 }
 
