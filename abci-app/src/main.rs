@@ -309,7 +309,7 @@ enum DatanetQuery {
     },
 }
 
-/// Where a query command asks.
+/// Where a command asks (and a tx command sends).
 #[derive(Debug, Args)]
 struct QueryArgs {
     /// CometBFT RPC of a node of the chain.
@@ -328,13 +328,8 @@ struct QueryArgs {
 /// Where and as whom a tx command signs.
 #[derive(Debug, Args)]
 struct TxArgs {
-    /// CometBFT RPC of a node of the chain.
-    #[arg(
-        long,
-        env = "OPENLEDGER_NODE",
-        default_value = "http://127.0.0.1:26657"
-    )]
-    node: String,
+    #[command(flatten)]
+    at: QueryArgs,
     /// The signer's BIP-39 mnemonic; prefer setting OPENLEDGER_MNEMONIC (arguments show in
     /// `ps`).
     #[arg(long, env = "OPENLEDGER_MNEMONIC", hide_env_values = true)]
@@ -345,10 +340,6 @@ struct TxArgs {
     /// Fee per unit of gas (the chain's minimum by default).
     #[arg(long, default_value = "0.025uopen")]
     gas_price: String,
-    /// The contracts' addresses file the deployer wrote (`openledgerd dev` keeps it in its
-    /// home).
-    #[arg(long, default_value = "~/.openledger/dev/contracts.json")]
-    contracts: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -447,8 +438,8 @@ fn contract_address(file: &std::path::Path, chain_id: &str, name: &str) -> Resul
 async fn signing(tx: &TxArgs) -> Result<(openledger_node::cli::chain::ChainClient, PathBuf)> {
     use openledger_node::cli::chain;
     let signer = chain::signer_from_mnemonic(&tx.mnemonic, tx.account_index)?;
-    let client = chain::ChainClient::connect(&tx.node, Some(signer), &tx.gas_price).await?;
-    Ok((client, expand_home(&tx.contracts)))
+    let client = chain::ChainClient::connect(&tx.at.node, Some(signer), &tx.gas_price).await?;
+    Ok((client, expand_home(&tx.at.contracts)))
 }
 
 async fn datanet_tx(command: DatanetTx) -> Result<()> {
