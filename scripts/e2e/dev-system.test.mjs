@@ -118,17 +118,7 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
 
   test("`openledgerd tx datanet contribute` registers a 5 MB .jsonl in batches, reports what it refused, resumes, and honours the daily limit", async () => {
     const registry = JSON.parse(readFileSync(join(home, "dev", "contracts.json"), "utf8")).contracts.datanet_registry.address;
-    // Run without blocking the event loop (a spawnSync would leave the shared client's pooled
-    // connections to a node that closed them meanwhile).
-    const contribute = (...args) =>
-      new Promise((ok) => {
-        const p = spawn(BIN, ["tx", "datanet", "contribute", "--node", RPC, "--contracts", join(home, "dev", "contracts.json"), "--ipfs-api", `http://127.0.0.1:${PORTS.ipfs}`, "--datanet", String(setup.datanet.id), ...args], { env: { ...process.env, OPENLEDGER_MNEMONIC: MNEMONIC } });
-        const out = [];
-        const err = [];
-        p.stdout.on("data", (d) => out.push(d));
-        p.stderr.on("data", (d) => err.push(d));
-        p.on("exit", (status) => ok({ status, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() }));
-      });
+    const contribute = (...args) => openledgerd(["tx", "datanet", "contribute", "--datanet", String(setup.datanet.id), ...args]);
     // ~5 MB of distinct rows, one malformed line and one repeat.
     const rowsOf = (seed, bytes) => {
       const out = [];
@@ -198,15 +188,7 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
 
   test("the owner's Datanet commands: create, contribute, review, publish, grant, revoke, and the queries", async () => {
     // Bob owns this one: alice's bytes for today went to the test above.
-    const cli = (args) =>
-      new Promise((ok) => {
-        const p = spawn(BIN, [...args, "--node", RPC, "--contracts", join(home, "dev", "contracts.json")], { env: { ...process.env, OPENLEDGER_MNEMONIC: MNEMONIC, OPENLEDGER_IPFS_API: `http://127.0.0.1:${PORTS.ipfs}` } });
-        const out = [];
-        const err = [];
-        p.stdout.on("data", (d) => out.push(d));
-        p.stderr.on("data", (d) => err.push(d));
-        p.on("exit", (status) => ok({ status, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() }));
-      });
+    const cli = openledgerd;
     const asBob = (args) => (args[0] === "tx" ? [...args, "--account-index", "1"] : args);
     const ok = async (args) => {
       const r = await cli(asBob(args));
@@ -276,6 +258,21 @@ describe("openledgerd dev: the chain, the contracts, an attester and the gateway
       await sleep(500);
     }
   });
+
+  /**
+   * `openledgerd ARGS` against the dev chain, its contracts file and content node, signing as the
+   * dev mnemonic: `{ status, out, err }`. Not blocking the event loop (a spawnSync would leave the
+   * shared client's pooled connections to a node that closed them meanwhile).
+   */
+  const openledgerd = (args) =>
+    new Promise((ok) => {
+      const p = spawn(BIN, [...args, "--node", RPC, "--contracts", join(home, "dev", "contracts.json")], { env: { ...process.env, OPENLEDGER_MNEMONIC: MNEMONIC, OPENLEDGER_IPFS_API: `http://127.0.0.1:${PORTS.ipfs}` } });
+      const out = [];
+      const err = [];
+      p.stdout.on("data", (d) => out.push(d));
+      p.stderr.on("data", (d) => err.push(d));
+      p.on("exit", (status) => ok({ status, out: Buffer.concat(out).toString(), err: Buffer.concat(err).toString() }));
+    });
 
   /** A counter of the dev attester's /metrics. */
   const metric = async (name) => {
