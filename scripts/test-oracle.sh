@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Test the GPU oracle: install Mesa lavapipe if needed (idempotent), then `cargo test -p gpu-oracle
+# Test the GPU oracle: install Mesa lavapipe if needed (idempotent), then `cargo test -p gpu-oracle -p openledger-content
 # -p openledger-attester -p openledger-serve` (the kernels, the attester daemon, the inference gateway).
 # GPU tests FAIL without an adapter; set GPU_ORACLE_SKIP_GPU_TESTS=1 to skip them explicitly.
 #
@@ -28,5 +28,5 @@ if [[ "${GPU_ORACLE_TEST_PROFILE:-dev}" == "release" ]]; then
   profile_args=(--release)
 fi
 
-echo "test-oracle: cargo test -p gpu-oracle -p openledger-attester -p openledger-serve ${profile_args[*]} $*"
-cargo test -p gpu-oracle -p openledger-attester -p openledger-serve --no-fail-fast "${profile_args[@]}" "$@"
+echo "test-oracle: cargo test -p gpu-oracle -p openledger-content -p openledger-attester -p openledger-serve ${profile_args[*]} $*"
+cargo test -p gpu-oracle -p openledger-content -p openledger-attester -p openledger-serve --no-fail-fast "${profile_args[@]}" "$@"

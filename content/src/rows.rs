@@ -265,16 +265,24 @@ fn csv_rows(text: &str) -> Result<Vec<Piece>, FileError> {
                     ));
                     continue;
                 }
-                let object: serde_json::Map<String, serde_json::Value> = header
+                // Written by hand, not through `serde_json::Map`: its key order (sorted, or
+                // insertion order under serde_json's `preserve_order`) depends on what else the
+                // build enables, and a row's bytes, hence its hash, must not.
+                let fields: Vec<String> = header
                     .iter()
                     .zip(r.iter())
-                    .map(|(h, v)| (h.clone(), serde_json::Value::String(v.to_string())))
+                    .map(|(h, v)| format!("{}:{}", json_string(h), json_string(v)))
                     .collect();
-                out.push((line, Ok(serde_json::Value::Object(object).to_string())));
+                out.push((line, Ok(format!("{{{}}}", fields.join(",")))));
             }
         }
     }
     Ok(out)
+}
+
+/// `text` as a JSON string literal.
+fn json_string(text: &str) -> String {
+    serde_json::Value::String(text.to_string()).to_string()
 }
 
 #[cfg(test)]
